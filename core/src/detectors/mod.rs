@@ -1,0 +1,230 @@
+//! The rule registry: every detector, its metadata, and how to build it from settings.
+//!
+//! Each detector lives in one file of this folder, opens with a doc comment (what it flags, why it
+//! matters, its default threshold, an example) and exports a `pub const RULE: RuleInfo`. Adding a
+//! detector is that file, a fixture folder under `core/tests/fixtures/<rule-id>/`, and one line in
+//! [`REGISTRY`]. Thresholds are typed `Options` structs in each detector module (configurable in code,
+//! e.g. `long_function::Options { max_lines: 80 }`) and can also be given as JSON-like values per rule
+//! in [`Settings`], which is how configuration files will set them.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::finding::ConnascenceType;
+use crate::visit::Detector;
+
+pub mod god_object;
+pub mod long_function;
+pub mod positional_params;
+pub mod timing;
+pub mod unbounded_loop;
+
+/// Every rule, in the order `connascence rules` lists them.
+pub static REGISTRY: &[RuleInfo] = &[
+    positional_params::RULE,
+    timing::RULE,
+    god_object::RULE,
+    unbounded_loop::RULE,
+    long_function::RULE,
+];
+
+/// A detector constructor: the rule handle and its options (JSON `null` means defaults).
+pub type MakeDetector =
+    fn(Rule, &serde_json::Value) -> Result<Box<dyn Detector + Send + Sync>, OptionsError>;
+
+/// Static description of one rule.
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub connascence_type: Option<ConnascenceType>,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    pub default_threshold: &'static str,
+    pub default_severity: &'static str,
+    pub enabled_by_default: bool,
+    /// The detector's source file; its `//!` lines are the rule's documentation.
+    pub source: &'static str,
+    pub make: MakeDetector,
+}
+
+impl RuleInfo {
+    /// The rule's documentation: the `//!` comment of its detector file.
+    pub fn documentation(&self) -> String {
+        self.source
+            .lines()
+            .map_while(|line| line.strip_prefix("//!"))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// A handle to a rule of the [`REGISTRY`]: cheap to copy, compare and hash; serialized as its id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Rule(u8);
+
+impl Rule {
+    pub fn all() -> impl Iterator<Item = Rule> {
+        (0..REGISTRY.len()).map(|index| Rule(index as u8))
+    }
+
+    pub fn by_id(id: &str) -> Option<Rule> {
+        REGISTRY
+            .iter()
+            .position(|info| info.id == id)
+            .map(|index| Rule(index as u8))
+    }
+
+    pub fn info(self) -> &'static RuleInfo {
+        &REGISTRY[self.0 as usize]
+    }
+
+    pub fn id(self) -> &'static str {
+        self.info().id
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Rule::by_id(&id).ok_or_else(|| serde::de::Error::custom(unknown_rule_message(&id)))
+    }
+}
+
+/// "unknown rule `x`; known rules: a, b, …" — shared by every place that takes a rule id.
+pub fn unknown_rule_message(id: &str) -> String {
+    let known: Vec<&str> = REGISTRY.iter().map(|info| info.id).collect();
+    format!("unknown rule `{id}`; known rules: {}", known.join(", "))
+}
+
+/// A rule's options could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid options for rule `{rule}`: {message}")]
+pub struct OptionsError {
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// Reads a detector's typed options from a value; `null` gives the defaults.
+pub fn parse_options<T: DeserializeOwned + Default>(
+    rule: Rule,
+    value: &serde_json::Value,
+) -> Result<T, OptionsError> {
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(value.clone()).map_err(|error| OptionsError {
+        rule: rule.id(),
+        message: error.to_string(),
+    })
+}
+
+/// Per-rule settings: on/off and options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleSettings {
+    /// `None` keeps the rule's default.
+    pub enabled: Option<bool>,
+    /// The detector's options (`null` for defaults).
+    #[serde(default)]
+    pub options: serde_json::Value,
+}
+
+/// Which rules run and with which options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Keyed by rule id.
+    pub rules: BTreeMap<String, RuleSettings>,
+}
+
+impl Settings {
+    /// Settings that enable exactly `rules` with default options.
+    pub fn only(rules: &[Rule]) -> Self {
+        let rules = Rule::all()
+            .map(|rule| {
+                let enabled = Some(rules.contains(&rule));
+                (
+                    rule.id().to_owned(),
+                    RuleSettings {
+                        enabled,
+                        options: serde_json::Value::Null,
+                    },
+                )
+            })
+            .collect();
+        Self { rules }
+    }
+
+    /// The rules that run under these settings, in registry order.
+    pub fn enabled_rules(&self) -> Vec<Rule> {
+        Rule::all()
+            .filter(|rule| {
+                self.rules
+                    .get(rule.id())
+                    .and_then(|settings| settings.enabled)
+                    .unwrap_or(rule.info().enabled_by_default)
+            })
+            .collect()
+    }
+
+    /// Builds one prototype detector per enabled rule, reading each rule's options once.
+    pub fn compile(&self) -> Result<RuleSet, OptionsError> {
+        for id in self.rules.keys() {
+            if Rule::by_id(id).is_none() {
+                return Err(OptionsError {
+                    rule: "?",
+                    message: unknown_rule_message(id),
+                });
+            }
+        }
+        let prototypes = self
+            .enabled_rules()
+            .into_iter()
+            .map(|rule| {
+                let options = self.rules.get(rule.id()).map(|s| &s.options);
+                (rule.info().make)(rule, options.unwrap_or(&serde_json::Value::Null))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RuleSet { prototypes })
+    }
+}
+
+/// The compiled, validated detectors of a run; hands out fresh instances for each file.
+pub struct RuleSet {
+    prototypes: Vec<Box<dyn Detector + Send + Sync>>,
+}
+
+impl RuleSet {
+    /// Detectors with empty per-file state.
+    pub fn fresh(&self) -> Vec<Box<dyn Detector + Send>> {
+        self.prototypes
+            .iter()
+            .map(|prototype| prototype.fresh())
+            .collect()
+    }
+
+    pub fn rules(&self) -> Vec<Rule> {
+        self.prototypes
+            .iter()
+            .map(|prototype| prototype.rule())
+            .collect()
+    }
+}

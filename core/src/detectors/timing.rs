@@ -1,0 +1,85 @@
+//! `timing` — connascence of timing: code that sleeps for a fixed time.
+//!
+//! What it flags: every call of `sleep`: `time.sleep(...)`, `asyncio.sleep(...)`, a bare `sleep(...)`
+//! and any `x.sleep(...)`. The finding spans the whole call expression.
+//!
+//! Why it matters: a fixed delay couples two pieces of code by *when* they run. The delay is either too
+//! short on a slow machine (a race) or too long on a fast one (wasted time), and tests that pass
+//! through it are slow and flaky.
+//!
+//! Default threshold: none (every call). Severity: medium. No options.
+//!
+//! Example:
+//! ```python
+//! time.sleep(0.5)            # flagged: waits for time, not for the event it expects
+//! ready.wait(timeout=5)      # not flagged: waits for the event, with a bound
+//! ```
+use ruff_python_ast::{AnyNodeRef, Expr, NodeKind};
+use ruff_text_size::Ranged;
+use serde::Deserialize;
+
+use super::{Rule, RuleInfo, parse_options};
+use crate::finding::{ConnascenceType, Severity};
+use crate::visit::{Detector, FileContext, KindSet};
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: "timing",
+    connascence_type: Some(ConnascenceType::Timing),
+    summary: "calls of sleep (time.sleep, asyncio.sleep, sleep, x.sleep)",
+    default_threshold: "any call",
+    default_severity: "medium",
+    enabled_by_default: true,
+    source: include_str!("timing.rs"),
+    make: |rule, options| {
+        let Options {} = parse_options(rule, options)?;
+        Ok(Box::new(Timing { rule }))
+    },
+};
+
+/// `timing` has no options; an empty table is accepted, any key is refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {}
+
+pub struct Timing {
+    rule: Rule,
+}
+
+impl Detector for Timing {
+    fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Timing { rule: self.rule })
+    }
+
+    fn interests(&self) -> KindSet {
+        KindSet::of(&[NodeKind::ExprCall])
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        let AnyNodeRef::ExprCall(call) = node else {
+            return;
+        };
+        let is_sleep = match call.func.as_ref() {
+            Expr::Name(name) => name.id.as_str() == "sleep",
+            Expr::Attribute(attribute) => attribute.attr.as_str() == "sleep",
+            _ => false,
+        };
+        if !is_sleep {
+            return;
+        }
+        let callee = cx.slice(call.func.range());
+        cx.report(
+            self.rule,
+            Severity::Medium,
+            call.range(),
+            call.range(),
+            format!("`{callee}(...)` waits a fixed time: connascence of timing"),
+            "wait for the event itself (an Event, Condition, future or queue) with a timeout, and \
+             inject the clock or sleeper so tests need not wait"
+                .to_owned(),
+        );
+    }
+}

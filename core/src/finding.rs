@@ -1,0 +1,193 @@
+//! What the analyzer reports: findings (rule violations) and diagnostics (files it could not analyze).
+//!
+//! A [`Finding`] names its rule, the connascence type, a severity, the exact source range (1-based lines
+//! and code-point columns), a message, a recommendation and a stable fingerprint. The fingerprint hashes
+//! the rule, the file and the whitespace-normalized offending code (plus an occurrence index among equal
+//! snippets of one file), never the line number, so a finding keeps its identity when unrelated code
+//! above it changes. A [`Diagnostic`] says why a file produced no findings (unreadable, not UTF-8, a
+//! syntax error); diagnostics are listed and counted but never change the exit code.
+
+use serde::{Deserialize, Serialize};
+
+use crate::detectors::Rule;
+
+/// How serious a finding is; ordered from `Low` to `Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of connascence (or NASA power-of-ten rule) a rule measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnascenceType {
+    Position,
+    Meaning,
+    Algorithm,
+    Timing,
+    Values,
+    Convention,
+    Identity,
+    #[serde(rename = "nasa-rule-1")]
+    NasaRule1,
+    #[serde(rename = "nasa-rule-2")]
+    NasaRule2,
+    #[serde(rename = "nasa-rule-4")]
+    NasaRule4,
+    #[serde(rename = "nasa-rule-5")]
+    NasaRule5,
+}
+
+impl ConnascenceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Position => "position",
+            Self::Meaning => "meaning",
+            Self::Algorithm => "algorithm",
+            Self::Timing => "timing",
+            Self::Values => "values",
+            Self::Convention => "convention",
+            Self::Identity => "identity",
+            Self::NasaRule1 => "nasa-rule-1",
+            Self::NasaRule2 => "nasa-rule-2",
+            Self::NasaRule4 => "nasa-rule-4",
+            Self::NasaRule5 => "nasa-rule-5",
+        }
+    }
+}
+
+/// One rule violation at one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: Rule,
+    /// `None` for structural rules that measure no connascence (god-object, deep-nesting, complexity).
+    pub connascence_type: Option<ConnascenceType>,
+    pub severity: Severity,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+    pub recommendation: String,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// The order of findings in every output: file, line, column, rule, then message.
+    pub fn sort_key(&self) -> (&str, u32, u32, &'static str, &str) {
+        (
+            &self.file,
+            self.line,
+            self.column,
+            self.rule.id(),
+            &self.message,
+        )
+    }
+}
+
+/// Why (part of) a file could not be analyzed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub kind: DiagnosticKind,
+    pub message: String,
+}
+
+/// The class of a diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticKind {
+    /// The file could not be read (permissions, not a regular file, vanished, symlink loop).
+    Io,
+    /// The bytes are not Python source text (binary, invalid UTF-8, unknown declared encoding).
+    Encoding,
+    /// The text does not parse as Python.
+    Syntax,
+}
+
+impl DiagnosticKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Io => "io-error",
+            Self::Encoding => "encoding-error",
+            Self::Syntax => "syntax-error",
+        }
+    }
+}
+
+/// Collapses every run of whitespace to one space and trims, so re-indenting code keeps its hash.
+pub fn normalize_whitespace(code: &str) -> String {
+    let mut normalized = String::with_capacity(code.len());
+    for word in code.split_whitespace() {
+        if !normalized.is_empty() {
+            normalized.push(' ');
+        }
+        normalized.push_str(word);
+    }
+    normalized
+}
+
+/// Hash of a code snippet after whitespace normalization.
+pub fn snippet_hash(code: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(normalize_whitespace(code).as_bytes())
+}
+
+/// The stable fingerprint of a finding: rule, file, snippet hash and occurrence among equal snippets.
+pub fn fingerprint(rule: Rule, file: &str, snippet_hash: u64, occurrence: u32) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(rule.id().as_bytes());
+    hasher.update(&[0]);
+    hasher.update(file.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(&snippet_hash.to_le_bytes());
+    hasher.update(&occurrence.to_le_bytes());
+    format!("{:016x}", hasher.digest())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_normalization_ignores_indentation_and_line_breaks() {
+        assert_eq!(
+            normalize_whitespace("  def f(a,\n        b):  "),
+            "def f(a, b):"
+        );
+        assert_eq!(
+            snippet_hash("def f(a, b):"),
+            snippet_hash("def  f(a,\n b):")
+        );
+    }
+
+    #[test]
+    fn severities_are_ordered() {
+        assert!(Severity::Low < Severity::Medium && Severity::High < Severity::Critical);
+    }
+}

@@ -1,0 +1,61 @@
+//! Parsing Python source with ruff's parser, turning a syntax error into a located message.
+//!
+//! One parse per file. The parser recovers from errors internally, but a file with any syntax error
+//! is reported as one diagnostic (the first error, at its line and column) and not analyzed further:
+//! findings on a half-understood tree would be guesses.
+
+use ruff_python_ast::ModModule;
+
+use crate::source::LineIndex;
+
+/// A syntax error at a 1-based line and code-point column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Parses a module; the first syntax error is returned with its position.
+pub fn parse_module(text: &str, lines: &LineIndex) -> Result<ModModule, SyntaxError> {
+    match ruff_python_parser::parse_module(text) {
+        Ok(parsed) => Ok(parsed.into_syntax()),
+        Err(error) => {
+            let (line, column) = lines.position(text, error.location.start().to_u32());
+            Err(SyntaxError {
+                line,
+                column,
+                message: format!("syntax error: {}", error.error),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_source_parses() {
+        let text = "def f(x):\n    return x\n";
+        assert_eq!(
+            parse_module(text, &LineIndex::new(text))
+                .unwrap()
+                .body
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_position_and_message() {
+        let text = "x = 1\ndef f(:\n";
+        let error = parse_module(text, &LineIndex::new(text)).unwrap_err();
+        assert_eq!((error.line, error.column), (2, 7));
+        assert!(
+            error.message.starts_with("syntax error: "),
+            "{}",
+            error.message
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! Source text of one Python file: decoding its bytes and mapping byte offsets to positions.
+//!
+//! Python source is UTF-8 unless a PEP 263 declaration (`# -*- coding: latin-1 -*-` on line 1 or 2)
+//! names another encoding. [`decode`] strips a UTF-8 byte-order mark, accepts UTF-8, decodes a declared
+//! legacy encoding with `encoding_rs`, and otherwise says why the bytes are not Python source.
+//! [`LineIndex`] turns byte offsets of the decoded text into 1-based line and column numbers, where the
+//! column counts Unicode code points (the unit SARIF calls `unicodeCodePoints`).
+
+/// Why the bytes of a file could not be turned into source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// 1-based line of the first offending byte.
+    pub line: u32,
+    /// 1-based column (in bytes of that line, as the text cannot be decoded) of the first offending byte.
+    pub column: u32,
+    pub message: String,
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Decodes a file's bytes into source text, following PEP 263.
+pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+    let (bytes, had_bom) = match bytes.strip_prefix(UTF8_BOM) {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
+    if bytes.contains(&0) {
+        let at = bytes.iter().position(|&b| b == 0).unwrap_or(0);
+        let (line, column) = byte_position(bytes, at);
+        return Err(DecodeError {
+            line,
+            column,
+            message: "source contains a NUL byte (binary file?); expected Python source text"
+                .into(),
+        });
+    }
+    let declared = if had_bom {
+        None
+    } else {
+        declared_encoding(bytes)
+    };
+    match declared {
+        Some(label) if !is_utf8_label(&label) => {
+            let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) else {
+                return Err(DecodeError {
+                    line: 1,
+                    column: 1,
+                    message: format!("unknown source encoding `{label}` declared (PEP 263)"),
+                });
+            };
+            let (text, _, had_errors) = encoding.decode(bytes);
+            if had_errors {
+                return Err(DecodeError {
+                    line: 1,
+                    column: 1,
+                    message: format!("source is not valid {label} as its PEP 263 declaration says"),
+                });
+            }
+            Ok(text.into_owned())
+        }
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(error) => {
+                let (line, column) = byte_position(bytes, error.valid_up_to());
+                Err(DecodeError {
+                    line,
+                    column,
+                    message:
+                        "invalid UTF-8 (and no PEP 263 encoding declaration); expected UTF-8 source"
+                            .into(),
+                })
+            }
+        },
+    }
+}
+
+fn is_utf8_label(label: &str) -> bool {
+    let lower = label.to_ascii_lowercase();
+    lower == "utf-8" || lower == "utf8" || lower.starts_with("utf-8-") || lower.starts_with("utf_8")
+}
+
+/// The encoding named by a PEP 263 comment on the first or second line, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    for (index, line) in bytes.split(|&b| b == b'\n').take(2).enumerate() {
+        let trimmed = line.trim_ascii_start();
+        if !trimmed.starts_with(b"#") {
+            // PEP 263: the second line only counts if the first is a comment or blank.
+            if index == 0 && !trimmed.is_empty() {
+                return None;
+            }
+            continue;
+        }
+        let text = String::from_utf8_lossy(line);
+        if let Some(at) = text.find("coding") {
+            let rest = &text[at + "coding".len()..];
+            let Some(rest) = rest.strip_prefix([':', '=']) else {
+                continue;
+            };
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .collect();
+            if !name.is_empty() {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+fn byte_position(bytes: &[u8], at: usize) -> (u32, u32) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    (to_u32(line), to_u32(at - line_start + 1))
+}
+
+fn to_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// Maps byte offsets of a text to 1-based (line, column-in-code-points) positions.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        let bytes = text.as_bytes();
+        for (offset, &byte) in bytes.iter().enumerate() {
+            // `\r\n` and lone `\r` both end a line, as in Python's tokenizer.
+            if byte == b'\n' || (byte == b'\r' && bytes.get(offset + 1) != Some(&b'\n')) {
+                line_starts.push(to_u32(offset + 1));
+            }
+        }
+        Self { line_starts }
+    }
+
+    /// Number of lines (a final line without a newline counts; an empty text has one line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line_of(&self, offset: u32) -> u32 {
+        let index = self.line_starts.partition_point(|&start| start <= offset);
+        to_u32(index.max(1))
+    }
+
+    /// 1-based (line, column) of a byte offset; the column counts code points from the line start.
+    pub fn position(&self, text: &str, offset: u32) -> (u32, u32) {
+        let line = self.line_of(offset);
+        let start = self.line_starts[line as usize - 1] as usize;
+        let end = (offset as usize).min(text.len());
+        let prefix = &text.as_bytes()[start..end];
+        let column = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            text[start..end].chars().count()
+        };
+        (line, to_u32(column + 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_code_points_not_bytes() {
+        let text = "x = 'é'\ny = 'ü' + z\n";
+        let index = LineIndex::new(text);
+        let z = text.find('z').unwrap() as u32;
+        assert_eq!(index.position(text, z), (2, 11));
+        assert_eq!(index.position(text, 0), (1, 1));
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_end_lines() {
+        let text = "a\r\nb\rc\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(index.position(text, 5), (3, 1));
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").unwrap(), "x = 1\n");
+    }
+
+    #[test]
+    fn latin1_declaration_is_decoded() {
+        let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9'\n";
+        assert_eq!(
+            decode(bytes).unwrap(),
+            "# -*- coding: latin-1 -*-\nname = '\u{e9}'\n"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_position() {
+        let error = decode(b"x = 1\ny = '\xff'\n").unwrap_err();
+        assert_eq!((error.line, error.column), (2, 6));
+        assert!(error.message.starts_with("invalid UTF-8"));
+    }
+
+    #[test]
+    fn nul_byte_is_refused_as_binary() {
+        let error = decode(b"ab\0cd").unwrap_err();
+        assert_eq!((error.line, error.column), (1, 3));
+        assert!(error.message.contains("NUL byte"));
+    }
+
+    #[test]
+    fn declaration_on_line_two_needs_comment_on_line_one() {
+        assert_eq!(
+            declared_encoding(b"#!/usr/bin/python\n# coding=latin-1\n").as_deref(),
+            Some("latin-1")
+        );
+        assert_eq!(declared_encoding(b"x = 1\n# coding=latin-1\n"), None);
+    }
+}

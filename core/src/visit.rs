@@ -1,0 +1,321 @@
+//! The unified visitor: one traversal of a syntax tree dispatches each node to every enabled detector.
+//!
+//! A [`Detector`] declares the node kinds it wants ([`KindSet`]); the [`Dispatcher`] precomputes, per
+//! node kind, the bit mask of interested detectors, so a node nobody wants costs one table lookup.
+//! [`Mode::PerDetector`] walks the tree once per detector instead (the design this analyzer replaces);
+//! both modes must produce identical findings, and [`TraversalCounts`] records exactly how many nodes
+//! each mode visited and how many detector hooks it called, so the saving of one pass is measured,
+//! never claimed.
+//!
+//! Findings are collected in a [`FileContext`] as byte ranges and turned into sorted, fingerprinted
+//! [`Finding`]s by [`FileContext::into_findings`], so their order never depends on the mode.
+
+use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
+use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::{Deserialize, Serialize};
+
+use crate::detectors::Rule;
+use crate::finding::{self, Finding, Severity};
+use crate::source::LineIndex;
+
+/// How detectors see a tree: one shared traversal, or one traversal per detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    #[default]
+    Unified,
+    PerDetector,
+}
+
+/// A set of [`NodeKind`]s, one bit per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KindSet(u128);
+
+impl KindSet {
+    pub const EMPTY: KindSet = KindSet(0);
+
+    pub const fn of(kinds: &[NodeKind]) -> Self {
+        let mut bits = 0u128;
+        let mut index = 0;
+        while index < kinds.len() {
+            bits |= 1u128 << (kinds[index] as u32);
+            index += 1;
+        }
+        KindSet(bits)
+    }
+
+    pub const fn contains(self, kind: NodeKind) -> bool {
+        self.0 & (1u128 << (kind as u32)) != 0
+    }
+}
+
+/// A rule's logic, fed node by node. One instance analyzes one file.
+pub trait Detector {
+    fn rule(&self) -> Rule;
+    /// A new instance with the same options and no per-file state.
+    fn fresh(&self) -> Box<dyn Detector + Send>;
+    /// The node kinds this detector's `enter`/`leave` must see.
+    fn interests(&self) -> KindSet;
+    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>);
+    fn leave(&mut self, _node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {}
+    /// Called once after the whole tree has been seen.
+    fn finish(&mut self, _cx: &mut FileContext<'_>) {}
+}
+
+/// Exact traversal counts of one file (or, summed, of a run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraversalCounts {
+    /// Nodes in the syntax tree(s).
+    pub nodes: u64,
+    /// Nodes entered, over all traversals (equals `nodes` in unified mode).
+    pub node_visits: u64,
+    /// Calls of a detector's `enter` or `leave` hook.
+    pub detector_calls: u64,
+    /// Whole-tree traversals.
+    pub traversals: u64,
+}
+
+impl std::ops::AddAssign for TraversalCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.nodes += other.nodes;
+        self.node_visits += other.node_visits;
+        self.detector_calls += other.detector_calls;
+        self.traversals += other.traversals;
+    }
+}
+
+const KIND_SLOTS: usize = 128;
+
+struct Dispatcher<'d, 'c, 's> {
+    detectors: &'d mut [Box<dyn Detector + Send>],
+    interested: [u64; KIND_SLOTS],
+    cx: &'c mut FileContext<'s>,
+    visits: u64,
+    calls: u64,
+}
+
+impl<'d, 'c, 's> Dispatcher<'d, 'c, 's> {
+    fn new(detectors: &'d mut [Box<dyn Detector + Send>], cx: &'c mut FileContext<'s>) -> Self {
+        assert!(detectors.len() <= 64, "at most 64 detectors per traversal");
+        let mut interested = [0u64; KIND_SLOTS];
+        for (bit, detector) in detectors.iter().enumerate() {
+            let set = detector.interests();
+            for (slot, mask) in interested.iter_mut().enumerate() {
+                if set.0 & (1u128 << slot) != 0 {
+                    *mask |= 1 << bit;
+                }
+            }
+        }
+        Self {
+            detectors,
+            interested,
+            cx,
+            visits: 0,
+            calls: 0,
+        }
+    }
+}
+
+impl<'a> SourceOrderVisitor<'a> for Dispatcher<'_, '_, '_> {
+    #[inline]
+    fn enter_node(&mut self, node: AnyNodeRef<'a>) -> TraversalSignal {
+        self.visits += 1;
+        let mut mask = self.interested[node.kind() as usize];
+        while mask != 0 {
+            let index = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            self.calls += 1;
+            self.detectors[index].enter(node, self.cx);
+        }
+        TraversalSignal::Traverse
+    }
+
+    #[inline]
+    fn leave_node(&mut self, node: AnyNodeRef<'a>) {
+        let mut mask = self.interested[node.kind() as usize];
+        while mask != 0 {
+            let index = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            self.calls += 1;
+            self.detectors[index].leave(node, self.cx);
+        }
+    }
+}
+
+fn traverse(
+    module: &ModModule,
+    detectors: &mut [Box<dyn Detector + Send>],
+    cx: &mut FileContext<'_>,
+) -> TraversalCounts {
+    let mut dispatcher = Dispatcher::new(detectors, cx);
+    dispatcher.visit_body(&module.body);
+    // The module node itself is not entered: detectors see statements and below.
+    let counts = TraversalCounts {
+        nodes: dispatcher.visits,
+        node_visits: dispatcher.visits,
+        detector_calls: dispatcher.calls,
+        traversals: 1,
+    };
+    for detector in detectors.iter_mut() {
+        detector.finish(cx);
+    }
+    counts
+}
+
+/// Runs the detectors over one module in the given mode, reporting into `cx`.
+pub fn run(
+    module: &ModModule,
+    detectors: &mut [Box<dyn Detector + Send>],
+    mode: Mode,
+    cx: &mut FileContext<'_>,
+) -> TraversalCounts {
+    match mode {
+        Mode::Unified => traverse(module, detectors, cx),
+        Mode::PerDetector if detectors.is_empty() => traverse(module, detectors, cx),
+        Mode::PerDetector => {
+            let mut total = TraversalCounts::default();
+            for single in detectors.chunks_mut(1) {
+                let counts = traverse(module, single, cx);
+                total.nodes = counts.nodes;
+                total.node_visits += counts.node_visits;
+                total.detector_calls += counts.detector_calls;
+                total.traversals += 1;
+            }
+            total
+        }
+    }
+}
+
+struct PendingFinding {
+    rule: Rule,
+    severity: Severity,
+    range: TextRange,
+    snippet_hash: u64,
+    message: String,
+    recommendation: String,
+}
+
+/// What detectors can read about the file being analyzed, and where they report.
+pub struct FileContext<'s> {
+    pub path: &'s str,
+    pub text: &'s str,
+    pub lines: &'s LineIndex,
+    pending: Vec<PendingFinding>,
+}
+
+impl<'s> FileContext<'s> {
+    pub fn new(path: &'s str, text: &'s str, lines: &'s LineIndex) -> Self {
+        Self {
+            path,
+            text,
+            lines,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Source text of a range.
+    pub fn slice(&self, range: TextRange) -> &'s str {
+        &self.text[range]
+    }
+
+    /// 1-based line of an offset.
+    pub fn line_of(&self, offset: TextSize) -> u32 {
+        self.lines.line_of(offset.to_u32())
+    }
+
+    /// Reports a finding at `range`; `snippet` is the code whose normalized text identifies it.
+    pub fn report(
+        &mut self,
+        rule: Rule,
+        severity: Severity,
+        range: TextRange,
+        snippet: TextRange,
+        message: String,
+        recommendation: String,
+    ) {
+        let snippet_hash = finding::snippet_hash(self.slice(snippet));
+        self.pending.push(PendingFinding {
+            rule,
+            severity,
+            range,
+            snippet_hash,
+            message,
+            recommendation,
+        });
+    }
+
+    /// Number of findings reported so far.
+    pub fn reported(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The findings in output order (line, column, rule, message), with positions and fingerprints.
+    pub fn into_findings(self) -> Vec<Finding> {
+        let Self {
+            path,
+            text,
+            lines,
+            pending,
+        } = self;
+        let mut located: Vec<(Finding, u64)> = pending
+            .into_iter()
+            .map(|p| {
+                let (line, column) = lines.position(text, p.range.start().to_u32());
+                let (end_line, end_column) = lines.position(text, p.range.end().to_u32());
+                let finding = Finding {
+                    rule: p.rule,
+                    connascence_type: p.rule.info().connascence_type,
+                    severity: p.severity,
+                    file: path.to_owned(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message: p.message,
+                    recommendation: p.recommendation,
+                    fingerprint: String::new(),
+                };
+                (finding, p.snippet_hash)
+            })
+            .collect();
+        located.sort_by(|(a, _), (b, _)| a.sort_key().cmp(&b.sort_key()));
+        let mut seen: std::collections::HashMap<(Rule, u64), u32> =
+            std::collections::HashMap::new();
+        located
+            .into_iter()
+            .map(|(mut finding, hash)| {
+                let occurrence = seen.entry((finding.rule, hash)).or_insert(0);
+                finding.fingerprint = finding::fingerprint(finding.rule, path, hash, *occurrence);
+                *occurrence += 1;
+                finding
+            })
+            .collect()
+    }
+}
+
+/// Where a `def` or `class` statement's keyword starts (after any decorators), for findings that
+/// are reported at the definition line. `async def` starts at `async`.
+pub fn definition_start(text: &str, name: &impl Ranged) -> TextSize {
+    const GAP: [char; 6] = [' ', '\t', '\\', '\n', '\r', '\x0c'];
+    let before = text[..name.start().to_usize()].trim_end_matches(GAP);
+    let mut start = if before.ends_with("def") {
+        before.len() - "def".len()
+    } else if before.ends_with("class") {
+        before.len() - "class".len()
+    } else {
+        before.len()
+    };
+    if before.ends_with("def") {
+        let head = text[..start].trim_end_matches(GAP);
+        if head.ends_with("async") {
+            start = head.len() - "async".len();
+        }
+    }
+    TextSize::try_from(start).unwrap_or_default()
+}
+
+/// The header of a definition: from its keyword to the start of its first body statement.
+pub fn definition_header(text: &str, name: &impl Ranged, body_start: TextSize) -> TextRange {
+    TextRange::new(definition_start(text, name), body_start)
+}
