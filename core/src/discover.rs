@@ -1,8 +1,8 @@
 //! Finding the Python files of a run and reading them safely.
 //!
 //! Directories are walked in a sorted, deterministic order, following symbolic links (a link loop is
-//! reported, not followed forever). Hidden entries, `__pycache__` and virtual environments (a folder
-//! holding `pyvenv.cfg`) are skipped; inside directories only `.py` and `.pyi` files are taken, while
+//! reported, not followed forever). Hidden entries, `__pycache__`, `site-packages`, `node_modules`,
+//! `__pypackages__` and virtual environments (a folder holding `pyvenv.cfg`) are skipped; inside directories only `.py` and `.pyi` files are taken, while
 //! a file named on the command line is taken whatever its extension, as ruff does. A path that does not
 //! exist is an [`ArgumentError`]; trouble below a directory is a [`Diagnostic`]; neither stops the run.
 
@@ -38,6 +38,15 @@ pub struct Discovered {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Folders that hold caches or third-party code rather than the project's own source (as in ruff's
+/// default excludes).
+const SKIPPED_DIRS: [&str; 4] = [
+    "__pycache__",
+    "site-packages",
+    "node_modules",
+    "__pypackages__",
+];
+
 fn is_python(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
@@ -50,7 +59,9 @@ fn is_skipped_dir(entry: &DirEntry) -> bool {
         return false;
     }
     let name = entry.file_name().to_string_lossy();
-    name.starts_with('.') || name == "__pycache__" || entry.path().join("pyvenv.cfg").is_file()
+    name.starts_with('.')
+        || SKIPPED_DIRS.contains(&name.as_ref())
+        || entry.path().join("pyvenv.cfg").is_file()
 }
 
 /// Collects the files under `paths`.

@@ -41,7 +41,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
     };
     match declared {
         Some(label) if !is_utf8_label(&label) => {
-            let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) else {
+            let Some(encoding) = encoding_for_python_label(&label) else {
                 return Err(DecodeError {
                     line: 1,
                     column: 1,
@@ -72,6 +72,26 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
             }
         },
     }
+}
+
+/// Maps a Python codec name (`latin-1`, `iso8859_15`, `cp1252`, …) to an `encoding_rs` encoding.
+/// `encoding_rs` follows WHATWG, where ISO-8859-1 is decoded as windows-1252: identical for every
+/// printable byte, so positions and identifiers come out the same.
+fn encoding_for_python_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    let name = label.to_ascii_lowercase().replace('_', "-");
+    let candidates = [
+        match name.as_str() {
+            "latin-1" | "iso-latin-1" | "l1" | "8859" | "cp819" | "iso8859-1" => {
+                "iso-8859-1".to_owned()
+            }
+            _ => name.clone(),
+        },
+        name.replacen("iso8859-", "iso-8859-", 1),
+        name.replacen("cp", "windows-", 1),
+    ];
+    candidates
+        .iter()
+        .find_map(|candidate| encoding_rs::Encoding::for_label(candidate.as_bytes()))
 }
 
 fn is_utf8_label(label: &str) -> bool {
@@ -216,6 +236,21 @@ mod tests {
         let error = decode(b"ab\0cd").unwrap_err();
         assert_eq!((error.line, error.column), (1, 3));
         assert!(error.message.contains("NUL byte"));
+    }
+
+    #[test]
+    fn python_codec_names_map_to_encodings() {
+        for label in [
+            "latin-1",
+            "Latin_1",
+            "iso8859-15",
+            "cp1252",
+            "euc_jp",
+            "shift_jis",
+        ] {
+            assert!(encoding_for_python_label(label).is_some(), "{label}");
+        }
+        assert!(encoding_for_python_label("klingon").is_none());
     }
 
     #[test]

@@ -103,10 +103,10 @@ impl Detector for GodObject {
         } = self.options;
         let mut excess = Vec::new();
         if methods > max_methods {
-            excess.push(format!("{methods} methods (limit {max_methods})"));
+            excess.push(format!("has {methods} methods (limit {max_methods})"));
         }
         if lines > max_lines {
-            excess.push(format!("{lines} lines (limit {max_lines})"));
+            excess.push(format!("spans {lines} lines (limit {max_lines})"));
         }
         if excess.is_empty() {
             return;
@@ -127,7 +127,7 @@ impl Detector for GodObject {
             severity,
             range,
             range,
-            format!("class `{name}` has {}", excess.join(" and ")),
+            format!("class `{name}` {}", excess.join(" and ")),
             "split the class by responsibility: move groups of methods that share state into \
              collaborators it delegates to"
                 .to_owned(),

@@ -1,0 +1,243 @@
+//! The `connascence check` command line: output formats, exit codes, diagnostics and error messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn connascence(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_connascence"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+const MEDIUM_ONLY: &[u8] = b"import time\n\ntime.sleep(1)\n";
+const HIGH: &[u8] = b"while True:\n    pass\n";
+
+#[test]
+fn text_output_lists_findings_like_ruff_and_ends_with_a_summary() {
+    let dir = project(&[("src/app.py", MEDIUM_ONLY), ("src/loop.py", HIGH)]);
+    let output = connascence(&["check", "src"], dir.path());
+    assert_eq!(
+        stdout(&output),
+        "src/app.py:3:1: timing [medium] `time.sleep(...)` waits a fixed time: connascence of timing\n\
+         src/loop.py:1:1: unbounded-loop [high] `while True:` loop has no `break` or `return`: it can end only by an exception\n\
+         Found 2 findings (1 high, 1 medium) in 2 files; 0 diagnostics.\n"
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn exit_code_follows_fail_on() {
+    let dir = project(&[("app.py", MEDIUM_ONLY)]);
+    assert_eq!(
+        connascence(&["check", "app.py"], dir.path()).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        connascence(&["check", "app.py", "--fail-on", "medium"], dir.path())
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        connascence(&["check", "app.py", "--fail-on", "low"], dir.path())
+            .status
+            .code(),
+        Some(1)
+    );
+    let dir = project(&[("loop.py", HIGH)]);
+    assert_eq!(
+        connascence(&["check", "loop.py", "--fail-on", "critical"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_missing_path_is_exit_2_and_the_rest_is_still_analyzed() {
+    let dir = project(&[("app.py", MEDIUM_ONLY)]);
+    let output = connascence(&["check", "missing.py", "app.py"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: missing.py: No such file or directory\n"
+    );
+    assert!(stdout(&output).starts_with("app.py:3:1: timing"));
+}
+
+#[test]
+fn a_bad_option_value_is_a_usage_error() {
+    let dir = project(&[("app.py", MEDIUM_ONLY)]);
+    let output = connascence(&["check", "app.py", "--format", "xml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("invalid value 'xml' for '--format <FORMAT>'"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unparsable_files_are_diagnostics_that_do_not_change_the_exit_code() {
+    let dir = project(&[
+        ("a_syntax.py", b"def f(:\n    pass\n"),
+        ("b_utf8.py", b"x = '\xff'\n"),
+        ("c_binary.py", b"\x00\x01\x02"),
+        ("d_ok.py", b"x = 1\n"),
+    ]);
+    let output = connascence(&["check", "."], dir.path());
+    assert_eq!(
+        stdout(&output),
+        "./a_syntax.py:1:7: syntax-error syntax error: Expected a parameter or the end of the parameter list\n\
+         ./b_utf8.py:1:6: encoding-error invalid UTF-8 (and no PEP 263 encoding declaration); expected UTF-8 source\n\
+         ./c_binary.py:1:1: encoding-error source contains a NUL byte (binary file?); expected Python source text\n\
+         Found 0 findings in 4 files; 3 diagnostics.\n"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn hidden_dirs_pycache_and_virtualenvs_are_skipped() {
+    let dir = project(&[
+        ("pkg/app.py", MEDIUM_ONLY),
+        ("pkg/.hidden/x.py", MEDIUM_ONLY),
+        ("pkg/__pycache__/x.py", MEDIUM_ONLY),
+        ("pkg/env/pyvenv.cfg", b"home = /usr\n"),
+        ("pkg/env/lib/x.py", MEDIUM_ONLY),
+        ("pkg/notes.txt", MEDIUM_ONLY),
+    ]);
+    let output = connascence(&["check", "pkg"], dir.path());
+    assert!(
+        stdout(&output).ends_with("Found 1 finding (1 medium) in 1 file; 0 diagnostics.\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn json_output_has_findings_diagnostics_and_stats() {
+    let dir = project(&[("app.py", MEDIUM_ONLY), ("bad.py", b"(\n")]);
+    let output = connascence(
+        &["check", "app.py", "bad.py", "--format", "json"],
+        dir.path(),
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["rule"], "timing");
+    assert_eq!(finding["connascence_type"], "timing");
+    assert_eq!(finding["severity"], "medium");
+    assert_eq!(finding["file"], "app.py");
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        (finding["end_line"].as_u64(), finding["end_column"].as_u64()),
+        (Some(3), Some(14))
+    );
+    assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(json["diagnostics"][0]["file"], "bad.py");
+    assert_eq!(json["diagnostics"][0]["kind"], "syntax");
+    let stats = &json["stats"];
+    assert_eq!(
+        (stats["files"].as_u64(), stats["files_analyzed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(stats["findings_by_rule"]["timing"], 1);
+    assert!(stats["phases"]["parse_ns"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn output_file_is_written_and_stdout_stays_empty() {
+    let dir = project(&[("app.py", MEDIUM_ONLY)]);
+    let output = connascence(
+        &[
+            "check", "app.py", "--output", "out.json", "--format", "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    assert!(written.contains("\"rule\": \"timing\""));
+}
+
+#[test]
+fn an_unwritable_output_is_exit_2_with_the_path() {
+    let dir = project(&[("app.py", MEDIUM_ONLY)]);
+    let output = connascence(
+        &["check", "app.py", "--output", "no/such/dir/out.txt"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("error: cannot write the output to no/such/dir/out.txt: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn per_detector_mode_gives_the_same_findings_and_more_visits() {
+    // app.py: StmtImport, Alias, Identifier; StmtExpr, ExprCall, ExprAttribute, ExprName, Identifier,
+    // Arguments, ExprNumberLiteral (10). loop.py: StmtWhile, ExprBooleanLiteral, StmtPass (3).
+    // Detector calls: enter+leave of the Call (timing) and of the While (unbounded-loop).
+    let dir = project(&[("app.py", MEDIUM_ONLY), ("loop.py", HIGH)]);
+    let unified = connascence(&["check", ".", "--stats"], dir.path());
+    let per_detector = connascence(
+        &["check", ".", "--stats", "--mode", "per-detector"],
+        dir.path(),
+    );
+    let findings = |o: &Output| {
+        stdout(o)
+            .lines()
+            .take(2)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(findings(&unified), findings(&per_detector));
+    assert!(
+        stdout(&unified).contains("nodes 13, node visits 13, detector calls 4, traversals 2\n"),
+        "{}",
+        stdout(&unified)
+    );
+    assert!(
+        stdout(&per_detector)
+            .contains("nodes 13, node visits 65, detector calls 4, traversals 10\n"),
+        "{}",
+        stdout(&per_detector)
+    );
+}
+
+#[test]
+fn symlink_loops_are_diagnostics_not_hangs() {
+    let dir = project(&[("pkg/app.py", MEDIUM_ONLY)]);
+    std::os::unix::fs::symlink(".", dir.path().join("pkg/loop")).unwrap();
+    let output = connascence(&["check", "pkg"], dir.path());
+    let text = stdout(&output);
+    assert!(
+        text.contains("pkg/loop:1:1: io-error symbolic link loop back to pkg; not followed\n"),
+        "{text}"
+    );
+    assert!(text.contains("pkg/app.py:3:1: timing"), "{text}");
+}
