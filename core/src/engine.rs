@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::detectors::{OptionsError, RuleSet, Settings};
+use crate::detectors::{OptionsError, RuleSet, Settings, duplicate_algorithm};
 use crate::discover::{self, ArgumentError, InputFile};
 use crate::finding::{Diagnostic, DiagnosticKind, Finding, Severity};
 use crate::parse;
 use crate::source::{self, LineIndex};
-use crate::visit::{self, FileContext, Mode, TraversalCounts};
+use crate::visit::{self, FileContext, FileFacts, Mode, TraversalCounts};
 
 /// What to run and how.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -58,7 +58,11 @@ pub struct Counters {
 /// The outcome of one file.
 #[derive(Debug, Clone, Default)]
 pub struct FileOutcome {
+    /// The file's label (as findings name it).
+    pub file: String,
     pub findings: Vec<Finding>,
+    /// Per-file facts for run-level rules (duplicate-algorithm).
+    pub facts: FileFacts,
     pub diagnostics: Vec<Diagnostic>,
     pub counters: Counters,
 }
@@ -105,7 +109,10 @@ fn diagnostic(
 
 /// Analyzes source text that is already decoded.
 pub fn analyze_source(label: &str, text: &str, rules: &RuleSet, mode: Mode) -> FileOutcome {
-    let mut outcome = FileOutcome::default();
+    let mut outcome = FileOutcome {
+        file: label.to_owned(),
+        ..FileOutcome::default()
+    };
     analyze_text_into(label, text, rules, mode, &mut outcome);
     outcome
 }
@@ -141,7 +148,7 @@ fn analyze_text_into(
     let mut cx = FileContext::new(label, text, &lines);
     let mut detectors = rules.fresh();
     counters.traversal = visit::run(&module, &mut detectors, mode, &mut cx);
-    outcome.findings = cx.into_findings();
+    (outcome.findings, outcome.facts) = cx.finish();
     counters.phases.visit_ns = nanos(started.elapsed());
     counters.files_analyzed = 1;
     counters.findings = outcome.findings.len() as u64;
@@ -150,7 +157,10 @@ fn analyze_text_into(
 
 /// Analyzes one file's bytes (decoding them first).
 pub fn analyze_bytes(label: &str, bytes: &[u8], rules: &RuleSet, mode: Mode) -> FileOutcome {
-    let mut outcome = FileOutcome::default();
+    let mut outcome = FileOutcome {
+        file: label.to_owned(),
+        ..FileOutcome::default()
+    };
     outcome.counters.files = 1;
     outcome.counters.bytes = bytes.len() as u64;
     match source::decode(bytes) {
@@ -177,7 +187,10 @@ pub fn analyze_file(file: &InputFile, rules: &RuleSet, mode: Mode) -> FileOutcom
     let mut outcome = match read {
         Ok(bytes) => analyze_bytes(&file.label, &bytes, rules, mode),
         Err(message) => {
-            let mut outcome = FileOutcome::default();
+            let mut outcome = FileOutcome {
+                file: file.label.clone(),
+                ..FileOutcome::default()
+            };
             outcome.counters.files = 1;
             outcome.counters.diagnostics = 1;
             outcome
@@ -194,13 +207,15 @@ pub fn analyze_file(file: &InputFile, rules: &RuleSet, mode: Mode) -> FileOutcom
 #[derive(Debug, Default)]
 pub struct Aggregator {
     report: Report,
+    /// Facts of the files that have any, for the run-level rules.
+    facts: Vec<(String, FileFacts)>,
 }
 
 impl Aggregator {
     pub fn add(&mut self, outcome: FileOutcome) {
         let started = Instant::now();
         let stats = &mut self.report.stats;
-        let counters = outcome.counters;
+        let counters = &outcome.counters;
         stats.files += counters.files;
         stats.files_analyzed += counters.files_analyzed;
         stats.lines += counters.lines;
@@ -210,7 +225,18 @@ impl Aggregator {
         stats.phases.read_ns += counters.phases.read_ns;
         stats.phases.parse_ns += counters.phases.parse_ns;
         stats.phases.visit_ns += counters.phases.visit_ns;
-        for finding in &outcome.findings {
+        self.count(&outcome.findings);
+        self.report.findings.extend(outcome.findings);
+        self.report.diagnostics.extend(outcome.diagnostics);
+        if !outcome.facts.functions.is_empty() {
+            self.facts.push((outcome.file, outcome.facts));
+        }
+        self.report.stats.phases.aggregate_ns += nanos(started.elapsed());
+    }
+
+    fn count(&mut self, findings: &[Finding]) {
+        let stats = &mut self.report.stats;
+        for finding in findings {
             *stats
                 .findings_by_rule
                 .entry(finding.rule.id().to_owned())
@@ -220,13 +246,31 @@ impl Aggregator {
                 .entry(finding.severity)
                 .or_insert(0) += 1;
         }
-        stats.findings += outcome.findings.len() as u64;
-        self.report.findings.extend(outcome.findings);
-        self.report.diagnostics.extend(outcome.diagnostics);
-        self.report.stats.phases.aggregate_ns += nanos(started.elapsed());
+        stats.findings += findings.len() as u64;
     }
 
-    pub fn finish(self) -> Report {
+    /// Runs the run-level rules enabled in `rules` over the collected facts and returns the report
+    /// in output order.
+    pub fn finish(mut self, rules: &RuleSet) -> Report {
+        let started = Instant::now();
+        if let Some(rule) = rules
+            .rules()
+            .into_iter()
+            .find(|rule| rule.id() == duplicate_algorithm::RULE.id)
+        {
+            let files: Vec<(&str, &FileFacts)> = self
+                .facts
+                .iter()
+                .map(|(file, facts)| (file.as_str(), facts))
+                .collect();
+            let duplicates = duplicate_algorithm::cross_file(rule, &files);
+            self.count(&duplicates);
+            self.report.findings.extend(duplicates);
+            self.report
+                .findings
+                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        self.report.stats.phases.aggregate_ns += nanos(started.elapsed());
         self.report
     }
 }
@@ -242,7 +286,7 @@ pub fn check(
     for file in &discovered.files {
         aggregator.add(analyze_file(file, &rules, options.mode));
     }
-    let mut report = aggregator.finish();
+    let mut report = aggregator.finish(&rules);
     report.stats.diagnostics += discovered.diagnostics.len() as u64;
     report.diagnostics.extend(discovered.diagnostics);
     report

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use connascence::engine::{self, AnalysisOptions};
+use connascence::output::rules;
 use connascence::output::{self, Format};
-use connascence::{Mode, Severity};
+use connascence::{Mode, Rule, Severity};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +30,14 @@ struct Cli {
 enum Command {
     /// Analyze Python files and directories.
     Check(CheckArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules {
+        /// A rule id such as `magic-literal`.
+        rule: Option<String>,
+        /// Output format of the list.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
 }
 
 #[derive(clap::Args)]
@@ -87,6 +96,25 @@ fn main() -> ExitCode {
                 eprintln!("error: {error:#}");
                 ExitCode::from(2)
             }
+        },
+        Command::Rules { rule, format } => match rule {
+            None => {
+                print!("{}", rules::list(format));
+                ExitCode::SUCCESS
+            }
+            Some(id) => match Rule::by_id(&id) {
+                Some(rule) => {
+                    print!("{}", rules::explain(rule));
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!(
+                        "error: {}",
+                        connascence::detectors::unknown_rule_message(&id)
+                    );
+                    ExitCode::from(2)
+                }
+            },
         },
     }
 }

@@ -8,7 +8,7 @@
 //! never claimed.
 //!
 //! Findings are collected in a [`FileContext`] as byte ranges and turned into sorted, fingerprinted
-//! [`Finding`]s by [`FileContext::into_findings`], so their order never depends on the mode.
+//! [`Finding`]s by [`FileContext::finish`], so their order never depends on the mode.
 
 use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
@@ -34,6 +34,7 @@ pub struct KindSet(u128);
 
 impl KindSet {
     pub const EMPTY: KindSet = KindSet(0);
+    pub const ALL: KindSet = KindSet(u128::MAX);
 
     pub const fn of(kinds: &[NodeKind]) -> Self {
         let mut bits = 0u128;
@@ -57,6 +58,8 @@ pub trait Detector {
     fn fresh(&self) -> Box<dyn Detector + Send>;
     /// The node kinds this detector's `enter`/`leave` must see.
     fn interests(&self) -> KindSet;
+    /// Called once per traversal before the first node, with the whole module.
+    fn begin(&mut self, _module: &ModModule, _cx: &mut FileContext<'_>) {}
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>);
     fn leave(&mut self, _node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {}
     /// Called once after the whole tree has been seen.
@@ -148,6 +151,9 @@ fn traverse(
     detectors: &mut [Box<dyn Detector + Send>],
     cx: &mut FileContext<'_>,
 ) -> TraversalCounts {
+    for detector in detectors.iter_mut() {
+        detector.begin(module, cx);
+    }
     let mut dispatcher = Dispatcher::new(detectors, cx);
     dispatcher.visit_body(&module.body);
     // The module node itself is not entered: detectors see statements and below.
@@ -196,12 +202,35 @@ struct PendingFinding {
     recommendation: String,
 }
 
+/// A per-file fact about one function, for rules decided across files (duplicate-algorithm).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionFact {
+    pub name: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// Hash of the normalized `def` header, for the finding's fingerprint.
+    pub header_hash: u64,
+    /// Hash of the body's shape: node kinds, structure and operators; names and values erased.
+    pub body_hash: u64,
+    /// Statements in the body at any depth, the docstring excluded.
+    pub statements: u32,
+}
+
+/// Facts a file contributes to run-level rules; cached per file, combined after all files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub functions: Vec<FunctionFact>,
+}
+
 /// What detectors can read about the file being analyzed, and where they report.
 pub struct FileContext<'s> {
     pub path: &'s str,
     pub text: &'s str,
     pub lines: &'s LineIndex,
     pending: Vec<PendingFinding>,
+    facts: FileFacts,
 }
 
 impl<'s> FileContext<'s> {
@@ -211,6 +240,7 @@ impl<'s> FileContext<'s> {
             text,
             lines,
             pending: Vec::new(),
+            facts: FileFacts::default(),
         }
     }
 
@@ -245,18 +275,48 @@ impl<'s> FileContext<'s> {
         });
     }
 
+    /// Records a function fact for a run-level rule; `header` is the range findings will point at.
+    pub fn add_function_fact(
+        &mut self,
+        name: &str,
+        header: TextRange,
+        body_hash: u64,
+        statements: u32,
+    ) {
+        let (line, column) = self.lines.position(self.text, header.start().to_u32());
+        let (end_line, end_column) = self.lines.position(self.text, header.end().to_u32());
+        self.facts.functions.push(FunctionFact {
+            name: name.to_owned(),
+            line,
+            column,
+            end_line,
+            end_column,
+            header_hash: finding::snippet_hash(self.slice(header)),
+            body_hash,
+            statements,
+        });
+    }
+
     /// Number of findings reported so far.
     pub fn reported(&self) -> usize {
         self.pending.len()
     }
 
-    /// The findings in output order (line, column, rule, message), with positions and fingerprints.
-    pub fn into_findings(self) -> Vec<Finding> {
+    /// The findings in output order (line, column, rule, message), with positions and fingerprints,
+    /// and the file's facts (functions in source order).
+    pub fn finish(mut self) -> (Vec<Finding>, FileFacts) {
+        let mut facts = std::mem::take(&mut self.facts);
+        facts.functions.sort_by_key(|f| (f.line, f.column));
+        (self.into_findings(), facts)
+    }
+
+    fn into_findings(self) -> Vec<Finding> {
         let Self {
             path,
             text,
             lines,
             pending,
+            ..
         } = self;
         let mut located: Vec<(Finding, u64)> = pending
             .into_iter()

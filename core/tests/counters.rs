@@ -4,10 +4,21 @@ use connascence::detectors::Settings;
 use connascence::engine::{analyze_bytes, analyze_source};
 use connascence::{Mode, Rule};
 
+/// The five rules of Core 1/4: the hand counts below are for exactly these.
+fn five_rules() -> Vec<Rule> {
+    [
+        "positional-params",
+        "timing",
+        "god-object",
+        "unbounded-loop",
+        "long-function",
+    ]
+    .map(|id| Rule::by_id(id).unwrap())
+    .to_vec()
+}
+
 fn rules_all() -> connascence::detectors::RuleSet {
-    Settings::only(&Rule::all().collect::<Vec<_>>())
-        .compile()
-        .unwrap()
+    Settings::only(&five_rules()).compile().unwrap()
 }
 
 #[test]
@@ -37,7 +48,7 @@ fn a_function_counts_identifiers_and_parameters_as_nodes() {
     let per_detector = analyze_source("two.py", text, &rules_all(), Mode::PerDetector)
         .counters
         .traversal;
-    let detectors = Rule::all().count() as u64;
+    let detectors = five_rules().len() as u64;
     assert_eq!(per_detector.nodes, 8);
     assert_eq!(per_detector.node_visits, 8 * detectors);
     assert_eq!(per_detector.traversals, detectors);
@@ -88,7 +99,7 @@ fn findings_are_counted_by_rule_and_severity() {
     let outcome = analyze_source("c.py", text, &rules_all(), Mode::Unified);
     let mut aggregator = connascence::engine::Aggregator::default();
     aggregator.add(outcome);
-    let report = aggregator.finish();
+    let report = aggregator.finish(&rules_all());
     assert_eq!(report.stats.findings_by_rule.get("timing"), Some(&1));
     assert_eq!(
         report.stats.findings_by_rule.get("unbounded-loop"),

@@ -1,7 +1,9 @@
-//! Fixture tests: every `core/tests/fixtures/<rule-id>/*.py` is analyzed with only that rule enabled.
+//! Fixture tests: every `core/tests/fixtures/<rule-id>/` folder is analyzed in one run (so run-level
+//! rules see all its files) with only that rule enabled.
 //!
-//! A fixture marks each line where a finding must be reported with `# expect: <rule-id>`; the test
-//! demands exactly those lines (no more, no fewer). The full findings (columns, severity, message) are
+//! A fixture marks each line where a finding must be reported with `# expect: <rule-id>` (or
+//! `# expect: <rule-id> x2` for two findings on one line); the test demands exactly those lines, no
+//! more, no fewer. The full findings (columns, severity, message) are
 //! pinned by an insta snapshot per fixture file. Both traversal modes must agree on every fixture.
 
 use std::path::{Path, PathBuf};
@@ -9,8 +11,14 @@ use std::path::{Path, PathBuf};
 use connascence::engine::{self, AnalysisOptions};
 use connascence::{Finding, Mode, Rule, Settings};
 
+/// Relative to the package root (cargo's working directory for tests), so that labels in findings
+/// and snapshots do not depend on where the repository is checked out.
 fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    assert!(
+        Path::new("tests/fixtures").is_dir(),
+        "tests run from the package root"
+    );
+    PathBuf::from("tests/fixtures")
 }
 
 /// (rule id, fixture path) for every fixture file, sorted.
@@ -30,26 +38,31 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     found
 }
 
-fn analyze(path: &Path, settings: Settings, mode: Mode) -> Vec<Finding> {
+/// Runs the analyzer over paths and returns the findings of each file label.
+fn analyze(paths: &[PathBuf], settings: Settings, mode: Mode) -> Vec<Finding> {
     let options = AnalysisOptions { settings, mode };
-    let outcome = engine::check_file(path, &options).unwrap();
-    assert!(
-        outcome.diagnostics.is_empty(),
-        "{}: {:?}",
-        path.display(),
-        outcome.diagnostics
-    );
-    outcome.findings
+    let (report, argument_errors) = engine::check(paths, &options).unwrap();
+    assert!(argument_errors.is_empty(), "{argument_errors:?}");
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    report.findings
 }
 
 fn expected_lines(source: &str, rule: &str) -> Vec<u32> {
     let marker = format!("# expect: {rule}");
-    source
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| line.contains(&marker))
-        .map(|(index, _)| index as u32 + 1)
-        .collect()
+    let mut lines = Vec::new();
+    for (index, line) in source.lines().enumerate() {
+        let Some(at) = line.find(&marker) else {
+            continue;
+        };
+        let rest = &line[at + marker.len()..];
+        let times = rest
+            .trim()
+            .strip_prefix('x')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        lines.extend(std::iter::repeat_n(index as u32 + 1, times));
+    }
+    lines
 }
 
 fn render(findings: &[Finding]) -> String {
@@ -79,7 +92,12 @@ fn fixtures_produce_exactly_the_marked_findings() {
     for (rule_id, path) in fixtures() {
         let rule =
             Rule::by_id(&rule_id).unwrap_or_else(|| panic!("fixture folder {rule_id} is no rule"));
-        let findings = analyze(&path, Settings::only(&[rule]), Mode::Unified);
+        let folder = path.parent().unwrap().to_path_buf();
+        let label = path.display().to_string();
+        let findings: Vec<Finding> = analyze(&[folder], Settings::only(&[rule]), Mode::Unified)
+            .into_iter()
+            .filter(|finding| finding.file == label)
+            .collect();
         let source = std::fs::read_to_string(&path).unwrap();
         let actual: Vec<u32> = findings.iter().map(|f| f.line).collect();
         assert_eq!(
@@ -96,9 +114,9 @@ fn fixtures_produce_exactly_the_marked_findings() {
 #[test]
 fn both_modes_agree_on_every_fixture_with_all_rules() {
     let all: Vec<Rule> = Rule::all().collect();
-    for (_, path) in fixtures() {
-        let unified = analyze(&path, Settings::only(&all), Mode::Unified);
-        let per_detector = analyze(&path, Settings::only(&all), Mode::PerDetector);
-        assert_eq!(unified, per_detector, "{}", path.display());
-    }
+    let root = vec![fixture_root()];
+    let unified = analyze(&root, Settings::only(&all), Mode::Unified);
+    let per_detector = analyze(&root, Settings::only(&all), Mode::PerDetector);
+    assert!(unified.len() > 100, "{} findings", unified.len());
+    assert_eq!(unified, per_detector);
 }

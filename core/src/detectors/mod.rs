@@ -15,19 +15,38 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::finding::ConnascenceType;
 use crate::visit::Detector;
 
+pub mod assertion_density;
+pub mod common;
+pub mod complexity;
+pub mod convention;
+pub mod deep_nesting;
+pub mod duplicate_algorithm;
+pub mod global_state;
 pub mod god_object;
 pub mod long_function;
+pub mod magic_literal;
 pub mod positional_params;
+pub mod recursion;
+pub mod repeated_value;
 pub mod timing;
 pub mod unbounded_loop;
 
-/// Every rule, in the order `connascence rules` lists them.
+/// Every rule, in the order `connascence rules` lists them (the contract's table order).
 pub static REGISTRY: &[RuleInfo] = &[
     positional_params::RULE,
+    magic_literal::RULE,
+    duplicate_algorithm::RULE,
     timing::RULE,
+    repeated_value::RULE,
+    convention::RULE,
+    global_state::RULE,
     god_object::RULE,
+    recursion::RULE,
     unbounded_loop::RULE,
     long_function::RULE,
+    assertion_density::RULE,
+    deep_nesting::RULE,
+    complexity::RULE,
 ];
 
 /// A detector constructor: the rule handle and its options (JSON `null` means defaults).

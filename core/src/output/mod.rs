@@ -1,8 +1,10 @@
-//! Rendering a [`Report`] for people (text) and programs (JSON), one file per format.
+//! Rendering a [`Report`] for people (text) and programs (JSON), one file per format; and the rule
+//! listing of `connascence rules`.
 
 use crate::engine::Report;
 
 pub mod json;
+pub mod rules;
 pub mod text;
 
 /// The output formats of `connascence check`.

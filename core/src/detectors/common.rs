@@ -1,0 +1,198 @@
+//! Helpers shared by several detectors: definition headers and spans, docstrings, literal values and
+//! naming. Not a rule; nothing here reports.
+
+use ruff_python_ast::{
+    Expr, ExprNumberLiteral, ExprUnaryOp, Number, Stmt, StmtFunctionDef, UnaryOp,
+};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::visit::{FileContext, definition_start};
+
+/// The range findings on a function point at: from `def` (or `async`) to the end of its parameters.
+pub fn function_header(cx: &FileContext<'_>, function: &StmtFunctionDef) -> TextRange {
+    TextRange::new(
+        definition_start(cx.text, &function.name),
+        function.parameters.end(),
+    )
+}
+
+/// Lines a function spans, from its `def` line (decorators excluded) to the last line of its body.
+pub fn function_lines(cx: &FileContext<'_>, function: &StmtFunctionDef) -> u32 {
+    let start = definition_start(cx.text, &function.name);
+    cx.line_of(function.end()) - cx.line_of(start) + 1
+}
+
+/// The docstring statement of a body, if its first statement is a string literal expression.
+pub fn docstring(body: &[Stmt]) -> Option<&Stmt> {
+    match body.first() {
+        Some(stmt @ Stmt::Expr(expr)) if expr.value.is_string_literal_expr() => Some(stmt),
+        _ => None,
+    }
+}
+
+/// Where a body starts once its docstring is skipped (`None` for a body that is only a docstring).
+pub fn body_start_after_docstring(body: &[Stmt]) -> Option<TextSize> {
+    let skip = usize::from(docstring(body).is_some());
+    body.get(skip).map(Ranged::start)
+}
+
+/// A numeric literal's value, compared by value: ints exactly, floats and complex by their bits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberValue {
+    Int(i128),
+    /// An integer too large for `i128`, kept as its decimal text.
+    BigInt(String),
+    Float(u64),
+    Complex(u64, u64),
+}
+
+impl NumberValue {
+    /// Whether the value equals one of the allowlisted numbers (ints and floats compared by value).
+    pub fn is_allowed(&self, allowlist: &[f64]) -> bool {
+        match self {
+            NumberValue::Int(value) => allowlist
+                .iter()
+                .any(|&a| a.fract() == 0.0 && a as i128 == *value),
+            NumberValue::Float(bits) => allowlist.contains(&f64::from_bits(*bits)),
+            NumberValue::BigInt(_) | NumberValue::Complex(..) => false,
+        }
+    }
+}
+
+fn negate(value: NumberValue) -> NumberValue {
+    let flip = |bits: u64| normalize_zero(-f64::from_bits(bits)).to_bits();
+    match value {
+        NumberValue::Int(v) => NumberValue::Int(-v),
+        NumberValue::BigInt(text) => NumberValue::BigInt(format!("-{text}")),
+        NumberValue::Float(bits) => NumberValue::Float(flip(bits)),
+        NumberValue::Complex(re, im) => NumberValue::Complex(flip(re), flip(im)),
+    }
+}
+
+/// The value of a number literal, or of `-<number literal>`; `None` for any other expression.
+pub fn number_value(expr: &Expr) -> Option<NumberValue> {
+    match expr {
+        Expr::NumberLiteral(literal) => Some(literal_value(literal)),
+        Expr::UnaryOp(unary) => negated_literal(unary).map(|(value, _)| value),
+        _ => None,
+    }
+}
+
+/// For `-<number literal>`: its value and the literal inside.
+pub fn negated_literal(unary: &ExprUnaryOp) -> Option<(NumberValue, &ExprNumberLiteral)> {
+    match (unary.op, unary.operand.as_ref()) {
+        (UnaryOp::USub, Expr::NumberLiteral(literal)) => {
+            Some((negate(literal_value(literal)), literal))
+        }
+        _ => None,
+    }
+}
+
+/// The value of a number literal.
+pub fn literal_value(literal: &ExprNumberLiteral) -> NumberValue {
+    match &literal.value {
+        Number::Int(int) => match int.as_i64() {
+            Some(value) => NumberValue::Int(i128::from(value)),
+            None => match int.to_string().parse::<i128>() {
+                Ok(value) => NumberValue::Int(value),
+                Err(_) => NumberValue::BigInt(int.to_string()),
+            },
+        },
+        Number::Float(value) => NumberValue::Float(normalize_zero(*value).to_bits()),
+        Number::Complex { real, imag } => NumberValue::Complex(
+            normalize_zero(*real).to_bits(),
+            normalize_zero(*imag).to_bits(),
+        ),
+    }
+}
+
+fn normalize_zero(value: f64) -> f64 {
+    if value == 0.0 { 0.0 } else { value }
+}
+
+/// Whether a name is UPPER_CASE (letters, digits, underscores; at least one letter, no lowercase).
+pub fn is_upper_case(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether a name is a dunder such as `__all__`.
+pub fn is_dunder(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
+/// Shortens a literal's source text for a message.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    let single_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if single_line.chars().count() <= max_chars {
+        single_line
+    } else {
+        let cut: String = single_line
+            .chars()
+            .take(max_chars.saturating_sub(1))
+            .collect();
+        format!("{cut}…")
+    }
+}
+
+/// "12, 40 and 51" for a list of line numbers, at most `max` of them then "and N more".
+pub fn list_lines(lines: &[u32], max: usize) -> String {
+    let shown: Vec<String> = lines.iter().take(max).map(u32::to_string).collect();
+    let rest = lines.len().saturating_sub(max);
+    match (shown.len(), rest) {
+        (0, _) => String::new(),
+        (1, 0) => shown[0].clone(),
+        (_, 0) => format!(
+            "{} and {}",
+            shown[..shown.len() - 1].join(", "),
+            shown[shown.len() - 1]
+        ),
+        _ => format!("{} and {rest} more", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(source: &str) -> Option<NumberValue> {
+        let parsed = ruff_python_parser::parse_expression(source).unwrap();
+        number_value(parsed.expr())
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        let allow = [-1.0, 0.0, 1.0, 2.0];
+        assert!(value("2").unwrap().is_allowed(&allow));
+        assert!(value("2.0").unwrap().is_allowed(&allow));
+        assert!(value("-1").unwrap().is_allowed(&allow));
+        assert!(value("0x0").unwrap().is_allowed(&allow));
+        assert!(!value("-2").unwrap().is_allowed(&allow));
+        assert!(!value("3").unwrap().is_allowed(&allow));
+        assert!(!value("1j").unwrap().is_allowed(&allow));
+        assert_eq!(value("1_000"), value("1000"));
+        assert_eq!(value("-0.0"), value("0.0"));
+        assert_eq!(value("x"), None);
+    }
+
+    #[test]
+    fn line_lists_read_naturally() {
+        assert_eq!(list_lines(&[3], 3), "3");
+        assert_eq!(list_lines(&[3, 4], 3), "3 and 4");
+        assert_eq!(list_lines(&[3, 4, 5], 3), "3, 4 and 5");
+        assert_eq!(list_lines(&[3, 4, 5, 6, 7], 3), "3, 4, 5 and 2 more");
+    }
+
+    #[test]
+    fn case_predicates() {
+        assert!(
+            is_upper_case("MAX_SIZE")
+                && is_upper_case("HTTP2")
+                && !is_upper_case("_")
+                && !is_upper_case("Max")
+        );
+        assert!(is_dunder("__all__") && !is_dunder("____") && !is_dunder("_x_"));
+    }
+}

@@ -1,0 +1,172 @@
+//! `complexity` — McCabe cyclomatic complexity of a function above the limit.
+//!
+//! What it flags: a function whose complexity is above 10, where complexity is 1 plus one for each
+//! `if`, `elif`, `for`/`async for`, `while`, `except` handler, `case`, conditional expression
+//! (`a if c else b`), comprehension `for` clause and comprehension `if` clause, and one for each operand
+//! of `and`/`or` beyond the first. Lambdas count toward the function they are in; a nested function
+//! counts for itself only. Reported at the `def` line.
+//!
+//! Why it matters: complexity is the number of independent paths through the function, so it is the
+//! number of tests needed to cover it and a measure of how much a reader must hold in mind.
+//!
+//! Default threshold: more than 10. Severity: medium; high above 15. Options: `max_complexity`,
+//! `high_above`.
+//!
+//! Example:
+//! ```python
+//! def classify(x):      # complexity 12: flagged
+//!     if x < 0 and ...:
+//!         ...
+//! ```
+use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_text_size::TextRange;
+use serde::Deserialize;
+
+use super::common::function_header;
+use super::{Rule, RuleInfo, parse_options};
+use crate::finding::Severity;
+use crate::visit::{Detector, FileContext, KindSet};
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: "complexity",
+    connascence_type: None,
+    summary: "McCabe complexity of a function above 10",
+    default_threshold: "> 10",
+    default_severity: "medium; high above 15",
+    enabled_by_default: true,
+    source: include_str!("complexity.rs"),
+    make: |rule, options| {
+        Ok(Box::new(Complexity::new(
+            rule,
+            parse_options(rule, options)?,
+        )))
+    },
+};
+
+/// Thresholds of `complexity`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Flag functions more complex than this (medium).
+    pub max_complexity: u32,
+    /// Above this the severity is high.
+    pub high_above: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_complexity: 10,
+            high_above: 15,
+        }
+    }
+}
+
+struct Frame {
+    name: String,
+    header: TextRange,
+    complexity: u32,
+}
+
+pub struct Complexity {
+    rule: Rule,
+    options: Options,
+    frames: Vec<Frame>,
+}
+
+impl Complexity {
+    pub fn new(rule: Rule, options: Options) -> Self {
+        Self {
+            rule,
+            options,
+            frames: Vec::new(),
+        }
+    }
+}
+
+/// The decision points a node adds to its function's complexity.
+fn decision_points(node: AnyNodeRef<'_>) -> u32 {
+    match node {
+        AnyNodeRef::StmtIf(_)
+        | AnyNodeRef::StmtFor(_)
+        | AnyNodeRef::StmtWhile(_)
+        | AnyNodeRef::ExceptHandlerExceptHandler(_)
+        | AnyNodeRef::MatchCase(_)
+        | AnyNodeRef::ExprIf(_) => 1,
+        AnyNodeRef::ElifElseClause(clause) => u32::from(clause.test.is_some()),
+        AnyNodeRef::Comprehension(comprehension) => 1 + comprehension.ifs.len() as u32,
+        AnyNodeRef::ExprBoolOp(bool_op) => bool_op.values.len().saturating_sub(1) as u32,
+        _ => 0,
+    }
+}
+
+impl Detector for Complexity {
+    fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Self::new(self.rule, self.options.clone()))
+    }
+
+    fn interests(&self) -> KindSet {
+        KindSet::of(&[
+            NodeKind::StmtFunctionDef,
+            NodeKind::StmtIf,
+            NodeKind::ElifElseClause,
+            NodeKind::StmtFor,
+            NodeKind::StmtWhile,
+            NodeKind::ExceptHandlerExceptHandler,
+            NodeKind::MatchCase,
+            NodeKind::ExprIf,
+            NodeKind::Comprehension,
+            NodeKind::ExprBoolOp,
+        ])
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if let AnyNodeRef::StmtFunctionDef(function) = node {
+            self.frames.push(Frame {
+                name: function.name.to_string(),
+                header: function_header(cx, function),
+                complexity: 1,
+            });
+        } else if let Some(frame) = self.frames.last_mut() {
+            frame.complexity += decision_points(node);
+        }
+    }
+
+    fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if !matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
+            return;
+        }
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let Options {
+            max_complexity,
+            high_above,
+        } = self.options;
+        if frame.complexity <= max_complexity {
+            return;
+        }
+        let severity = if frame.complexity > high_above {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        cx.report(
+            self.rule,
+            severity,
+            frame.header,
+            frame.header,
+            format!(
+                "function `{}` has cyclomatic complexity {} (limit {max_complexity})",
+                frame.name, frame.complexity
+            ),
+            "split the decisions into smaller functions, replace branch chains with a lookup table or \
+             polymorphism, and return early for simple cases"
+                .to_owned(),
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! `deep-nesting` — control flow nested too deeply inside a function.
+//!
+//! What it flags: a function in which `if`, `for`, `while`, `with`, `try` and `match` statements (async
+//! forms included) nest more than 4 levels deep, counted from the function body. An `elif`/`else` is at
+//! its `if`'s level, `except`/`finally` at their `try`'s level and a `case` at its `match`'s level. A
+//! nested function starts again from zero and is judged on its own; module- and class-level code is not
+//! measured. Reported once per function, at the first statement that reaches the deepest level.
+//!
+//! Why it matters: each level multiplies the paths a reader must hold in mind; deep nesting usually
+//! means several responsibilities tangled in one function.
+//!
+//! Default threshold: more than 4 levels. Severity: medium. Option: `max_depth`.
+//!
+//! Example:
+//! ```python
+//! def sync(items):
+//!     for item in items:              # 1
+//!         if item.ready:              # 2
+//!             with lock:              # 3
+//!                 try:                # 4
+//!                     if item.dirty:  # 5: flagged here
+//!                         save(item)
+//!                 except OSError:
+//!                     pass
+//! ```
+use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::Deserialize;
+
+use super::{Rule, RuleInfo, parse_options};
+use crate::finding::Severity;
+use crate::visit::{Detector, FileContext, KindSet};
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: "deep-nesting",
+    connascence_type: None,
+    summary: "control flow nested more than 4 levels deep inside a function",
+    default_threshold: "> 4 levels",
+    default_severity: "medium",
+    enabled_by_default: true,
+    source: include_str!("deep_nesting.rs"),
+    make: |rule, options| {
+        Ok(Box::new(DeepNesting::new(
+            rule,
+            parse_options(rule, options)?,
+        )))
+    },
+};
+
+/// Thresholds of `deep-nesting`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Flag functions nesting control flow deeper than this.
+    pub max_depth: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_depth: 4 }
+    }
+}
+
+struct Frame {
+    name: String,
+    depth: u32,
+    max_depth: u32,
+    deepest: Option<TextRange>,
+}
+
+pub struct DeepNesting {
+    rule: Rule,
+    options: Options,
+    frames: Vec<Frame>,
+}
+
+impl DeepNesting {
+    pub fn new(rule: Rule, options: Options) -> Self {
+        Self {
+            rule,
+            options,
+            frames: Vec::new(),
+        }
+    }
+}
+
+fn is_control_flow(node: AnyNodeRef<'_>) -> bool {
+    matches!(
+        node,
+        AnyNodeRef::StmtIf(_)
+            | AnyNodeRef::StmtFor(_)
+            | AnyNodeRef::StmtWhile(_)
+            | AnyNodeRef::StmtWith(_)
+            | AnyNodeRef::StmtTry(_)
+            | AnyNodeRef::StmtMatch(_)
+    )
+}
+
+/// A statement's first line, from its start to the end of that line (trailing blanks trimmed).
+fn first_line(cx: &FileContext<'_>, range: TextRange) -> TextRange {
+    let text = cx.slice(range);
+    let line = text.split(['\n', '\r']).next().unwrap_or(text).trim_end();
+    TextRange::at(
+        range.start(),
+        TextSize::try_from(line.len()).unwrap_or_default(),
+    )
+}
+
+impl Detector for DeepNesting {
+    fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Self::new(self.rule, self.options.clone()))
+    }
+
+    fn interests(&self) -> KindSet {
+        KindSet::of(&[
+            NodeKind::StmtFunctionDef,
+            NodeKind::StmtIf,
+            NodeKind::StmtFor,
+            NodeKind::StmtWhile,
+            NodeKind::StmtWith,
+            NodeKind::StmtTry,
+            NodeKind::StmtMatch,
+        ])
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if let AnyNodeRef::StmtFunctionDef(function) = node {
+            self.frames.push(Frame {
+                name: function.name.to_string(),
+                depth: 0,
+                max_depth: 0,
+                deepest: None,
+            });
+            return;
+        }
+        if !is_control_flow(node) {
+            return;
+        }
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        frame.depth += 1;
+        if frame.depth > frame.max_depth {
+            frame.max_depth = frame.depth;
+            frame.deepest = Some(first_line(cx, node.range()));
+        }
+    }
+
+    fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if is_control_flow(node) {
+            if let Some(frame) = self.frames.last_mut() {
+                frame.depth -= 1;
+            }
+            return;
+        }
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let Some(deepest) = frame.deepest else {
+            return;
+        };
+        if frame.max_depth <= self.options.max_depth {
+            return;
+        }
+        cx.report(
+            self.rule,
+            Severity::Medium,
+            deepest,
+            deepest,
+            format!(
+                "function `{}` nests control flow {} levels deep (limit {})",
+                frame.name, frame.max_depth, self.options.max_depth
+            ),
+            "return early for the simple cases (guard clauses) and extract the inner blocks into \
+             functions with names"
+                .to_owned(),
+        );
+    }
+}

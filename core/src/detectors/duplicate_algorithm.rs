@@ -1,0 +1,286 @@
+//! `duplicate-algorithm` — connascence of algorithm: the same function body written more than once.
+//!
+//! What it flags: two or more functions with more than 3 statements whose normalized bodies are equal,
+//! across all files of one run. A body is normalized by keeping every statement and expression kind,
+//! the tree structure and the operators (`+`, `<`, `and`, …) and erasing identifiers and literal
+//! values; a leading docstring is ignored. Statements are counted at any depth (a nested function's
+//! included), the docstring excluded. Each function of a group is reported once, at its `def` line,
+//! naming the other locations.
+//!
+//! Split in two, so that per-file results can be cached: each file contributes *facts* (per function:
+//! name, location, body hash, statement count; see [`crate::visit::FunctionFact`]), and [`cross_file`]
+//! groups the facts of all files after they are done. The cache stores facts, never this result.
+//!
+//! Why it matters: duplicated algorithms must change together. A fix applied to one copy leaves the
+//! others wrong, and nothing but the reader's memory connects them.
+//!
+//! Default threshold: more than 3 statements. Severity: medium. Option: `min_statements`.
+//!
+//! Example:
+//! ```python
+//! def total_price(items):              # flagged, with total_weight
+//!     result = 0
+//!     for item in items:
+//!         result += item.price
+//!     return result
+//! def total_weight(parcels):           # same shape, other names: flagged
+//!     total = 0
+//!     for parcel in parcels:
+//!         total += parcel.weight
+//!     return total
+//! ```
+use std::collections::HashMap;
+
+use ruff_python_ast::AnyNodeRef;
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::Deserialize;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::common::{body_start_after_docstring, function_header};
+use super::{Rule, RuleInfo, parse_options};
+use crate::finding::{self, ConnascenceType, Finding, Severity};
+use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: "duplicate-algorithm",
+    connascence_type: Some(ConnascenceType::Algorithm),
+    summary: "functions with more than 3 statements whose normalized bodies are equal, across files",
+    default_threshold: "> 3 statements",
+    default_severity: "medium",
+    enabled_by_default: true,
+    source: include_str!("duplicate_algorithm.rs"),
+    make: |rule, options| {
+        Ok(Box::new(DuplicateAlgorithm::new(
+            rule,
+            parse_options(rule, options)?,
+        )))
+    },
+};
+
+/// Thresholds of `duplicate-algorithm`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Only functions with more statements than this are compared.
+    pub min_statements: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { min_statements: 3 }
+    }
+}
+
+/// A function whose body is being hashed.
+struct Frame {
+    name: String,
+    header: TextRange,
+    /// Nodes starting here or later belong to the body (docstring skipped); `None`: nothing does.
+    body_start: Option<TextSize>,
+    hasher: Xxh3,
+    statements: u32,
+}
+
+impl Frame {
+    fn owns(&self, at: TextSize) -> bool {
+        self.body_start.is_some_and(|start| at >= start)
+    }
+}
+
+pub struct DuplicateAlgorithm {
+    rule: Rule,
+    options: Options,
+    frames: Vec<Frame>,
+}
+
+impl DuplicateAlgorithm {
+    pub fn new(rule: Rule, options: Options) -> Self {
+        Self {
+            rule,
+            options,
+            frames: Vec::new(),
+        }
+    }
+}
+
+const ENTER: u8 = 0x80;
+const LEAVE: u8 = 0x81;
+
+/// A small stack buffer for one node's shape bytes (no allocation per node); a longer comparison
+/// chain than fits is cut, which only merges shapes that differ after the 13th operator.
+#[derive(Default)]
+struct ShapeBytes {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl ShapeBytes {
+    fn push(&mut self, byte: u8) {
+        if self.len < self.bytes.len() {
+            self.bytes[self.len] = byte;
+            self.len += 1;
+        }
+    }
+
+    fn extend(&mut self, bytes: impl IntoIterator<Item = u8>) {
+        for byte in bytes {
+            self.push(byte);
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The erased shape of a node: its kind, and the operators and clause counts that change its meaning.
+fn shape(node: AnyNodeRef<'_>, out: &mut ShapeBytes) {
+    out.push(node.kind() as u8);
+    match node {
+        AnyNodeRef::ExprBinOp(e) => out.push(e.op as u8),
+        AnyNodeRef::ExprUnaryOp(e) => out.push(e.op as u8),
+        AnyNodeRef::ExprBoolOp(e) => out.push(e.op as u8),
+        AnyNodeRef::StmtAugAssign(s) => out.push(s.op as u8),
+        AnyNodeRef::ExprCompare(e) => out.extend(e.ops.iter().map(|op| *op as u8)),
+        AnyNodeRef::StmtFor(s) => out.extend([u8::from(s.is_async), s.orelse.len() as u8]),
+        AnyNodeRef::StmtWhile(s) => out.push(s.orelse.len() as u8),
+        AnyNodeRef::StmtTry(s) => out.extend([
+            s.orelse.len() as u8,
+            s.finalbody.len() as u8,
+            u8::from(s.is_star),
+        ]),
+        AnyNodeRef::StmtWith(s) => out.push(u8::from(s.is_async)),
+        AnyNodeRef::StmtFunctionDef(s) => out.push(u8::from(s.is_async)),
+        _ => {}
+    }
+}
+
+impl Detector for DuplicateAlgorithm {
+    fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Self::new(self.rule, self.options.clone()))
+    }
+
+    fn interests(&self) -> KindSet {
+        KindSet::ALL
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if !self.frames.is_empty() {
+            let mut bytes = ShapeBytes::default();
+            bytes.push(ENTER);
+            shape(node, &mut bytes);
+            let bytes = bytes.as_slice();
+            let start = node.start();
+            let statement = node.is_statement();
+            for frame in self.frames.iter_mut().filter(|frame| frame.owns(start)) {
+                frame.hasher.update(bytes);
+                frame.statements += u32::from(statement);
+            }
+        }
+        if let AnyNodeRef::StmtFunctionDef(function) = node {
+            self.frames.push(Frame {
+                name: function.name.to_string(),
+                header: function_header(cx, function),
+                body_start: body_start_after_docstring(&function.body),
+                hasher: Xxh3::new(),
+                statements: 0,
+            });
+        }
+    }
+
+    fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if let AnyNodeRef::StmtFunctionDef(_) = node
+            && let Some(frame) = self.frames.pop()
+            && frame.statements > self.options.min_statements
+        {
+            cx.add_function_fact(
+                &frame.name,
+                frame.header,
+                frame.hasher.digest(),
+                frame.statements,
+            );
+        }
+        let start = node.start();
+        for frame in self.frames.iter_mut().filter(|frame| frame.owns(start)) {
+            frame.hasher.update(&[LEAVE]);
+        }
+    }
+}
+
+/// The run-level step: groups the function facts of all files by body hash and reports every member
+/// of every group of two or more. `files` pairs each file's label with its facts; the findings come
+/// back sorted by file, line and column.
+pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
+    let mut groups: HashMap<u64, Vec<(&str, &FunctionFact)>> = HashMap::new();
+    for (file, facts) in files {
+        for function in &facts.functions {
+            groups
+                .entry(function.body_hash)
+                .or_default()
+                .push((file, function));
+        }
+    }
+    let mut findings = Vec::new();
+    for members in groups.values().filter(|members| members.len() > 1) {
+        for (index, (file, function)) in members.iter().enumerate() {
+            let others: Vec<String> = members
+                .iter()
+                .enumerate()
+                .filter(|(other, _)| *other != index)
+                .map(|(_, (other_file, other))| {
+                    if other_file == file {
+                        format!("`{}` (line {})", other.name, other.line)
+                    } else {
+                        format!("`{}` ({}:{})", other.name, other_file, other.line)
+                    }
+                })
+                .collect();
+            let shown = others.len().min(3);
+            let more = others.len() - shown;
+            let mut named = others[..shown].join(", ");
+            if more > 0 {
+                named.push_str(&format!(" and {more} more"));
+            }
+            findings.push((
+                function.header_hash,
+                Finding {
+                    rule,
+                    connascence_type: rule.info().connascence_type,
+                    severity: Severity::Medium,
+                    file: (*file).to_owned(),
+                    line: function.line,
+                    column: function.column,
+                    end_line: function.end_line,
+                    end_column: function.end_column,
+                    message: format!(
+                        "function `{}` has the same algorithm ({} statements) as {named}",
+                        function.name, function.statements
+                    ),
+                    recommendation:
+                        "keep one implementation and call it from every place (parameterize what \
+                                     differs), so a fix reaches all of them"
+                            .to_owned(),
+                    fingerprint: String::new(),
+                },
+            ));
+        }
+    }
+    findings.sort_by(|(_, a), (_, b)| a.sort_key().cmp(&b.sort_key()));
+    let mut occurrences: HashMap<(String, u64), u32> = HashMap::new();
+    findings
+        .into_iter()
+        .map(|(header_hash, mut finding)| {
+            let occurrence = occurrences
+                .entry((finding.file.clone(), header_hash))
+                .or_insert(0);
+            finding.fingerprint =
+                finding::fingerprint(rule, &finding.file, header_hash, *occurrence);
+            *occurrence += 1;
+            finding
+        })
+        .collect()
+}

@@ -1,0 +1,325 @@
+//! `magic-literal` — connascence of meaning: unnamed numbers and strings whose meaning is implicit.
+//!
+//! What it flags:
+//! - every number literal (a leading minus sign included, so `-5` is one literal) whose value is not in
+//!   the allowlist (`-1, 0, 1, 2` by value, so `2.0` is allowed too);
+//! - a string literal longer than 3 characters that is itself an operand of a comparison (`==`, `!=`,
+//!   `<`, `>`, `<=`, `>=`, `in`, `not in`; a string inside a tuple that is the operand does not count)
+//!   or the value of a `match` `case` pattern.
+//!
+//! Exempt: docstrings; the value of an assignment to an UPPER_CASE name at module or class level (that
+//! is how a literal gets its name); default parameter values; assignments to dunders such as `__all__`
+//! and `__version__`, wherever they are; and the idiom `__name__ == "__main__"`, whose string is
+//! defined by the language, not by the program (on the CPython standard library it was 938 of the
+//! string findings before this exemption).
+//!
+//! Why it matters: two places that must agree on `3600` or `"admin"` are coupled by a meaning nobody
+//! wrote down. Change one and the other silently disagrees; a reader must guess what the value means.
+//!
+//! Severity: medium when the literal is an operand of a comparison or inside an `if`/`elif`/`while`
+//! test, else low. Options: `allowed_numbers` (default `[-1, 0, 1, 2]`), `min_string_length` (strings
+//! longer than this are checked; default 3).
+//!
+//! Example:
+//! ```python
+//! if elapsed > 3600:          # flagged (medium): name it, e.g. SECONDS_PER_HOUR = 3600
+//!     ...
+//! if role == "admin":         # flagged (medium): compare with a constant or an Enum member
+//!     ...
+//! TIMEOUT = 30                # not flagged: the assignment names it
+//! ```
+use ruff_python_ast::{AnyNodeRef, CmpOp, Expr, ExprCompare, NodeKind};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::Deserialize;
+
+use super::common::{
+    NumberValue, is_dunder, is_upper_case, literal_value, negated_literal, shorten,
+};
+use super::{Rule, RuleInfo, parse_options};
+use crate::finding::{ConnascenceType, Severity};
+use crate::visit::{Detector, FileContext, KindSet};
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: "magic-literal",
+    connascence_type: Some(ConnascenceType::Meaning),
+    summary: "numbers outside -1, 0, 1, 2 anywhere; strings longer than 3 characters in comparisons or case patterns",
+    default_threshold: "numbers ∉ {-1, 0, 1, 2}; strings > 3 chars",
+    default_severity: "medium in a comparison or if/while test, else low",
+    enabled_by_default: true,
+    source: include_str!("magic_literal.rs"),
+    make: |rule, options| {
+        Ok(Box::new(MagicLiteral::new(
+            rule,
+            parse_options(rule, options)?,
+        )))
+    },
+};
+
+/// Thresholds of `magic-literal`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Numbers that are never magic, compared by value.
+    pub allowed_numbers: Vec<f64>,
+    /// Strings longer than this many characters are checked.
+    pub min_string_length: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            allowed_numbers: vec![-1.0, 0.0, 1.0, 2.0],
+            min_string_length: 3,
+        }
+    }
+}
+
+pub struct MagicLiteral {
+    rule: Rule,
+    options: Options,
+    function_depth: u32,
+    /// Nodes whose subtree is exempt, as (kind, range) to pop on leave.
+    exempt: Vec<(NodeKind, TextRange)>,
+    /// Test expressions of the `if`/`elif`/`while` statements being visited.
+    tests: Vec<TextRange>,
+    /// Starts of number literals already reported (or judged) through their parent.
+    handled: Vec<TextSize>,
+}
+
+/// `__name__ == "__main__"` (either way round).
+fn is_main_guard(compare: &ExprCompare) -> bool {
+    let [right] = &*compare.comparators else {
+        return false;
+    };
+    let is_name = |e: &Expr| matches!(e, Expr::Name(name) if name.id.as_str() == "__name__");
+    let is_main = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "__main__");
+    compare.ops.len() == 1
+        && matches!(compare.ops[0], CmpOp::Eq | CmpOp::NotEq)
+        && ((is_name(&compare.left) && is_main(right))
+            || (is_main(&compare.left) && is_name(right)))
+}
+
+fn names_all(target: &Expr, predicate: fn(&str) -> bool) -> bool {
+    match target {
+        Expr::Name(name) => predicate(name.id.as_str()),
+        Expr::Tuple(tuple) => {
+            !tuple.elts.is_empty() && tuple.elts.iter().all(|e| names_all(e, predicate))
+        }
+        Expr::List(list) => {
+            !list.elts.is_empty() && list.elts.iter().all(|e| names_all(e, predicate))
+        }
+        _ => false,
+    }
+}
+
+impl MagicLiteral {
+    pub fn new(rule: Rule, options: Options) -> Self {
+        Self {
+            rule,
+            options,
+            function_depth: 0,
+            exempt: Vec::new(),
+            tests: Vec::new(),
+            handled: Vec::new(),
+        }
+    }
+
+    fn is_exempting(&self, node: AnyNodeRef<'_>) -> bool {
+        match node {
+            AnyNodeRef::StmtAssign(assign) => {
+                assign.targets.iter().any(|t| names_all(t, is_dunder))
+                    || (self.function_depth == 0
+                        && assign.targets.iter().all(|t| names_all(t, is_upper_case)))
+            }
+            AnyNodeRef::StmtAnnAssign(assign) => {
+                assign.value.is_some()
+                    && (names_all(&assign.target, is_dunder)
+                        || (self.function_depth == 0 && names_all(&assign.target, is_upper_case)))
+            }
+            AnyNodeRef::ParameterWithDefault(parameter) => parameter.default.is_some(),
+            _ => false,
+        }
+    }
+
+    fn severity(&self, at: TextSize, in_comparison: bool) -> (Severity, &'static str) {
+        if in_comparison {
+            (Severity::Medium, " in a comparison")
+        } else if self.tests.iter().any(|test| test.contains(at)) {
+            (Severity::Medium, " in a condition")
+        } else {
+            (Severity::Low, "")
+        }
+    }
+
+    /// Judges a number (`literal` is the number literal node, inside `range` when negated).
+    fn number(
+        &mut self,
+        range: TextRange,
+        value: &NumberValue,
+        in_comparison: bool,
+        cx: &mut FileContext<'_>,
+    ) {
+        if value.is_allowed(&self.options.allowed_numbers) {
+            return;
+        }
+        let text = shorten(cx.slice(range), 40);
+        let (severity, place) = self.severity(range.start(), in_comparison);
+        cx.report(
+            self.rule,
+            severity,
+            range,
+            range,
+            format!("magic number {text}{place}"),
+            format!(
+                "give {text} a name that says what it means: a module-level constant (`NAME = {text}`) \
+                 or an Enum member"
+            ),
+        );
+    }
+
+    /// Judges a string that is a comparison operand or a case pattern value.
+    fn string(
+        &mut self,
+        range: TextRange,
+        chars: usize,
+        in_comparison: bool,
+        cx: &mut FileContext<'_>,
+    ) {
+        if chars <= self.options.min_string_length {
+            return;
+        }
+        let text = shorten(cx.slice(range), 40);
+        let (severity, place) = self.severity(range.start(), in_comparison);
+        let place = if in_comparison {
+            place
+        } else {
+            " in a case pattern"
+        };
+        cx.report(
+            self.rule,
+            severity,
+            range,
+            range,
+            format!("magic string {text}{place}"),
+            "compare against a named constant or an Enum member, so every place that must agree on \
+             this value refers to one definition"
+                .to_owned(),
+        );
+    }
+
+    /// A direct operand of a comparison or a case pattern value: judged here, with its context.
+    fn operand(&mut self, expr: &Expr, in_comparison: bool, cx: &mut FileContext<'_>) {
+        match expr {
+            Expr::NumberLiteral(literal) => {
+                self.handled.push(literal.start());
+                self.number(literal.range(), &literal_value(literal), in_comparison, cx);
+            }
+            Expr::UnaryOp(unary) => {
+                if let Some((value, literal)) = negated_literal(unary) {
+                    self.handled.push(literal.start());
+                    self.number(unary.range(), &value, in_comparison, cx);
+                }
+            }
+            Expr::StringLiteral(string) => {
+                let chars = string.value.to_str().chars().count();
+                self.string(string.range(), chars, in_comparison, cx);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Detector for MagicLiteral {
+    fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Self::new(self.rule, self.options.clone()))
+    }
+
+    fn interests(&self) -> KindSet {
+        KindSet::of(&[
+            NodeKind::StmtFunctionDef,
+            NodeKind::StmtAssign,
+            NodeKind::StmtAnnAssign,
+            NodeKind::ParameterWithDefault,
+            NodeKind::StmtIf,
+            NodeKind::ElifElseClause,
+            NodeKind::StmtWhile,
+            NodeKind::ExprCompare,
+            NodeKind::PatternMatchValue,
+            NodeKind::ExprUnaryOp,
+            NodeKind::ExprNumberLiteral,
+        ])
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        if self.is_exempting(node) {
+            self.exempt.push((node.kind(), node.range()));
+        }
+        match node {
+            AnyNodeRef::StmtFunctionDef(_) => self.function_depth += 1,
+            AnyNodeRef::StmtIf(stmt) => self.tests.push(stmt.test.range()),
+            AnyNodeRef::StmtWhile(stmt) => self.tests.push(stmt.test.range()),
+            AnyNodeRef::ElifElseClause(clause) => {
+                self.tests.push(
+                    clause
+                        .test
+                        .as_ref()
+                        .map_or_else(TextRange::default, Ranged::range),
+                );
+            }
+            _ => {}
+        }
+        if !self.exempt.is_empty() {
+            return;
+        }
+        match node {
+            AnyNodeRef::ExprCompare(compare) if is_main_guard(compare) => {}
+            AnyNodeRef::ExprCompare(compare) => {
+                for operand in
+                    std::iter::once(compare.left.as_ref()).chain(compare.comparators.iter())
+                {
+                    self.operand(operand, true, cx);
+                }
+            }
+            AnyNodeRef::PatternMatchValue(pattern) if pattern.value.is_string_literal_expr() => {
+                self.operand(&pattern.value, false, cx);
+            }
+            AnyNodeRef::ExprUnaryOp(unary) => {
+                if let Some((value, literal)) = negated_literal(unary)
+                    && !self.handled.contains(&literal.start())
+                {
+                    self.handled.push(literal.start());
+                    self.number(unary.range(), &value, false, cx);
+                }
+            }
+            AnyNodeRef::ExprNumberLiteral(literal) => {
+                if let Some(index) = self
+                    .handled
+                    .iter()
+                    .position(|&start| start == literal.start())
+                {
+                    self.handled.swap_remove(index);
+                } else {
+                    self.number(literal.range(), &literal_value(literal), false, cx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn leave(&mut self, node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {
+        if self.exempt.last() == Some(&(node.kind(), node.range())) {
+            self.exempt.pop();
+        }
+        match node {
+            AnyNodeRef::StmtFunctionDef(_) => self.function_depth -= 1,
+            AnyNodeRef::StmtIf(_) | AnyNodeRef::StmtWhile(_) | AnyNodeRef::ElifElseClause(_) => {
+                self.tests.pop();
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! `repeated-value` — connascence of value: the same literal written again and again in one file.
+//!
+//! What it flags: a literal value that appears 3 or more times in one file: strings longer than 1
+//! character (compared by value, so `'a-b'` and `"a-b"` are one value) and numbers outside the allowlist
+//! (`-1, 0, 1, 2`, compared by value, a leading minus included). Docstrings are not counted. Reported
+//! once per value, at its first occurrence, naming the count and the other lines.
+//!
+//! Why it matters: each copy must stay equal to the others; the day one changes, the copies that were
+//! missed disagree silently. One named definition turns connascence of value into connascence of name.
+//!
+//! Default threshold: 3 occurrences. Severity: low; medium at 5 or more. Options: `min_occurrences`,
+//! `medium_at`, `allowed_numbers`, `min_string_length` (strings longer than this count; default 1).
+//!
+//! Example:
+//! ```python
+//! open(path, encoding="utf-8")      # flagged at the first of three: define ENCODING = "utf-8"
+//! data.decode("utf-8")
+//! text.encode("utf-8")
+//! ```
+use std::collections::HashMap;
+
+use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::Deserialize;
+
+use super::common::{NumberValue, docstring, list_lines, literal_value, negated_literal, shorten};
+use super::{Rule, RuleInfo, parse_options};
+use crate::finding::{ConnascenceType, Severity};
+use crate::visit::{Detector, FileContext, KindSet};
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: "repeated-value",
+    connascence_type: Some(ConnascenceType::Values),
+    summary: "the same literal (string > 1 char, number outside -1, 0, 1, 2) 3 or more times in one file",
+    default_threshold: "≥ 3 occurrences",
+    default_severity: "low; medium at ≥ 5",
+    enabled_by_default: true,
+    source: include_str!("repeated_value.rs"),
+    make: |rule, options| {
+        Ok(Box::new(RepeatedValue::new(
+            rule,
+            parse_options(rule, options)?,
+        )))
+    },
+};
+
+/// Thresholds of `repeated-value`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Flag values appearing at least this many times.
+    pub min_occurrences: usize,
+    /// From this many occurrences the severity is medium.
+    pub medium_at: usize,
+    /// Numbers that are never counted, compared by value.
+    pub allowed_numbers: Vec<f64>,
+    /// Strings longer than this many characters are counted.
+    pub min_string_length: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            min_occurrences: 3,
+            medium_at: 5,
+            allowed_numbers: vec![-1.0, 0.0, 1.0, 2.0],
+            min_string_length: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Value {
+    Text(String),
+    Number(NumberValue),
+}
+
+pub struct RepeatedValue {
+    rule: Rule,
+    options: Options,
+    /// Each value with the ranges of its occurrences, in source order.
+    seen: HashMap<Value, Vec<TextRange>>,
+    docstrings: Vec<TextSize>,
+    /// Number literals already counted as part of `-<literal>`.
+    negated: Vec<TextSize>,
+}
+
+impl RepeatedValue {
+    pub fn new(rule: Rule, options: Options) -> Self {
+        Self {
+            rule,
+            options,
+            seen: HashMap::new(),
+            docstrings: Vec::new(),
+            negated: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, value: Value, range: TextRange) {
+        self.seen.entry(value).or_default().push(range);
+    }
+}
+
+impl Detector for RepeatedValue {
+    fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Self::new(self.rule, self.options.clone()))
+    }
+
+    fn interests(&self) -> KindSet {
+        KindSet::of(&[
+            NodeKind::StmtFunctionDef,
+            NodeKind::StmtClassDef,
+            NodeKind::ExprStringLiteral,
+            NodeKind::ExprUnaryOp,
+            NodeKind::ExprNumberLiteral,
+        ])
+    }
+
+    fn begin(&mut self, module: &ModModule, _cx: &mut FileContext<'_>) {
+        self.docstrings
+            .extend(docstring(&module.body).map(Ranged::start));
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {
+        match node {
+            AnyNodeRef::StmtFunctionDef(function) => {
+                self.docstrings
+                    .extend(docstring(&function.body).map(Ranged::start));
+            }
+            AnyNodeRef::StmtClassDef(class) => self
+                .docstrings
+                .extend(docstring(&class.body).map(Ranged::start)),
+            AnyNodeRef::ExprStringLiteral(string) => {
+                if self.docstrings.contains(&string.start()) {
+                    return;
+                }
+                let value = string.value.to_str();
+                if value.chars().count() > self.options.min_string_length {
+                    self.record(Value::Text(value.to_owned()), string.range());
+                }
+            }
+            AnyNodeRef::ExprUnaryOp(unary) => {
+                if let Some((value, literal)) = negated_literal(unary) {
+                    self.negated.push(literal.start());
+                    if !value.is_allowed(&self.options.allowed_numbers) {
+                        self.record(Value::Number(value), unary.range());
+                    }
+                }
+            }
+            AnyNodeRef::ExprNumberLiteral(literal) => {
+                if let Some(index) = self
+                    .negated
+                    .iter()
+                    .position(|&start| start == literal.start())
+                {
+                    self.negated.swap_remove(index);
+                    return;
+                }
+                let value = literal_value(literal);
+                if !value.is_allowed(&self.options.allowed_numbers) {
+                    self.record(Value::Number(value), literal.range());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, cx: &mut FileContext<'_>) {
+        let mut repeated: Vec<Vec<TextRange>> = std::mem::take(&mut self.seen)
+            .into_values()
+            .filter(|ranges| ranges.len() >= self.options.min_occurrences)
+            .collect();
+        repeated.sort_by_key(|ranges| ranges[0].start());
+        for ranges in repeated {
+            let first = ranges[0];
+            let count = ranges.len();
+            let mut others: Vec<u32> = ranges[1..]
+                .iter()
+                .map(|range| cx.line_of(range.start()))
+                .collect();
+            others.dedup();
+            let severity = if count >= self.options.medium_at {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            let text = shorten(cx.slice(first), 40);
+            cx.report(
+                self.rule,
+                severity,
+                first,
+                first,
+                format!("value {text} appears {count} times in this file (again on line{} {})", if others.len() == 1 { "" } else { "s" }, list_lines(&others, 5)),
+                format!("define it once as a named constant (e.g. `NAME = {text}`) and use the name everywhere"),
+            );
+        }
+    }
+}
