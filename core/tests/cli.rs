@@ -243,3 +243,93 @@ fn symlink_loops_are_diagnostics_not_hangs() {
     );
     assert!(text.contains("pkg/app.py:3:1: timing"), "{text}");
 }
+
+#[test]
+fn rules_lists_every_rule_with_type_threshold_severity_and_default() {
+    let dir = project(&[]);
+    let output = connascence(&["rules"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 15, "{text}");
+    assert!(lines[0].starts_with("rule "), "{text}");
+    let row = |id: &str| {
+        lines
+            .iter()
+            .find(|line| line.starts_with(&format!("{id} ")))
+            .copied()
+            .unwrap()
+    };
+    let fields = |id: &str| {
+        row(id)
+            .split("  ")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields("assertion-density"),
+        [
+            "assertion-density",
+            "nasa-rule-5",
+            "> 10 lines, < 2 asserts",
+            "low",
+            "no"
+        ]
+    );
+    assert_eq!(
+        fields("god-object"),
+        [
+            "god-object",
+            "—",
+            "> 20 methods / > 500 lines",
+            "high; critical at twice a limit",
+            "yes"
+        ]
+    );
+}
+
+#[test]
+fn rules_as_json_has_fourteen_entries() {
+    let dir = project(&[]);
+    let output = connascence(&["rules", "--format", "json"], dir.path());
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let rules = json.as_array().unwrap();
+    assert_eq!(rules.len(), 14);
+    assert_eq!(rules[1]["id"], "magic-literal");
+    assert_eq!(rules[1]["connascence_type"], "meaning");
+    assert_eq!(rules[1]["enabled_by_default"], true);
+}
+
+#[test]
+fn rules_with_an_id_prints_the_detector_documentation() {
+    let dir = project(&[]);
+    let output = connascence(&["rules", "recursion"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(
+            "recursion (nasa-rule-1; on by default)\n\n`recursion` — NASA power-of-ten rule 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Default threshold: none (every such function). Severity: high."),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_with_an_unknown_id_is_exit_2_listing_the_known_ones() {
+    let dir = project(&[]);
+    let output = connascence(&["rules", "magic"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with(
+            "error: unknown rule `magic`; known rules: positional-params, magic-literal, "
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
