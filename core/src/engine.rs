@@ -8,11 +8,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::detectors::{OptionsError, RuleSet, Settings, duplicate_algorithm};
+use crate::aggregate::{FileCount, OrderedAggregator};
+use crate::detectors::{OptionsError, RuleSet, Settings};
 use crate::discover::{self, ArgumentError, InputFile};
 use crate::finding::{Diagnostic, DiagnosticKind, Finding, Severity};
 use crate::parse;
@@ -24,6 +27,9 @@ use crate::visit::{self, FileContext, FileFacts, Mode, TraversalCounts};
 pub struct AnalysisOptions {
     pub settings: Settings,
     pub mode: Mode,
+    /// Analysis threads; 0 means one per available core.
+    #[serde(default)]
+    pub threads: usize,
 }
 
 /// Nanoseconds spent per phase, summed over files.
@@ -33,6 +39,8 @@ pub struct PhaseTimes {
     pub parse_ns: u64,
     pub visit_ns: u64,
     pub aggregate_ns: u64,
+    /// Wall-clock time of the whole analysis (discovery excluded), whatever the thread count.
+    pub wall_ns: u64,
 }
 
 /// Exact counts of a run.
@@ -52,6 +60,11 @@ pub struct Counters {
     pub findings: u64,
     pub findings_by_rule: BTreeMap<String, u64>,
     pub findings_by_severity: BTreeMap<Severity, u64>,
+    /// The files with most findings, most first (at most [`crate::aggregate::TOP_FILES`]).
+    pub top_files: Vec<FileCount>,
+    /// Exact duplicates (same fingerprint and location) dropped by the aggregator.
+    pub duplicates_dropped: u64,
+    pub threads: u64,
     pub phases: PhaseTimes,
 }
 
@@ -80,9 +93,11 @@ pub struct Report {
 pub enum RunError {
     #[error(transparent)]
     Options(#[from] OptionsError),
+    #[error("cannot start the analysis threads: {0}")]
+    Threads(String),
 }
 
-fn nanos(duration: Duration) -> u64 {
+pub(crate) fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -203,96 +218,81 @@ pub fn analyze_file(file: &InputFile, rules: &RuleSet, mode: Mode) -> FileOutcom
     outcome
 }
 
-/// Folds per-file outcomes into one report, in the order they are given.
-#[derive(Debug, Default)]
-pub struct Aggregator {
-    report: Report,
-    /// Facts of the files that have any, for the run-level rules.
-    facts: Vec<(String, FileFacts)>,
-}
-
-impl Aggregator {
-    pub fn add(&mut self, outcome: FileOutcome) {
-        let started = Instant::now();
-        let stats = &mut self.report.stats;
-        let counters = &outcome.counters;
-        stats.files += counters.files;
-        stats.files_analyzed += counters.files_analyzed;
-        stats.lines += counters.lines;
-        stats.bytes += counters.bytes;
-        stats.traversal += counters.traversal;
-        stats.diagnostics += counters.diagnostics;
-        stats.phases.read_ns += counters.phases.read_ns;
-        stats.phases.parse_ns += counters.phases.parse_ns;
-        stats.phases.visit_ns += counters.phases.visit_ns;
-        self.count(&outcome.findings);
-        self.report.findings.extend(outcome.findings);
-        self.report.diagnostics.extend(outcome.diagnostics);
-        if !outcome.facts.functions.is_empty() {
-            self.facts.push((outcome.file, outcome.facts));
-        }
-        self.report.stats.phases.aggregate_ns += nanos(started.elapsed());
-    }
-
-    fn count(&mut self, findings: &[Finding]) {
-        let stats = &mut self.report.stats;
-        for finding in findings {
-            *stats
-                .findings_by_rule
-                .entry(finding.rule.id().to_owned())
-                .or_insert(0) += 1;
-            *stats
-                .findings_by_severity
-                .entry(finding.severity)
-                .or_insert(0) += 1;
-        }
-        stats.findings += findings.len() as u64;
-    }
-
-    /// Runs the run-level rules enabled in `rules` over the collected facts and returns the report
-    /// in output order.
-    pub fn finish(mut self, rules: &RuleSet) -> Report {
-        let started = Instant::now();
-        if let Some(rule) = rules
-            .rules()
-            .into_iter()
-            .find(|rule| rule.id() == duplicate_algorithm::RULE.id)
-        {
-            let files: Vec<(&str, &FileFacts)> = self
-                .facts
-                .iter()
-                .map(|(file, facts)| (file.as_str(), facts))
-                .collect();
-            let duplicates = duplicate_algorithm::cross_file(rule, &files);
-            self.count(&duplicates);
-            self.report.findings.extend(duplicates);
-            self.report
-                .findings
-                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        }
-        self.report.stats.phases.aggregate_ns += nanos(started.elapsed());
-        self.report
-    }
-}
-
-/// Analyzes every Python file under `paths`; missing or unreadable arguments are returned apart.
+/// Analyzes every Python file under `paths` on `options.threads` threads (0: one per core);
+/// missing or unreadable arguments are returned apart. The report does not depend on the thread count.
 pub fn check(
     paths: &[PathBuf],
     options: &AnalysisOptions,
 ) -> Result<(Report, Vec<ArgumentError>), RunError> {
     let rules = options.settings.compile()?;
     let discovered = discover::discover(paths);
-    let mut aggregator = Aggregator::default();
-    for file in &discovered.files {
-        aggregator.add(analyze_file(file, &rules, options.mode));
-    }
-    let mut report = aggregator.finish(&rules);
+    let mut report = analyze_files(&discovered.files, &rules, options.mode, options.threads)?;
     report.stats.diagnostics += discovered.diagnostics.len() as u64;
     report.diagnostics.extend(discovered.diagnostics);
     report
         .diagnostics
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Ok((report, discovered.argument_errors))
+}
+
+/// Stack size of analysis threads: recursive parsing and visiting of deeply nested code needs more
+/// than the 2 MiB default.
+const ANALYSIS_STACK_BYTES: usize = 64 << 20;
+
+/// Analyzes files in parallel, streaming each outcome into the aggregator in file order.
+pub fn analyze_files(
+    files: &[InputFile],
+    rules: &RuleSet,
+    mode: Mode,
+    threads: usize,
+) -> Result<Report, RunError> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(ANALYSIS_STACK_BYTES)
+        .thread_name(|index| format!("connascence-{index}"))
+        .build()
+        .map_err(|error| RunError::Threads(error.to_string()))?;
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<(usize, FileOutcome)>();
+    let mut ordered = OrderedAggregator::default();
+    let wall = Instant::now();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pool.scope(|workers| {
+                for _ in 0..threads {
+                    let sender = sender.clone();
+                    let next = &next;
+                    workers.spawn(move |_| {
+                        loop {
+                            let position = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(file) = files.get(position) else {
+                                break;
+                            };
+                            if sender
+                                .send((position, analyze_file(file, rules, mode)))
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                    });
+                }
+            });
+            drop(sender);
+        });
+        for (position, outcome) in receiver {
+            ordered.add(position, outcome);
+        }
+    });
+    let mut report = ordered.finish(rules);
+    report.stats.threads = threads as u64;
+    report.stats.phases.wall_ns = nanos(wall.elapsed());
+    Ok(report)
 }
 
 /// Analyzes one file on disk with the given options (a convenience for tests and tools).

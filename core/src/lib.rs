@@ -6,12 +6,14 @@
 //! - [`parse`] builds ruff's syntax tree, or a located syntax-error diagnostic;
 //! - [`visit`] runs all enabled [`detectors`] in one traversal (or one per detector, for comparison)
 //!   and counts nodes, visits and detector calls exactly;
-//! - [`engine`] ties these together per file and aggregates findings, diagnostics and [`engine::Counters`];
+//! - [`engine`] ties these together per file, on a rayon pool, and [`aggregate`] folds the per-file
+//!   outcomes into findings, diagnostics and [`engine::Counters`] as they finish, in a fixed order;
 //! - [`output`] renders a report as text or JSON.
 //!
 //! [`synth`] generates seeded, realistic Python with a known number of findings per rule, for tests and
 //! for the benchmark harness. Nothing here knows about the harness.
 
+pub mod aggregate;
 pub mod detectors;
 pub mod discover;
 pub mod engine;

@@ -57,6 +57,9 @@ struct CheckArgs {
     /// Print counters and per-phase times after the findings (text format).
     #[arg(long)]
     stats: bool,
+    /// Analysis threads (0: one per core). The output is the same for every count.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// Exit 1 when a finding has at least this severity.
     #[arg(long, value_enum, default_value = "high")]
     fail_on: SeverityArg,
@@ -126,6 +129,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let options = AnalysisOptions {
         mode,
+        threads: args.threads,
         ..AnalysisOptions::default()
     };
     let (report, argument_errors) = engine::check(&args.paths, &options)?;

@@ -97,7 +97,7 @@ fn findings_are_counted_by_rule_and_severity() {
     let counters = analyze_source("c.py", text, &rules_all(), Mode::Unified).counters;
     assert_eq!(counters.findings, 2);
     let outcome = analyze_source("c.py", text, &rules_all(), Mode::Unified);
-    let mut aggregator = connascence::engine::Aggregator::default();
+    let mut aggregator = connascence::aggregate::Aggregator::default();
     aggregator.add(outcome);
     let report = aggregator.finish(&rules_all());
     assert_eq!(report.stats.findings_by_rule.get("timing"), Some(&1));

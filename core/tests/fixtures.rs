@@ -40,7 +40,11 @@ fn fixtures() -> Vec<(String, PathBuf)> {
 
 /// Runs the analyzer over paths and returns the findings of each file label.
 fn analyze(paths: &[PathBuf], settings: Settings, mode: Mode) -> Vec<Finding> {
-    let options = AnalysisOptions { settings, mode };
+    let options = AnalysisOptions {
+        settings,
+        mode,
+        threads: 2,
+    };
     let (report, argument_errors) = engine::check(paths, &options).unwrap();
     assert!(argument_errors.is_empty(), "{argument_errors:?}");
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);

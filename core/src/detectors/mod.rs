@@ -102,6 +102,11 @@ impl Rule {
     pub fn id(self) -> &'static str {
         self.info().id
     }
+
+    /// Position in the [`REGISTRY`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 impl std::fmt::Debug for Rule {

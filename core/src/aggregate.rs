@@ -1,0 +1,260 @@
+//! Streaming aggregation: per-file outcomes fold into one report as each file finishes.
+//!
+//! Files are analyzed in parallel and finish in any order; [`OrderedAggregator`] holds an outcome only
+//! until every earlier file has arrived, then folds it into the [`Aggregator`], so the report is the
+//! same whatever the thread count. The aggregator never re-sorts the whole run: each file's findings
+//! arrive sorted and files arrive in label order, so it keeps one sorted batch per file and only
+//! touches the fields it counts. Per finding it does constant work: drop an exact duplicate (same
+//! fingerprint and location as the previous finding of the batch), count by rule and severity; per
+//! file it counts findings and keeps the top-N files. Run-level findings (duplicate-algorithm) are
+//! merged into their files' batches at the end.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detectors::{REGISTRY, Rule, RuleSet, duplicate_algorithm};
+use crate::engine::{Counters, FileOutcome, Report, nanos};
+use crate::finding::{Finding, Severity};
+use crate::visit::FileFacts;
+
+/// How many files [`Aggregator`] ranks by finding count.
+pub const TOP_FILES: usize = 10;
+
+/// A file and how many findings it has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FileCount {
+    pub findings: u64,
+    pub file: String,
+}
+
+/// Folds file outcomes, given in output order, into a report.
+#[derive(Debug)]
+pub struct Aggregator {
+    batches: Vec<Vec<Finding>>,
+    stats: Counters,
+    by_rule: Vec<u64>,
+    by_severity: [u64; 4],
+    /// The `TOP_FILES` files with most findings so far (a min-heap on count, then on reversed name).
+    top: BinaryHeap<Reverse<(u64, Reverse<String>)>>,
+    duplicates_dropped: u64,
+    diagnostics: Vec<crate::finding::Diagnostic>,
+    facts: Vec<(String, FileFacts)>,
+}
+
+impl Default for Aggregator {
+    fn default() -> Self {
+        Self {
+            batches: Vec::new(),
+            stats: Counters::default(),
+            by_rule: vec![0; REGISTRY.len()],
+            by_severity: [0; 4],
+            top: BinaryHeap::with_capacity(TOP_FILES + 1),
+            duplicates_dropped: 0,
+            diagnostics: Vec::new(),
+            facts: Vec::new(),
+        }
+    }
+}
+
+fn severity_index(severity: Severity) -> usize {
+    severity as usize
+}
+
+impl Aggregator {
+    /// Adds the next file's outcome; files must come in output (label) order.
+    pub fn add(&mut self, outcome: FileOutcome) {
+        let started = Instant::now();
+        let FileOutcome {
+            file,
+            mut findings,
+            diagnostics,
+            counters,
+            facts,
+        } = outcome;
+        let stats = &mut self.stats;
+        stats.files += counters.files;
+        stats.files_analyzed += counters.files_analyzed;
+        stats.lines += counters.lines;
+        stats.bytes += counters.bytes;
+        stats.traversal += counters.traversal;
+        stats.diagnostics += counters.diagnostics;
+        stats.phases.read_ns += counters.phases.read_ns;
+        stats.phases.parse_ns += counters.phases.parse_ns;
+        stats.phases.visit_ns += counters.phases.visit_ns;
+        let before = findings.len();
+        findings.dedup_by(|next, previous| {
+            next.line == previous.line
+                && next.column == previous.column
+                && next.fingerprint == previous.fingerprint
+        });
+        self.duplicates_dropped += (before - findings.len()) as u64;
+        self.count(&file, &findings);
+        if !findings.is_empty() {
+            self.batches.push(findings);
+        }
+        self.diagnostics.extend(diagnostics);
+        if !facts.functions.is_empty() {
+            self.facts.push((file, facts));
+        }
+        self.stats.phases.aggregate_ns += nanos(started.elapsed());
+    }
+
+    fn count(&mut self, file: &str, findings: &[Finding]) {
+        for finding in findings {
+            self.by_rule[finding.rule.index()] += 1;
+            self.by_severity[severity_index(finding.severity)] += 1;
+        }
+        let count = findings.len() as u64;
+        self.stats.findings += count;
+        if count == 0 {
+            return;
+        }
+        let smallest = self.top.peek().map(|Reverse((c, _))| *c);
+        if self.top.len() < TOP_FILES || smallest.is_some_and(|smallest| count > smallest) {
+            self.top.push(Reverse((count, Reverse(file.to_owned()))));
+            if self.top.len() > TOP_FILES {
+                self.top.pop();
+            }
+        }
+    }
+
+    /// Runs the run-level rules enabled in `rules` over the collected facts, merges their findings
+    /// into place and returns the report.
+    pub fn finish(mut self, rules: &RuleSet) -> Report {
+        let started = Instant::now();
+        let duplicate_rule = rules
+            .rules()
+            .into_iter()
+            .find(|rule| rule.id() == duplicate_algorithm::RULE.id);
+        if let Some(rule) = duplicate_rule {
+            let files: Vec<(&str, &FileFacts)> = self
+                .facts
+                .iter()
+                .map(|(file, facts)| (file.as_str(), facts))
+                .collect();
+            let found = duplicate_algorithm::cross_file(rule, &files);
+            self.merge_run_level(found);
+        }
+        let mut stats = self.stats;
+        stats.findings_by_rule = Rule::all()
+            .filter(|rule| self.by_rule[rule.index()] > 0)
+            .map(|rule| (rule.id().to_owned(), self.by_rule[rule.index()]))
+            .collect();
+        stats.findings_by_severity = Severity::ALL
+            .into_iter()
+            .filter(|severity| self.by_severity[severity_index(*severity)] > 0)
+            .map(|severity| (severity, self.by_severity[severity_index(severity)]))
+            .collect();
+        let mut top: Vec<FileCount> = self
+            .top
+            .into_iter()
+            .map(|Reverse((findings, Reverse(file)))| FileCount { findings, file })
+            .collect();
+        top.sort_by(|a, b| {
+            b.findings
+                .cmp(&a.findings)
+                .then_with(|| a.file.cmp(&b.file))
+        });
+        stats.top_files = top;
+        stats.duplicates_dropped = self.duplicates_dropped;
+        let findings: Vec<Finding> = self.batches.into_iter().flatten().collect();
+        let mut diagnostics = self.diagnostics;
+        diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        stats.phases.aggregate_ns += nanos(started.elapsed());
+        Report {
+            findings,
+            diagnostics,
+            stats,
+        }
+    }
+
+    /// Inserts run-level findings (sorted by file) into the batches of their files.
+    fn merge_run_level(&mut self, found: Vec<Finding>) {
+        if found.is_empty() {
+            return;
+        }
+        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        for finding in found {
+            by_file
+                .entry(finding.file.clone())
+                .or_default()
+                .push(finding);
+        }
+        let batch_of: HashMap<String, usize> = self
+            .batches
+            .iter()
+            .enumerate()
+            .map(|(index, batch)| (batch[0].file.clone(), index))
+            .collect();
+        let mut file_totals: Vec<(String, u64)> = Vec::new();
+        for (file, extra) in by_file {
+            for finding in &extra {
+                self.by_rule[finding.rule.index()] += 1;
+                self.by_severity[severity_index(finding.severity)] += 1;
+            }
+            self.stats.findings += extra.len() as u64;
+            let total = match batch_of.get(&file) {
+                Some(&index) => {
+                    let batch = &mut self.batches[index];
+                    batch.extend(extra);
+                    batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                    batch.len()
+                }
+                None => {
+                    let len = extra.len();
+                    self.batches.push(extra);
+                    len
+                }
+            };
+            file_totals.push((file, total as u64));
+        }
+        self.batches.sort_by(|a, b| a[0].file.cmp(&b[0].file));
+        for (file, total) in file_totals {
+            self.top.retain(|Reverse((_, Reverse(name)))| *name != file);
+            self.top.push(Reverse((total, Reverse(file))));
+            if self.top.len() > TOP_FILES {
+                self.top.pop();
+            }
+        }
+    }
+}
+
+/// Accepts outcomes in any order, tagged with their position, and feeds them to an [`Aggregator`] in
+/// position order; an outcome waits only while an earlier one is missing.
+#[derive(Debug, Default)]
+pub struct OrderedAggregator {
+    next: usize,
+    waiting: BTreeMap<usize, FileOutcome>,
+    inner: Aggregator,
+    /// The largest number of outcomes that had to wait at once.
+    pub max_waiting: usize,
+}
+
+impl OrderedAggregator {
+    pub fn add(&mut self, position: usize, outcome: FileOutcome) {
+        if position != self.next {
+            self.waiting.insert(position, outcome);
+            self.max_waiting = self.max_waiting.max(self.waiting.len());
+            return;
+        }
+        self.inner.add(outcome);
+        self.next += 1;
+        while let Some(outcome) = self.waiting.remove(&self.next) {
+            self.inner.add(outcome);
+            self.next += 1;
+        }
+    }
+
+    /// Finishes the report; every position below the highest seen must have arrived.
+    pub fn finish(self, rules: &RuleSet) -> Report {
+        debug_assert!(
+            self.waiting.is_empty(),
+            "outcomes missing before {:?}",
+            self.waiting.keys().next()
+        );
+        self.inner.finish(rules)
+    }
+}
