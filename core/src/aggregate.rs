@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::detectors::{REGISTRY, Rule, RuleSet, duplicate_algorithm};
 use crate::engine::{Counters, FileOutcome, Report, nanos};
 use crate::finding::{Finding, Severity};
+use crate::suppress::{self, Suppression};
 use crate::visit::FileFacts;
 
 /// How many files [`Aggregator`] ranks by finding count.
@@ -42,6 +43,8 @@ pub struct Aggregator {
     duplicates_dropped: u64,
     diagnostics: Vec<crate::finding::Diagnostic>,
     facts: Vec<(String, FileFacts)>,
+    /// Suppression comments by file, for run-level findings and the unused list.
+    suppressions: BTreeMap<String, Vec<Suppression>>,
 }
 
 impl Default for Aggregator {
@@ -55,6 +58,7 @@ impl Default for Aggregator {
             duplicates_dropped: 0,
             diagnostics: Vec::new(),
             facts: Vec::new(),
+            suppressions: BTreeMap::new(),
         }
     }
 }
@@ -73,6 +77,7 @@ impl Aggregator {
             diagnostics,
             counters,
             facts,
+            suppressions,
         } = outcome;
         let stats = &mut self.stats;
         stats.files += counters.files;
@@ -81,6 +86,7 @@ impl Aggregator {
         stats.bytes += counters.bytes;
         stats.traversal += counters.traversal;
         stats.diagnostics += counters.diagnostics;
+        stats.suppressed += counters.suppressed;
         stats.phases.read_ns += counters.phases.read_ns;
         stats.phases.parse_ns += counters.phases.parse_ns;
         stats.phases.visit_ns += counters.phases.visit_ns;
@@ -96,6 +102,9 @@ impl Aggregator {
             self.batches.push(findings);
         }
         self.diagnostics.extend(diagnostics);
+        if !suppressions.is_empty() {
+            self.suppressions.insert(file.clone(), suppressions);
+        }
         if !facts.functions.is_empty() {
             self.facts.push((file, facts));
         }
@@ -135,7 +144,9 @@ impl Aggregator {
                 .iter()
                 .map(|(file, facts)| (file.as_str(), facts))
                 .collect();
-            let found = duplicate_algorithm::cross_file(rule, &files);
+            let mut found = duplicate_algorithm::cross_file(rule, &files);
+            rules.apply_severities(&mut found);
+            found = self.suppress_run_level(found);
             self.merge_run_level(found);
         }
         let mut stats = self.stats;
@@ -160,6 +171,14 @@ impl Aggregator {
         });
         stats.top_files = top;
         stats.duplicates_dropped = self.duplicates_dropped;
+        let unused_suppressions = self
+            .suppressions
+            .iter()
+            .flat_map(|(file, list)| {
+                list.iter()
+                    .flat_map(move |suppression| suppression.unused(file))
+            })
+            .collect();
         let findings: Vec<Finding> = self.batches.into_iter().flatten().collect();
         let mut diagnostics = self.diagnostics;
         diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
@@ -167,8 +186,28 @@ impl Aggregator {
         Report {
             findings,
             diagnostics,
+            unused_suppressions,
             stats,
         }
+    }
+
+    /// Drops the run-level findings that a suppression comment on their line covers.
+    fn suppress_run_level(&mut self, found: Vec<Finding>) -> Vec<Finding> {
+        let mut kept = Vec::with_capacity(found.len());
+        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        for finding in found {
+            by_file
+                .entry(finding.file.clone())
+                .or_default()
+                .push(finding);
+        }
+        for (file, mut findings) in by_file {
+            if let Some(suppressions) = self.suppressions.get_mut(&file) {
+                self.stats.suppressed += suppress::apply(&mut findings, suppressions);
+            }
+            kept.extend(findings);
+        }
+        kept
     }
 
     /// Inserts run-level findings (sorted by file) into the batches of their files.

@@ -64,8 +64,92 @@ fn is_skipped_dir(entry: &DirEntry) -> bool {
         || entry.path().join("pyvenv.cfg").is_file()
 }
 
-/// Collects the files under `paths`.
-pub fn discover(paths: &[PathBuf]) -> Discovered {
+/// Paths to skip while walking: globs matched against an entry's name and against its path
+/// relative to the configuration root (as ruff's `exclude`). Files named on the command line are
+/// analyzed even when they match, as in ruff.
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    globs: globset::GlobSet,
+    root: PathBuf,
+    cwd: PathBuf,
+    count: usize,
+}
+
+impl Default for Exclude {
+    fn default() -> Self {
+        Self {
+            globs: globset::GlobSet::empty(),
+            root: PathBuf::from("."),
+            cwd: PathBuf::from("."),
+            count: 0,
+        }
+    }
+}
+
+impl Exclude {
+    /// Compiles glob patterns; a bad pattern is returned with the reason.
+    pub fn new(patterns: &[String], root: &Path) -> Result<Self, String> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| format!("invalid exclude glob `{pattern}`: {}", error.kind()))?;
+            builder.add(glob);
+        }
+        let globs = builder.build().map_err(|error| error.to_string())?;
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let root = if root.is_absolute() {
+            root.to_path_buf()
+        } else {
+            cwd.join(root)
+        };
+        Ok(Self {
+            globs,
+            root: normalize(&root),
+            cwd,
+            count: patterns.len(),
+        })
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        if self.count == 0 {
+            return false;
+        }
+        if path
+            .file_name()
+            .is_some_and(|name| self.globs.is_match(Path::new(name)))
+        {
+            return true;
+        }
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.cwd.join(path)
+        };
+        normalize(&absolute)
+            .strip_prefix(&self.root)
+            .is_ok_and(|relative| self.globs.is_match(relative))
+    }
+}
+
+/// Removes `.` components and folds `..` lexically (no file system access).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Collects the files under `paths`, skipping excluded entries below them.
+pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
     let mut found = Discovered::default();
     for root in paths {
         let label = root.display().to_string();
@@ -78,7 +162,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                 label,
                 path: root.clone(),
             }),
-            Ok(_) => walk(root, &mut found),
+            Ok(_) => walk(root, exclude, &mut found),
         }
     }
     found.files.sort();
@@ -86,12 +170,12 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     found
 }
 
-fn walk(root: &Path, found: &mut Discovered) {
+fn walk(root: &Path, exclude: &Exclude, found: &mut Discovered) {
     let walker = WalkDir::new(root).follow_links(true).sort_by_file_name();
-    for entry in walker
-        .into_iter()
-        .filter_entry(|entry| !is_skipped_dir(entry))
-    {
+    let keep = |entry: &DirEntry| {
+        !is_skipped_dir(entry) && (entry.depth() == 0 || !exclude.matches(entry.path()))
+    };
+    for entry in walker.into_iter().filter_entry(keep) {
         match entry {
             Ok(entry) if entry.file_type().is_file() && is_python(entry.path()) => {
                 let path = entry.into_path();

@@ -20,6 +20,7 @@ use crate::discover::{self, ArgumentError, InputFile};
 use crate::finding::{Diagnostic, DiagnosticKind, Finding, Severity};
 use crate::parse;
 use crate::source::{self, LineIndex};
+use crate::suppress::{self, Suppression, UnusedSuppression};
 use crate::visit::{self, FileContext, FileFacts, Mode, TraversalCounts};
 
 /// What to run and how.
@@ -30,6 +31,23 @@ pub struct AnalysisOptions {
     /// Analysis threads; 0 means one per available core.
     #[serde(default)]
     pub threads: usize,
+    /// Glob patterns of paths to skip while walking folders (see [`discover::Exclude`]).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// The folder exclude globs are relative to.
+    #[serde(default)]
+    pub root: PathBuf,
+}
+
+impl AnalysisOptions {
+    /// A 16-hex-digit hash of everything in the options that can change findings.
+    pub fn config_hash(&self) -> String {
+        let canonical = serde_json::json!({ "settings": self.settings, "exclude": self.exclude });
+        format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(canonical.to_string().as_bytes())
+        )
+    }
 }
 
 /// Nanoseconds spent per phase, summed over files.
@@ -64,6 +82,10 @@ pub struct Counters {
     pub top_files: Vec<FileCount>,
     /// Exact duplicates (same fingerprint and location) dropped by the aggregator.
     pub duplicates_dropped: u64,
+    /// Findings removed by `# connascence: ignore` comments.
+    pub suppressed: u64,
+    /// Hash of the effective configuration (rule settings and exclusions), see [`AnalysisOptions::config_hash`].
+    pub config_hash: String,
     pub threads: u64,
     pub phases: PhaseTimes,
 }
@@ -76,6 +98,8 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Per-file facts for run-level rules (duplicate-algorithm).
     pub facts: FileFacts,
+    /// The file's suppression comments, with what they have suppressed so far.
+    pub suppressions: Vec<Suppression>,
     pub diagnostics: Vec<Diagnostic>,
     pub counters: Counters,
 }
@@ -85,6 +109,9 @@ pub struct FileOutcome {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Suppressions that suppressed nothing (listed with `--report-unused-ignores`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unused_suppressions: Vec<UnusedSuppression>,
     pub stats: Counters,
 }
 
@@ -95,6 +122,8 @@ pub enum RunError {
     Options(#[from] OptionsError),
     #[error("cannot start the analysis threads: {0}")]
     Threads(String),
+    #[error("{0}")]
+    Exclude(String),
 }
 
 pub(crate) fn nanos(duration: Duration) -> u64 {
@@ -145,8 +174,8 @@ fn analyze_text_into(
     let started = Instant::now();
     let parsed = parse::parse_module(text, &lines);
     counters.phases.parse_ns = nanos(started.elapsed());
-    let module = match parsed {
-        Ok(module) => module,
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             outcome.diagnostics.push(diagnostic(
                 label,
@@ -162,12 +191,15 @@ fn analyze_text_into(
     let started = Instant::now();
     let mut cx = FileContext::new(label, text, &lines);
     let mut detectors = rules.fresh();
-    counters.traversal = visit::run(&module, &mut detectors, mode, &mut cx);
+    counters.traversal = visit::run(&parsed.module, &mut detectors, mode, &mut cx);
     (outcome.findings, outcome.facts) = cx.finish();
+    rules.apply_severities(&mut outcome.findings);
+    let mut suppressions = suppress::parse(text, &parsed.comments, &lines);
+    counters.suppressed = suppress::apply(&mut outcome.findings, &mut suppressions);
+    outcome.suppressions = suppressions;
     counters.phases.visit_ns = nanos(started.elapsed());
     counters.files_analyzed = 1;
     counters.findings = outcome.findings.len() as u64;
-    drop(module);
 }
 
 /// Analyzes one file's bytes (decoding them first).
@@ -225,8 +257,11 @@ pub fn check(
     options: &AnalysisOptions,
 ) -> Result<(Report, Vec<ArgumentError>), RunError> {
     let rules = options.settings.compile()?;
-    let discovered = discover::discover(paths);
+    let exclude =
+        discover::Exclude::new(&options.exclude, &options.root).map_err(RunError::Exclude)?;
+    let discovered = discover::discover(paths, &exclude);
     let mut report = analyze_files(&discovered.files, &rules, options.mode, options.threads)?;
+    report.stats.config_hash = options.config_hash();
     report.stats.diagnostics += discovered.diagnostics.len() as u64;
     report.diagnostics.extend(discovered.diagnostics);
     report

@@ -14,6 +14,7 @@
 //! for the benchmark harness. Nothing here knows about the harness.
 
 pub mod aggregate;
+pub mod config;
 pub mod detectors;
 pub mod discover;
 pub mod engine;
@@ -21,6 +22,7 @@ pub mod finding;
 pub mod output;
 pub mod parse;
 pub mod source;
+pub mod suppress;
 pub mod synth;
 pub mod visit;
 

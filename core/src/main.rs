@@ -1,8 +1,8 @@
-//! The `connascence` command line: `connascence check PATH...`.
+//! The `connascence` command line: `connascence check PATH...` and `connascence rules [RULE]`.
 //!
-//! Exit codes: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 for a usage error, an
-//! unreadable command-line path or a failure to write the output (the rest of the run still completes
-//! and is printed before exiting 2).
+//! Exit codes: 0 when no finding is at or above `--fail-on` (or with `--exit-zero`), 1 when one is,
+//! 2 for a usage or configuration error, an unreadable command-line path or a failure to write the
+//! output (the rest of the run still completes and is printed before exiting 2).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use connascence::config::{self, Config};
 use connascence::engine::{self, AnalysisOptions};
-use connascence::output::rules;
-use connascence::output::{self, Format};
+use connascence::output::{self, Format, TextExtras, rules};
 use connascence::{Mode, Rule, Severity};
 
 #[derive(Parser)]
@@ -29,12 +29,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyze Python files and directories.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id such as `magic-literal`.
         rule: Option<String>,
-        /// Output format of the list.
+        /// Output format of the list (text or json).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -51,18 +51,43 @@ struct CheckArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Configuration file (`connascence.toml`, or a `pyproject.toml` with `[tool.connascence]`);
+    /// default: the nearest one at or above the first path.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+    /// Run exactly these rules (comma-separated ids); replaces the configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    select: Option<Vec<String>>,
+    /// Do not run these rules (comma-separated ids); added to the configuration's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    ignore: Vec<String>,
+    /// Skip paths matching this glob while walking folders (repeatable); added to `exclude`.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
     /// One traversal for all detectors, or one traversal per detector.
     #[arg(long, value_enum, default_value = "unified")]
     mode: ModeArg,
-    /// Print counters and per-phase times after the findings (text format).
-    #[arg(long)]
-    stats: bool,
     /// Analysis threads (0: one per core). The output is the same for every count.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Exit 1 when a finding has at least this severity.
-    #[arg(long, value_enum, default_value = "high")]
-    fail_on: SeverityArg,
+    /// Exit 1 when a finding has at least this severity [default: the configuration's, else high].
+    #[arg(long, value_enum)]
+    fail_on: Option<SeverityArg>,
+    /// Exit 0 even when findings are at or above `--fail-on`.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print the number of findings per rule instead of the findings (text format).
+    #[arg(long)]
+    statistics: bool,
+    /// Print counters and per-phase times after the findings (text format).
+    #[arg(long)]
+    stats: bool,
+    /// List suppression comments that suppressed nothing (and unknown rule ids in them).
+    #[arg(long)]
+    report_unused_ignores: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -100,47 +125,80 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Rules { rule, format } => match rule {
-            None => {
-                print!("{}", rules::list(format));
+        Command::Rules { rule: None, format } => {
+            print!("{}", rules::list(format));
+            ExitCode::SUCCESS
+        }
+        Command::Rules { rule: Some(id), .. } => match Rule::by_id(&id) {
+            Some(rule) => {
+                print!("{}", rules::explain(rule));
                 ExitCode::SUCCESS
             }
-            Some(id) => match Rule::by_id(&id) {
-                Some(rule) => {
-                    print!("{}", rules::explain(rule));
-                    ExitCode::SUCCESS
-                }
-                None => {
-                    eprintln!(
-                        "error: {}",
-                        connascence::detectors::unknown_rule_message(&id)
-                    );
-                    ExitCode::from(2)
-                }
-            },
+            None => {
+                eprintln!(
+                    "error: {}",
+                    connascence::detectors::unknown_rule_message(&id)
+                );
+                ExitCode::from(2)
+            }
         },
     }
 }
 
+/// The configuration file's settings with the command line's on top.
+fn effective_config(args: &CheckArgs) -> anyhow::Result<Config> {
+    let found = match (&args.config, args.isolated) {
+        (Some(path), _) => Some(path.clone()),
+        (None, true) => None,
+        (None, false) => args.paths.first().and_then(|first| config::discover(first)),
+    };
+    let mut config = match &found {
+        Some(path) => config::load(path)?,
+        None => Config {
+            root: PathBuf::from("."),
+            ..Config::default()
+        },
+    };
+    for id in args.select.iter().flatten().chain(&args.ignore) {
+        if Rule::by_id(id).is_none() {
+            anyhow::bail!("{}", connascence::detectors::unknown_rule_message(id));
+        }
+    }
+    config.settings.select(args.select.as_deref(), &args.ignore);
+    config.exclude.extend(args.exclude.iter().cloned());
+    if let Some(fail_on) = args.fail_on {
+        config.fail_on = Some(fail_on.into());
+    }
+    Ok(config)
+}
+
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let mode = match args.mode {
-        ModeArg::Unified => Mode::Unified,
-        ModeArg::PerDetector => Mode::PerDetector,
-    };
+    let config = effective_config(args)?;
     let options = AnalysisOptions {
-        mode,
+        settings: config.settings.clone(),
+        mode: match args.mode {
+            ModeArg::Unified => Mode::Unified,
+            ModeArg::PerDetector => Mode::PerDetector,
+        },
         threads: args.threads,
-        ..AnalysisOptions::default()
+        exclude: config.exclude.clone(),
+        root: config.root.clone(),
     };
-    let (report, argument_errors) = engine::check(&args.paths, &options)?;
-    let rendered = output::render(&report, args.format, args.stats);
+    let (mut report, argument_errors) = engine::check(&args.paths, &options)?;
+    if !args.report_unused_ignores {
+        report.unused_suppressions.clear();
+    }
+    let extras = TextExtras {
+        stats: args.stats,
+        statistics: args.statistics,
+    };
+    let rendered = output::render(&report, args.format, extras);
     match &args.output {
         Some(path) => write_atomically(path, rendered.as_bytes())
             .with_context(|| format!("cannot write the output to {}", path.display()))?,
         None => {
-            let mut stdout = std::io::stdout().lock();
             // A closed pipe (e.g. `| head`) is not an error worth a message.
-            let _ = stdout.write_all(rendered.as_bytes());
+            let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
         }
     }
     for error in &argument_errors {
@@ -149,11 +207,12 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     if !argument_errors.is_empty() {
         return Ok(ExitCode::from(2));
     }
-    let fail_on = Severity::from(args.fail_on);
-    let failed = report
-        .findings
-        .iter()
-        .any(|finding| finding.severity >= fail_on);
+    let fail_on = config.fail_on.unwrap_or(Severity::High);
+    let failed = !args.exit_zero
+        && report
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= fail_on);
     Ok(if failed {
         ExitCode::from(1)
     } else {

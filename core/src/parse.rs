@@ -5,6 +5,8 @@
 //! findings on a half-understood tree would be guesses.
 
 use ruff_python_ast::ModModule;
+use ruff_python_ast::token::TokenKind;
+use ruff_text_size::{Ranged, TextRange};
 
 use crate::source::LineIndex;
 
@@ -16,10 +18,28 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// A parsed file: its syntax tree and the ranges of its comments (from the parser's tokens).
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub module: ModModule,
+    pub comments: Vec<TextRange>,
+}
+
 /// Parses a module; the first syntax error is returned with its position.
-pub fn parse_module(text: &str, lines: &LineIndex) -> Result<ModModule, SyntaxError> {
+pub fn parse_module(text: &str, lines: &LineIndex) -> Result<ParsedFile, SyntaxError> {
     match ruff_python_parser::parse_module(text) {
-        Ok(parsed) => Ok(parsed.into_syntax()),
+        Ok(parsed) => {
+            let comments = parsed
+                .tokens()
+                .iter()
+                .filter(|token| token.kind() == TokenKind::Comment)
+                .map(Ranged::range)
+                .collect();
+            Ok(ParsedFile {
+                module: parsed.into_syntax(),
+                comments,
+            })
+        }
         Err(error) => {
             let (line, column) = lines.position(text, error.location.start().to_u32());
             Err(SyntaxError {
@@ -37,14 +57,11 @@ mod tests {
 
     #[test]
     fn valid_source_parses() {
-        let text = "def f(x):\n    return x\n";
-        assert_eq!(
-            parse_module(text, &LineIndex::new(text))
-                .unwrap()
-                .body
-                .len(),
-            1
-        );
+        let text = "def f(x):\n    return x  # note\n";
+        let parsed = parse_module(text, &LineIndex::new(text)).unwrap();
+        assert_eq!(parsed.module.body.len(), 1);
+        assert_eq!(parsed.comments.len(), 1);
+        assert_eq!(&text[parsed.comments[0]], "# note");
     }
 
     #[test]

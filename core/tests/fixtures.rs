@@ -44,6 +44,7 @@ fn analyze(paths: &[PathBuf], settings: Settings, mode: Mode) -> Vec<Finding> {
         settings,
         mode,
         threads: 2,
+        ..AnalysisOptions::default()
     };
     let (report, argument_errors) = engine::check(paths, &options).unwrap();
     assert!(argument_errors.is_empty(), "{argument_errors:?}");

@@ -19,10 +19,10 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::TextRange;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::{function_header, function_lines};
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -33,6 +33,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 10 lines, < 2 asserts",
     default_severity: "low",
     enabled_by_default: false,
+    read_options: read_toml_options::<Options>,
     source: include_str!("assertion_density.rs"),
     make: |rule, options| {
         Ok(Box::new(AssertionDensity::new(
@@ -43,7 +44,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `assertion-density`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Only functions spanning more lines than this are checked.

@@ -20,10 +20,10 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::TextRange;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -34,6 +34,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 10",
     default_severity: "medium; high above 15",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("complexity.rs"),
     make: |rule, options| {
         Ok(Box::new(Complexity::new(
@@ -44,7 +45,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `complexity`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag functions more complex than this (medium).

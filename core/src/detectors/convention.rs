@@ -21,10 +21,10 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
@@ -35,6 +35,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any such name",
     default_severity: "low",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("convention.rs"),
     make: |rule, options| {
         let Options {} = parse_options(rule, options)?;
@@ -43,7 +44,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// `convention` has no options; an empty table is accepted, any key is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {}
 

@@ -25,9 +25,9 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -38,6 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 4 levels",
     default_severity: "medium",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("deep_nesting.rs"),
     make: |rule, options| {
         Ok(Box::new(DeepNesting::new(
@@ -48,7 +49,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `deep-nesting`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag functions nesting control flow deeper than this.

@@ -33,11 +33,11 @@ use std::collections::HashMap;
 
 use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::common::{body_start_after_docstring, function_header};
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{self, ConnascenceType, Finding, Severity};
 use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
 
@@ -48,6 +48,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 3 statements",
     default_severity: "medium",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("duplicate_algorithm.rs"),
     make: |rule, options| {
         Ok(Box::new(DuplicateAlgorithm::new(
@@ -58,7 +59,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `duplicate-algorithm`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Only functions with more statements than this are compared.

@@ -23,10 +23,10 @@ use std::collections::BTreeSet;
 
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -37,6 +37,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any `global` / > 5 names per module",
     default_severity: "low / high",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("global_state.rs"),
     make: |rule, options| {
         Ok(Box::new(GlobalState::new(
@@ -47,7 +48,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `global-state`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag a module declaring more distinct global names than this.

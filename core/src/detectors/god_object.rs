@@ -21,9 +21,9 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
@@ -34,6 +34,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 20 methods / > 500 lines",
     default_severity: "high; critical at twice a limit",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("god_object.rs"),
     make: |rule, options| {
         Ok(Box::new(GodObject::new(
@@ -44,7 +45,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `god-object`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag classes with more methods than this.

@@ -17,9 +17,9 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
@@ -30,6 +30,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 60 lines",
     default_severity: "medium",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("long_function.rs"),
     make: |rule, options| {
         Ok(Box::new(LongFunction::new(
@@ -40,7 +41,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `long-function`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag functions spanning more lines than this.

@@ -30,12 +30,12 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, CmpOp, Expr, ExprCompare, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::{
     NumberValue, is_dunder, is_upper_case, literal_value, negated_literal, shorten,
 };
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -46,6 +46,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "numbers ∉ {-1, 0, 1, 2}; strings > 3 chars",
     default_severity: "medium in a comparison or if/while test, else low",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("magic_literal.rs"),
     make: |rule, options| {
         Ok(Box::new(MagicLiteral::new(
@@ -56,7 +57,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `magic-literal`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Numbers that are never magic, compared by value.

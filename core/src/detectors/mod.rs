@@ -53,6 +53,20 @@ pub static REGISTRY: &[RuleInfo] = &[
 pub type MakeDetector =
     fn(Rule, &serde_json::Value) -> Result<Box<dyn Detector + Send + Sync>, OptionsError>;
 
+/// Reads a rule's options from its configuration-file table, checking names and types with the
+/// detector's own `Options` type; errors carry the span of the offending key or value.
+pub type ReadOptions =
+    for<'i> fn(toml::Spanned<toml::de::DeValue<'i>>) -> Result<serde_json::Value, toml::de::Error>;
+
+/// The [`ReadOptions`] of a detector whose options type is `T`.
+pub fn read_toml_options<T: DeserializeOwned + Serialize>(
+    value: toml::Spanned<toml::de::DeValue<'_>>,
+) -> Result<serde_json::Value, toml::de::Error> {
+    use serde::de::IntoDeserializer;
+    let options = T::deserialize(value.into_deserializer())?;
+    Ok(serde_json::to_value(options).expect("options always serialize"))
+}
+
 /// Static description of one rule.
 pub struct RuleInfo {
     pub id: &'static str,
@@ -64,6 +78,7 @@ pub struct RuleInfo {
     pub enabled_by_default: bool,
     /// The detector's source file; its `//!` lines are the rule's documentation.
     pub source: &'static str,
+    pub read_options: ReadOptions,
     pub make: MakeDetector,
 }
 
@@ -162,11 +177,14 @@ pub fn parse_options<T: DeserializeOwned + Default>(
     })
 }
 
-/// Per-rule settings: on/off and options.
+/// Per-rule settings: on/off, severity override and options.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleSettings {
     /// `None` keeps the rule's default.
     pub enabled: Option<bool>,
+    /// Every finding of the rule gets this severity instead of the detector's.
+    #[serde(default)]
+    pub severity: Option<crate::finding::Severity>,
     /// The detector's options (`null` for defaults).
     #[serde(default)]
     pub options: serde_json::Value,
@@ -189,12 +207,26 @@ impl Settings {
                     rule.id().to_owned(),
                     RuleSettings {
                         enabled,
-                        options: serde_json::Value::Null,
+                        ..RuleSettings::default()
                     },
                 )
             })
             .collect();
         Self { rules }
+    }
+
+    /// Applies a rule selection like ruff's: with `select`, exactly those rules run; `ignore` then
+    /// turns rules off. Ids must be known (checked by the caller).
+    pub fn select(&mut self, select: Option<&[String]>, ignore: &[String]) {
+        for rule in Rule::all() {
+            let entry = self.rules.entry(rule.id().to_owned()).or_default();
+            if let Some(selected) = select {
+                entry.enabled = Some(selected.iter().any(|id| id == rule.id()));
+            }
+            if ignore.iter().any(|id| id == rule.id()) {
+                entry.enabled = Some(false);
+            }
+        }
     }
 
     /// The rules that run under these settings, in registry order.
@@ -227,13 +259,25 @@ impl Settings {
                 (rule.info().make)(rule, options.unwrap_or(&serde_json::Value::Null))
             })
             .collect::<Result<_, _>>()?;
-        Ok(RuleSet { prototypes })
+        let severities = Rule::all()
+            .map(|rule| {
+                self.rules
+                    .get(rule.id())
+                    .and_then(|settings| settings.severity)
+            })
+            .collect();
+        Ok(RuleSet {
+            prototypes,
+            severities,
+        })
     }
 }
 
 /// The compiled, validated detectors of a run; hands out fresh instances for each file.
 pub struct RuleSet {
     prototypes: Vec<Box<dyn Detector + Send + Sync>>,
+    /// Severity overrides by rule index.
+    severities: Vec<Option<crate::finding::Severity>>,
 }
 
 impl RuleSet {
@@ -243,6 +287,18 @@ impl RuleSet {
             .iter()
             .map(|prototype| prototype.fresh())
             .collect()
+    }
+
+    /// Applies the configured severity overrides.
+    pub fn apply_severities(&self, findings: &mut [crate::finding::Finding]) {
+        if self.severities.iter().all(Option::is_none) {
+            return;
+        }
+        for finding in findings {
+            if let Some(severity) = self.severities[finding.rule.index()] {
+                finding.severity = severity;
+            }
+        }
     }
 
     pub fn rules(&self) -> Vec<Rule> {

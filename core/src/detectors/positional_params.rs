@@ -20,9 +20,9 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
@@ -33,6 +33,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 3",
     default_severity: "medium (≤ 6), high (≤ 10), critical (> 10)",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("positional_params.rs"),
     make: |rule, options| {
         Ok(Box::new(PositionalParams::new(
@@ -43,7 +44,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `positional-params`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag functions with more positional parameters than this.

@@ -19,10 +19,10 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, Expr, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -33,6 +33,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any direct recursion",
     default_severity: "high",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("recursion.rs"),
     make: |rule, options| {
         let Options {} = parse_options(rule, options)?;
@@ -44,7 +45,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// `recursion` has no options; an empty table is accepted, any key is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {}
 

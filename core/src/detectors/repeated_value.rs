@@ -21,10 +21,10 @@ use std::collections::HashMap;
 
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::{NumberValue, docstring, list_lines, literal_value, negated_literal, shorten};
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -35,6 +35,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "≥ 3 occurrences",
     default_severity: "low; medium at ≥ 5",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("repeated_value.rs"),
     make: |rule, options| {
         Ok(Box::new(RepeatedValue::new(
@@ -45,7 +46,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// Thresholds of `repeated-value`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// Flag values appearing at least this many times.

@@ -16,9 +16,9 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, Expr, NodeKind};
 use ruff_text_size::Ranged;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -29,6 +29,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any call",
     default_severity: "medium",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("timing.rs"),
     make: |rule, options| {
         let Options {} = parse_options(rule, options)?;
@@ -37,7 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// `timing` has no options; an empty table is accepted, any key is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {}
 

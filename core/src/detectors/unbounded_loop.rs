@@ -24,9 +24,9 @@
 //! ```
 use ruff_python_ast::{AnyNodeRef, Expr, NodeKind, Number, StmtWhile};
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options};
+use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -37,6 +37,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any such loop",
     default_severity: "high",
     enabled_by_default: true,
+    read_options: read_toml_options::<Options>,
     source: include_str!("unbounded_loop.rs"),
     make: |rule, options| {
         let Options {} = parse_options(rule, options)?;
@@ -48,7 +49,7 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 /// `unbounded-loop` has no options; an empty table is accepted, any key is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {}
 

@@ -1,10 +1,12 @@
-//! Rendering a [`Report`] for people (text) and programs (JSON), one file per format; and the rule
-//! listing of `connascence rules`.
+//! Rendering a [`Report`], one file per format: text (people), JSON (programs), SARIF (code
+//! scanning), GitHub annotations (CI); plus the rule listing of `connascence rules`.
 
 use crate::engine::Report;
 
+pub mod github;
 pub mod json;
 pub mod rules;
+pub mod sarif;
 pub mod text;
 
 /// The output formats of `connascence check`.
@@ -12,12 +14,25 @@ pub mod text;
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
 }
 
-/// Renders a report in a format; `show_stats` adds the counters to the text format.
-pub fn render(report: &Report, format: Format, show_stats: bool) -> String {
+/// What the text format adds after the findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextExtras {
+    /// Counters and per-phase times (`--stats`).
+    pub stats: bool,
+    /// Findings per rule (`--statistics`, like ruff's).
+    pub statistics: bool,
+}
+
+/// Renders a report in a format.
+pub fn render(report: &Report, format: Format, extras: TextExtras) -> String {
     match format {
-        Format::Text => text::render(report, show_stats),
+        Format::Text => text::render(report, extras),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
     }
 }

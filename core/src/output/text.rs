@@ -1,13 +1,23 @@
-//! Text output in the style of ruff: one `file:line:col: rule [severity] message` line per finding,
-//! diagnostics as `file:line:col: error-kind message`, then a summary line; `--stats` adds the counters.
+//! Text output in the style of ruff: one `file:line:col: rule [severity] message` line per finding
+//! (or, with `--statistics`, one count per rule instead), diagnostics as `file:line:col: kind message`,
+//! unused suppressions when asked for, then a summary line; `--stats` adds the counters.
 
 use std::fmt::Write;
 
+use super::TextExtras;
 use crate::engine::Report;
 
-pub fn render(report: &Report, show_stats: bool) -> String {
+pub fn render(report: &Report, extras: TextExtras) -> String {
     let mut out = String::new();
-    for finding in &report.findings {
+    if extras.statistics {
+        render_statistics(report, &mut out);
+    }
+    let findings: &[crate::Finding] = if extras.statistics {
+        &[]
+    } else {
+        &report.findings
+    };
+    for finding in findings {
         let _ = writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
@@ -52,10 +62,30 @@ pub fn render(report: &Report, show_stats: bool) -> String {
         stats.diagnostics,
         plural(stats.diagnostics)
     );
-    if show_stats {
+    for unused in &report.unused_suppressions {
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: unused-ignore {}",
+            unused.file, unused.line, unused.column, unused.message
+        );
+    }
+    if extras.stats {
         render_stats(report, &mut out);
     }
     out
+}
+
+/// Counts per rule, most first, like `ruff --statistics`: count, rule, connascence type.
+fn render_statistics(report: &Report, out: &mut String) {
+    let mut rows: Vec<(&String, &u64)> = report.stats.findings_by_rule.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let width = rows.first().map_or(1, |(_, count)| count.to_string().len());
+    for (rule, count) in rows {
+        let kind = crate::Rule::by_id(rule)
+            .and_then(|rule| rule.info().connascence_type)
+            .map_or("—", |kind| kind.as_str());
+        let _ = writeln!(out, "{count:>width$}  {rule:<20} {kind}");
+    }
 }
 
 fn plural(count: u64) -> &'static str {
