@@ -40,6 +40,13 @@ pub fn render(report: &Report, extras: TextExtras) -> String {
             diagnostic.message
         );
     }
+    for unused in &report.unused_suppressions {
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: unused-ignore {}",
+            unused.file, unused.line, unused.column, unused.message
+        );
+    }
     let stats = &report.stats;
     let by_severity: Vec<String> = stats
         .findings_by_severity
@@ -62,13 +69,7 @@ pub fn render(report: &Report, extras: TextExtras) -> String {
         stats.diagnostics,
         plural(stats.diagnostics)
     );
-    for unused in &report.unused_suppressions {
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: unused-ignore {}",
-            unused.file, unused.line, unused.column, unused.message
-        );
-    }
+
     if extras.stats {
         render_stats(report, &mut out);
     }
