@@ -281,6 +281,20 @@ pub fn analyze_files(
     mode: Mode,
     threads: usize,
 ) -> Result<Report, RunError> {
+    analyze_each(files.len(), rules, threads, |position| {
+        analyze_file(&files[position], rules, mode)
+    })
+}
+
+/// Runs `analyze(position)` for every position below `count` on `threads` threads (0: one per core),
+/// workers taking the next position in turn, and streams the outcomes into the aggregator in
+/// position order.
+pub fn analyze_each(
+    count: usize,
+    rules: &RuleSet,
+    threads: usize,
+    analyze: impl Fn(usize) -> FileOutcome + Sync,
+) -> Result<Report, RunError> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
@@ -302,15 +316,12 @@ pub fn analyze_files(
                 for _ in 0..threads {
                     let sender = sender.clone();
                     let next = &next;
+                    let analyze = &analyze;
                     workers.spawn(move |_| {
                         loop {
                             let position = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(file) = files.get(position) else {
-                                break;
-                            };
-                            if sender
-                                .send((position, analyze_file(file, rules, mode)))
-                                .is_err()
+                            if position >= count
+                                || sender.send((position, analyze(position))).is_err()
                             {
                                 break;
                             }

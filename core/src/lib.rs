@@ -10,6 +10,7 @@
 //!   outcomes into findings, diagnostics and [`engine::Counters`] as they finish, in a fixed order;
 //! - [`output`] renders a report as text or JSON.
 //!
+//! [`workload`] is the small, stable entry point the benchmark harness calls.
 //! [`synth`] generates seeded, realistic Python with a known number of findings per rule, for tests and
 //! for the benchmark harness. Nothing here knows about the harness.
 
@@ -25,6 +26,7 @@ pub mod source;
 pub mod suppress;
 pub mod synth;
 pub mod visit;
+pub mod workload;
 
 pub use detectors::{REGISTRY, Rule, RuleInfo, Settings};
 pub use engine::{AnalysisOptions, Counters, Report};

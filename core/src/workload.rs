@@ -1,0 +1,115 @@
+//! The stable workload API: the one entry point the benchmark harness calls.
+//!
+//! The harness builds its benchmarks against the cores of other commits through this module, so its
+//! shape changes only deliberately: a [`WorkloadSpec`] says what to run over which (preloaded) files,
+//! and [`run`] returns an [`Outcome`] with the exact counters and a digest of the findings. Loading
+//! files ([`load`]) is separate from running, so a measurement can exclude it. [`run`] is
+//! `#[inline(never)]` so instruction counters can find it by name.
+//!
+//! ```
+//! use connascence::workload::{self, WorkloadFile, WorkloadKind, WorkloadSpec};
+//! let files = vec![WorkloadFile { label: "a.py".into(), bytes: b"import time\ntime.sleep(1)\n".to_vec() }];
+//! let spec = WorkloadSpec { files, threads: 1, ..WorkloadSpec::default() };
+//! let outcome = workload::run(&spec).unwrap();
+//! assert_eq!(outcome.findings, 1);
+//! assert_eq!(outcome.counters.findings_by_rule["timing"], 1);
+//! let parse_only = workload::run(&WorkloadSpec { kind: WorkloadKind::ParseOnly, ..spec }).unwrap();
+//! assert_eq!((parse_only.findings, parse_only.counters.traversal.nodes), (0, 10));
+//! ```
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detectors::Settings;
+use crate::discover::{self, Exclude};
+use crate::engine::{self, Counters, RunError};
+use crate::visit::Mode;
+
+/// What the workload does with each file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadKind {
+    /// Decode, parse, run the enabled detectors, aggregate: what `connascence check` does.
+    #[default]
+    Analyze,
+    /// Decode, parse and walk every node with no detector: the floor the analysis is compared with.
+    ParseOnly,
+}
+
+/// One input file, already read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadFile {
+    /// The name findings use (keep it repo-relative for repeatable instruction counts).
+    pub label: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A workload: files and how to analyze them.
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadSpec {
+    pub kind: WorkloadKind,
+    pub files: Vec<WorkloadFile>,
+    /// Which rules run, with which options (default: the default rule set).
+    pub settings: Settings,
+    pub mode: Mode,
+    /// Analysis threads; 0 means one per core, 1 gives repeatable instruction counts.
+    pub threads: usize,
+}
+
+/// What a workload run produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub counters: Counters,
+    pub findings: u64,
+    pub diagnostics: u64,
+    /// A hash of every finding's fingerprint and location, in output order: equal digests mean the
+    /// same findings.
+    pub findings_digest: String,
+}
+
+/// Reads the Python files under `paths` (as `connascence check` finds them), in output order.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<WorkloadFile>, String> {
+    let discovered = discover::discover(paths, &Exclude::default());
+    if let Some(error) = discovered.argument_errors.first() {
+        return Err(format!("{}: {}", error.path, error.message));
+    }
+    discovered
+        .files
+        .into_iter()
+        .map(|file| {
+            let bytes = discover::read_regular_file(&file.path)
+                .map_err(|message| format!("{}: {message}", file.label))?;
+            Ok(WorkloadFile {
+                label: file.label,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// Runs a workload.
+#[inline(never)]
+pub fn run(spec: &WorkloadSpec) -> Result<Outcome, RunError> {
+    let settings = match spec.kind {
+        WorkloadKind::Analyze => spec.settings.clone(),
+        WorkloadKind::ParseOnly => Settings::only(&[]),
+    };
+    let rules = settings.compile()?;
+    let report = engine::analyze_each(spec.files.len(), &rules, spec.threads, |position| {
+        let file = &spec.files[position];
+        engine::analyze_bytes(&file.label, &file.bytes, &rules, spec.mode)
+    })?;
+    let mut digest = xxhash_rust::xxh3::Xxh3::new();
+    for finding in &report.findings {
+        digest.update(finding.fingerprint.as_bytes());
+        digest.update(&finding.line.to_le_bytes());
+        digest.update(&finding.column.to_le_bytes());
+    }
+    Ok(Outcome {
+        findings: report.findings.len() as u64,
+        diagnostics: report.diagnostics.len() as u64,
+        findings_digest: format!("{:016x}", digest.digest()),
+        counters: report.stats,
+    })
+}
