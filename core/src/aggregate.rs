@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::detectors::{REGISTRY, Rule, RuleSet, duplicate_algorithm};
 use crate::engine::{Counters, FileOutcome, Report, nanos};
 use crate::finding::{Finding, Severity};
+use crate::findings::Findings;
 use crate::suppress::{self, Suppression};
 use crate::visit::FileFacts;
 
@@ -179,7 +180,7 @@ impl Aggregator {
                     .flat_map(move |suppression| suppression.unused(file))
             })
             .collect();
-        let findings: Vec<Finding> = self.batches.into_iter().flatten().collect();
+        let findings = Findings::from_batches(self.batches);
         let mut diagnostics = self.diagnostics;
         diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         stats.phases.aggregate_ns += nanos(started.elapsed());

@@ -18,6 +18,7 @@ use crate::aggregate::{FileCount, OrderedAggregator};
 use crate::detectors::{OptionsError, RuleSet, Settings};
 use crate::discover::{self, ArgumentError, InputFile};
 use crate::finding::{Diagnostic, DiagnosticKind, Finding, Severity};
+use crate::findings::Findings;
 use crate::parse;
 use crate::source::{self, LineIndex};
 use crate::suppress::{self, Suppression, UnusedSuppression};
@@ -107,7 +108,7 @@ pub struct FileOutcome {
 /// The outcome of a run: findings and diagnostics in output order, and the counters.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
-    pub findings: Vec<Finding>,
+    pub findings: Findings,
     pub diagnostics: Vec<Diagnostic>,
     /// Suppressions that suppressed nothing (listed with `--report-unused-ignores`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

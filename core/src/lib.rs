@@ -20,6 +20,7 @@ pub mod detectors;
 pub mod discover;
 pub mod engine;
 pub mod finding;
+pub mod findings;
 pub mod output;
 pub mod parse;
 pub mod source;

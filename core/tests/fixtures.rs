@@ -49,7 +49,7 @@ fn analyze(paths: &[PathBuf], settings: Settings, mode: Mode) -> Vec<Finding> {
     let (report, argument_errors) = engine::check(paths, &options).unwrap();
     assert!(argument_errors.is_empty(), "{argument_errors:?}");
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
-    report.findings
+    report.findings.into_vec()
 }
 
 fn expected_lines(source: &str, rule: &str) -> Vec<u32> {

@@ -12,12 +12,12 @@ pub fn render(report: &Report, extras: TextExtras) -> String {
     if extras.statistics {
         render_statistics(report, &mut out);
     }
-    let findings: &[crate::Finding] = if extras.statistics {
-        &[]
+    let shown = if extras.statistics {
+        0
     } else {
-        &report.findings
+        report.findings.len()
     };
-    for finding in findings {
+    for finding in report.findings.iter().take(shown) {
         let _ = writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
