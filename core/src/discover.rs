@@ -219,6 +219,11 @@ pub fn io_message(error: &std::io::Error) -> String {
 
 /// Reads a file's bytes, refusing anything that is not a regular file (FIFOs, devices, directories).
 pub fn read_regular_file(path: &Path) -> Result<Vec<u8>, String> {
+    // Check before opening: opening a FIFO for reading would block until a writer appears.
+    let before = std::fs::metadata(path).map_err(|error| io_message(&error))?;
+    if !before.is_file() {
+        return Err("not a regular file; expected a Python source file".to_owned());
+    }
     let mut file = std::fs::File::open(path).map_err(|error| io_message(&error))?;
     let meta = file.metadata().map_err(|error| io_message(&error))?;
     if !meta.is_file() {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{FileCount, OrderedAggregator};
+use crate::depth;
 use crate::detectors::{OptionsError, RuleSet, Settings};
 use crate::discover::{self, ArgumentError, InputFile};
 use crate::finding::{Diagnostic, DiagnosticKind, Finding, Severity};
@@ -173,6 +174,18 @@ fn analyze_text_into(
     counters.lines = count_lines(text);
     let lines = LineIndex::new(text);
     let started = Instant::now();
+    if let Err(too_deep) = depth::check(text) {
+        let (line, column) = lines.position(text, too_deep.offset as u32);
+        outcome.diagnostics.push(diagnostic(
+            label,
+            line,
+            column,
+            DiagnosticKind::Syntax,
+            too_deep.message,
+        ));
+        counters.diagnostics = 1;
+        return;
+    }
     let parsed = parse::parse_module(text, &lines);
     counters.phases.parse_ns = nanos(started.elapsed());
     let parsed = match parsed {

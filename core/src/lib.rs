@@ -16,6 +16,7 @@
 
 pub mod aggregate;
 pub mod config;
+pub mod depth;
 pub mod detectors;
 pub mod discover;
 pub mod engine;
