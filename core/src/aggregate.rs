@@ -188,6 +188,7 @@ impl Aggregator {
             findings,
             diagnostics,
             unused_suppressions,
+            notices: Vec::new(),
             stats,
         }
     }

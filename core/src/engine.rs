@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{FileCount, OrderedAggregator};
+use crate::cache::{Cache, CacheCounters, CacheOptions};
 use crate::depth;
 use crate::detectors::{OptionsError, RuleSet, Settings};
 use crate::discover::{self, ArgumentError, InputFile};
@@ -39,6 +40,9 @@ pub struct AnalysisOptions {
     /// The folder exclude globs are relative to.
     #[serde(default)]
     pub root: PathBuf,
+    /// The result cache; `None` analyzes every file.
+    #[serde(default)]
+    pub cache: Option<CacheOptions>,
 }
 
 impl AnalysisOptions {
@@ -88,6 +92,9 @@ pub struct Counters {
     pub suppressed: u64,
     /// Hash of the effective configuration (rule settings and exclusions), see [`AnalysisOptions::config_hash`].
     pub config_hash: String,
+    /// Cache hits, misses and writes, when the cache is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheCounters>,
     pub threads: u64,
     pub phases: PhaseTimes,
 }
@@ -111,6 +118,9 @@ pub struct FileOutcome {
 pub struct Report {
     pub findings: Findings,
     pub diagnostics: Vec<Diagnostic>,
+    /// Things the user should be told once, such as running without the disk cache.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
     /// Suppressions that suppressed nothing (listed with `--report-unused-ignores`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unused_suppressions: Vec<UnusedSuppression>,
@@ -242,12 +252,33 @@ pub fn analyze_bytes(label: &str, bytes: &[u8], rules: &RuleSet, mode: Mode) -> 
 
 /// Reads and analyzes one file from disk.
 pub fn analyze_file(file: &InputFile, rules: &RuleSet, mode: Mode) -> FileOutcome {
+    analyze_file_cached(file, rules, mode, None)
+}
+
+/// Reads one file and takes its outcome from the cache, or analyzes it and stores the result.
+pub fn analyze_file_cached(
+    file: &InputFile,
+    rules: &RuleSet,
+    mode: Mode,
+    cache: Option<&Cache>,
+) -> FileOutcome {
     let started = Instant::now();
     let read = discover::read_regular_file(&file.path);
     let read_ns = nanos(started.elapsed());
-    let mut outcome = match read {
-        Ok(bytes) => analyze_bytes(&file.label, &bytes, rules, mode),
-        Err(message) => {
+    let mut outcome = match (read, cache) {
+        (Ok(bytes), None) => analyze_bytes(&file.label, &bytes, rules, mode),
+        (Ok(bytes), Some(cache)) => {
+            let key = cache.key(&file.label, &bytes);
+            match cache.get(&key, &file.label, bytes.len() as u64) {
+                Some(outcome) => outcome,
+                None => {
+                    let outcome = analyze_bytes(&file.label, &bytes, rules, mode);
+                    cache.put(key, &outcome);
+                    outcome
+                }
+            }
+        }
+        (Err(message), _) => {
             let mut outcome = FileOutcome {
                 file: file.label.clone(),
                 ..FileOutcome::default()
@@ -274,8 +305,20 @@ pub fn check(
     let exclude =
         discover::Exclude::new(&options.exclude, &options.root).map_err(RunError::Exclude)?;
     let discovered = discover::discover(paths, &exclude);
-    let mut report = analyze_files(&discovered.files, &rules, options.mode, options.threads)?;
-    report.stats.config_hash = options.config_hash();
+    let config_hash = options.config_hash();
+    let cache = options
+        .cache
+        .as_ref()
+        .map(|cache| Cache::open(cache, &config_hash));
+    let files = &discovered.files;
+    let mut report = analyze_each(files.len(), &rules, options.threads, |position| {
+        analyze_file_cached(&files[position], &rules, options.mode, cache.as_ref())
+    })?;
+    if let Some(cache) = &cache {
+        report.stats.cache = Some(cache.flush());
+        report.notices.extend(cache.notice.clone());
+    }
+    report.stats.config_hash = config_hash;
     report.stats.diagnostics += discovered.diagnostics.len() as u64;
     report.diagnostics.extend(discovered.diagnostics);
     report

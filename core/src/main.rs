@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use connascence::cache::{self, CacheOptions};
 use connascence::config::{self, Config};
 use connascence::engine::{self, AnalysisOptions};
 use connascence::output::{self, Format, TextExtras, rules};
@@ -30,6 +31,11 @@ struct Cli {
 enum Command {
     /// Analyze Python files and directories.
     Check(Box<CheckArgs>),
+    /// Show or remove the result cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id such as `magic-literal`.
@@ -38,6 +44,24 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Remove the cache folder.
+    Clean(CacheDirArgs),
+    /// Print the cache's location, entries and size.
+    Stats(CacheDirArgs),
+}
+
+#[derive(clap::Args)]
+struct CacheDirArgs {
+    /// The project folder whose cache is meant [default: the working folder].
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The cache folder itself [default: `.connascence_cache` at the project root].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -88,6 +112,13 @@ struct CheckArgs {
     /// List suppression comments that suppressed nothing (and unknown rule ids in them).
     #[arg(long)]
     report_unused_ignores: bool,
+    /// Analyze every file; neither read nor write the result cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// The cache folder [default: `.connascence_cache` where the configuration was found, else in
+    /// the first path].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -125,6 +156,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Cache { action } => cache_command(&action),
         Command::Rules { rule: None, format } => {
             print!("{}", rules::list(format));
             ExitCode::SUCCESS
@@ -183,10 +215,20 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         exclude: config.exclude.clone(),
         root: config.root.clone(),
+        cache: (!args.no_cache).then(|| {
+            let dir = args
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| project_root(&config, &args.paths).join(cache::DEFAULT_DIR));
+            CacheOptions::in_dir(dir)
+        }),
     };
     let (mut report, argument_errors) = engine::check(&args.paths, &options)?;
     if !args.report_unused_ignores {
         report.unused_suppressions.clear();
+    }
+    for notice in &report.notices {
+        eprintln!("warning: {notice}");
     }
     let extras = TextExtras {
         stats: args.stats,
@@ -218,6 +260,60 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Where the project's cache lives: the configuration's folder, else the first path (a folder, or a
+/// file's folder).
+fn project_root(config: &Config, paths: &[PathBuf]) -> PathBuf {
+    if config.source.is_some() {
+        return config.root.clone();
+    }
+    match paths.first() {
+        Some(first) if first.is_dir() => first.clone(),
+        Some(first) => first
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        None => PathBuf::from("."),
+    }
+}
+
+fn cache_command(action: &CacheAction) -> ExitCode {
+    let (CacheAction::Clean(args) | CacheAction::Stats(args)) = action;
+    let dir = args.cache_dir.clone().unwrap_or_else(|| {
+        let config = config::discover(&args.path)
+            .and_then(|path| config::load(&path).ok())
+            .unwrap_or_default();
+        project_root(&config, std::slice::from_ref(&args.path)).join(cache::DEFAULT_DIR)
+    });
+    let result = match action {
+        CacheAction::Clean(_) => cache::clean(&dir).map(|removed| {
+            if removed {
+                format!("removed {}", dir.display())
+            } else {
+                format!("no cache at {}", dir.display())
+            }
+        }),
+        CacheAction::Stats(_) => cache::stats(&dir).map(|stats| {
+            format!(
+                "cache: {}\nentries: {}\nsize: {} bytes\nbuild: {}",
+                stats.path.display(),
+                stats.entries,
+                stats.bytes,
+                stats.build_id
+            )
+        }),
+    };
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Writes through a temporary file in the same folder, then renames it over the target.

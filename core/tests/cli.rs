@@ -205,9 +205,16 @@ fn per_detector_mode_gives_the_same_findings_and_more_visits() {
     // magic-literal the number and the while (4); repeated-value the number (2); timing and recursion
     // the call (2 + 2); unbounded-loop, deep-nesting and complexity the while (2 + 2 + 2): 42.
     let dir = project(&[("app.py", MEDIUM_ONLY), ("loop.py", HIGH)]);
-    let unified = connascence(&["check", ".", "--stats"], dir.path());
+    let unified = connascence(&["check", ".", "--stats", "--no-cache"], dir.path());
     let per_detector = connascence(
-        &["check", ".", "--stats", "--mode", "per-detector"],
+        &[
+            "check",
+            ".",
+            "--stats",
+            "--no-cache",
+            "--mode",
+            "per-detector",
+        ],
         dir.path(),
     );
     let findings = |o: &Output| {

@@ -1,0 +1,413 @@
+//! The two-level result cache: per-file outcomes keyed by content, configuration and build.
+//!
+//! What is cached is each file's own outcome: findings after severity overrides and suppressions,
+//! diagnostics, the facts run-level rules need (duplicate-algorithm) and the suppression comments. The
+//! cross-file result is never cached; it is recomputed from the facts on every run. The key is an
+//! xxh3-128 hash of the analyzer's build id (a hash of its sources and lock file, see `build.rs`),
+//! the configuration hash, the file's label and its bytes, so an entry can only be reused by the same
+//! build, with the same settings, for the same file content.
+//!
+//! L1 is an in-memory LRU (bounded by entries). L2 is a redb database (`cache.redb`) in the cache
+//! folder. redb locks its file per process: when another process holds it, we retry for up to
+//! `lock_wait`, then run without L2 and say so once. A damaged database file is moved aside and a new
+//! one created; a damaged entry (its checksum or its encoding fails) is counted, recomputed and
+//! overwritten. Writes are batched into one transaction at the end of the run. Entries of another
+//! build can never be hit again, so opening the database with a new build empties it.
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use redb::{
+    Database, DatabaseError, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Counters, FileOutcome};
+
+/// The analyzer build that cache entries belong to.
+pub const BUILD_ID: &str = env!("CONNASCENCE_BUILD_ID");
+
+/// The cache folder's default name, at the project root.
+pub const DEFAULT_DIR: &str = ".connascence_cache";
+
+const DATABASE_FILE: &str = "cache.redb";
+const ENTRIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("file_outcomes");
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// How to open the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheOptions {
+    pub dir: PathBuf,
+    /// Entries kept in memory.
+    pub l1_entries: usize,
+    /// How long to wait for another process to release the disk cache.
+    pub lock_wait: Duration,
+}
+
+impl CacheOptions {
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            l1_entries: 4096,
+            lock_wait: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Exact cache counters of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheCounters {
+    pub l1_hits: u64,
+    pub l2_hits: u64,
+    pub misses: u64,
+    pub writes: u64,
+    pub evictions: u64,
+    /// Entries found damaged (bad checksum or encoding) and recomputed.
+    pub corrupt: u64,
+}
+
+/// A file outcome as stored: everything but the file's label, which is part of the key.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    findings: Vec<crate::finding::Finding>,
+    diagnostics: Vec<crate::finding::Diagnostic>,
+    facts: crate::visit::FileFacts,
+    suppressions: Vec<crate::suppress::Suppression>,
+    lines: u64,
+    suppressed: u64,
+}
+
+/// A cache key: 128 bits of xxh3 over build, configuration, label and content.
+pub type Key = [u8; 16];
+
+#[derive(Default)]
+struct AtomicCounters {
+    l1_hits: AtomicU64,
+    l2_hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+    corrupt: AtomicU64,
+}
+
+/// An open cache, shared by the analysis threads of one run.
+pub struct Cache {
+    config_hash: String,
+    l1: Mutex<lru::LruCache<Key, Vec<u8>>>,
+    l2: Option<Database>,
+    pending: Mutex<Vec<(Key, Vec<u8>)>>,
+    counters: AtomicCounters,
+    /// What the user should be told once (e.g. running without the disk cache).
+    pub notice: Option<String>,
+    path: PathBuf,
+}
+
+/// Creates the folder (with a `.gitignore` that ignores it) if needed.
+fn prepare_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(ignore, "# Created by connascence: the result cache.\n*\n")?;
+    }
+    Ok(())
+}
+
+/// Opens the database, waiting for another process's lock up to `wait`; `Err` says why not. A
+/// database left by another build is emptied (its entries could never be hit again).
+fn open_database(path: &Path, wait: Duration) -> Result<(Database, Option<String>), String> {
+    let (database, notice) = open_file(path, wait)?;
+    let reset = (|| -> Result<(), redb::Error> {
+        let transaction = database.begin_write()?;
+        {
+            let mut meta = transaction.open_table(META)?;
+            let current = meta.get("build_id")?.map(|value| value.value().to_owned());
+            if current.as_deref() != Some(BUILD_ID) {
+                transaction.delete_table(ENTRIES)?;
+                meta.insert("build_id", BUILD_ID)?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    })();
+    reset.map_err(|error| {
+        format!(
+            "the disk cache {} cannot be prepared ({error}); this run does not use it",
+            path.display()
+        )
+    })?;
+    Ok((database, notice))
+}
+
+fn open_file(path: &Path, wait: Duration) -> Result<(Database, Option<String>), String> {
+    let started = Instant::now();
+    loop {
+        match Database::create(path) {
+            Ok(database) => return Ok((database, None)),
+            Err(DatabaseError::DatabaseAlreadyOpen) if started.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(format!(
+                    "the disk cache {} is in use by another process (waited {:.1} s); this run does not use it",
+                    path.display(),
+                    wait.as_secs_f64()
+                ));
+            }
+            Err(error) => {
+                // A damaged or foreign file: keep it for inspection, start a fresh one.
+                let aside = path.with_extension(format!("redb.damaged-{}", std::process::id()));
+                std::fs::rename(path, &aside).map_err(|rename| {
+                    format!(
+                        "the disk cache {} cannot be opened ({error}) nor moved aside ({rename})",
+                        path.display()
+                    )
+                })?;
+                let database = Database::create(path).map_err(|again| {
+                    format!(
+                        "the disk cache {} cannot be created ({again}); this run does not use it",
+                        path.display()
+                    )
+                })?;
+                let notice = format!(
+                    "the disk cache {} was damaged ({error}); moved it to {} and started a new one",
+                    path.display(),
+                    aside.display()
+                );
+                return Ok((database, Some(notice)));
+            }
+        }
+    }
+}
+
+fn checksum(payload: &[u8]) -> [u8; 8] {
+    xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes()
+}
+
+impl Cache {
+    /// Opens the cache; problems with the disk part leave an L1-only cache and a [`Cache::notice`].
+    pub fn open(options: &CacheOptions, config_hash: &str) -> Cache {
+        let path = options.dir.join(DATABASE_FILE);
+        let (l2, notice) = match prepare_dir(&options.dir) {
+            Err(error) => (
+                None,
+                Some(format!(
+                    "cannot create the cache folder {}: {error}",
+                    options.dir.display()
+                )),
+            ),
+            Ok(()) => match open_database(&path, options.lock_wait) {
+                Ok((database, notice)) => (Some(database), notice),
+                Err(notice) => (None, Some(notice)),
+            },
+        };
+        let entries = NonZeroUsize::new(options.l1_entries).unwrap_or(NonZeroUsize::MIN);
+        Cache {
+            config_hash: config_hash.to_owned(),
+            l1: Mutex::new(lru::LruCache::new(entries)),
+            l2,
+            pending: Mutex::new(Vec::new()),
+            counters: AtomicCounters::default(),
+            notice,
+            path,
+        }
+    }
+
+    /// Whether the disk part is in use.
+    pub fn has_disk(&self) -> bool {
+        self.l2.is_some()
+    }
+
+    /// The key of a file's content under this build and configuration.
+    pub fn key(&self, label: &str, bytes: &[u8]) -> Key {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for part in [
+            BUILD_ID.as_bytes(),
+            self.config_hash.as_bytes(),
+            label.as_bytes(),
+        ] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        hasher.update(bytes);
+        hasher.digest128().to_le_bytes()
+    }
+
+    fn decode(&self, stored: &[u8], label: &str, bytes: u64) -> Option<FileOutcome> {
+        let (sum, payload) = stored.split_at_checked(8)?;
+        if sum != checksum(payload) {
+            return None;
+        }
+        let entry: Entry = postcard::from_bytes(payload).ok()?;
+        let counters = Counters {
+            files: 1,
+            lines: entry.lines,
+            bytes,
+            diagnostics: entry.diagnostics.len() as u64,
+            findings: entry.findings.len() as u64,
+            suppressed: entry.suppressed,
+            ..Counters::default()
+        };
+        Some(FileOutcome {
+            file: label.to_owned(),
+            findings: entry.findings,
+            diagnostics: entry.diagnostics,
+            counters,
+            facts: entry.facts,
+            suppressions: entry.suppressions,
+        })
+    }
+
+    /// The cached outcome of a file, from L1 or L2; counts hits, misses and damaged entries.
+    pub fn get(&self, key: &Key, label: &str, bytes: u64) -> Option<FileOutcome> {
+        let in_memory = self.l1.lock().ok().and_then(|mut l1| l1.get(key).cloned());
+        if let Some(stored) = in_memory {
+            if let Some(outcome) = self.decode(&stored, label, bytes) {
+                self.counters.l1_hits.fetch_add(1, Ordering::Relaxed);
+                return Some(outcome);
+            }
+            self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
+        } else if let Some(stored) = self.read_l2(key) {
+            if let Some(outcome) = self.decode(&stored, label, bytes) {
+                self.counters.l2_hits.fetch_add(1, Ordering::Relaxed);
+                self.remember(*key, stored);
+                return Some(outcome);
+            }
+            self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
+        }
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+
+    fn read_l2(&self, key: &Key) -> Option<Vec<u8>> {
+        let database = self.l2.as_ref()?;
+        let read = database.begin_read().ok()?;
+        let table = read.open_table(ENTRIES).ok()?;
+        let value = table.get(key.as_slice()).ok()??;
+        Some(value.value().to_vec())
+    }
+
+    fn remember(&self, key: Key, stored: Vec<u8>) {
+        if let Ok(mut l1) = self.l1.lock()
+            && let Some((evicted, _)) = l1.push(key, stored)
+            && evicted != key
+        {
+            self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Stores a freshly computed outcome (in L1 now, in L2 at [`Cache::flush`]).
+    pub fn put(&self, key: Key, outcome: &FileOutcome) {
+        let entry = Entry {
+            findings: outcome.findings.clone(),
+            diagnostics: outcome.diagnostics.clone(),
+            facts: outcome.facts.clone(),
+            suppressions: outcome.suppressions.clone(),
+            lines: outcome.counters.lines,
+            suppressed: outcome.counters.suppressed,
+        };
+        let Ok(payload) = postcard::to_stdvec(&entry) else {
+            return;
+        };
+        let mut stored = checksum(&payload).to_vec();
+        stored.extend_from_slice(&payload);
+        if self.l2.is_some()
+            && let Ok(mut pending) = self.pending.lock()
+        {
+            pending.push((key, stored.clone()));
+        }
+        self.remember(key, stored);
+    }
+
+    /// Writes the entries computed in this run to L2 in one transaction; returns the counters.
+    pub fn flush(&self) -> CacheCounters {
+        let pending = self
+            .pending
+            .lock()
+            .map(|mut pending| std::mem::take(&mut *pending))
+            .unwrap_or_default();
+        let mut writes = 0;
+        if let Some(database) = &self.l2
+            && !pending.is_empty()
+        {
+            let written = (|| -> Result<u64, redb::Error> {
+                let transaction = database.begin_write()?;
+                let mut count = 0;
+                {
+                    let mut table = transaction.open_table(ENTRIES)?;
+                    for (key, stored) in &pending {
+                        table.insert(key.as_slice(), stored.as_slice())?;
+                        count += 1;
+                    }
+                }
+                transaction.commit()?;
+                Ok(count)
+            })();
+            writes = written.unwrap_or(0);
+        }
+        CacheCounters {
+            l1_hits: self.counters.l1_hits.load(Ordering::Relaxed),
+            l2_hits: self.counters.l2_hits.load(Ordering::Relaxed),
+            misses: self.counters.misses.load(Ordering::Relaxed),
+            writes,
+            evictions: self.counters.evictions.load(Ordering::Relaxed),
+            corrupt: self.counters.corrupt.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// What `connascence cache stats` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheStats {
+    pub path: PathBuf,
+    pub entries: u64,
+    pub bytes: u64,
+    pub build_id: String,
+}
+
+/// Entries and size of the disk cache in `dir` (which must not be in use).
+pub fn stats(dir: &Path) -> Result<CacheStats, String> {
+    let path = dir.join(DATABASE_FILE);
+    if !path.is_file() {
+        return Err(format!("no cache at {}", path.display()));
+    }
+    let bytes = std::fs::metadata(&path)
+        .map_err(|error| error.to_string())?
+        .len();
+    let (database, _) = open_database(&path, Duration::from_secs(3))?;
+    let read = database.begin_read().map_err(|error| error.to_string())?;
+    let entries = match read.open_table(ENTRIES) {
+        Ok(table) => table.len().map_err(|error| error.to_string())?,
+        Err(redb::TableError::TableDoesNotExist(_)) => 0,
+        Err(error) => return Err(error.to_string()),
+    };
+    Ok(CacheStats {
+        path,
+        entries,
+        bytes,
+        build_id: BUILD_ID.to_owned(),
+    })
+}
+
+/// Removes the cache folder; `Ok(false)` when there was none.
+pub fn clean(dir: &Path) -> Result<bool, String> {
+    if !dir.exists() {
+        return Ok(false);
+    }
+    if !dir.join(DATABASE_FILE).exists() && !dir.join(".gitignore").exists() {
+        return Err(format!(
+            "{} does not look like a connascence cache; not removed",
+            dir.display()
+        ));
+    }
+    std::fs::remove_dir_all(dir)
+        .map_err(|error| format!("cannot remove {}: {error}", dir.display()))?;
+    Ok(true)
+}
