@@ -41,7 +41,7 @@ fn outcomes() -> Vec<FileOutcome> {
                         end_line: line,
                         end_column: 30,
                         message,
-                        recommendation: "give it a name that says what it means: a module-level constant".to_owned(),
+                        recommendation: "give it a name that says what it means: a module-level constant".into(),
                         fingerprint: format!("{:016x}", (file_index as u64) << 20 | index as u64),
                     }
                 })

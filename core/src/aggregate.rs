@@ -10,7 +10,9 @@
 //! merged into their files' batches at the end.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
+
+use rustc_hash::FxHashMap;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -224,7 +226,7 @@ impl Aggregator {
                 .or_default()
                 .push(finding);
         }
-        let batch_of: HashMap<String, usize> = self
+        let batch_of: FxHashMap<String, usize> = self
             .batches
             .iter()
             .enumerate()

@@ -7,6 +7,8 @@
 //! above it changes. A [`Diagnostic`] says why a file produced no findings (unreadable, not UTF-8, a
 //! syntax error); diagnostics are listed and counted but never change the exit code.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::detectors::Rule;
@@ -92,7 +94,8 @@ pub struct Finding {
     pub end_line: u32,
     pub end_column: u32,
     pub message: String,
-    pub recommendation: String,
+    /// What to do about it; most rules share one text, so it is borrowed when it can be.
+    pub recommendation: Cow<'static, str>,
     pub fingerprint: String,
 }
 

@@ -154,9 +154,9 @@ impl LineIndex {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         let bytes = text.as_bytes();
-        for (offset, &byte) in bytes.iter().enumerate() {
+        for offset in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             // `\r\n` and lone `\r` both end a line, as in Python's tokenizer.
-            if byte == b'\n' || (byte == b'\r' && bytes.get(offset + 1) != Some(&b'\n')) {
+            if bytes[offset] == b'\n' || bytes.get(offset + 1) != Some(&b'\n') {
                 line_starts.push(to_u32(offset + 1));
             }
         }

@@ -10,6 +10,8 @@
 //! Findings are collected in a [`FileContext`] as byte ranges and turned into sorted, fingerprinted
 //! [`Finding`]s by [`FileContext::finish`], so their order never depends on the mode.
 
+use std::borrow::Cow;
+
 use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -199,7 +201,7 @@ struct PendingFinding {
     range: TextRange,
     snippet_hash: u64,
     message: String,
-    recommendation: String,
+    recommendation: Cow<'static, str>,
 }
 
 /// A per-file fact about one function, for rules decided across files (duplicate-algorithm).
@@ -262,8 +264,9 @@ impl<'s> FileContext<'s> {
         range: TextRange,
         snippet: TextRange,
         message: String,
-        recommendation: String,
+        recommendation: impl Into<Cow<'static, str>>,
     ) {
+        let recommendation = recommendation.into();
         let snippet_hash = finding::snippet_hash(self.slice(snippet));
         self.pending.push(PendingFinding {
             rule,
@@ -340,8 +343,7 @@ impl<'s> FileContext<'s> {
             })
             .collect();
         located.sort_by(|(a, _), (b, _)| a.sort_key().cmp(&b.sort_key()));
-        let mut seen: std::collections::HashMap<(Rule, u64), u32> =
-            std::collections::HashMap::new();
+        let mut seen: rustc_hash::FxHashMap<(Rule, u64), u32> = rustc_hash::FxHashMap::default();
         located
             .into_iter()
             .map(|(mut finding, hash)| {

@@ -141,8 +141,7 @@ impl Detector for AssertionDensity {
                 frame.asserts,
                 if frame.asserts == 1 { "" } else { "s" }
             ),
-            "assert the function's preconditions on entry and its postconditions before returning"
-                .to_owned(),
+            "assert the function's preconditions on entry and its postconditions before returning",
         );
     }
 }

@@ -166,8 +166,7 @@ impl Detector for Complexity {
                 frame.name, frame.complexity
             ),
             "split the decisions into smaller functions, replace branch chains with a lookup table or \
-             polymorphism, and return early for simple cases"
-                .to_owned(),
+             polymorphism, and return early for simple cases",
         );
     }
 }

@@ -177,8 +177,7 @@ impl Detector for DeepNesting {
                 frame.name, frame.max_depth, self.options.max_depth
             ),
             "return early for the simple cases (guard clauses) and extract the inner blocks into \
-             functions with names"
-                .to_owned(),
+             functions with names",
         );
     }
 }

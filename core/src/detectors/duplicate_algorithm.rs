@@ -29,12 +29,13 @@
 //!         total += parcel.weight
 //!     return total
 //! ```
-use std::collections::HashMap;
 
 use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::Xxh3;
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::common::{body_start_after_docstring, function_header};
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
@@ -78,13 +79,21 @@ struct Frame {
     header: TextRange,
     /// Nodes starting here or later belong to the body (docstring skipped); `None`: nothing does.
     body_start: Option<TextSize>,
-    hasher: Xxh3,
+    /// Whether the traversal has reached the body (header nodes come first).
+    in_body: bool,
+    /// A fast non-cryptographic hash: bodies are compared within one run (facts are cached per
+    /// build), so only speed and a low collision rate matter.
+    hasher: FxHasher,
     statements: u32,
 }
 
 impl Frame {
-    fn owns(&self, at: TextSize) -> bool {
-        self.body_start.is_some_and(|start| at >= start)
+    /// Nodes are seen in source order and the body is a function's last child, so once a node at or
+    /// after the body's start arrives, every later node until the function's `leave` is in the body.
+    fn enter_node(&mut self, node: AnyNodeRef<'_>) {
+        if !self.in_body && self.body_start.is_some_and(|start| node.start() >= start) {
+            self.in_body = true;
+        }
     }
 }
 
@@ -170,15 +179,15 @@ impl Detector for DuplicateAlgorithm {
     }
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if !self.frames.is_empty() {
+        if let Some(innermost) = self.frames.last_mut() {
+            innermost.enter_node(node);
             let mut bytes = ShapeBytes::default();
             bytes.push(ENTER);
             shape(node, &mut bytes);
             let bytes = bytes.as_slice();
-            let start = node.start();
             let statement = node.is_statement();
-            for frame in self.frames.iter_mut().filter(|frame| frame.owns(start)) {
-                frame.hasher.update(bytes);
+            for frame in self.frames.iter_mut().filter(|frame| frame.in_body) {
+                frame.hasher.write(bytes);
                 frame.statements += u32::from(statement);
             }
         }
@@ -187,8 +196,9 @@ impl Detector for DuplicateAlgorithm {
                 name: function.name.to_string(),
                 header: function_header(cx, function),
                 body_start: body_start_after_docstring(&function.body),
-                hasher: Xxh3::new(),
+                hasher: FxHasher::default(),
                 statements: 0,
+                in_body: false,
             });
         }
     }
@@ -201,13 +211,12 @@ impl Detector for DuplicateAlgorithm {
             cx.add_function_fact(
                 &frame.name,
                 frame.header,
-                frame.hasher.digest(),
+                frame.hasher.finish(),
                 frame.statements,
             );
         }
-        let start = node.start();
-        for frame in self.frames.iter_mut().filter(|frame| frame.owns(start)) {
-            frame.hasher.update(&[LEAVE]);
+        for frame in self.frames.iter_mut().filter(|frame| frame.in_body) {
+            frame.hasher.write_u8(LEAVE);
         }
     }
 }
@@ -216,7 +225,7 @@ impl Detector for DuplicateAlgorithm {
 /// of every group of two or more. `files` pairs each file's label with its facts; the findings come
 /// back sorted by file, line and column.
 pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
-    let mut groups: HashMap<u64, Vec<(&str, &FunctionFact)>> = HashMap::new();
+    let mut groups: FxHashMap<u64, Vec<(&str, &FunctionFact)>> = FxHashMap::default();
     for (file, facts) in files {
         for function in &facts.functions {
             groups
@@ -264,14 +273,14 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
                     recommendation:
                         "keep one implementation and call it from every place (parameterize what \
                                      differs), so a fix reaches all of them"
-                            .to_owned(),
+                            .into(),
                     fingerprint: String::new(),
                 },
             ));
         }
     }
     findings.sort_by(|(_, a), (_, b)| a.sort_key().cmp(&b.sort_key()));
-    let mut occurrences: HashMap<(String, u64), u32> = HashMap::new();
+    let mut occurrences: FxHashMap<(String, u64), u32> = FxHashMap::default();
     findings
         .into_iter()
         .map(|(header_hash, mut finding)| {

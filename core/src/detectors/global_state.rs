@@ -150,8 +150,7 @@ impl Detector for GlobalState {
                 if names.len() == 1 { "" } else { "s" },
                 names.join(", ")
             ),
-            "pass the value in and return the new one, or keep the state in an object the caller owns"
-                .to_owned(),
+            "pass the value in and return the new one, or keep the state in an object the caller owns",
         );
     }
 
@@ -179,8 +178,7 @@ impl Detector for GlobalState {
                 names.join(", ")
             ),
             "gather this mutable state into one object (a class instance or a context) passed to the \
-             functions that need it"
-                .to_owned(),
+             functions that need it",
         );
     }
 }

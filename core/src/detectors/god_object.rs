@@ -130,8 +130,7 @@ impl Detector for GodObject {
             range,
             format!("class `{name}` {}", excess.join(" and ")),
             "split the class by responsibility: move groups of methods that share state into \
-             collaborators it delegates to"
-                .to_owned(),
+             collaborators it delegates to",
         );
     }
 }

@@ -98,8 +98,7 @@ impl Detector for LongFunction {
                 "function `{name}` spans {lines} lines (limit {})",
                 self.options.max_lines
             ),
-            "extract cohesive steps into well-named helper functions until each fits on one screen"
-                .to_owned(),
+            "extract cohesive steps into well-named helper functions until each fits on one screen",
         );
     }
 }

@@ -171,10 +171,8 @@ impl MagicLiteral {
             range,
             range,
             format!("magic number {text}{place}"),
-            format!(
-                "give {text} a name that says what it means: a module-level constant (`NAME = {text}`) \
-                 or an Enum member"
-            ),
+            "give the number a name that says what it means: a module-level constant (`NAME = value`) or \
+             an Enum member",
         );
     }
 
@@ -203,8 +201,7 @@ impl MagicLiteral {
             range,
             format!("magic string {text}{place}"),
             "compare against a named constant or an Enum member, so every place that must agree on \
-             this value refers to one definition"
-                .to_owned(),
+             this value refers to one definition",
         );
     }
 

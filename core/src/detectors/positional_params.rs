@@ -120,8 +120,7 @@ impl Detector for PositionalParams {
                 self.options.max_positional
             ),
             "make the trailing parameters keyword-only (add `*,` before them) or group related \
-             values into a dataclass, so callers name what they pass"
-                .to_owned(),
+             values into a dataclass, so callers name what they pass",
         );
     }
 }

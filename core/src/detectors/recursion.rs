@@ -146,8 +146,7 @@ impl Detector for Recursion {
             header,
             format!("function `{name}` calls itself (line {line}): recursion has no static depth bound"),
             "rewrite it as a loop over an explicit stack or queue with a size limit, or bound the depth \
-             with a parameter checked on entry"
-                .to_owned(),
+             with a parameter checked on entry",
         );
     }
 }

@@ -17,10 +17,10 @@
 //! data.decode("utf-8")
 //! text.encode("utf-8")
 //! ```
-use std::collections::HashMap;
 
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::common::{NumberValue, docstring, list_lines, literal_value, negated_literal, shorten};
@@ -70,9 +70,11 @@ impl Default for Options {
     }
 }
 
+/// A literal's value: strings by a 64-bit hash of their text (no copy of every string; a collision
+/// between two different strings of one file is astronomically unlikely), numbers by value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Value {
-    Text(String),
+    Text(u64),
     Number(NumberValue),
 }
 
@@ -80,7 +82,7 @@ pub struct RepeatedValue {
     rule: Rule,
     options: Options,
     /// Each value with the ranges of its occurrences, in source order.
-    seen: HashMap<Value, Vec<TextRange>>,
+    seen: FxHashMap<Value, Vec<TextRange>>,
     docstrings: Vec<TextSize>,
     /// Number literals already counted as part of `-<literal>`.
     negated: Vec<TextSize>,
@@ -91,7 +93,7 @@ impl RepeatedValue {
         Self {
             rule,
             options,
-            seen: HashMap::new(),
+            seen: FxHashMap::default(),
             docstrings: Vec::new(),
             negated: Vec::new(),
         }
@@ -141,7 +143,10 @@ impl Detector for RepeatedValue {
                 }
                 let value = string.value.to_str();
                 if value.chars().count() > self.options.min_string_length {
-                    self.record(Value::Text(value.to_owned()), string.range());
+                    self.record(
+                        Value::Text(xxhash_rust::xxh3::xxh3_64(value.as_bytes())),
+                        string.range(),
+                    );
                 }
             }
             AnyNodeRef::ExprUnaryOp(unary) => {
@@ -196,7 +201,7 @@ impl Detector for RepeatedValue {
                 first,
                 first,
                 format!("value {text} appears {count} times in this file (again on line{} {})", if others.len() == 1 { "" } else { "s" }, list_lines(&others, 5)),
-                format!("define it once as a named constant (e.g. `NAME = {text}`) and use the name everywhere"),
+                "define the value once as a named constant (`NAME = value`) and use the name everywhere",
             );
         }
     }

@@ -79,8 +79,7 @@ impl Detector for Timing {
             call.range(),
             format!("`{callee}(...)` waits a fixed time: connascence of timing"),
             "wait for the event itself (an Event, Condition, future or queue) with a timeout, and \
-             inject the clock or sleeper so tests need not wait"
-                .to_owned(),
+             inject the clock or sleeper so tests need not wait",
         );
     }
 }

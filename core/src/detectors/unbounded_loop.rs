@@ -122,10 +122,11 @@ impl UnboundedLoop {
             Severity::High,
             header,
             header,
-            format!("`while {test}:` loop has no `break` or `return`: it can end only by an exception"),
+            format!(
+                "`while {test}:` loop has no `break` or `return`: it can end only by an exception"
+            ),
             "give the loop an explicit bound (an iteration limit or a deadline) and a `break` when \
-             its work is done or a stop is requested"
-                .to_owned(),
+             its work is done or a stop is requested",
         );
     }
 }
