@@ -32,7 +32,7 @@ fn corpus_dir() -> PathBuf {
 
 fn corpus(c: &mut Criterion) {
     let dir = corpus_dir();
-    let files = workload::load(&[dir.clone()])
+    let files = workload::load(std::slice::from_ref(&dir))
         .unwrap_or_else(|error| panic!("cannot load {}: {error}", dir.display()));
     let bytes: usize = files.iter().map(|file| file.bytes.len()).sum();
     let spec = WorkloadSpec {
