@@ -4,8 +4,11 @@
 //! diagnostics, the facts run-level rules need (duplicate-algorithm) and the suppression comments. The
 //! cross-file result is never cached; it is recomputed from the facts on every run. The key is an
 //! xxh3-128 hash of the analyzer's build id (a hash of its sources and lock file, see `build.rs`),
-//! the configuration hash, the file's label and its bytes, so an entry can only be reused by the same
-//! build, with the same settings, for the same file content.
+//! the configuration hash and the file's label; the entry records the hash of the file's content and
+//! its stamp (modification time and size). An entry is reused only by the same build, with the same
+//! settings, for the same content: when the stamp is unchanged the file is not even read (as ruff and
+//! CPython's bytecode cache do); when it changed, the content hash decides (a touched but identical
+//! file is a hit and is re-stamped).
 //!
 //! L1 is an in-memory LRU (bounded by entries). L2 is a redb database (`cache.redb`) in the cache
 //! folder. redb locks its file per process: when another process holds it, we retry for up to
@@ -26,7 +29,9 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::detectors::Rule;
 use crate::engine::{Counters, FileOutcome};
+use crate::finding::{Finding, Severity};
 
 /// The analyzer build that cache entries belong to.
 pub const BUILD_ID: &str = env!("CONNASCENCE_BUILD_ID");
@@ -70,10 +75,58 @@ pub struct CacheCounters {
     pub corrupt: u64,
 }
 
+/// A finding as stored: the rule by registry index (the build id pins the registry) and no file
+/// name (the label is part of the key), which makes decoding several times cheaper.
+#[derive(Serialize, Deserialize)]
+struct StoredFinding {
+    rule: u8,
+    severity: Severity,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: String,
+    recommendation: String,
+    fingerprint: String,
+}
+
+impl StoredFinding {
+    fn new(finding: &Finding) -> Self {
+        Self {
+            rule: finding.rule.index() as u8,
+            severity: finding.severity,
+            line: finding.line,
+            column: finding.column,
+            end_line: finding.end_line,
+            end_column: finding.end_column,
+            message: finding.message.clone(),
+            recommendation: finding.recommendation.to_string(),
+            fingerprint: finding.fingerprint.clone(),
+        }
+    }
+
+    fn into_finding(self, file: &str) -> Option<Finding> {
+        let rule = Rule::all().nth(usize::from(self.rule))?;
+        Some(Finding {
+            rule,
+            connascence_type: rule.info().connascence_type,
+            severity: self.severity,
+            file: file.to_owned(),
+            line: self.line,
+            column: self.column,
+            end_line: self.end_line,
+            end_column: self.end_column,
+            message: self.message,
+            recommendation: self.recommendation.into(),
+            fingerprint: self.fingerprint,
+        })
+    }
+}
+
 /// A file outcome as stored: everything but the file's label, which is part of the key.
 #[derive(Serialize, Deserialize)]
 struct Entry {
-    findings: Vec<crate::finding::Finding>,
+    findings: Vec<StoredFinding>,
     diagnostics: Vec<crate::finding::Diagnostic>,
     facts: crate::visit::FileFacts,
     suppressions: Vec<crate::suppress::Suppression>,
@@ -81,8 +134,82 @@ struct Entry {
     suppressed: u64,
 }
 
-/// A cache key: 128 bits of xxh3 over build, configuration, label and content.
+/// A cache key: 128 bits of xxh3 over build id, configuration hash and the file's label.
 pub type Key = [u8; 16];
+
+/// 128 bits of xxh3 over a file's bytes.
+pub type ContentHash = [u8; 16];
+
+/// The content hash of a file's bytes.
+pub fn content_hash(bytes: &[u8]) -> ContentHash {
+    xxhash_rust::xxh3::xxh3_128(bytes).to_le_bytes()
+}
+
+/// A file's modification time and size: when both are unchanged the content is taken as unchanged
+/// without reading it (as ruff and CPython's bytecode cache do); otherwise the content hash decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub modified_ns: u128,
+    pub size: u64,
+}
+
+const STAMP_BYTES: usize = 24;
+/// checksum (8) + stamp (24) + content hash (16), then the encoded entry.
+const HEADER_BYTES: usize = 8 + STAMP_BYTES + 16;
+
+impl Stamp {
+    /// The stamp of a file's metadata (`None` when the system gives no modification time).
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(Stamp {
+            modified_ns: modified.as_nanos(),
+            size: meta.len(),
+        })
+    }
+
+    fn to_bytes(self) -> [u8; STAMP_BYTES] {
+        let mut bytes = [0; STAMP_BYTES];
+        bytes[..16].copy_from_slice(&self.modified_ns.to_le_bytes());
+        bytes[16..].copy_from_slice(&self.size.to_le_bytes());
+        bytes
+    }
+}
+
+/// The fixed-size front of a stored value, checked before anything is decoded.
+struct Header {
+    stamp: Stamp,
+    content: ContentHash,
+}
+
+impl Header {
+    /// Reads and verifies the header; `None` when the value is too short or its checksum fails.
+    fn read(stored: &[u8]) -> Option<Header> {
+        if stored.len() < HEADER_BYTES || stored[..8] != checksum(&stored[8..]) {
+            return None;
+        }
+        let modified_ns = u128::from_le_bytes(stored[8..24].try_into().ok()?);
+        let size = u64::from_le_bytes(stored[24..32].try_into().ok()?);
+        let content = stored[32..48].try_into().ok()?;
+        Some(Header {
+            stamp: Stamp { modified_ns, size },
+            content,
+        })
+    }
+}
+
+/// What [`Cache::lookup`] found.
+pub enum Lookup {
+    /// Stamp unchanged: the stored outcome.
+    Hit(Box<FileOutcome>),
+    /// An entry with another stamp: reuse it if the content hash is this one.
+    Changed { content: ContentHash },
+    /// Nothing usable.
+    Miss,
+}
 
 #[derive(Default)]
 struct AtomicCounters {
@@ -220,8 +347,8 @@ impl Cache {
         self.l2.is_some()
     }
 
-    /// The key of a file's content under this build and configuration.
-    pub fn key(&self, label: &str, bytes: &[u8]) -> Key {
+    /// The key of a file under this build and configuration.
+    pub fn key(&self, label: &str) -> Key {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         for part in [
             BUILD_ID.as_bytes(),
@@ -231,54 +358,99 @@ impl Cache {
             hasher.update(&(part.len() as u64).to_le_bytes());
             hasher.update(part);
         }
-        hasher.update(bytes);
         hasher.digest128().to_le_bytes()
     }
 
-    fn decode(&self, stored: &[u8], label: &str, bytes: u64) -> Option<FileOutcome> {
-        let (sum, payload) = stored.split_at_checked(8)?;
-        if sum != checksum(payload) {
-            return None;
+    /// The stored value of a key, from L1 or L2, and which level answered.
+    fn stored(&self, key: &Key) -> Option<(Vec<u8>, bool)> {
+        let in_memory = self.l1.lock().ok().and_then(|mut l1| l1.get(key).cloned());
+        match in_memory {
+            Some(stored) => Some((stored, true)),
+            None => self.read_l2(key).map(|stored| (stored, false)),
         }
-        let entry: Entry = postcard::from_bytes(payload).ok()?;
+    }
+
+    /// Looks a file up by its stamp; see [`Lookup`]. Damaged entries count as `corrupt` and miss.
+    pub fn lookup(&self, key: &Key, label: &str, stamp: Option<Stamp>) -> Lookup {
+        let Some((stored, from_l1)) = self.stored(key) else {
+            return Lookup::Miss;
+        };
+        let Some(header) = Header::read(&stored) else {
+            self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Miss;
+        };
+        if stamp == Some(header.stamp) {
+            return match self.decode(&stored, label, header.stamp.size) {
+                Some(outcome) => {
+                    self.hit(from_l1, *key, stored);
+                    Lookup::Hit(Box::new(outcome))
+                }
+                None => {
+                    self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
+                    Lookup::Miss
+                }
+            };
+        }
+        Lookup::Changed {
+            content: header.content,
+        }
+    }
+
+    /// For a [`Lookup::Changed`] file whose content hash turned out equal: the stored outcome, with
+    /// the entry re-stamped.
+    pub fn revalidate(&self, key: &Key, label: &str, stamp: Stamp) -> Option<FileOutcome> {
+        let (mut stored, from_l1) = self.stored(key)?;
+        Header::read(&stored)?;
+        let outcome = self.decode(&stored, label, stamp.size)?;
+        stored[8..8 + STAMP_BYTES].copy_from_slice(&stamp.to_bytes());
+        let sum = checksum(&stored[8..]);
+        stored[..8].copy_from_slice(&sum);
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push((*key, stored.clone()));
+        }
+        self.hit(from_l1, *key, stored);
+        Some(outcome)
+    }
+
+    fn hit(&self, from_l1: bool, key: Key, stored: Vec<u8>) {
+        if from_l1 {
+            self.counters.l1_hits.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.counters.l2_hits.fetch_add(1, Ordering::Relaxed);
+            self.remember(key, stored);
+        }
+    }
+
+    /// Counts a file that had to be analyzed.
+    pub fn miss(&self) {
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Decodes a value whose header has been verified.
+    fn decode(&self, stored: &[u8], label: &str, bytes: u64) -> Option<FileOutcome> {
+        let entry: Entry = postcard::from_bytes(stored.get(HEADER_BYTES..)?).ok()?;
+        let findings: Vec<Finding> = entry
+            .findings
+            .into_iter()
+            .map(|finding| finding.into_finding(label))
+            .collect::<Option<_>>()?;
         let counters = Counters {
             files: 1,
             lines: entry.lines,
             bytes,
             diagnostics: entry.diagnostics.len() as u64,
-            findings: entry.findings.len() as u64,
+            findings: findings.len() as u64,
             suppressed: entry.suppressed,
             ..Counters::default()
         };
         Some(FileOutcome {
             file: label.to_owned(),
-            findings: entry.findings,
+            findings,
             diagnostics: entry.diagnostics,
             counters,
             facts: entry.facts,
             suppressions: entry.suppressions,
         })
-    }
-
-    /// The cached outcome of a file, from L1 or L2; counts hits, misses and damaged entries.
-    pub fn get(&self, key: &Key, label: &str, bytes: u64) -> Option<FileOutcome> {
-        let in_memory = self.l1.lock().ok().and_then(|mut l1| l1.get(key).cloned());
-        if let Some(stored) = in_memory {
-            if let Some(outcome) = self.decode(&stored, label, bytes) {
-                self.counters.l1_hits.fetch_add(1, Ordering::Relaxed);
-                return Some(outcome);
-            }
-            self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
-        } else if let Some(stored) = self.read_l2(key) {
-            if let Some(outcome) = self.decode(&stored, label, bytes) {
-                self.counters.l2_hits.fetch_add(1, Ordering::Relaxed);
-                self.remember(*key, stored);
-                return Some(outcome);
-            }
-            self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
-        }
-        self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        None
     }
 
     fn read_l2(&self, key: &Key) -> Option<Vec<u8>> {
@@ -298,10 +470,11 @@ impl Cache {
         }
     }
 
-    /// Stores a freshly computed outcome (in L1 now, in L2 at [`Cache::flush`]).
-    pub fn put(&self, key: Key, outcome: &FileOutcome) {
+    /// Stores a freshly computed outcome with the file's stamp and content hash (in L1 now, in L2
+    /// at [`Cache::flush`]).
+    pub fn put(&self, key: Key, stamp: Stamp, content: ContentHash, outcome: &FileOutcome) {
         let entry = Entry {
-            findings: outcome.findings.clone(),
+            findings: outcome.findings.iter().map(StoredFinding::new).collect(),
             diagnostics: outcome.diagnostics.clone(),
             facts: outcome.facts.clone(),
             suppressions: outcome.suppressions.clone(),
@@ -311,8 +484,12 @@ impl Cache {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let mut stored = checksum(&payload).to_vec();
+        let mut stored = vec![0; 8];
+        stored.extend_from_slice(&stamp.to_bytes());
+        stored.extend_from_slice(&content);
         stored.extend_from_slice(&payload);
+        let sum = checksum(&stored[8..]);
+        stored[..8].copy_from_slice(&sum);
         if self.l2.is_some()
             && let Ok(mut pending) = self.pending.lock()
         {

@@ -1,10 +1,12 @@
 //! Finding the Python files of a run and reading them safely.
 //!
-//! Directories are walked in a sorted, deterministic order, following symbolic links (a link loop is
-//! reported, not followed forever). Hidden entries, `__pycache__`, `site-packages`, `node_modules`,
-//! `__pypackages__` and virtual environments (a folder holding `pyvenv.cfg`) are skipped; inside directories only `.py` and `.pyi` files are taken, while
-//! a file named on the command line is taken whatever its extension, as ruff does. A path that does not
-//! exist is an [`ArgumentError`]; trouble below a directory is a [`Diagnostic`]; neither stops the run.
+//! Directories are walked following symbolic links (a link loop is reported, not followed forever),
+//! and the files found are sorted by label, so the order is deterministic. Hidden entries,
+//! `__pycache__`, `site-packages`, `node_modules`, `__pypackages__`, virtual environments (a folder
+//! holding `pyvenv.cfg`) and `exclude` globs are skipped; inside directories only `.py` and `.pyi`
+//! files are taken, while a file named on the command line is taken whatever its extension, as ruff
+//! does. A path that does not exist is an [`ArgumentError`]; trouble below a directory is a
+//! [`Diagnostic`]; neither stops the run.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -171,7 +173,8 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
 }
 
 fn walk(root: &Path, exclude: &Exclude, found: &mut Discovered) {
-    let walker = WalkDir::new(root).follow_links(true).sort_by_file_name();
+    // No sorting while walking: `discover` sorts the files it found once, at the end.
+    let walker = WalkDir::new(root).follow_links(true);
     let keep = |entry: &DirEntry| {
         !is_skipped_dir(entry) && (entry.depth() == 0 || !exclude.matches(entry.path()))
     };

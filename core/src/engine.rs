@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{FileCount, OrderedAggregator};
-use crate::cache::{Cache, CacheCounters, CacheOptions};
+use crate::cache::{self, Cache, CacheCounters, CacheOptions, Lookup, Stamp};
 use crate::depth;
 use crate::detectors::{OptionsError, RuleSet, Settings};
 use crate::discover::{self, ArgumentError, InputFile};
@@ -263,35 +263,65 @@ pub fn analyze_file_cached(
     cache: Option<&Cache>,
 ) -> FileOutcome {
     let started = Instant::now();
+    let Some(cache) = cache else {
+        let read = discover::read_regular_file(&file.path);
+        let read_ns = nanos(started.elapsed());
+        let mut outcome = match read {
+            Ok(bytes) => analyze_bytes(&file.label, &bytes, rules, mode),
+            Err(message) => unreadable(&file.label, message),
+        };
+        outcome.counters.phases.read_ns = read_ns;
+        return outcome;
+    };
+    let key = cache.key(&file.label);
+    let stamp = std::fs::metadata(&file.path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|meta| Stamp::of(&meta));
+    let known_content = match cache.lookup(&key, &file.label, stamp) {
+        Lookup::Hit(mut outcome) => {
+            outcome.counters.phases.read_ns = nanos(started.elapsed());
+            return *outcome;
+        }
+        Lookup::Changed { content } => Some(content),
+        Lookup::Miss => None,
+    };
     let read = discover::read_regular_file(&file.path);
     let read_ns = nanos(started.elapsed());
-    let mut outcome = match (read, cache) {
-        (Ok(bytes), None) => analyze_bytes(&file.label, &bytes, rules, mode),
-        (Ok(bytes), Some(cache)) => {
-            let key = cache.key(&file.label, &bytes);
-            match cache.get(&key, &file.label, bytes.len() as u64) {
-                Some(outcome) => outcome,
-                None => {
-                    let outcome = analyze_bytes(&file.label, &bytes, rules, mode);
-                    cache.put(key, &outcome);
-                    outcome
+    let mut outcome = match read {
+        Err(message) => unreadable(&file.label, message),
+        Ok(bytes) => {
+            let content = cache::content_hash(&bytes);
+            let reused = match (known_content, stamp) {
+                (Some(known), Some(stamp)) if known == content => {
+                    cache.revalidate(&key, &file.label, stamp)
                 }
-            }
-        }
-        (Err(message), _) => {
-            let mut outcome = FileOutcome {
-                file: file.label.clone(),
-                ..FileOutcome::default()
+                _ => None,
             };
-            outcome.counters.files = 1;
-            outcome.counters.diagnostics = 1;
-            outcome
-                .diagnostics
-                .push(diagnostic(&file.label, 1, 1, DiagnosticKind::Io, message));
-            outcome
+            reused.unwrap_or_else(|| {
+                cache.miss();
+                let outcome = analyze_bytes(&file.label, &bytes, rules, mode);
+                if let Some(stamp) = stamp {
+                    cache.put(key, stamp, content, &outcome);
+                }
+                outcome
+            })
         }
     };
     outcome.counters.phases.read_ns = read_ns;
+    outcome
+}
+
+fn unreadable(label: &str, message: String) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        file: label.to_owned(),
+        ..FileOutcome::default()
+    };
+    outcome.counters.files = 1;
+    outcome.counters.diagnostics = 1;
+    outcome
+        .diagnostics
+        .push(diagnostic(label, 1, 1, DiagnosticKind::Io, message));
     outcome
 }
 

@@ -237,10 +237,12 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for members in groups.values().filter(|members| members.len() > 1) {
         for (index, (file, function)) in members.iter().enumerate() {
+            // Name at most three of the others (a group can hold hundreds of functions).
             let others: Vec<String> = members
                 .iter()
                 .enumerate()
                 .filter(|(other, _)| *other != index)
+                .take(3)
                 .map(|(_, (other_file, other))| {
                     if other_file == file {
                         format!("`{}` (line {})", other.name, other.line)
@@ -249,9 +251,8 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
                     }
                 })
                 .collect();
-            let shown = others.len().min(3);
-            let more = others.len() - shown;
-            let mut named = others[..shown].join(", ");
+            let more = members.len() - 1 - others.len();
+            let mut named = others.join(", ");
             if more > 0 {
                 named.push_str(&format!(" and {more} more"));
             }
