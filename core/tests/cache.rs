@@ -1,21 +1,15 @@
 //! The result cache: warm runs hit every file, an edit misses exactly once, results are identical with
 //! and without it, and a locked or damaged cache never breaks a run.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 use std::time::Duration;
 
 use connascence::cache::{Cache, CacheOptions, Lookup, Stamp, content_hash};
 use connascence::engine::FileOutcome;
 use connascence::synth::{self, Profile, SynthSpec};
-
-fn connascence(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_connascence"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use support::connascence;
 
 fn project(files: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

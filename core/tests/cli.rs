@@ -1,33 +1,10 @@
 //! The `connascence check` command line: output formats, exit codes, diagnostics and error messages.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn connascence(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_connascence"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
+use support::{connascence, project_bytes as project, stderr, stdout};
 
 const MEDIUM_ONLY: &[u8] = b"import time\n\ntime.sleep(1)\n";
 const HIGH: &[u8] = b"while True:\n    pass\n";

@@ -1,34 +1,9 @@
 //! `connascence check` options beyond the basics: configuration, selection, exclusion, suppression
 //! comments, exit policy, and the SARIF, GitHub and statistics outputs.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn connascence(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_connascence"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
+use support::{connascence, project, stderr, stdout};
 
 const SLEEPS: &str = "import time\n\ntime.sleep(1)\ntime.sleep(1)  # connascence: ignore[timing]\ntime.sleep(1)  # connascence: ignore\n";
 

@@ -1,0 +1,43 @@
+//! Helpers shared by the command-line tests: run the binary, read its output, make a project folder.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `connascence ARGS` in `dir`.
+pub fn connascence(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_connascence"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A temporary folder holding `files` (name, text), folders created as needed.
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let bytes: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, text)| (*name, text.as_bytes()))
+        .collect();
+    project_bytes(&bytes)
+}
+
+/// A temporary folder holding `files` (name, bytes), folders created as needed.
+pub fn project_bytes(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
