@@ -1,3 +1,21 @@
-//! perfgate: the performance gate for the connascence analyzer (scenarios, engines, statistics, reports).
+//! perfgate: the performance gate for the connascence analyzer.
 //!
-//! Empty until the harness issues land; see README.md.
+//! Data flows one way: `scenarios/*.toml` are parsed and validated ([`scenario`]), their corpora come
+//! from the pinned lock ([`corpus`]), engines measure them (later issues), results are compared with
+//! baselines and reported. The harness reaches the core only through [`subject`], which wraps the
+//! core's stable workload API; everything else is generic.
+
+pub mod corpus;
+pub mod scenario;
+pub mod subject;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root: the nearest folder at or above `start` holding `scenarios/` and `Cargo.toml`.
+pub fn repo_root(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    start
+        .ancestors()
+        .find(|dir| dir.join("scenarios").is_dir() && dir.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
+}

@@ -1,6 +1,133 @@
-//! The `perfgate` command line; not implemented yet (see the Harness issues).
+//! The `perfgate` command line. Implemented so far: `perfgate scenarios` (parse and validate every
+//! scenario), `perfgate corpus list` and `perfgate corpus fetch [NAME]`. Exit codes: 0 success, 2 usage,
+//! configuration or input errors.
 
-fn main() {
-    eprintln!("perfgate: not implemented yet; see README.md");
-    std::process::exit(2);
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
+use perfgate::scenario::{self, Context};
+
+#[derive(Parser)]
+#[command(
+    name = "perfgate",
+    version,
+    about = "Performance gate for the connascence analyzer"
+)]
+struct Cli {
+    /// The repository root [default: found from the working folder].
+    #[arg(long, global = true, value_name = "DIR")]
+    repo: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and validate every scenario; print one line per scenario.
+    Scenarios,
+    /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
+    Corpus {
+        #[command(subcommand)]
+        action: CorpusAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CorpusAction {
+    /// Name, version, files, lines and whether it is cached.
+    List,
+    /// Download, verify and unpack one corpus, or all of them.
+    Fetch { name: Option<String> },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let root = match cli.repo {
+        Some(root) => root,
+        None => perfgate::repo_root(&std::env::current_dir()?)
+            .ok_or_else(|| anyhow::anyhow!("no repository here: expected a folder with scenarios/ and Cargo.toml at or above the working folder (or pass --repo DIR)"))?,
+    };
+    let lock = CorpusLock::load(&root.join("scenarios").join(LOCK_FILE))?;
+    match cli.command {
+        Command::Scenarios => {
+            let rules = perfgate::subject::rule_ids();
+            let context = Context {
+                repo_root: &root,
+                lock: &lock,
+                rules: &rules,
+            };
+            for scenario in scenario::load_dir(&root.join("scenarios"), &context)? {
+                println!(
+                    "{:<28} {:<11} {:<14} [{}]  {}",
+                    scenario.name,
+                    scenario.kind.as_str(),
+                    scenario.file.display(),
+                    scenario.tags.join(","),
+                    scenario.description
+                );
+            }
+        }
+        Command::Corpus {
+            action: CorpusAction::List,
+        } => {
+            let fetcher = Fetcher::new(&root);
+            println!(
+                "{:<16} {:<10} {:>7} {:>9}  cached",
+                "name", "version", "files", "lines"
+            );
+            for corpus in &lock.corpora {
+                match fetcher.cached(corpus) {
+                    Some(info) => println!(
+                        "{:<16} {:<10} {:>7} {:>9}  yes",
+                        corpus.name, corpus.version, info.files, info.lines
+                    ),
+                    None => println!(
+                        "{:<16} {:<10} {:>7} {:>9}  no",
+                        corpus.name, corpus.version, "-", "-"
+                    ),
+                }
+            }
+        }
+        Command::Corpus {
+            action: CorpusAction::Fetch { name },
+        } => {
+            let fetcher = Fetcher::new(&root);
+            let corpora = match &name {
+                Some(name) => vec![lock.require(name)?.clone()],
+                None => lock.corpora.clone(),
+            };
+            for corpus in corpora {
+                let cached = fetcher.cached(&corpus).is_some();
+                if !cached {
+                    eprintln!(
+                        "fetching {} {} (pip download, sha256 {}…)",
+                        corpus.package,
+                        corpus.version,
+                        &corpus.sha256[..12]
+                    );
+                }
+                let info = fetcher.fetch(&corpus)?;
+                println!(
+                    "{} {}: {} files, {} lines{}",
+                    info.name,
+                    info.version,
+                    info.files,
+                    info.lines,
+                    if cached { " (cached)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,568 @@
+//! Scenario files: `scenarios/*.toml`, each describing one workload of the core and how to measure it.
+//!
+//! Parsing is strict: unknown keys, wrong types, unknown rule ids, corpora not in the lock, duplicate
+//! names, paths outside the repository and missing or conflicting corpus sources are errors naming the
+//! file, line and column, the key and what is allowed there. Scenarios describe data only; there is no
+//! key that runs a command.
+//!
+//! ```toml
+//! name = "django-unified"                 # unique; also an identifier for criterion and gungraun
+//! description = "All default detectors over django, one pass"
+//! tags = ["pr", "nightly"]
+//!
+//! [corpus]                                # exactly one of corpus / synthetic / path
+//! corpus = "django"                       # a name from scenarios/corpora.toml
+//! max_files = 200                         # optional, with `include` globs
+//!
+//! [workload]
+//! kind = "analyze"                        # analyze | parse-only | aggregate | cache-cold | cache-warm | cache-edit
+//! traversal = "unified"                   # unified | per-detector
+//! detectors = "all"                       # or ["magic-literal", "complexity"]
+//! threads = 1                             # 0: one per core
+//! edit_to = "django-5.2.18"               # cache-edit only: the corpus analyzed second, with the first's cache
+//!
+//! [engines]
+//! time = { rounds = 7, samples = 10, warm_up_ms = 500, measurement_ms = 2000 }   # or `time = false`
+//! instructions = true
+//! allocations = true
+//!
+//! [gate]                                  # optional overrides of perfgate.toml, in percent
+//! time = 3.0
+//! ```
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::corpus::CorpusLock;
+
+mod raw;
+
+use raw::{RawCorpus, RawScenario, RawTime};
+
+/// A scenario that could not be read, with the place of the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Where a scenario's Python files come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CorpusSource {
+    /// A pinned corpus from the lock, optionally limited.
+    Pinned {
+        name: String,
+        max_files: Option<usize>,
+        include: Vec<String>,
+    },
+    /// The core's seeded generator.
+    Synthetic {
+        files: usize,
+        lines_per_file: usize,
+        seed: u64,
+        profile: String,
+    },
+    /// A folder inside the repository.
+    Path { path: PathBuf },
+}
+
+/// What the workload does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadKind {
+    Analyze,
+    ParseOnly,
+    Aggregate,
+    CacheCold,
+    CacheWarm,
+    CacheEdit,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Analyze => "analyze",
+            Self::ParseOnly => "parse-only",
+            Self::Aggregate => "aggregate",
+            Self::CacheCold => "cache-cold",
+            Self::CacheWarm => "cache-warm",
+            Self::CacheEdit => "cache-edit",
+        }
+    }
+}
+
+/// One traversal for all detectors, or one per detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Traversal {
+    #[default]
+    Unified,
+    PerDetector,
+}
+
+/// The detectors a workload runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Detectors {
+    /// `"all"`: the default rule set.
+    All(String),
+    /// Exactly these rule ids.
+    Only(Vec<String>),
+}
+
+/// The time engine's settings; `rounds` separate processes of criterion sampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeEngine {
+    #[serde(default = "default_rounds")]
+    pub rounds: u32,
+    #[serde(default = "default_samples")]
+    pub samples: u32,
+    #[serde(default = "default_warm_up_ms")]
+    pub warm_up_ms: u64,
+    #[serde(default = "default_measurement_ms")]
+    pub measurement_ms: u64,
+}
+
+fn default_rounds() -> u32 {
+    7
+}
+fn default_samples() -> u32 {
+    10
+}
+fn default_warm_up_ms() -> u64 {
+    500
+}
+fn default_measurement_ms() -> u64 {
+    2000
+}
+
+/// Which engines measure the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engines {
+    /// `None` when `time = false`.
+    pub time: Option<TimeEngine>,
+    pub instructions: bool,
+    pub allocations: bool,
+}
+
+/// Per-scenario gate thresholds in percent; `None` keeps perfgate.toml's.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateOverrides {
+    pub time: Option<f64>,
+    pub instructions: Option<f64>,
+    pub heap: Option<f64>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub name: String,
+    /// `name` as an identifier (`[A-Za-z_][A-Za-z0-9_]*`) for criterion and gungraun.
+    pub id: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub corpus: CorpusSource,
+    pub kind: WorkloadKind,
+    pub traversal: Traversal,
+    pub detectors: Option<Vec<String>>,
+    pub threads: usize,
+    pub edit_to: Option<String>,
+    pub engines: Engines,
+    pub gate: GateOverrides,
+    /// The file it came from, relative to the repository.
+    pub file: PathBuf,
+    /// xxh3 of the file's bytes, for the results' fingerprint.
+    pub file_hash: String,
+}
+
+// ---- validation ----------------------------------------------------------------------------------
+
+/// What a scenario file is checked against.
+pub struct Context<'a> {
+    pub repo_root: &'a Path,
+    pub lock: &'a CorpusLock,
+    /// Rule ids the core knows.
+    pub rules: &'a [&'a str],
+}
+
+struct Located<'t> {
+    file: String,
+    text: &'t str,
+}
+
+impl Located<'_> {
+    fn at(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
+        let before = &self.text[..span.start.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map_or(0, |tail| tail.chars().count())
+            + 1;
+        ScenarioError {
+            file: self.file.clone(),
+            line: line as u32,
+            column: column as u32,
+            message: message.into(),
+        }
+    }
+}
+
+/// Maps a scenario name to an identifier: ASCII letters, digits and `_`; every other character becomes
+/// `_`; a leading digit gets a `_` in front.
+pub fn identifier(name: &str) -> String {
+    let mut id: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        id.insert(0, '_');
+    }
+    id
+}
+
+const KINDS: &str = "analyze, parse-only, aggregate, cache-cold, cache-warm, cache-edit";
+const PROFILES: [&str; 3] = ["clean", "typical", "dense"];
+
+/// Parses and validates one scenario file's text; `file` is its repository-relative name.
+pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, ScenarioError> {
+    let located = Located {
+        file: file.to_owned(),
+        text,
+    };
+    let raw: RawScenario = toml::from_str(text).map_err(|error| {
+        let span = error.span().unwrap_or(0..0);
+        located.at(span, plain(error.message()))
+    })?;
+    let name = raw.name.get_ref().trim().to_owned();
+    if name.is_empty() {
+        return Err(located.at(raw.name.span(), "`name` must not be empty"));
+    }
+    for tag in &raw.tags {
+        if tag.get_ref().is_empty()
+            || !tag
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(located.at(
+                tag.span(),
+                format!(
+                    "invalid tag `{}`; tags are words such as pr, nightly, release",
+                    tag.get_ref()
+                ),
+            ));
+        }
+    }
+    let corpus = corpus_source(&raw.corpus, &located, context)?;
+    let workload = &raw.workload;
+    let detectors = match &workload.detectors {
+        None => None,
+        Some(spanned) => match spanned.get_ref() {
+            Detectors::All(word) if word == "all" => None,
+            Detectors::All(other) => {
+                return Err(located.at(
+                    spanned.span(),
+                    format!("`detectors` must be \"all\" or a list of rule ids, not \"{other}\""),
+                ));
+            }
+            Detectors::Only(ids) => {
+                for id in ids {
+                    if !context.rules.contains(&id.as_str()) {
+                        return Err(located.at(
+                            spanned.span(),
+                            format!(
+                                "unknown rule `{id}` in `detectors`; known rules: {}",
+                                context.rules.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                if ids.is_empty() {
+                    return Err(located.at(
+                        spanned.span(),
+                        "`detectors` must name at least one rule (or be \"all\")",
+                    ));
+                }
+                Some(ids.clone())
+            }
+        },
+    };
+    let edit_to = match (&workload.edit_to, workload.kind) {
+        (Some(edit), WorkloadKind::CacheEdit) => {
+            if context.lock.get(edit.get_ref()).is_none() {
+                return Err(located.at(edit.span(), unknown_corpus(edit.get_ref(), context.lock)));
+            }
+            if !matches!(corpus, CorpusSource::Pinned { .. }) {
+                return Err(located.at(
+                    edit.span(),
+                    "`edit_to` needs a pinned `corpus` to edit from",
+                ));
+            }
+            Some(edit.get_ref().clone())
+        }
+        (Some(edit), _) => {
+            return Err(located.at(edit.span(), "`edit_to` is only for kind = \"cache-edit\""));
+        }
+        (None, WorkloadKind::CacheEdit) => {
+            return Err(located.at(
+                raw.corpus.span(),
+                "kind = \"cache-edit\" needs `edit_to` in [workload]: the corpus analyzed second",
+            ));
+        }
+        (None, _) => None,
+    };
+    let engines = match &raw.engines {
+        None => Engines {
+            time: Some(default_time()),
+            instructions: true,
+            allocations: true,
+        },
+        Some(engines) => {
+            let time = match engines.time.as_ref().map(|t| (t.span(), t.get_ref())) {
+                None | Some((_, RawTime::Enabled(true))) => Some(default_time()),
+                Some((_, RawTime::Enabled(false))) => None,
+                Some((span, RawTime::Settings(time))) => {
+                    if time.rounds == 0 || time.samples < 10 {
+                        return Err(located.at(
+                            span,
+                            "`time` needs rounds ≥ 1 and samples ≥ 10 (criterion's minimum)",
+                        ));
+                    }
+                    Some(*time)
+                }
+            };
+            Engines {
+                time,
+                instructions: engines.instructions,
+                allocations: engines.allocations,
+            }
+        }
+    };
+    for (key, value) in [
+        ("time", raw.gate.time),
+        ("instructions", raw.gate.instructions),
+        ("heap", raw.gate.heap),
+    ] {
+        if let Some(value) = value
+            && !(value > 0.0 && value < 100.0)
+        {
+            return Err(located.at(
+                0..0,
+                format!("[gate] {key} = {value}: a threshold is a percentage between 0 and 100"),
+            ));
+        }
+    }
+    Ok(Scenario {
+        id: identifier(&name),
+        name,
+        description: raw.description,
+        tags: raw.tags.into_iter().map(Spanned::into_inner).collect(),
+        corpus,
+        kind: workload.kind,
+        traversal: workload.traversal,
+        detectors,
+        threads: workload.threads,
+        edit_to,
+        engines,
+        gate: raw.gate,
+        file: PathBuf::from(file),
+        file_hash: format!("{:016x}", xxh3(text.as_bytes())),
+    })
+}
+
+fn xxh3(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+fn default_time() -> TimeEngine {
+    TimeEngine {
+        rounds: default_rounds(),
+        samples: default_samples(),
+        warm_up_ms: default_warm_up_ms(),
+        measurement_ms: default_measurement_ms(),
+    }
+}
+
+fn unknown_corpus(name: &str, lock: &CorpusLock) -> String {
+    format!(
+        "unknown corpus `{name}`; the lock (scenarios/corpora.toml) has: {}",
+        lock.names().join(", ")
+    )
+}
+
+fn corpus_source(
+    raw: &Spanned<RawCorpus>,
+    located: &Located<'_>,
+    context: &Context<'_>,
+) -> Result<CorpusSource, ScenarioError> {
+    let corpus = raw.get_ref();
+    let given = [
+        corpus.corpus.is_some(),
+        corpus.synthetic.is_some(),
+        corpus.path.is_some(),
+    ];
+    if given.iter().filter(|&&g| g).count() != 1 {
+        return Err(located.at(raw.span(), "[corpus] needs exactly one of `corpus = \"NAME\"`, `synthetic = { files, lines_per_file, seed, profile }` or `path = \"FOLDER\"`"));
+    }
+    let limits = corpus.max_files.is_some() || corpus.include.is_some();
+    if let Some(name) = &corpus.corpus {
+        if context.lock.get(name.get_ref()).is_none() {
+            return Err(located.at(name.span(), unknown_corpus(name.get_ref(), context.lock)));
+        }
+        if let Some(max) = &corpus.max_files
+            && *max.get_ref() == 0
+        {
+            return Err(located.at(max.span(), "`max_files` must be at least 1"));
+        }
+        let mut include = Vec::new();
+        for glob in corpus.include.iter().flatten() {
+            globset::Glob::new(glob.get_ref()).map_err(|error| {
+                located.at(
+                    glob.span(),
+                    format!("invalid glob `{}`: {}", glob.get_ref(), error.kind()),
+                )
+            })?;
+            include.push(glob.get_ref().clone());
+        }
+        return Ok(CorpusSource::Pinned {
+            name: name.get_ref().clone(),
+            max_files: corpus.max_files.as_ref().map(|m| *m.get_ref()),
+            include,
+        });
+    }
+    if limits {
+        return Err(located.at(
+            raw.span(),
+            "`max_files` and `include` only apply to a pinned `corpus`",
+        ));
+    }
+    if let Some(synthetic) = &corpus.synthetic {
+        if !PROFILES.contains(&synthetic.profile.get_ref().as_str()) {
+            return Err(located.at(
+                synthetic.profile.span(),
+                format!(
+                    "unknown profile `{}`; expected one of: {}",
+                    synthetic.profile.get_ref(),
+                    PROFILES.join(", ")
+                ),
+            ));
+        }
+        if synthetic.files == 0 || synthetic.lines_per_file == 0 {
+            return Err(located.at(
+                raw.span(),
+                "`synthetic` needs files ≥ 1 and lines_per_file ≥ 1",
+            ));
+        }
+        return Ok(CorpusSource::Synthetic {
+            files: synthetic.files,
+            lines_per_file: synthetic.lines_per_file,
+            seed: synthetic.seed,
+            profile: synthetic.profile.get_ref().clone(),
+        });
+    }
+    let path = corpus.path.as_ref().expect("exactly one source is given");
+    let relative = Path::new(path.get_ref());
+    let escapes = relative.is_absolute()
+        || relative.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    if escapes {
+        return Err(located.at(path.span(), format!("`path` must be a folder inside the repository, relative and without `..`; got `{}`", path.get_ref())));
+    }
+    if !context.repo_root.join(relative).is_dir() {
+        return Err(located.at(
+            path.span(),
+            format!(
+                "`path` `{}` is not a folder of the repository",
+                path.get_ref()
+            ),
+        ));
+    }
+    Ok(CorpusSource::Path {
+        path: relative.to_path_buf(),
+    })
+}
+
+/// serde's messages, said for people who write TOML.
+fn plain(message: &str) -> String {
+    message
+        .trim_end()
+        .replace("expected usize", "expected a whole number ≥ 0")
+        .replace("expected u32", "expected a whole number ≥ 0")
+        .replace("expected u64", "expected a whole number ≥ 0")
+        .replace("expected f64", "expected a number")
+        .replace("data did not match any variant of untagged enum RawTime", "expected `false`, `true` or a table { rounds, samples, warm_up_ms, measurement_ms }")
+        .replace("data did not match any variant of untagged enum Detectors", "expected \"all\" or a list of rule ids")
+        .replace("unknown variant", "unknown value")
+        .replace("expected one of `analyze`, `parse-only`, `aggregate`, `cache-cold`, `cache-warm`, `cache-edit`", &format!("expected one of: {KINDS}"))
+}
+
+/// Loads every `*.toml` scenario in `dir` (the lock file excepted), checking names are unique.
+pub fn load_dir(dir: &Path, context: &Context<'_>) -> Result<Vec<Scenario>, ScenarioError> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|error| ScenarioError {
+            file: dir.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read the scenarios folder: {error}"),
+        })?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "toml")
+                && path
+                    .file_name()
+                    .is_some_and(|n| n != crate::corpus::LOCK_FILE)
+        })
+        .collect();
+    paths.sort();
+    let mut scenarios = Vec::new();
+    let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for path in paths {
+        let label = path
+            .strip_prefix(context.repo_root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let text = std::fs::read_to_string(&path).map_err(|error| ScenarioError {
+            file: label.clone(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read: {error}"),
+        })?;
+        let scenario = parse(&text, &label, context)?;
+        if let Some((other_file, other_name)) = seen.get(&scenario.id) {
+            let span = name_span(&text);
+            let located = Located {
+                file: label.clone(),
+                text: &text,
+            };
+            return Err(located.at(span, format!(
+                "scenario name `{}` is already used by {other_file} (`{other_name}`); names (as identifiers) must be unique",
+                scenario.name
+            )));
+        }
+        seen.insert(scenario.id.clone(), (label, scenario.name.clone()));
+        scenarios.push(scenario);
+    }
+    Ok(scenarios)
+}
+
+fn name_span(text: &str) -> Range<usize> {
+    let start = text.find("name").unwrap_or(0);
+    start..start
+}
