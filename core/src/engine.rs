@@ -312,6 +312,30 @@ pub fn analyze_file_cached(
     outcome
 }
 
+/// Analyzes bytes already in memory through the cache. With no file to stamp, the stamp is derived
+/// from the content (its hash and length), so equal content is a hit and anything else a miss.
+pub fn analyze_bytes_cached(
+    label: &str,
+    bytes: &[u8],
+    rules: &RuleSet,
+    mode: Mode,
+    cache: &Cache,
+) -> FileOutcome {
+    let key = cache.key(label);
+    let content = cache::content_hash(bytes);
+    let stamp = Stamp {
+        modified_ns: u128::from_le_bytes(content),
+        size: bytes.len() as u64,
+    };
+    if let Lookup::Hit(outcome) = cache.lookup(&key, label, Some(stamp)) {
+        return *outcome;
+    }
+    cache.miss();
+    let outcome = analyze_bytes(label, bytes, rules, mode);
+    cache.put(key, stamp, content, &outcome);
+    outcome
+}
+
 fn unreadable(label: &str, message: String) -> FileOutcome {
     let mut outcome = FileOutcome {
         file: label.to_owned(),

@@ -2,7 +2,8 @@
 //!
 //! The harness builds its benchmarks against the cores of other commits through this module, so its
 //! shape changes only deliberately: a [`WorkloadSpec`] says what to run over which (preloaded) files,
-//! and [`run`] returns an [`Outcome`] with the exact counters and a digest of the findings. Loading
+//! and [`run`] returns an [`Outcome`] with the exact counters (cache counters too, when a cache is
+//! given) and a digest of the findings. Loading
 //! files ([`load`]) is separate from running, so a measurement can exclude it. [`run`] is
 //! `#[inline(never)]` so instruction counters can find it by name.
 //!
@@ -21,6 +22,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::{Cache, CacheOptions};
 use crate::detectors::Settings;
 use crate::discover::{self, Exclude};
 use crate::engine::{self, Counters, RunError};
@@ -55,6 +57,8 @@ pub struct WorkloadSpec {
     pub mode: Mode,
     /// Analysis threads; 0 means one per core, 1 gives repeatable instruction counts.
     pub threads: usize,
+    /// The result cache (`Analyze` only); `None` analyzes every file.
+    pub cache: Option<CacheOptions>,
 }
 
 /// What a workload run produced.
@@ -88,6 +92,15 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<WorkloadFile>, String> {
         .collect()
 }
 
+/// The configuration hash the CLI would compute for these settings (no exclusions in a workload).
+fn settings_hash(settings: &Settings) -> String {
+    engine::AnalysisOptions {
+        settings: settings.clone(),
+        ..engine::AnalysisOptions::default()
+    }
+    .config_hash()
+}
+
 /// Runs a workload.
 #[inline(never)]
 pub fn run(spec: &WorkloadSpec) -> Result<Outcome, RunError> {
@@ -96,10 +109,24 @@ pub fn run(spec: &WorkloadSpec) -> Result<Outcome, RunError> {
         WorkloadKind::ParseOnly => Settings::only(&[]),
     };
     let rules = settings.compile()?;
-    let report = engine::analyze_each(spec.files.len(), &rules, spec.threads, |position| {
+    let cache = match (&spec.cache, spec.kind) {
+        (Some(options), WorkloadKind::Analyze) => {
+            Some(Cache::open(options, &settings_hash(&settings)))
+        }
+        _ => None,
+    };
+    let mut report = engine::analyze_each(spec.files.len(), &rules, spec.threads, |position| {
         let file = &spec.files[position];
-        engine::analyze_bytes(&file.label, &file.bytes, &rules, spec.mode)
+        match &cache {
+            Some(cache) => {
+                engine::analyze_bytes_cached(&file.label, &file.bytes, &rules, spec.mode, cache)
+            }
+            None => engine::analyze_bytes(&file.label, &file.bytes, &rules, spec.mode),
+        }
     })?;
+    if let Some(cache) = &cache {
+        report.stats.cache = Some(cache.flush());
+    }
     let mut digest = xxhash_rust::xxh3::Xxh3::new();
     for finding in &report.findings {
         digest.update(finding.fingerprint.as_bytes());

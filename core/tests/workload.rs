@@ -86,3 +86,30 @@ fn load_reads_files_in_output_order_and_reports_missing_paths() {
         "{missing}"
     );
 }
+
+#[test]
+fn a_cache_through_the_workload_api_hits_on_equal_content_and_keeps_the_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Some(connascence::cache::CacheOptions::in_dir(dir.path()));
+    let spec = WorkloadSpec {
+        files: files(),
+        threads: 1,
+        cache,
+        ..WorkloadSpec::default()
+    };
+    let cold = workload::run(&spec).unwrap();
+    let warm = workload::run(&spec).unwrap();
+    let (cold_cache, warm_cache) = (cold.counters.cache.unwrap(), warm.counters.cache.unwrap());
+    assert_eq!(
+        (cold_cache.misses, cold_cache.writes, cold_cache.l2_hits),
+        (40, 40, 0)
+    );
+    assert_eq!((warm_cache.misses, warm_cache.l2_hits), (0, 40));
+    assert_eq!(cold.findings_digest, warm.findings_digest);
+    let mut edited = spec.clone();
+    edited.files[3]
+        .bytes
+        .extend_from_slice(b"\nimport time\ntime.sleep(1)\n");
+    let after_edit = workload::run(&edited).unwrap().counters.cache.unwrap();
+    assert_eq!((after_edit.misses, after_edit.l2_hits), (1, 39));
+}

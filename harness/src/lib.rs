@@ -6,6 +6,9 @@
 //! core's stable workload API; everything else is generic.
 
 pub mod corpus;
+pub mod fingerprint;
+pub mod results;
+pub mod run;
 pub mod scenario;
 pub mod subject;
 

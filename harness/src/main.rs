@@ -27,6 +27,21 @@ struct Cli {
 enum Command {
     /// Parse and validate every scenario; print one line per scenario.
     Scenarios,
+    /// Run scenarios and write one results file.
+    Run {
+        /// Only scenarios whose name matches this glob.
+        #[arg(long, value_name = "GLOB")]
+        filter: Option<String>,
+        /// Only scenarios with one of these tags (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
+        tags: Vec<String>,
+        /// Engines to run (comma-separated); built so far: counters.
+        #[arg(long, value_delimiter = ',', default_value = "counters")]
+        engines: Vec<String>,
+        /// The results file [default: target/perfgate/results/<timestamp>-<commit>.json].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
     Corpus {
         #[command(subcommand)]
@@ -58,6 +73,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => perfgate::repo_root(&std::env::current_dir()?)
             .ok_or_else(|| anyhow::anyhow!("no repository here: expected a folder with scenarios/ and Cargo.toml at or above the working folder (or pass --repo DIR)"))?,
     };
+    let root = std::path::absolute(&root)?;
+    // Workloads use repository-relative paths, so that instruction counts repeat across checkouts.
+    std::env::set_current_dir(&root)?;
     let lock = CorpusLock::load(&root.join("scenarios").join(LOCK_FILE))?;
     match cli.command {
         Command::Scenarios => {
@@ -76,6 +94,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     scenario.tags.join(","),
                     scenario.description
                 );
+            }
+        }
+        Command::Run {
+            filter,
+            tags,
+            engines,
+            out,
+        } => {
+            for engine in &engines {
+                perfgate::run::Engine::parse(engine).map_err(anyhow::Error::msg)?;
+            }
+            let rules = perfgate::subject::rule_ids();
+            let context = Context {
+                repo_root: &root,
+                lock: &lock,
+                rules: &rules,
+            };
+            let all = scenario::load_dir(&root.join("scenarios"), &context)?;
+            let selected =
+                perfgate::run::select(all, filter.as_deref(), &tags).map_err(anyhow::Error::msg)?;
+            if selected.is_empty() {
+                anyhow::bail!("no scenario matches the filter and tags");
+            }
+            let results = perfgate::run::run(&selected, &root, &lock);
+            let path = out.unwrap_or_else(|| perfgate::run::default_results_path(&root, &results));
+            results.save(&path)?;
+            print!("{}", perfgate::run::summary(&results));
+            println!("results: {}", path.display());
+            if results.any_failed() {
+                return Err(anyhow::anyhow!(
+                    "some scenarios failed; they are recorded as failed in the results"
+                ));
             }
         }
         Command::Corpus {

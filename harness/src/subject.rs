@@ -1,10 +1,263 @@
 //! The subject: the one module that reaches the analysis core, through its stable workload API.
 //!
 //! Comparing two branches builds the harness's entry points against the other side's core, so only
-//! this module may name `connascence` items, and only the small API in `connascence::workload` plus
-//! the rule registry's ids.
+//! this module names `connascence` items: the workload API (`connascence::workload`), the seeded
+//! generator for synthetic corpora, the cache options and the rule ids. It turns a [`Scenario`] into
+//! prepared input files (repository-relative labels, so instruction counts repeat) and runs its
+//! workload kind once, returning the core's counters.
+
+use std::path::{Path, PathBuf};
+
+use connascence::workload::{self, WorkloadFile, WorkloadKind as CoreKind, WorkloadSpec};
+
+use crate::corpus::{CorpusLock, Fetcher};
+use crate::results::CounterData;
+use crate::scenario::{CorpusSource, Scenario, Traversal, WorkloadKind};
 
 /// Rule ids the core knows (for validating scenarios).
 pub fn rule_ids() -> Vec<&'static str> {
     connascence::REGISTRY.iter().map(|info| info.id).collect()
+}
+
+/// A scenario's input, loaded and ready to run.
+pub struct PreparedInput {
+    pub files: Vec<WorkloadFile>,
+    /// For cache-edit: the files analyzed second.
+    pub edit_files: Option<Vec<WorkloadFile>>,
+    pub corpus_id: String,
+    pub corpus_hash: String,
+}
+
+fn hash_files(files: &[WorkloadFile]) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for file in files {
+        hasher.update(file.label.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(&(file.bytes.len() as u64).to_le_bytes());
+        hasher.update(&file.bytes);
+    }
+    format!("{:032x}", hasher.digest128())
+}
+
+/// Loads a pinned corpus (fetching it if needed) with repository-relative labels.
+fn pinned_files(
+    fetcher: &Fetcher,
+    lock: &CorpusLock,
+    name: &str,
+    max_files: Option<usize>,
+    include: &[String],
+) -> Result<(Vec<WorkloadFile>, String), String> {
+    let corpus = lock.require(name).map_err(|error| error.to_string())?;
+    fetcher.fetch(corpus).map_err(|error| error.to_string())?;
+    // Labels are relative to the unpacked wheel (`django/db/models/base.py`), so they do not depend on
+    // where the repository is (instruction counts repeat) nor on the version (cache-edit reuses entries).
+    let dir = fetcher.dir(corpus);
+    let mut files = workload::load(std::slice::from_ref(&dir))
+        .map_err(|error| format!("cannot load corpus {name}: {error}"))?;
+    let prefix = format!("{}/", dir.display());
+    for file in &mut files {
+        if let Some(relative) = file.label.strip_prefix(&prefix) {
+            file.label = relative.to_owned();
+        }
+    }
+    if !include.is_empty() {
+        let mut builder = globset::GlobSetBuilder::new();
+        for glob in include {
+            builder.add(globset::Glob::new(glob).map_err(|error| error.to_string())?);
+        }
+        let set = builder.build().map_err(|error| error.to_string())?;
+        files.retain(|file| set.is_match(&file.label));
+    }
+    if let Some(max) = max_files {
+        files.truncate(max);
+    }
+    Ok((
+        files,
+        format!("corpus:{}@{}", corpus.package, corpus.version),
+    ))
+}
+
+/// Loads a scenario's input files. The process's working folder must be the repository root.
+pub fn prepare(
+    scenario: &Scenario,
+    repo_root: &Path,
+    lock: &CorpusLock,
+) -> Result<PreparedInput, String> {
+    let fetcher = Fetcher::new(repo_root);
+    let (files, corpus_id) = match &scenario.corpus {
+        CorpusSource::Pinned {
+            name,
+            max_files,
+            include,
+        } => pinned_files(&fetcher, lock, name, *max_files, include)?,
+        CorpusSource::Synthetic {
+            files,
+            lines_per_file,
+            seed,
+            profile,
+        } => {
+            let profile = match profile.as_str() {
+                "clean" => connascence::synth::Profile::Clean,
+                "dense" => connascence::synth::Profile::Dense,
+                _ => connascence::synth::Profile::Typical,
+            };
+            let spec = connascence::synth::SynthSpec {
+                files: *files,
+                lines_per_file: *lines_per_file,
+                seed: *seed,
+                profile,
+            };
+            let generated = connascence::synth::generate(&spec)
+                .into_iter()
+                .map(|file| WorkloadFile {
+                    label: format!("synthetic/{}", file.path),
+                    bytes: file.source.into_bytes(),
+                })
+                .collect();
+            (
+                generated,
+                format!(
+                    "synthetic:{files}x{lines_per_file}@{seed}/{}",
+                    profile_name(profile)
+                ),
+            )
+        }
+        CorpusSource::Path { path } => {
+            let files = workload::load(std::slice::from_ref(path))
+                .map_err(|error| format!("cannot load {}: {error}", path.display()))?;
+            (files, format!("path:{}", path.display()))
+        }
+    };
+    if files.is_empty() {
+        return Err(format!(
+            "the corpus of scenario `{}` has no Python files",
+            scenario.name
+        ));
+    }
+    let (edit_files, corpus_id) = match &scenario.edit_to {
+        Some(name) => {
+            let (edit, edit_id) = pinned_files(&fetcher, lock, name, None, &[])?;
+            (Some(edit), format!("{corpus_id} -> {edit_id}"))
+        }
+        None => (None, corpus_id),
+    };
+    let corpus_hash = match &edit_files {
+        Some(edit) => hash_files(&[files.as_slice(), edit.as_slice()].concat()),
+        None => hash_files(&files),
+    };
+    Ok(PreparedInput {
+        files,
+        edit_files,
+        corpus_id,
+        corpus_hash,
+    })
+}
+
+fn profile_name(profile: connascence::synth::Profile) -> &'static str {
+    match profile {
+        connascence::synth::Profile::Clean => "clean",
+        connascence::synth::Profile::Typical => "typical",
+        connascence::synth::Profile::Dense => "dense",
+    }
+}
+
+fn spec(scenario: &Scenario, files: Vec<WorkloadFile>, cache_dir: Option<PathBuf>) -> WorkloadSpec {
+    let settings = match &scenario.detectors {
+        None => connascence::Settings::default(),
+        Some(ids) => {
+            let rules: Vec<connascence::Rule> = ids
+                .iter()
+                .filter_map(|id| connascence::Rule::by_id(id))
+                .collect();
+            connascence::Settings::only(&rules)
+        }
+    };
+    WorkloadSpec {
+        kind: if scenario.kind == WorkloadKind::ParseOnly {
+            CoreKind::ParseOnly
+        } else {
+            CoreKind::Analyze
+        },
+        files,
+        settings,
+        mode: match scenario.traversal {
+            Traversal::Unified => connascence::Mode::Unified,
+            Traversal::PerDetector => connascence::Mode::PerDetector,
+        },
+        threads: scenario.threads,
+        cache: cache_dir.map(connascence::cache::CacheOptions::in_dir),
+    }
+}
+
+fn counters(outcome: &workload::Outcome) -> CounterData {
+    let c = &outcome.counters;
+    let phases = &c.phases;
+    CounterData {
+        files: c.files,
+        lines: c.lines,
+        bytes: c.bytes,
+        nodes: c.traversal.nodes,
+        node_visits: c.traversal.node_visits,
+        detector_calls: c.traversal.detector_calls,
+        findings: outcome.findings,
+        diagnostics: outcome.diagnostics,
+        findings_by_rule: c.findings_by_rule.clone(),
+        findings_digest: outcome.findings_digest.clone(),
+        cache_hits: c.cache.map(|cache| cache.l1_hits + cache.l2_hits),
+        cache_misses: c.cache.map(|cache| cache.misses),
+        phase_ns: [
+            ("read", phases.read_ns),
+            ("parse", phases.parse_ns),
+            ("visit", phases.visit_ns),
+            ("aggregate", phases.aggregate_ns),
+            ("wall", phases.wall_ns),
+        ]
+        .into_iter()
+        .map(|(name, ns)| (name.to_owned(), ns))
+        .collect(),
+    }
+}
+
+/// Runs a scenario's workload once (the counters engine): setup first (filling a cache for
+/// cache-warm, analyzing the first version for cache-edit), then the measured run, whose counters are
+/// returned. `scratch` is a folder this scenario may use for its cache.
+pub fn run_counters(
+    scenario: &Scenario,
+    input: &PreparedInput,
+    scratch: &Path,
+) -> Result<CounterData, String> {
+    let fail = |error: connascence::engine::RunError| error.to_string();
+    let cache_dir = scratch.join("cache");
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let outcome = match scenario.kind {
+        WorkloadKind::Analyze | WorkloadKind::ParseOnly | WorkloadKind::Aggregate => {
+            workload::run(&spec(scenario, input.files.clone(), None)).map_err(fail)?
+        }
+        WorkloadKind::CacheCold => {
+            workload::run(&spec(scenario, input.files.clone(), Some(cache_dir))).map_err(fail)?
+        }
+        WorkloadKind::CacheWarm => {
+            workload::run(&spec(
+                scenario,
+                input.files.clone(),
+                Some(cache_dir.clone()),
+            ))
+            .map_err(fail)?;
+            workload::run(&spec(scenario, input.files.clone(), Some(cache_dir))).map_err(fail)?
+        }
+        WorkloadKind::CacheEdit => {
+            let second = input
+                .edit_files
+                .clone()
+                .ok_or("cache-edit without the second corpus")?;
+            workload::run(&spec(
+                scenario,
+                input.files.clone(),
+                Some(cache_dir.clone()),
+            ))
+            .map_err(fail)?;
+            workload::run(&spec(scenario, second, Some(cache_dir))).map_err(fail)?
+        }
+    };
+    Ok(counters(&outcome))
 }

@@ -1,0 +1,180 @@
+//! The results file: what one `perfgate run` measured, with the fingerprint that says where.
+//!
+//! A results file is JSON (`target/perfgate/results/<timestamp>-<commit>.json`): a schema version, the
+//! environment [`Fingerprint`] (STATISTICS.md, "Comparability"), and one [`ScenarioResult`] per scenario
+//! with its file hash, corpus id and hash, status (`ok`, or `failed` with the reason: a failed scenario
+//! is recorded, never dropped) and each engine's data. Baselines are results files promoted by
+//! `perfgate baseline save`, so this model is also the baseline model. Loading checks the schema version.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped on every incompatible change of the file's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where and with what the measurements were made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub perfgate_version: String,
+    pub git_commit: Option<String>,
+    pub git_dirty: Option<bool>,
+    /// sha256 of Cargo.lock.
+    pub cargo_lock_hash: Option<String>,
+    pub build_profile: String,
+    pub rustflags: String,
+    pub rustc: Option<String>,
+    pub target: String,
+    pub cpu_model: Option<String>,
+    /// CPU flags as the kernel reports them (instruction counts can depend on them: glibc ifuncs).
+    pub cpu_flags_hash: Option<String>,
+    pub cores: usize,
+    pub kernel: Option<String>,
+    pub glibc: Option<String>,
+    pub valgrind: Option<String>,
+    /// 1-minute load average when the run started.
+    pub load_average: Option<f64>,
+    /// Seconds since the Unix epoch.
+    pub timestamp: u64,
+}
+
+/// Whether a scenario produced measurements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    Failed { reason: String },
+}
+
+/// The core's exact counters for one run of a scenario's workload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterData {
+    pub files: u64,
+    pub lines: u64,
+    pub bytes: u64,
+    pub nodes: u64,
+    pub node_visits: u64,
+    pub detector_calls: u64,
+    pub findings: u64,
+    pub diagnostics: u64,
+    pub findings_by_rule: BTreeMap<String, u64>,
+    /// Equal digests mean identical findings (a behaviour change shows here).
+    pub findings_digest: String,
+    pub cache_hits: Option<u64>,
+    pub cache_misses: Option<u64>,
+    /// Per-phase times of that run, in nanoseconds (informative; the time engine measures properly).
+    pub phase_ns: BTreeMap<String, u64>,
+}
+
+/// One scenario's entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub id: String,
+    pub scenario_file: String,
+    pub scenario_hash: String,
+    /// `corpus:<name>@<version>`, `synthetic:<files>x<lines>@<seed>/<profile>` or `path:<folder>`.
+    pub corpus_id: String,
+    /// A hash of the workload's input files (labels and bytes).
+    pub corpus_hash: String,
+    #[serde(flatten)]
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<CounterData>,
+}
+
+/// A whole results file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub schema_version: u32,
+    pub fingerprint: Fingerprint,
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+/// A results file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot read {file}: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file} is not a perfgate results file: {reason}")]
+    Invalid { file: String, reason: String },
+    #[error(
+        "{file} has schema version {found}; this perfgate reads version {expected} (re-run or re-save it)"
+    )]
+    Schema {
+        file: String,
+        found: u64,
+        expected: u32,
+    },
+    #[error("cannot write {file}: {source}")]
+    Write {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+impl Results {
+    /// Reads a results file, checking its schema version before anything else.
+    pub fn load(path: &Path) -> Result<Results, ResultsError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|error| ResultsError::Invalid {
+                file: file.clone(),
+                reason: error.to_string(),
+            })?;
+        let found = value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| ResultsError::Invalid {
+                file: file.clone(),
+                reason: "no `schema_version`".into(),
+            })?;
+        if found != u64::from(SCHEMA_VERSION) {
+            return Err(ResultsError::Schema {
+                file,
+                found,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        serde_json::from_value(value).map_err(|error| ResultsError::Invalid {
+            file,
+            reason: error.to_string(),
+        })
+    }
+
+    /// Writes atomically: a temporary file in the same folder, fsync, rename.
+    pub fn save(&self, path: &Path) -> Result<(), ResultsError> {
+        let file = path.display().to_string();
+        let write = |source| ResultsError::Write {
+            file: file.clone(),
+            source,
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(write)?;
+        let mut text = serde_json::to_string_pretty(self).expect("results always serialize");
+        text.push('\n');
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write)?;
+        std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(write)?;
+        temp.as_file().sync_all().map_err(write)?;
+        temp.persist(path).map_err(|error| write(error.error))?;
+        Ok(())
+    }
+
+    /// Whether any scenario failed.
+    pub fn any_failed(&self) -> bool {
+        self.scenarios
+            .iter()
+            .any(|scenario| matches!(scenario.status, Status::Failed { .. }))
+    }
+}

@@ -1,0 +1,171 @@
+//! `perfgate run`: select scenarios, run the chosen engines on each, write one results file.
+//!
+//! Engines built so far: `counters` (the core's exact counters for one run of the workload). A
+//! scenario that fails — its input cannot be prepared, its workload errors or panics — is recorded as
+//! `failed` with the reason, never dropped, and makes the run exit 2.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::corpus::CorpusLock;
+use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
+use crate::scenario::Scenario;
+use crate::{fingerprint, subject};
+
+/// The engines `perfgate run` can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Counters,
+}
+
+impl Engine {
+    pub const AVAILABLE: [&'static str; 1] = ["counters"];
+
+    /// Parses an engine name; the ones of later issues are refused with what exists.
+    pub fn parse(name: &str) -> Result<Engine, String> {
+        match name {
+            "counters" => Ok(Engine::Counters),
+            "time" | "instructions" | "allocations" => Err(format!(
+                "engine `{name}` is not built yet (see the Harness issues); available: {}",
+                Self::AVAILABLE.join(", ")
+            )),
+            other => Err(format!(
+                "unknown engine `{other}`; available: {}",
+                Self::AVAILABLE.join(", ")
+            )),
+        }
+    }
+}
+
+/// Keeps the scenarios whose name matches `filter` (a glob) and that carry one of `tags`.
+pub fn select(
+    scenarios: Vec<Scenario>,
+    filter: Option<&str>,
+    tags: &[String],
+) -> Result<Vec<Scenario>, String> {
+    let glob = match filter {
+        Some(pattern) => Some(
+            globset::Glob::new(pattern)
+                .map_err(|error| format!("invalid --filter glob `{pattern}`: {}", error.kind()))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    Ok(scenarios
+        .into_iter()
+        .filter(|s| glob.as_ref().is_none_or(|g| g.is_match(&s.name)))
+        .filter(|s| tags.is_empty() || s.tags.iter().any(|tag| tags.contains(tag)))
+        .collect())
+}
+
+/// Panics from the workload become failed entries; this environment variable injects one into the
+/// named scenario, so the fail-closed path is tested end to end.
+pub const INJECT_PANIC: &str = "PERFGATE_INJECT_PANIC";
+
+fn run_one(scenario: &Scenario, root: &Path, lock: &CorpusLock, scratch: &Path) -> ScenarioResult {
+    let mut result = ScenarioResult {
+        name: scenario.name.clone(),
+        id: scenario.id.clone(),
+        scenario_file: scenario.file.display().to_string(),
+        scenario_hash: scenario.file_hash.clone(),
+        corpus_id: String::new(),
+        corpus_hash: String::new(),
+        status: Status::Ok,
+        counters: None,
+    };
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {
+            panic!("injected panic ({INJECT_PANIC})");
+        }
+        let input = subject::prepare(scenario, root, lock)?;
+        let counters = subject::run_counters(scenario, &input, scratch)?;
+        Ok::<_, String>((input.corpus_id, input.corpus_hash, counters))
+    }));
+    match outcome {
+        Ok(Ok((corpus_id, corpus_hash, counters))) => {
+            result.corpus_id = corpus_id;
+            result.corpus_hash = corpus_hash;
+            result.counters = Some(counters);
+        }
+        Ok(Err(reason)) => result.status = Status::Failed { reason },
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "unknown panic".into());
+            result.status = Status::Failed {
+                reason: format!("the workload panicked: {message}"),
+            };
+        }
+    }
+    result
+}
+
+/// Runs the scenarios and returns the results (not yet written).
+pub fn run(scenarios: &[Scenario], root: &Path, lock: &CorpusLock) -> Results {
+    let fingerprint = fingerprint::collect(root);
+    let scratch_root = root.join("target/perfgate/scratch");
+    let mut results = Vec::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        eprintln!(
+            "[{}/{}] {} ({})",
+            index + 1,
+            scenarios.len(),
+            scenario.name,
+            scenario.kind.as_str()
+        );
+        let started = Instant::now();
+        let result = run_one(scenario, root, lock, &scratch_root.join(&scenario.id));
+        match &result.status {
+            Status::Ok => eprintln!("    ok in {:.2} s", started.elapsed().as_secs_f64()),
+            Status::Failed { reason } => eprintln!("    FAILED: {reason}"),
+        }
+        results.push(result);
+    }
+    Results {
+        schema_version: SCHEMA_VERSION,
+        fingerprint,
+        scenarios: results,
+    }
+}
+
+/// `target/perfgate/results/<timestamp>-<commit>.json`.
+pub fn default_results_path(root: &Path, results: &Results) -> PathBuf {
+    let commit = results
+        .fingerprint
+        .git_commit
+        .as_deref()
+        .map_or("nocommit", |c| &c[..c.len().min(12)]);
+    root.join("target/perfgate/results")
+        .join(format!("{}-{commit}.json", results.fingerprint.timestamp))
+}
+
+/// The summary table printed after a run.
+pub fn summary(results: &Results) -> String {
+    let mut out = format!(
+        "{:<24} {:>7} {:>9} {:>9} {:>10}  {}\n",
+        "scenario", "files", "lines", "findings", "wall ms", "status"
+    );
+    for scenario in &results.scenarios {
+        let (files, lines, findings, wall) =
+            scenario.counters.as_ref().map_or((0, 0, 0, 0.0), |c| {
+                (
+                    c.files,
+                    c.lines,
+                    c.findings,
+                    c.phase_ns.get("wall").copied().unwrap_or(0) as f64 / 1e6,
+                )
+            });
+        let status = match &scenario.status {
+            Status::Ok => "ok".to_owned(),
+            Status::Failed { reason } => format!("FAILED: {reason}"),
+        };
+        out.push_str(&format!(
+            "{:<24} {files:>7} {lines:>9} {findings:>9} {wall:>10.1}  {status}\n",
+            scenario.name
+        ));
+    }
+    out
+}

@@ -1,0 +1,186 @@
+//! `perfgate run` end to end on a tiny repository: a results file with the fingerprint and exact
+//! counters, failed scenarios recorded (never dropped) with exit 2, and engines not built yet refused.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use perfgate::results::{Results, Status};
+
+fn perfgate(repo: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(repo)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn tiny_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+    std::fs::write(root.join("Cargo.lock"), "# empty\n").unwrap();
+    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/corpora.toml");
+    std::fs::copy(lock, root.join("scenarios/corpora.toml")).unwrap();
+    std::fs::write(
+        root.join("scenarios/tiny.toml"),
+        "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("code")).unwrap();
+    std::fs::write(root.join("code/a.py"), "import time\ntime.sleep(1)\n").unwrap();
+    std::fs::write(
+        root.join("scenarios/path.toml"),
+        "name = \"path\"\n[corpus]\npath = \"code\"\n[workload]\nkind = \"cache-warm\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_run_writes_a_results_file_with_fingerprint_and_exact_counters() {
+    let repo = tiny_repo();
+    let out = repo.path().join("out/results.json");
+    let output = perfgate(
+        repo.path(),
+        &[
+            "run",
+            "--engines",
+            "counters",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = Results::load(&out).unwrap();
+    assert_eq!(results.schema_version, 1);
+    assert_eq!(
+        results.fingerprint.cores,
+        std::thread::available_parallelism().unwrap().get()
+    );
+    assert!(
+        results
+            .fingerprint
+            .rustc
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("rustc ")
+    );
+    assert_eq!(results.fingerprint.git_commit, None, "not a git repository");
+    let names: Vec<&str> = results.scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["path", "tiny"]);
+    let path = &results.scenarios[0];
+    assert_eq!(path.status, Status::Ok);
+    assert_eq!(path.corpus_id, "path:code");
+    let counters = path.counters.as_ref().unwrap();
+    assert_eq!(
+        (counters.files, counters.lines, counters.findings),
+        (1, 2, 1)
+    );
+    assert_eq!(
+        (counters.cache_hits, counters.cache_misses),
+        (Some(1), Some(0))
+    );
+    assert_eq!(counters.findings_by_rule.get("timing"), Some(&1));
+    let tiny = &results.scenarios[1];
+    assert_eq!(tiny.corpus_id, "synthetic:3x60@4/dense");
+    assert_eq!(tiny.counters.as_ref().unwrap().files, 3);
+    // Round trip.
+    let text = serde_json::to_string(&results).unwrap();
+    assert_eq!(serde_json::from_str::<Results>(&text).unwrap(), results);
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(summary.starts_with("scenario "), "{summary}");
+}
+
+#[test]
+fn a_panicking_workload_is_a_failed_entry_and_exit_2() {
+    let repo = tiny_repo();
+    let out = repo.path().join("results.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(repo.path())
+        .args(["run", "--out", out.to_str().unwrap()])
+        .env(perfgate::run::INJECT_PANIC, "tiny")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: some scenarios failed; they are recorded as failed in the results"),
+        "{stderr}"
+    );
+    let results = Results::load(&out).unwrap();
+    assert_eq!(results.scenarios.len(), 2);
+    assert_eq!(results.scenarios[0].status, Status::Ok);
+    assert_eq!(
+        results.scenarios[1].status,
+        Status::Failed {
+            reason: "the workload panicked: injected panic (PERFGATE_INJECT_PANIC)".into()
+        }
+    );
+}
+
+#[test]
+fn engines_not_built_yet_and_unknown_ones_are_usage_errors() {
+    let repo = tiny_repo();
+    let time = perfgate(repo.path(), &["run", "--engines", "counters,time"]);
+    assert_eq!(time.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&time.stderr),
+        "error: engine `time` is not built yet (see the Harness issues); available: counters\n"
+    );
+    let unknown = perfgate(repo.path(), &["run", "--engines", "speed"]);
+    assert_eq!(
+        String::from_utf8_lossy(&unknown.stderr),
+        "error: unknown engine `speed`; available: counters\n"
+    );
+}
+
+#[test]
+fn filters_and_tags_select_scenarios() {
+    let repo = tiny_repo();
+    let out = repo.path().join("r.json");
+    let output = perfgate(
+        repo.path(),
+        &["run", "--tags", "pr", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(Results::load(&out).unwrap().scenarios.len(), 1);
+    let none = perfgate(repo.path(), &["run", "--filter", "nothing*"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&none.stderr),
+        "error: no scenario matches the filter and tags\n"
+    );
+}
+
+#[test]
+fn an_old_schema_or_broken_results_file_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, "{\"schema_version\": 0, \"scenarios\": []}").unwrap();
+    assert_eq!(
+        Results::load(&old).unwrap_err().to_string(),
+        format!(
+            "{} has schema version 0; this perfgate reads version 1 (re-run or re-save it)",
+            old.display()
+        )
+    );
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"schema_version\": 1, \"scen").unwrap();
+    assert!(
+        Results::load(&broken)
+            .unwrap_err()
+            .to_string()
+            .starts_with(&format!(
+                "{} is not a perfgate results file: ",
+                broken.display()
+            ))
+    );
+}
