@@ -127,16 +127,61 @@ pub fn run(spec: &WorkloadSpec) -> Result<Outcome, RunError> {
     if let Some(cache) = &cache {
         report.stats.cache = Some(cache.flush());
     }
+    Ok(Outcome {
+        findings: report.findings.len() as u64,
+        diagnostics: report.diagnostics.len() as u64,
+        findings_digest: digest(&report.findings),
+        counters: report.stats,
+    })
+}
+
+/// Per-file outcomes computed ahead, so that aggregation alone can be measured.
+pub struct PreparedAggregation {
+    rules: crate::detectors::RuleSet,
+    outcomes: Vec<engine::FileOutcome>,
+}
+
+impl PreparedAggregation {
+    /// A fresh copy of the per-file outcomes, to be consumed by [`aggregate`].
+    pub fn outcomes(&self) -> Vec<engine::FileOutcome> {
+        self.outcomes.clone()
+    }
+}
+
+/// Analyzes the spec's files (one thread) and keeps the per-file outcomes for [`aggregate`].
+pub fn prepare_aggregation(spec: &WorkloadSpec) -> Result<PreparedAggregation, RunError> {
+    let rules = spec.settings.compile()?;
+    let outcomes = spec
+        .files
+        .iter()
+        .map(|file| engine::analyze_bytes(&file.label, &file.bytes, &rules, spec.mode))
+        .collect();
+    Ok(PreparedAggregation { rules, outcomes })
+}
+
+/// Folds per-file outcomes into a report as the analysis does (dedup, counts, top files, cross-file
+/// duplicates) and returns its outcome: the aggregation step alone.
+#[inline(never)]
+pub fn aggregate(prepared: &PreparedAggregation, outcomes: Vec<engine::FileOutcome>) -> Outcome {
+    let mut aggregator = crate::aggregate::Aggregator::default();
+    for outcome in outcomes {
+        aggregator.add(outcome);
+    }
+    let report = aggregator.finish(&prepared.rules);
+    Outcome {
+        findings: report.findings.len() as u64,
+        diagnostics: report.diagnostics.len() as u64,
+        findings_digest: digest(&report.findings),
+        counters: report.stats,
+    }
+}
+
+fn digest(findings: &crate::findings::Findings) -> String {
     let mut digest = xxhash_rust::xxh3::Xxh3::new();
-    for finding in &report.findings {
+    for finding in findings {
         digest.update(finding.fingerprint.as_bytes());
         digest.update(&finding.line.to_le_bytes());
         digest.update(&finding.column.to_le_bytes());
     }
-    Ok(Outcome {
-        findings: report.findings.len() as u64,
-        diagnostics: report.diagnostics.len() as u64,
-        findings_digest: format!("{:016x}", digest.digest()),
-        counters: report.stats,
-    })
+    format!("{:016x}", digest.digest())
 }

@@ -6,6 +6,7 @@
 //! core's stable workload API; everything else is generic.
 
 pub mod corpus;
+pub mod engine;
 pub mod fingerprint;
 pub mod results;
 pub mod run;

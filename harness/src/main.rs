@@ -1,5 +1,6 @@
-//! The `perfgate` command line. Implemented so far: `perfgate scenarios` (parse and validate every
-//! scenario), `perfgate corpus list` and `perfgate corpus fetch [NAME]`. Exit codes: 0 success, 2 usage,
+//! The `perfgate` command line. Implemented so far: `perfgate run` (time and counters engines),
+//! `perfgate scenarios` (parse and validate every scenario), `perfgate corpus list` and
+//! `perfgate corpus fetch [NAME]`. Exit codes: 0 success, 2 usage,
 //! configuration or input errors.
 
 use std::path::PathBuf;
@@ -35,12 +36,27 @@ enum Command {
         /// Only scenarios with one of these tags (comma-separated).
         #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
         tags: Vec<String>,
-        /// Engines to run (comma-separated); built so far: counters.
-        #[arg(long, value_delimiter = ',', default_value = "counters")]
+        /// Engines to run (comma-separated); built so far: time, counters.
+        #[arg(long, value_delimiter = ',', default_value = "time,counters")]
         engines: Vec<String>,
+        /// Time rounds per scenario, overriding the scenarios' `rounds` (3 is "low power").
+        #[arg(long)]
+        rounds: Option<u32>,
         /// The results file [default: target/perfgate/results/<timestamp>-<commit>.json].
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// One round of the time engine, in its own process (run by `perfgate run`).
+    #[command(hide = true)]
+    TimeRound {
+        #[arg(long)]
+        scenario: String,
+        #[arg(long)]
+        samples: u32,
+        #[arg(long)]
+        warm_up_ms: u64,
+        #[arg(long)]
+        measurement_ms: u64,
     },
     /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
     Corpus {
@@ -96,14 +112,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::TimeRound {
+            scenario: name,
+            samples,
+            warm_up_ms,
+            measurement_ms,
+        } => {
+            let rules = perfgate::subject::rule_ids();
+            let context = Context {
+                repo_root: &root,
+                lock: &lock,
+                rules: &rules,
+            };
+            let all = scenario::load_dir(&root.join("scenarios"), &context)?;
+            let scenario = all
+                .into_iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| anyhow::anyhow!("no scenario named `{name}`"))?;
+            let input =
+                perfgate::subject::prepare(&scenario, &root, &lock).map_err(anyhow::Error::msg)?;
+            let settings = perfgate::scenario::TimeEngine {
+                rounds: 1,
+                samples,
+                warm_up_ms,
+                measurement_ms,
+            };
+            let scratch = root
+                .join("target/perfgate/scratch")
+                .join(format!("{}-time", scenario.id));
+            perfgate::engine::time::measure_round(&scenario, &input, &scratch, &settings)
+                .map_err(anyhow::Error::msg)?;
+        }
         Command::Run {
             filter,
             tags,
             engines,
+            rounds,
             out,
         } => {
-            for engine in &engines {
-                perfgate::run::Engine::parse(engine).map_err(anyhow::Error::msg)?;
+            let engines = engines
+                .iter()
+                .map(|engine| perfgate::run::Engine::parse(engine))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            if rounds == Some(0) {
+                anyhow::bail!("--rounds must be at least 1");
             }
             let rules = perfgate::subject::rule_ids();
             let context = Context {
@@ -117,7 +170,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if selected.is_empty() {
                 anyhow::bail!("no scenario matches the filter and tags");
             }
-            let results = perfgate::run::run(&selected, &root, &lock);
+            let options = perfgate::run::RunOptions { engines, rounds };
+            let results = perfgate::run::run(&selected, &root, &lock, &options);
             let path = out.unwrap_or_else(|| perfgate::run::default_results_path(&root, &results));
             results.save(&path)?;
             print!("{}", perfgate::run::summary(&results));

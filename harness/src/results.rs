@@ -82,6 +82,8 @@ pub struct ScenarioResult {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counters: Option<CounterData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<crate::engine::time::TimeData>,
 }
 
 /// A whole results file.

@@ -1,6 +1,7 @@
 //! `perfgate run`: select scenarios, run the chosen engines on each, write one results file.
 //!
-//! Engines built so far: `counters` (the core's exact counters for one run of the workload). A
+//! Engines built so far: `time` (criterion in rounds, one process each; see [`crate::engine::time`])
+//! and `counters` (the core's exact counters for one run of the workload). A
 //! scenario that fails — its input cannot be prepared, its workload errors or panics — is recorded as
 //! `failed` with the reason, never dropped, and makes the run exit 2.
 
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::corpus::CorpusLock;
+use crate::engine::time;
 use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
 use crate::scenario::Scenario;
 use crate::{fingerprint, subject};
@@ -17,16 +19,18 @@ use crate::{fingerprint, subject};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Counters,
+    Time,
 }
 
 impl Engine {
-    pub const AVAILABLE: [&'static str; 1] = ["counters"];
+    pub const AVAILABLE: [&'static str; 2] = ["time", "counters"];
 
     /// Parses an engine name; the ones of later issues are refused with what exists.
     pub fn parse(name: &str) -> Result<Engine, String> {
         match name {
             "counters" => Ok(Engine::Counters),
-            "time" | "instructions" | "allocations" => Err(format!(
+            "time" => Ok(Engine::Time),
+            "instructions" | "allocations" => Err(format!(
                 "engine `{name}` is not built yet (see the Harness issues); available: {}",
                 Self::AVAILABLE.join(", ")
             )),
@@ -63,7 +67,21 @@ pub fn select(
 /// named scenario, so the fail-closed path is tested end to end.
 pub const INJECT_PANIC: &str = "PERFGATE_INJECT_PANIC";
 
-fn run_one(scenario: &Scenario, root: &Path, lock: &CorpusLock, scratch: &Path) -> ScenarioResult {
+/// What to run for each scenario.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub engines: Vec<Engine>,
+    /// Overrides every scenario's `rounds`.
+    pub rounds: Option<u32>,
+}
+
+fn run_one(
+    scenario: &Scenario,
+    root: &Path,
+    lock: &CorpusLock,
+    scratch: &Path,
+    options: &RunOptions,
+) -> ScenarioResult {
     let mut result = ScenarioResult {
         name: scenario.name.clone(),
         id: scenario.id.clone(),
@@ -73,20 +91,38 @@ fn run_one(scenario: &Scenario, root: &Path, lock: &CorpusLock, scratch: &Path) 
         corpus_hash: String::new(),
         status: Status::Ok,
         counters: None,
+        time: None,
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {
             panic!("injected panic ({INJECT_PANIC})");
         }
         let input = subject::prepare(scenario, root, lock)?;
-        let counters = subject::run_counters(scenario, &input, scratch)?;
-        Ok::<_, String>((input.corpus_id, input.corpus_hash, counters))
+        let counters = match options.engines.contains(&Engine::Counters) {
+            true => Some(subject::run_counters(scenario, &input, scratch)?),
+            false => None,
+        };
+        let time = match (
+            options.engines.contains(&Engine::Time),
+            scenario.engines.time,
+        ) {
+            (true, Some(settings)) => {
+                let rounds = options.rounds.unwrap_or(settings.rounds);
+                let progress = |round: u32| eprintln!("    time round {round}/{rounds}");
+                Some(time::run_rounds(
+                    scenario, root, rounds, &settings, &progress,
+                )?)
+            }
+            _ => None,
+        };
+        Ok::<_, String>((input.corpus_id, input.corpus_hash, counters, time))
     }));
     match outcome {
-        Ok(Ok((corpus_id, corpus_hash, counters))) => {
+        Ok(Ok((corpus_id, corpus_hash, counters, time))) => {
             result.corpus_id = corpus_id;
             result.corpus_hash = corpus_hash;
-            result.counters = Some(counters);
+            result.counters = counters;
+            result.time = time;
         }
         Ok(Err(reason)) => result.status = Status::Failed { reason },
         Err(panic) => {
@@ -104,7 +140,12 @@ fn run_one(scenario: &Scenario, root: &Path, lock: &CorpusLock, scratch: &Path) 
 }
 
 /// Runs the scenarios and returns the results (not yet written).
-pub fn run(scenarios: &[Scenario], root: &Path, lock: &CorpusLock) -> Results {
+pub fn run(
+    scenarios: &[Scenario],
+    root: &Path,
+    lock: &CorpusLock,
+    options: &RunOptions,
+) -> Results {
     let fingerprint = fingerprint::collect(root);
     let scratch_root = root.join("target/perfgate/scratch");
     let mut results = Vec::new();
@@ -117,7 +158,13 @@ pub fn run(scenarios: &[Scenario], root: &Path, lock: &CorpusLock) -> Results {
             scenario.kind.as_str()
         );
         let started = Instant::now();
-        let result = run_one(scenario, root, lock, &scratch_root.join(&scenario.id));
+        let result = run_one(
+            scenario,
+            root,
+            lock,
+            &scratch_root.join(&scenario.id),
+            options,
+        );
         match &result.status {
             Status::Ok => eprintln!("    ok in {:.2} s", started.elapsed().as_secs_f64()),
             Status::Failed { reason } => eprintln!("    FAILED: {reason}"),
@@ -145,25 +192,45 @@ pub fn default_results_path(root: &Path, results: &Results) -> PathBuf {
 /// The summary table printed after a run.
 pub fn summary(results: &Results) -> String {
     let mut out = format!(
-        "{:<24} {:>7} {:>9} {:>9} {:>10}  {}\n",
-        "scenario", "files", "lines", "findings", "wall ms", "status"
+        "{:<24} {:>7} {:>9} {:>9} {:>12} {:>9} {:>10}  {}\n",
+        "scenario", "files", "lines", "findings", "median ms", "spread %", "lines/s", "status"
     );
     for scenario in &results.scenarios {
-        let (files, lines, findings, wall) =
-            scenario.counters.as_ref().map_or((0, 0, 0, 0.0), |c| {
+        let (files, lines, findings) = scenario
+            .counters
+            .as_ref()
+            .map_or((0, 0, 0), |c| (c.files, c.lines, c.findings));
+        let (median, spread, rate) = match &scenario.time {
+            Some(time) => {
+                let medians: Vec<f64> = time.rounds.iter().map(|r| r.median_ns).collect();
+                let median = time.median_ns();
+                let (low, high) = medians
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), &m| (lo.min(m), hi.max(m)));
+                let spread = if median > 0.0 {
+                    (high - low) / median * 100.0
+                } else {
+                    0.0
+                };
+                let rate = if median > 0.0 {
+                    lines as f64 / (median / 1e9)
+                } else {
+                    0.0
+                };
                 (
-                    c.files,
-                    c.lines,
-                    c.findings,
-                    c.phase_ns.get("wall").copied().unwrap_or(0) as f64 / 1e6,
+                    format!("{:.3}", median / 1e6),
+                    format!("{spread:.1}"),
+                    format!("{:.0}", rate),
                 )
-            });
+            }
+            None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
+        };
         let status = match &scenario.status {
             Status::Ok => "ok".to_owned(),
             Status::Failed { reason } => format!("FAILED: {reason}"),
         };
         out.push_str(&format!(
-            "{:<24} {files:>7} {lines:>9} {findings:>9} {wall:>10.1}  {status}\n",
+            "{:<24} {files:>7} {lines:>9} {findings:>9} {median:>12} {spread:>9} {rate:>10}  {status}\n",
             scenario.name
         ));
     }

@@ -261,3 +261,123 @@ pub fn run_counters(
     };
     Ok(counters(&outcome))
 }
+
+/// A scenario's workload set up for repeated timing: [`Workload::setup`] prepares one iteration
+/// (outside the measured time), [`Workload::routine`] is what is measured.
+pub struct Workload {
+    kind: WorkloadKind,
+    spec: WorkloadSpec,
+    aggregation: Option<workload::PreparedAggregation>,
+    cache_dir: PathBuf,
+    /// cache-edit: the cache state after analyzing the first version, restored before each iteration.
+    snapshot: PathBuf,
+}
+
+/// What one iteration consumes.
+pub struct IterationInput(Option<Vec<connascence::engine::FileOutcome>>);
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+impl Workload {
+    /// Does the one-time setup of a scenario (fill a cache, analyze the first version, compute the
+    /// per-file outcomes to aggregate) in `scratch`.
+    pub fn new(
+        scenario: &Scenario,
+        input: &PreparedInput,
+        scratch: &Path,
+    ) -> Result<Workload, String> {
+        let fail = |error: connascence::engine::RunError| error.to_string();
+        let cache_dir = scratch.join("cache");
+        let snapshot = scratch.join("cache-snapshot");
+        let _ = std::fs::remove_dir_all(&cache_dir);
+        let _ = std::fs::remove_dir_all(&snapshot);
+        let with_cache = matches!(
+            scenario.kind,
+            WorkloadKind::CacheCold | WorkloadKind::CacheWarm | WorkloadKind::CacheEdit
+        );
+        let mut spec = spec(
+            scenario,
+            input.files.clone(),
+            with_cache.then(|| cache_dir.clone()),
+        );
+        let mut aggregation = None;
+        match scenario.kind {
+            WorkloadKind::Aggregate => {
+                aggregation = Some(workload::prepare_aggregation(&spec).map_err(fail)?)
+            }
+            WorkloadKind::CacheWarm => {
+                workload::run(&spec).map_err(fail)?;
+            }
+            WorkloadKind::CacheEdit => {
+                workload::run(&spec).map_err(fail)?;
+                copy_dir(&cache_dir, &snapshot)
+                    .map_err(|error| format!("cannot snapshot the cache: {error}"))?;
+                spec.files = input
+                    .edit_files
+                    .clone()
+                    .ok_or("cache-edit without the second corpus")?;
+            }
+            _ => {}
+        }
+        Ok(Workload {
+            kind: scenario.kind,
+            spec,
+            aggregation,
+            cache_dir,
+            snapshot,
+        })
+    }
+
+    /// Whether each iteration needs its own [`Workload::setup`] (else one setup serves all).
+    pub fn per_iteration_setup(&self) -> bool {
+        matches!(
+            self.kind,
+            WorkloadKind::Aggregate | WorkloadKind::CacheCold | WorkloadKind::CacheEdit
+        )
+    }
+
+    /// Prepares one iteration: an empty cache (cold), the first version's cache (edit), fresh
+    /// outcomes (aggregate).
+    pub fn setup(&self) -> IterationInput {
+        match self.kind {
+            WorkloadKind::CacheCold => {
+                let _ = std::fs::remove_dir_all(&self.cache_dir);
+                IterationInput(None)
+            }
+            WorkloadKind::CacheEdit => {
+                let _ = std::fs::remove_dir_all(&self.cache_dir);
+                copy_dir(&self.snapshot, &self.cache_dir)
+                    .expect("the cache snapshot can be restored");
+                IterationInput(None)
+            }
+            WorkloadKind::Aggregate => IterationInput(
+                self.aggregation
+                    .as_ref()
+                    .map(workload::PreparedAggregation::outcomes),
+            ),
+            _ => IterationInput(None),
+        }
+    }
+
+    /// The measured work; returns the number of findings (to keep the optimizer honest).
+    pub fn routine(&self, input: IterationInput) -> u64 {
+        match (&self.aggregation, input.0) {
+            (Some(prepared), Some(outcomes)) => workload::aggregate(prepared, outcomes).findings,
+            _ => workload::run(&self.spec)
+                .map(|outcome| outcome.findings)
+                .unwrap_or(u64::MAX),
+        }
+    }
+}

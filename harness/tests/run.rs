@@ -105,7 +105,13 @@ fn a_panicking_workload_is_a_failed_entry_and_exit_2() {
     let output = Command::new(env!("CARGO_BIN_EXE_perfgate"))
         .arg("--repo")
         .arg(repo.path())
-        .args(["run", "--out", out.to_str().unwrap()])
+        .args([
+            "run",
+            "--engines",
+            "counters",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .env(perfgate::run::INJECT_PANIC, "tiny")
         .output()
         .unwrap();
@@ -129,16 +135,16 @@ fn a_panicking_workload_is_a_failed_entry_and_exit_2() {
 #[test]
 fn engines_not_built_yet_and_unknown_ones_are_usage_errors() {
     let repo = tiny_repo();
-    let time = perfgate(repo.path(), &["run", "--engines", "counters,time"]);
+    let time = perfgate(repo.path(), &["run", "--engines", "counters,instructions"]);
     assert_eq!(time.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&time.stderr),
-        "error: engine `time` is not built yet (see the Harness issues); available: counters\n"
+        "error: engine `instructions` is not built yet (see the Harness issues); available: time, counters\n"
     );
     let unknown = perfgate(repo.path(), &["run", "--engines", "speed"]);
     assert_eq!(
         String::from_utf8_lossy(&unknown.stderr),
-        "error: unknown engine `speed`; available: counters\n"
+        "error: unknown engine `speed`; available: time, counters\n"
     );
 }
 
@@ -148,11 +154,22 @@ fn filters_and_tags_select_scenarios() {
     let out = repo.path().join("r.json");
     let output = perfgate(
         repo.path(),
-        &["run", "--tags", "pr", "--out", out.to_str().unwrap()],
+        &[
+            "run",
+            "--engines",
+            "counters",
+            "--tags",
+            "pr",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(Results::load(&out).unwrap().scenarios.len(), 1);
-    let none = perfgate(repo.path(), &["run", "--filter", "nothing*"]);
+    let none = perfgate(
+        repo.path(),
+        &["run", "--engines", "counters", "--filter", "nothing*"],
+    );
     assert_eq!(none.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&none.stderr),
@@ -183,4 +200,83 @@ fn an_old_schema_or_broken_results_file_is_refused_by_name() {
                 broken.display()
             ))
     );
+}
+
+#[test]
+fn the_time_engine_runs_each_round_in_its_own_process_and_keeps_every_sample() {
+    let repo = tiny_repo();
+    std::fs::write(
+        repo.path().join("scenarios/timed.toml"),
+        "name = \"timed\"\n[corpus]\nsynthetic = { files = 2, lines_per_file = 40, seed = 2 }\n[workload]\nkind = \"analyze\"\n\
+         [engines]\ntime = { rounds = 2, samples = 10, warm_up_ms = 20, measurement_ms = 60 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path().join("scenarios/aggregated.toml"),
+        "name = \"aggregated\"\n[corpus]\nsynthetic = { files = 4, lines_per_file = 60, seed = 3, profile = \"dense\" }\n[workload]\nkind = \"aggregate\"\n\
+         [engines]\ntime = { rounds = 1, samples = 10, warm_up_ms = 20, measurement_ms = 60 }\n",
+    )
+    .unwrap();
+    let out = repo.path().join("timed.json");
+    let output = perfgate(
+        repo.path(),
+        &[
+            "run",
+            "--filter",
+            "{timed,aggregated}",
+            "--engines",
+            "time,counters",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = Results::load(&out).unwrap();
+    let timed = results
+        .scenarios
+        .iter()
+        .find(|s| s.name == "timed")
+        .unwrap();
+    let time = timed.time.as_ref().unwrap();
+    assert_eq!(time.rounds.len(), 2);
+    for round in &time.rounds {
+        assert_eq!(round.iters.len(), 10);
+        assert_eq!(round.times_ns.len(), 10);
+        assert!(round.iters.iter().all(|&iters| iters >= 1.0));
+        assert!(round.median_ns > 0.0);
+        let per_iteration: Vec<f64> = round
+            .times_ns
+            .iter()
+            .zip(&round.iters)
+            .map(|(t, i)| t / i)
+            .collect();
+        assert_eq!(
+            round.median_ns,
+            perfgate::engine::time::median(per_iteration)
+        );
+    }
+    assert!(
+        repo.path()
+            .join("target/perfgate/criterion/timed/round-2/perfgate/timed/new/sample.json")
+            .is_file()
+    );
+    let aggregated = results
+        .scenarios
+        .iter()
+        .find(|s| s.name == "aggregated")
+        .unwrap();
+    assert_eq!(aggregated.time.as_ref().unwrap().rounds.len(), 1);
+}
+
+#[test]
+fn medians_of_odd_and_even_counts() {
+    use perfgate::engine::time::median;
+    assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+    assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+    assert!(median(vec![]).is_nan());
 }

@@ -1,0 +1,172 @@
+//! The wall-time engine: criterion in flat sampling mode, one separate process per round.
+//!
+//! A round is one run of `perfgate time-round` (this same binary) with its own `CRITERION_HOME`; it
+//! prepares the scenario's input and one-time setup outside the measured time, lets criterion take
+//! `samples` flat samples, and writes each sample's iteration count and time. The parent runs
+//! `rounds` such processes one after another and stores every sample and each round's median
+//! per-iteration time: the round, not the sample, is the unit of replication (STATISTICS.md).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, SamplingMode};
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{Scenario, TimeEngine};
+use crate::subject::{PreparedInput, Workload};
+
+/// One round: criterion's raw samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    /// Iterations in each sample.
+    pub iters: Vec<f64>,
+    /// Total time of each sample, in nanoseconds.
+    pub times_ns: Vec<f64>,
+    /// The median of times_ns[i] / iters[i].
+    pub median_ns: f64,
+}
+
+/// The time engine's data for one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeData {
+    pub settings: TimeEngine,
+    pub rounds: Vec<Round>,
+}
+
+impl TimeData {
+    /// The median of the round medians.
+    pub fn median_ns(&self) -> f64 {
+        median(self.rounds.iter().map(|round| round.median_ns).collect())
+    }
+}
+
+/// The median of values (mean of the two middle ones for an even count); NaN when empty.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    }
+}
+
+#[derive(Deserialize)]
+struct CriterionSamples {
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+/// Reads criterion's `sample.json` of a benchmark into a round; zero samples is an error.
+pub fn read_round(criterion_home: &Path, id: &str) -> Result<Round, String> {
+    let path = criterion_home
+        .join("perfgate")
+        .join(id)
+        .join("new/sample.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("no samples at {}: {error}", path.display()))?;
+    let samples: CriterionSamples = serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not criterion's sample file: {error}", path.display()))?;
+    if samples.iters.is_empty() || samples.iters.len() != samples.times.len() {
+        return Err(format!(
+            "{}: zero samples, or iteration and time counts differ",
+            path.display()
+        ));
+    }
+    let per_iteration: Vec<f64> = samples
+        .times
+        .iter()
+        .zip(&samples.iters)
+        .map(|(time, iters)| time / iters)
+        .collect();
+    Ok(Round {
+        median_ns: median(per_iteration),
+        iters: samples.iters,
+        times_ns: samples.times,
+    })
+}
+
+/// Runs one round in this process (the `time-round` subcommand): criterion measures the workload.
+pub fn measure_round(
+    scenario: &Scenario,
+    input: &PreparedInput,
+    scratch: &Path,
+    settings: &TimeEngine,
+) -> Result<(), String> {
+    let workload = Workload::new(scenario, input, scratch)?;
+    let mut criterion = Criterion::default()
+        .sample_size(settings.samples as usize)
+        .warm_up_time(Duration::from_millis(settings.warm_up_ms.max(1)))
+        .measurement_time(Duration::from_millis(settings.measurement_ms.max(1)))
+        .nresamples(1000)
+        .with_output_color(false);
+    let mut group = criterion.benchmark_group("perfgate");
+    group.sampling_mode(SamplingMode::Flat);
+    group.bench_function(&scenario.id, |b| {
+        if workload.per_iteration_setup() {
+            b.iter_batched(
+                || workload.setup(),
+                |input| black_box(workload.routine(input)),
+                BatchSize::PerIteration,
+            );
+        } else {
+            // The setup of these kinds is empty: nothing to keep out of the measured time.
+            b.iter(|| black_box(workload.routine(workload.setup())));
+        }
+    });
+    group.finish();
+    Ok(())
+}
+
+/// Runs `rounds` round processes of this binary for a scenario and collects their samples.
+pub fn run_rounds(
+    scenario: &Scenario,
+    root: &Path,
+    rounds: u32,
+    settings: &TimeEngine,
+    progress: &dyn Fn(u32),
+) -> Result<TimeData, String> {
+    let exe = std::env::current_exe()
+        .map_err(|error| format!("cannot find the perfgate binary: {error}"))?;
+    let mut collected = Vec::new();
+    for round in 1..=rounds {
+        progress(round);
+        let home: PathBuf = root
+            .join("target/perfgate/criterion")
+            .join(&scenario.id)
+            .join(format!("round-{round}"));
+        let _ = std::fs::remove_dir_all(&home);
+        let output = Command::new(&exe)
+            .arg("--repo")
+            .arg(root)
+            .args(["time-round", "--scenario", &scenario.name])
+            .args(["--samples", &settings.samples.to_string()])
+            .args(["--warm-up-ms", &settings.warm_up_ms.to_string()])
+            .args(["--measurement-ms", &settings.measurement_ms.to_string()])
+            .env("CRITERION_HOME", &home)
+            .output()
+            .map_err(|error| format!("cannot start round {round}: {error}"))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr
+                .lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("no message");
+            return Err(format!("round {round} failed ({}): {last}", output.status));
+        }
+        collected.push(read_round(&home, &scenario.id)?);
+    }
+    Ok(TimeData {
+        settings: TimeEngine {
+            rounds,
+            ..*settings
+        },
+        rounds: collected,
+    })
+}
