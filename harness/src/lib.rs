@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod settings;
 pub mod subject;
 
 use std::path::{Path, PathBuf};

@@ -165,6 +165,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 rules: &rules,
             };
             let all = scenario::load_dir(&root.join("scenarios"), &context)?;
+            let settings = perfgate::settings::load(&root.join("perfgate.toml"))
+                .map_err(anyhow::Error::msg)?;
+            // Without --tags and --filter, the default set of perfgate.toml.
+            let tags = if tags.is_empty() && filter.is_none() {
+                settings.run.default_tags.clone()
+            } else {
+                tags
+            };
             let selected =
                 perfgate::run::select(all, filter.as_deref(), &tags).map_err(anyhow::Error::msg)?;
             if selected.is_empty() {

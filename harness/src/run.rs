@@ -81,6 +81,7 @@ fn run_one(
     lock: &CorpusLock,
     scratch: &Path,
     options: &RunOptions,
+    bar: &indicatif::ProgressBar,
 ) -> ScenarioResult {
     let mut result = ScenarioResult {
         name: scenario.name.clone(),
@@ -108,7 +109,9 @@ fn run_one(
         ) {
             (true, Some(settings)) => {
                 let rounds = options.rounds.unwrap_or(settings.rounds);
-                let progress = |round: u32| eprintln!("    time round {round}/{rounds}");
+                let progress = |round: u32| {
+                    bar.set_message(format!("{} (time round {round}/{rounds})", scenario.name))
+                };
                 Some(time::run_rounds(
                     scenario, root, rounds, &settings, &progress,
                 )?)
@@ -149,14 +152,14 @@ pub fn run(
     let fingerprint = fingerprint::collect(root);
     let scratch_root = root.join("target/perfgate/scratch");
     let mut results = Vec::new();
-    for (index, scenario) in scenarios.iter().enumerate() {
-        eprintln!(
-            "[{}/{}] {} ({})",
-            index + 1,
-            scenarios.len(),
-            scenario.name,
-            scenario.kind.as_str()
-        );
+    let bar = indicatif::ProgressBar::new(scenarios.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix:>3} [{bar:30}] {pos}/{len} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    for scenario in scenarios {
+        bar.set_message(format!("{} ({})", scenario.name, scenario.kind.as_str()));
         let started = Instant::now();
         let result = run_one(
             scenario,
@@ -164,13 +167,21 @@ pub fn run(
             lock,
             &scratch_root.join(&scenario.id),
             options,
+            &bar,
         );
-        match &result.status {
-            Status::Ok => eprintln!("    ok in {:.2} s", started.elapsed().as_secs_f64()),
-            Status::Failed { reason } => eprintln!("    FAILED: {reason}"),
-        }
+        let line = match &result.status {
+            Status::Ok => format!(
+                "{:<24} ok in {:.2} s",
+                scenario.name,
+                started.elapsed().as_secs_f64()
+            ),
+            Status::Failed { reason } => format!("{:<24} FAILED: {reason}", scenario.name),
+        };
+        bar.println(line);
+        bar.inc(1);
         results.push(result);
     }
+    bar.finish_and_clear();
     Results {
         schema_version: SCHEMA_VERSION,
         fingerprint,

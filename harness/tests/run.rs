@@ -28,11 +28,17 @@ fn tiny_repo() -> tempfile::TempDir {
         "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
     )
     .unwrap();
+    // The default set (no --tags, no --filter): both scenarios.
+    std::fs::write(
+        root.join("perfgate.toml"),
+        "[run]\ndefault_tags = [\"pr\", \"extra\"]\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("code")).unwrap();
     std::fs::write(root.join("code/a.py"), "import time\ntime.sleep(1)\n").unwrap();
     std::fs::write(
         root.join("scenarios/path.toml"),
-        "name = \"path\"\n[corpus]\npath = \"code\"\n[workload]\nkind = \"cache-warm\"\n",
+        "name = \"path\"\ntags = [\"extra\"]\n[corpus]\npath = \"code\"\n[workload]\nkind = \"cache-warm\"\n",
     )
     .unwrap();
     dir

@@ -1,0 +1,135 @@
+//! `perfgate.toml` at the repository root: the defaults of runs and of the gate. Strict like the
+//! scenario files: unknown keys and wrong types are errors with file:line:column.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// `[run]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunDefaults {
+    /// Scenarios run when neither `--tags` nor `--filter` is given.
+    #[serde(default = "pr")]
+    pub default_tags: Vec<String>,
+}
+
+fn pr() -> Vec<String> {
+    vec!["pr".to_owned()]
+}
+
+/// `[gate]`: regression thresholds in percent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateDefaults {
+    #[serde(default = "three")]
+    pub time: f64,
+    #[serde(default = "one")]
+    pub instructions: f64,
+    #[serde(default = "two")]
+    pub heap: f64,
+}
+
+fn three() -> f64 {
+    3.0
+}
+fn one() -> f64 {
+    1.0
+}
+fn two() -> f64 {
+    2.0
+}
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default = "run_defaults")]
+    pub run: RunDefaults,
+    #[serde(default = "gate_defaults")]
+    pub gate: GateDefaults,
+}
+
+fn run_defaults() -> RunDefaults {
+    RunDefaults { default_tags: pr() }
+}
+fn gate_defaults() -> GateDefaults {
+    GateDefaults {
+        time: three(),
+        instructions: one(),
+        heap: two(),
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            run: run_defaults(),
+            gate: gate_defaults(),
+        }
+    }
+}
+
+/// Reads `perfgate.toml` (defaults when the file does not exist).
+pub fn load(path: &Path) -> Result<Settings, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Settings::default());
+        }
+        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+    };
+    toml::from_str(&text).map_err(|error| {
+        let start = error.span().map_or(0, |span| span.start);
+        let before = &text[..start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map_or(0, |tail| tail.chars().count())
+            + 1;
+        format!(
+            "{}:{line}:{column}: {}",
+            path.display(),
+            error.message().trim_end()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_gives_the_defaults_and_a_bad_key_its_location() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            load(&dir.path().join("perfgate.toml")).unwrap(),
+            Settings::default()
+        );
+        let path = dir.path().join("perfgate.toml");
+        std::fs::write(&path, "[gate]\ntime = 3.0\nspeed = 1\n").unwrap();
+        assert_eq!(
+            load(&path).unwrap_err(),
+            format!(
+                "{}:3:1: unknown field `speed`, expected one of `time`, `instructions`, `heap`",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn the_repository_file_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../perfgate.toml");
+        let settings = load(&path).unwrap();
+        assert_eq!(settings.run.default_tags, ["pr"]);
+        assert_eq!(
+            (
+                settings.gate.time,
+                settings.gate.instructions,
+                settings.gate.heap
+            ),
+            (3.0, 1.0, 2.0)
+        );
+    }
+}
