@@ -229,7 +229,6 @@ pub struct Cache {
     counters: AtomicCounters,
     /// What the user should be told once (e.g. running without the disk cache).
     pub notice: Option<String>,
-    path: PathBuf,
 }
 
 /// Creates the folder (with a `.gitignore` that ignores it) if needed.
@@ -338,7 +337,6 @@ impl Cache {
             pending: Mutex::new(Vec::new()),
             counters: AtomicCounters::default(),
             notice,
-            path,
         }
     }
 
@@ -532,11 +530,6 @@ impl Cache {
             evictions: self.counters.evictions.load(Ordering::Relaxed),
             corrupt: self.counters.corrupt.load(Ordering::Relaxed),
         }
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

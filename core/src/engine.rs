@@ -7,7 +7,7 @@
 //! measure what one traversal buys, so every one of them is counted, none estimated.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -385,18 +385,6 @@ pub fn check(
 /// than the 2 MiB default.
 const ANALYSIS_STACK_BYTES: usize = 64 << 20;
 
-/// Analyzes files in parallel, streaming each outcome into the aggregator in file order.
-pub fn analyze_files(
-    files: &[InputFile],
-    rules: &RuleSet,
-    mode: Mode,
-    threads: usize,
-) -> Result<Report, RunError> {
-    analyze_each(files.len(), rules, threads, |position| {
-        analyze_file(&files[position], rules, mode)
-    })
-}
-
 /// Runs `analyze(position)` for every position below `count` on `threads` threads (0: one per core),
 /// workers taking the next position in turn, and streams the outcomes into the aggregator in
 /// position order.
@@ -450,14 +438,4 @@ pub fn analyze_each(
     report.stats.threads = threads as u64;
     report.stats.phases.wall_ns = nanos(wall.elapsed());
     Ok(report)
-}
-
-/// Analyzes one file on disk with the given options (a convenience for tests and tools).
-pub fn check_file(path: &Path, options: &AnalysisOptions) -> Result<FileOutcome, RunError> {
-    let rules = options.settings.compile()?;
-    let file = InputFile {
-        path: path.to_path_buf(),
-        label: path.display().to_string(),
-    };
-    Ok(analyze_file(&file, &rules, options.mode))
 }

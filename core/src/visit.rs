@@ -35,7 +35,6 @@ pub enum Mode {
 pub struct KindSet(u128);
 
 impl KindSet {
-    pub const EMPTY: KindSet = KindSet(0);
     pub const ALL: KindSet = KindSet(u128::MAX);
 
     pub const fn of(kinds: &[NodeKind]) -> Self {
@@ -300,11 +299,6 @@ impl<'s> FileContext<'s> {
         });
     }
 
-    /// Number of findings reported so far.
-    pub fn reported(&self) -> usize {
-        self.pending.len()
-    }
-
     /// The findings in output order (line, column, rule, message), with positions and fingerprints,
     /// and the file's facts (functions in source order).
     pub fn finish(mut self) -> (Vec<Finding>, FileFacts) {
@@ -375,9 +369,4 @@ pub fn definition_start(text: &str, name: &impl Ranged) -> TextSize {
         }
     }
     TextSize::try_from(start).unwrap_or_default()
-}
-
-/// The header of a definition: from its keyword to the start of its first body statement.
-pub fn definition_header(text: &str, name: &impl Ranged, body_start: TextSize) -> TextRange {
-    TextRange::new(definition_start(text, name), body_start)
 }
