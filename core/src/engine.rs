@@ -385,6 +385,39 @@ pub fn check(
 /// than the 2 MiB default.
 const ANALYSIS_STACK_BYTES: usize = 64 << 20;
 
+/// One thread does everything, analysis and aggregation, in file order: no pool, no channel, so
+/// instruction counts and heap profiles repeat exactly. It is a spawned thread for the large stack.
+fn analyze_sequentially(
+    count: usize,
+    rules: &RuleSet,
+    analyze: impl Fn(usize) -> FileOutcome + Sync,
+) -> Report {
+    let wall = Instant::now();
+    let work = || {
+        let mut aggregator = crate::aggregate::Aggregator::default();
+        for position in 0..count {
+            aggregator.add(analyze(position));
+        }
+        aggregator.finish(rules)
+    };
+    let spawned = std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("connascence-0".into())
+            .stack_size(ANALYSIS_STACK_BYTES)
+            .spawn_scoped(scope, &work);
+        handle.map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    });
+    // If no thread could be spawned, analyze here, with this thread's stack.
+    let mut report = spawned.unwrap_or_else(|_| work());
+    report.stats.threads = 1;
+    report.stats.phases.wall_ns = nanos(wall.elapsed());
+    report
+}
+
 /// Runs `analyze(position)` for every position below `count` on `threads` threads (0: one per core),
 /// workers taking the next position in turn, and streams the outcomes into the aggregator in
 /// position order.
@@ -399,6 +432,9 @@ pub fn analyze_each(
     } else {
         threads
     };
+    if threads == 1 {
+        return Ok(analyze_sequentially(count, rules, analyze));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(ANALYSIS_STACK_BYTES)

@@ -6,6 +6,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// In the dhat build (feature `dhat-heap`, built by the heap engine into target/perfgate/dhat) every
+/// allocation goes through dhat; the timing binaries never carry it.
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
+
 use clap::{Parser, Subcommand};
 use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
 use perfgate::scenario::{self, Context};
@@ -36,8 +42,12 @@ enum Command {
         /// Only scenarios with one of these tags (comma-separated).
         #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
         tags: Vec<String>,
-        /// Engines to run (comma-separated); built so far: time, counters.
-        #[arg(long, value_delimiter = ',', default_value = "time,counters")]
+        /// Engines to run (comma-separated); built so far: time, allocations, counters.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "time,allocations,counters"
+        )]
         engines: Vec<String>,
         /// Time rounds per scenario, overriding the scenarios' `rounds` (3 is "low power").
         #[arg(long)]
@@ -57,6 +67,14 @@ enum Command {
         warm_up_ms: u64,
         #[arg(long)]
         measurement_ms: u64,
+    },
+    /// One heap run under dhat (run by `perfgate run` from the dhat build).
+    #[command(hide = true)]
+    HeapRun {
+        #[arg(long)]
+        scenario: String,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
     Corpus {
@@ -118,17 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             warm_up_ms,
             measurement_ms,
         } => {
-            let rules = perfgate::subject::rule_ids();
-            let context = Context {
-                repo_root: &root,
-                lock: &lock,
-                rules: &rules,
-            };
-            let all = scenario::load_dir(&root.join("scenarios"), &context)?;
-            let scenario = all
-                .into_iter()
-                .find(|s| s.name == name)
-                .ok_or_else(|| anyhow::anyhow!("no scenario named `{name}`"))?;
+            let scenario = find_scenario(&root, &lock, &name)?;
             let input =
                 perfgate::subject::prepare(&scenario, &root, &lock).map_err(anyhow::Error::msg)?;
             let settings = perfgate::scenario::TimeEngine {
@@ -143,6 +151,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             perfgate::engine::time::measure_round(&scenario, &input, &scratch, &settings)
                 .map_err(anyhow::Error::msg)?;
         }
+        Command::HeapRun {
+            scenario: name,
+            out,
+        } => heap_run(&root, &lock, &name, &out)?,
         Command::Run {
             filter,
             tags,
@@ -242,4 +254,66 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn find_scenario(
+    root: &std::path::Path,
+    lock: &CorpusLock,
+    name: &str,
+) -> anyhow::Result<scenario::Scenario> {
+    let rules = perfgate::subject::rule_ids();
+    let context = Context {
+        repo_root: root,
+        lock,
+        rules: &rules,
+    };
+    scenario::load_dir(&root.join("scenarios"), &context)?
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| anyhow::anyhow!("no scenario named `{name}`"))
+}
+
+#[cfg(feature = "dhat-heap")]
+fn heap_run(
+    root: &std::path::Path,
+    lock: &CorpusLock,
+    name: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut scenario = find_scenario(root, lock, name)?;
+    // One thread: rayon's work stealing would make the allocation profile vary.
+    scenario.threads = 1;
+    let input = perfgate::subject::prepare(&scenario, root, lock).map_err(anyhow::Error::msg)?;
+    let scratch = root
+        .join("target/perfgate/scratch")
+        .join(format!("{}-heap", scenario.id));
+    let workload = perfgate::subject::Workload::new(&scenario, &input, &scratch)
+        .map_err(anyhow::Error::msg)?;
+    let iteration = workload.setup();
+    let profiler = dhat::Profiler::builder()
+        .file_name(out.join("dhat-heap.json"))
+        .build();
+    std::hint::black_box(workload.routine(iteration));
+    let stats = dhat::HeapStats::get();
+    drop(profiler);
+    let data = perfgate::engine::heap::HeapData {
+        total_bytes: stats.total_bytes,
+        total_blocks: stats.total_blocks,
+        max_bytes: stats.max_bytes as u64,
+        max_blocks: stats.max_blocks as u64,
+    };
+    std::fs::write(out.join("heap.json"), serde_json::to_string_pretty(&data)?)?;
+    Ok(())
+}
+
+#[cfg(not(feature = "dhat-heap"))]
+fn heap_run(
+    _: &std::path::Path,
+    _: &CorpusLock,
+    _: &str,
+    _: &std::path::Path,
+) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this perfgate was built without the `dhat-heap` feature; `perfgate run --engines allocations` builds the one that has it"
+    )
 }

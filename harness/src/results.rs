@@ -84,6 +84,11 @@ pub struct ScenarioResult {
     pub counters: Option<CounterData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<crate::engine::time::TimeData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap: Option<crate::engine::heap::HeapData>,
+    /// The dhat profile of the heap run (`dhat-heap.json`), repository-relative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_profile: Option<String>,
 }
 
 /// A whole results file.

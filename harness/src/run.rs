@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::corpus::CorpusLock;
-use crate::engine::time;
+use crate::engine::{heap, time};
 use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
 use crate::scenario::Scenario;
 use crate::{fingerprint, subject};
@@ -20,17 +20,19 @@ use crate::{fingerprint, subject};
 pub enum Engine {
     Counters,
     Time,
+    Allocations,
 }
 
 impl Engine {
-    pub const AVAILABLE: [&'static str; 2] = ["time", "counters"];
+    pub const AVAILABLE: [&'static str; 3] = ["time", "allocations", "counters"];
 
     /// Parses an engine name; the ones of later issues are refused with what exists.
     pub fn parse(name: &str) -> Result<Engine, String> {
         match name {
             "counters" => Ok(Engine::Counters),
             "time" => Ok(Engine::Time),
-            "instructions" | "allocations" => Err(format!(
+            "allocations" => Ok(Engine::Allocations),
+            "instructions" => Err(format!(
                 "engine `{name}` is not built yet (see the Harness issues); available: {}",
                 Self::AVAILABLE.join(", ")
             )),
@@ -93,6 +95,8 @@ fn run_one(
         status: Status::Ok,
         counters: None,
         time: None,
+        heap: None,
+        heap_profile: None,
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {
@@ -118,14 +122,34 @@ fn run_one(
             }
             _ => None,
         };
-        Ok::<_, String>((input.corpus_id, input.corpus_hash, counters, time))
+        let heap = match (
+            options.engines.contains(&Engine::Allocations),
+            scenario.engines.allocations,
+        ) {
+            (true, true) => {
+                bar.set_message(format!("{} (heap, dhat)", scenario.name));
+                let binary =
+                    heap::ensure_binary(root, &|message| bar.set_message(message.to_owned()))?;
+                let (data, profile) = heap::run(&binary, root, &scenario.name, &scenario.id)?;
+                let profile = profile
+                    .strip_prefix(root)
+                    .unwrap_or(&profile)
+                    .display()
+                    .to_string();
+                Some((data, profile))
+            }
+            _ => None,
+        };
+        Ok::<_, String>((input.corpus_id, input.corpus_hash, counters, time, heap))
     }));
     match outcome {
-        Ok(Ok((corpus_id, corpus_hash, counters, time))) => {
+        Ok(Ok((corpus_id, corpus_hash, counters, time, heap))) => {
             result.corpus_id = corpus_id;
             result.corpus_hash = corpus_hash;
             result.counters = counters;
             result.time = time;
+            (result.heap, result.heap_profile) =
+                heap.map_or((None, None), |(data, profile)| (Some(data), Some(profile)));
         }
         Ok(Err(reason)) => result.status = Status::Failed { reason },
         Err(panic) => {
@@ -203,8 +227,16 @@ pub fn default_results_path(root: &Path, results: &Results) -> PathBuf {
 /// The summary table printed after a run.
 pub fn summary(results: &Results) -> String {
     let mut out = format!(
-        "{:<24} {:>7} {:>9} {:>9} {:>12} {:>9} {:>10}  {}\n",
-        "scenario", "files", "lines", "findings", "median ms", "spread %", "lines/s", "status"
+        "{:<24} {:>7} {:>9} {:>9} {:>12} {:>9} {:>10} {:>11}  {}\n",
+        "scenario",
+        "files",
+        "lines",
+        "findings",
+        "median ms",
+        "spread %",
+        "lines/s",
+        "peak heap",
+        "status"
     );
     for scenario in &results.scenarios {
         let (files, lines, findings) = scenario
@@ -240,8 +272,12 @@ pub fn summary(results: &Results) -> String {
             Status::Ok => "ok".to_owned(),
             Status::Failed { reason } => format!("FAILED: {reason}"),
         };
+        let peak = scenario.heap.map_or_else(
+            || "-".to_owned(),
+            |heap| format!("{:.1} MB", heap.max_bytes as f64 / 1e6),
+        );
         out.push_str(&format!(
-            "{:<24} {files:>7} {lines:>9} {findings:>9} {median:>12} {spread:>9} {rate:>10}  {status}\n",
+            "{:<24} {files:>7} {lines:>9} {findings:>9} {median:>12} {spread:>9} {rate:>10} {peak:>11}  {status}\n",
             scenario.name
         ));
     }

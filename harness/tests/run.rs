@@ -286,3 +286,48 @@ fn medians_of_odd_and_even_counts() {
     assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
     assert!(median(vec![]).is_nan());
 }
+
+#[test]
+fn the_heap_engine_runs_the_workload_under_dhat_in_its_own_build_and_repeats_exactly() {
+    let repo = tiny_repo();
+    let run = |out: &str| {
+        let out = repo.path().join(out);
+        let output = perfgate(
+            repo.path(),
+            &[
+                "run",
+                "--filter",
+                "tiny",
+                "--engines",
+                "allocations",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Results::load(&out).unwrap().scenarios.remove(0)
+    };
+    let first = run("heap1.json");
+    let heap = first.heap.unwrap();
+    assert!(
+        heap.total_blocks > 100 && heap.total_bytes > heap.max_bytes && heap.max_blocks > 0,
+        "{heap:?}"
+    );
+    assert_eq!(
+        first.heap_profile.as_deref(),
+        Some("target/perfgate/heap/tiny/dhat-heap.json")
+    );
+    let profile: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("target/perfgate/heap/tiny/dhat-heap.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(profile["dhatFileVersion"], 2);
+    // One thread, fixed hashers: the same binary and input allocate exactly the same.
+    assert_eq!(run("heap2.json").heap, Some(heap));
+}

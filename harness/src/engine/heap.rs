@@ -1,0 +1,106 @@
+//! The heap engine: each scenario's workload run once, on one thread, under dhat.
+//!
+//! dhat replaces the global allocator, which costs 15–30× in time, so it lives in a separate build
+//! of perfgate with the `dhat-heap` feature, in its own target folder (`target/perfgate/dhat`), never
+//! the binaries that are timed. The engine builds it once (cargo does nothing when it is up to date)
+//! and runs `perfgate heap-run` of that build per scenario. The profiler starts after the input is
+//! loaded and the one-time setup is done, so only the workload's allocations count; the run writes
+//! `dhat-heap.json` (open it in valgrind's `dh_view.html`) and `heap.json` with the totals into
+//! `target/perfgate/heap/<id>/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+/// dhat's totals for one workload run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapData {
+    pub total_bytes: u64,
+    pub total_blocks: u64,
+    pub max_bytes: u64,
+    pub max_blocks: u64,
+}
+
+/// The workspace whose perfgate is built with dhat: `--repo` when it holds the harness sources, else
+/// the workspace this perfgate was compiled from.
+fn build_workspace(root: &Path) -> PathBuf {
+    if root.join("harness/Cargo.toml").is_file() {
+        root.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+}
+
+/// Builds (or finds up to date) the dhat perfgate and returns its path.
+pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    let workspace = build_workspace(root);
+    let target_dir = workspace.join("target/perfgate/dhat");
+    progress("building the dhat-instrumented perfgate (once; target/perfgate/dhat)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "perfgate",
+            "--features",
+            "dhat-heap",
+            "--target-dir",
+        ])
+        .arg(&target_dir)
+        .current_dir(&workspace)
+        .output()
+        .map_err(|error| format!("cannot run {cargo} to build the dhat binary: {error}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "building the dhat binary failed: {}",
+            stderr.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    Ok(target_dir.join("release/perfgate"))
+}
+
+/// Runs one scenario under dhat (in the dhat build) and reads its totals.
+pub fn run(
+    binary: &Path,
+    root: &Path,
+    scenario_name: &str,
+    id: &str,
+) -> Result<(HeapData, PathBuf), String> {
+    let out = root.join("target/perfgate/heap").join(id);
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)
+        .map_err(|error| format!("cannot create {}: {error}", out.display()))?;
+    let output = Command::new(binary)
+        .arg("--repo")
+        .arg(root)
+        .args(["heap-run", "--scenario", scenario_name, "--out"])
+        .arg(&out)
+        .output()
+        .map_err(|error| format!("cannot start the dhat binary: {error}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("no message");
+        return Err(format!("the heap run failed ({}): {last}", output.status));
+    }
+    let text = std::fs::read_to_string(out.join("heap.json"))
+        .map_err(|error| format!("no heap.json from the heap run: {error}"))?;
+    let data: HeapData =
+        serde_json::from_str(&text).map_err(|error| format!("heap.json is malformed: {error}"))?;
+    if data.total_blocks == 0 {
+        return Err(
+            "dhat recorded no allocation: the workload did not run under the profiler".into(),
+        );
+    }
+    Ok((data, out.join("dhat-heap.json")))
+}
