@@ -404,7 +404,7 @@ fn analyze_sequentially(
         let handle = std::thread::Builder::new()
             .name("connascence-0".into())
             .stack_size(ANALYSIS_STACK_BYTES)
-            .spawn_scoped(scope, &work);
+            .spawn_scoped(scope, work);
         handle.map(|handle| {
             handle
                 .join()

@@ -145,12 +145,12 @@ fn engines_not_built_yet_and_unknown_ones_are_usage_errors() {
     assert_eq!(time.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&time.stderr),
-        "error: engine `instructions` is not built yet (see the Harness issues); available: time, counters\n"
+        "error: engine `instructions` is not built yet (see the Harness issues); available: time, allocations, counters\n"
     );
     let unknown = perfgate(repo.path(), &["run", "--engines", "speed"]);
     assert_eq!(
         String::from_utf8_lossy(&unknown.stderr),
-        "error: unknown engine `speed`; available: time, counters\n"
+        "error: unknown engine `speed`; available: time, allocations, counters\n"
     );
 }
 
