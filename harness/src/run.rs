@@ -1,8 +1,8 @@
 //! `perfgate run`: select scenarios, run the chosen engines on each, write one results file.
 //!
-//! Engines built so far: `time` (criterion in rounds, one process each; see [`crate::engine::time`])
-//! and `counters` (the core's exact counters for one run of the workload). A
-//! scenario that fails — its input cannot be prepared, its workload errors or panics — is recorded as
+//! Engines built so far: `time` (criterion in rounds, one process each; see [`crate::engine::time`]),
+//! `allocations` (one run under dhat in a separate build; see [`crate::engine::heap`]) and `counters`
+//! (the core's exact counters for one run of the workload). A scenario that fails — its input cannot be prepared, its workload errors or panics — is recorded as
 //! `failed` with the reason, never dropped, and makes the run exit 2.
 
 use std::panic::AssertUnwindSafe;
