@@ -13,6 +13,7 @@ pub mod run;
 pub mod scenario;
 pub mod settings;
 pub mod subject;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 

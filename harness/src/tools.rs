@@ -1,0 +1,148 @@
+//! The external tools of the instruction engine: valgrind (installed by the system's package manager)
+//! and gungraun-runner (installed by perfgate itself, at exactly the version of the gungraun library).
+//!
+//! The runner is looked for in `target/perfgate/tools/bin`, then on `PATH`; a missing one or one of
+//! another version is installed with `cargo install gungraun-runner --version 0.20.0 --locked --root
+//! target/perfgate/tools` (about four minutes, once), with a visible message. The instruction engine
+//! (next step of Harness 2/2) passes the path it returns to the benchmark build.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Must equal the `gungraun` library version pinned in `harness/Cargo.toml` (the runner refuses others).
+pub const RUNNER_VERSION: &str = "0.20.0";
+
+/// `valgrind --version` of `program` (normally `valgrind`), or how to get it.
+pub fn valgrind_version(program: &str) -> Result<String, String> {
+    let output = Command::new(program)
+        .arg("--version")
+        .output()
+        .map_err(|error| format!("valgrind is needed for instruction counts but `{program}` cannot run ({error}); install it, e.g. `apt-get install valgrind`"))?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || !version.starts_with("valgrind-") {
+        return Err(format!(
+            "`{program} --version` did not report a valgrind version (got `{version}`); install valgrind, e.g. `apt-get install valgrind`"
+        ));
+    }
+    Ok(version)
+}
+
+/// The version a runner binary reports (`gungraun-runner 0.20.0` → `0.20.0`), if it runs.
+pub fn runner_version(runner: &Path) -> Option<String> {
+    let output = Command::new(runner).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim()
+        .strip_prefix("gungraun-runner ")
+        .map(|version| version.trim().to_owned())
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|path| path.is_file())
+}
+
+/// Where perfgate installs its own runner.
+pub fn tools_root(root: &Path) -> PathBuf {
+    root.join("target/perfgate/tools")
+}
+
+/// A gungraun-runner of exactly [`RUNNER_VERSION`]: found, or installed now.
+pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    let local = tools_root(root).join("bin/gungraun-runner");
+    if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
+        return Ok(local);
+    }
+    if let Some(found) = on_path("gungraun-runner")
+        && runner_version(&found).as_deref() == Some(RUNNER_VERSION)
+    {
+        return Ok(found);
+    }
+    progress(&format!(
+        "installing gungraun-runner {RUNNER_VERSION} into {} (cargo install --locked; about 4 minutes, once)",
+        tools_root(root).display()
+    ));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo)
+        .args([
+            "install",
+            "gungraun-runner",
+            "--version",
+            RUNNER_VERSION,
+            "--locked",
+            "--root",
+        ])
+        .arg(tools_root(root))
+        .status()
+        .map_err(|error| format!("cannot run {cargo} to install gungraun-runner: {error}"))?;
+    if !status.success() {
+        return Err(format!(
+            "`cargo install gungraun-runner --version {RUNNER_VERSION}` failed ({status})"
+        ));
+    }
+    match runner_version(&local) {
+        Some(version) if version == RUNNER_VERSION => Ok(local),
+        other => Err(format!(
+            "the installed runner {} reports version {}; expected {RUNNER_VERSION}",
+            local.display(),
+            other.unwrap_or_else(|| "nothing".into())
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(dir: &Path, name: &str, output: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\necho '{output}'\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_missing_valgrind_says_how_to_install_it() {
+        let error = valgrind_version("/nonexistent/valgrind").unwrap_err();
+        assert!(
+            error.starts_with(
+                "valgrind is needed for instruction counts but `/nonexistent/valgrind` cannot run ("
+            ),
+            "{error}"
+        );
+        assert!(
+            error.ends_with("install it, e.g. `apt-get install valgrind`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn runner_versions_are_read_and_compared_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = script(dir.path(), "old-runner", "gungraun-runner 0.19.3");
+        assert_eq!(runner_version(&old).as_deref(), Some("0.19.3"));
+        assert_ne!(runner_version(&old).as_deref(), Some(RUNNER_VERSION));
+        let other = script(dir.path(), "other", "something else 1.0");
+        assert_eq!(runner_version(&other), None);
+        assert_eq!(runner_version(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn a_runner_of_the_pinned_version_in_the_tools_folder_is_used_without_installing() {
+        let root = tempfile::tempdir().unwrap();
+        let bin = tools_root(root.path()).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        script(
+            &bin,
+            "gungraun-runner",
+            &format!("gungraun-runner {RUNNER_VERSION}"),
+        );
+        let installed = std::cell::Cell::new(false);
+        let found = ensure_runner(root.path(), &|_| installed.set(true)).unwrap();
+        assert_eq!(found, bin.join("gungraun-runner"));
+        assert!(!installed.get());
+    }
+}
