@@ -6,6 +6,24 @@ use std::process::{Command, Output};
 
 use perfgate::results::{Results, Status};
 
+/// Runs `perfgate run ARGS --out FILE`, expects success; returns the loaded results and stdout.
+fn run_ok(repo: &Path, args: &[&str], out: &Path) -> (Results, String) {
+    let output = perfgate(
+        repo,
+        &[&["run"], args, &["--out", out.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        Results::load(out).unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
 fn perfgate(repo: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perfgate"))
         .arg("--repo")
@@ -48,23 +66,7 @@ fn tiny_repo() -> tempfile::TempDir {
 fn a_run_writes_a_results_file_with_fingerprint_and_exact_counters() {
     let repo = tiny_repo();
     let out = repo.path().join("out/results.json");
-    let output = perfgate(
-        repo.path(),
-        &[
-            "run",
-            "--engines",
-            "counters",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results = Results::load(&out).unwrap();
+    let (results, summary) = run_ok(repo.path(), &["--engines", "counters"], &out);
     assert_eq!(results.schema_version, 1);
     assert_eq!(
         results.fingerprint.cores,
@@ -100,7 +102,6 @@ fn a_run_writes_a_results_file_with_fingerprint_and_exact_counters() {
     // Round trip.
     let text = serde_json::to_string(&results).unwrap();
     assert_eq!(serde_json::from_str::<Results>(&text).unwrap(), results);
-    let summary = String::from_utf8(output.stdout).unwrap();
     assert!(summary.starts_with("scenario "), "{summary}");
 }
 
@@ -224,25 +225,16 @@ fn the_time_engine_runs_each_round_in_its_own_process_and_keeps_every_sample() {
     )
     .unwrap();
     let out = repo.path().join("timed.json");
-    let output = perfgate(
+    let (results, _) = run_ok(
         repo.path(),
         &[
-            "run",
             "--filter",
             "{timed,aggregated}",
             "--engines",
             "time,counters",
-            "--out",
-            out.to_str().unwrap(),
         ],
+        &out,
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results = Results::load(&out).unwrap();
     let timed = results
         .scenarios
         .iter()
@@ -294,26 +286,11 @@ fn medians_of_odd_and_even_counts() {
 fn the_heap_engine_runs_the_workload_under_dhat_in_its_own_build_and_repeats_exactly() {
     let repo = tiny_repo();
     let run = |out: &str| {
-        let out = repo.path().join(out);
-        let output = perfgate(
-            repo.path(),
-            &[
-                "run",
-                "--filter",
-                "tiny",
-                "--engines",
-                "allocations",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Results::load(&out).unwrap().scenarios.remove(0)
+        let args = ["--filter", "tiny", "--engines", "allocations"];
+        run_ok(repo.path(), &args, &repo.path().join(out))
+            .0
+            .scenarios
+            .remove(0)
     };
     let first = run("heap1.json");
     let heap = first.heap.unwrap();

@@ -36,6 +36,9 @@ pub fn body_start_after_docstring(body: &[Stmt]) -> Option<TextSize> {
     body.get(skip).map(Ranged::start)
 }
 
+/// Numbers that are never magic nor counted as repeated values, by default (the contract's -1, 0, 1, 2).
+pub const DEFAULT_ALLOWED_NUMBERS: [f64; 4] = [-1.0, 0.0, 1.0, 2.0];
+
 /// A numeric literal's value, compared by value: ints exactly, floats and complex by their bits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NumberValue {

@@ -33,7 +33,8 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    NumberValue, is_dunder, is_upper_case, literal_value, negated_literal, shorten,
+    DEFAULT_ALLOWED_NUMBERS, NumberValue, is_dunder, is_upper_case, literal_value, negated_literal,
+    shorten,
 };
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
@@ -69,7 +70,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            allowed_numbers: vec![-1.0, 0.0, 1.0, 2.0],
+            allowed_numbers: DEFAULT_ALLOWED_NUMBERS.to_vec(),
             min_string_length: 3,
         }
     }

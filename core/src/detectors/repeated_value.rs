@@ -23,7 +23,10 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::common::{NumberValue, docstring, list_lines, literal_value, negated_literal, shorten};
+use super::common::{
+    DEFAULT_ALLOWED_NUMBERS, NumberValue, docstring, list_lines, literal_value, negated_literal,
+    shorten,
+};
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
@@ -64,7 +67,7 @@ impl Default for Options {
         Self {
             min_occurrences: 3,
             medium_at: 5,
-            allowed_numbers: vec![-1.0, 0.0, 1.0, 2.0],
+            allowed_numbers: DEFAULT_ALLOWED_NUMBERS.to_vec(),
             min_string_length: 1,
         }
     }
