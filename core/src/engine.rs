@@ -404,7 +404,7 @@ fn analyze_sequentially(
         let handle = std::thread::Builder::new()
             .name("connascence-0".into())
             .stack_size(ANALYSIS_STACK_BYTES)
-            .spawn_scoped(scope, work);
+            .spawn_scoped(scope, || analysis_thread(work));
         handle.map(|handle| {
             handle
                 .join()
@@ -416,6 +416,14 @@ fn analyze_sequentially(
     report.stats.threads = 1;
     report.stats.phases.wall_ns = nanos(wall.elapsed());
     report
+}
+
+/// The body of the sequential analysis thread, under a name of its own: callgrind starts collecting
+/// per thread, so the instruction engine toggles collection on here (`--toggle-collect=` this name)
+/// as well as on `connascence::workload::run`. It only ever runs on the spawned thread.
+#[inline(never)]
+fn analysis_thread<R>(work: impl FnOnce() -> R) -> R {
+    work()
 }
 
 /// Runs `analyze(position)` for every position below `count` on `threads` threads (0: one per core),

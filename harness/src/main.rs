@@ -1,4 +1,4 @@
-//! The `perfgate` command line. Implemented so far: `perfgate run` (time and counters engines),
+//! The `perfgate` command line. Implemented so far: `perfgate run` (all engines),
 //! `perfgate scenarios` (parse and validate every scenario), `perfgate corpus list` and
 //! `perfgate corpus fetch [NAME]`. Exit codes: 0 success, 2 usage,
 //! configuration or input errors.
@@ -42,11 +42,11 @@ enum Command {
         /// Only scenarios with one of these tags (comma-separated).
         #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
         tags: Vec<String>,
-        /// Engines to run (comma-separated); built so far: time, allocations, counters.
+        /// Engines to run (comma-separated): time, instructions, allocations, counters.
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "time,allocations,counters"
+            default_value = "time,instructions,allocations,counters"
         )]
         engines: Vec<String>,
         /// Time rounds per scenario, overriding the scenarios' `rounds` (3 is "low power").
@@ -75,6 +75,15 @@ enum Command {
         scenario: String,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// One measured workload run, under callgrind (run by the instruction engine's gungraun bench).
+    #[command(hide = true)]
+    Workload {
+        #[arg(long)]
+        scenario: String,
+        /// The scratch folder whose one-time setup `perfgate run` already did (repository-relative).
+        #[arg(long)]
+        scratch: PathBuf,
     },
     /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
     Corpus {
@@ -155,6 +164,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             scenario: name,
             out,
         } => heap_run(&root, &lock, &name, &out)?,
+        Command::Workload {
+            scenario: name,
+            scratch,
+        } => {
+            let mut scenario = find_scenario(&root, &lock, &name)?;
+            // One thread, as the instruction engine promises: counts repeat.
+            scenario.threads = 1;
+            let input =
+                perfgate::subject::prepare(&scenario, &root, &lock).map_err(anyhow::Error::msg)?;
+            let workload = perfgate::subject::Workload::resume(&scenario, &input, &scratch)
+                .map_err(anyhow::Error::msg)?;
+            let iteration = workload.setup();
+            let findings = std::hint::black_box(workload.routine(iteration));
+            if findings == u64::MAX {
+                anyhow::bail!("the workload of scenario `{name}` failed");
+            }
+            println!("{name}: {findings} findings");
+        }
         Command::Run {
             filter,
             tags,

@@ -85,6 +85,8 @@ pub struct ScenarioResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<crate::engine::time::TimeData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<crate::engine::instructions::InstructionData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heap: Option<crate::engine::heap::HeapData>,
     /// The dhat profile of the heap run (`dhat-heap.json`), repository-relative.
     #[serde(default, skip_serializing_if = "Option::is_none")]

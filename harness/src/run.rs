@@ -1,16 +1,18 @@
 //! `perfgate run`: select scenarios, run the chosen engines on each, write one results file.
 //!
-//! Engines built so far: `time` (criterion in rounds, one process each; see [`crate::engine::time`]),
+//! Engines: `time` (criterion in rounds, one process each; see [`crate::engine::time`]),
+//! `instructions` (one run under callgrind through gungraun; see [`crate::engine::instructions`]),
 //! `allocations` (one run under dhat in a separate build; see [`crate::engine::heap`]) and `counters`
 //! (the core's exact counters for one run of the workload). A scenario that fails — its input cannot be prepared, its workload errors or panics — is recorded as
 //! `failed` with the reason, never dropped, and makes the run exit 2.
 
+use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::corpus::CorpusLock;
-use crate::engine::{heap, time};
+use crate::engine::{heap, instructions, time};
 use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
 use crate::scenario::Scenario;
 use crate::{fingerprint, subject};
@@ -20,22 +22,20 @@ use crate::{fingerprint, subject};
 pub enum Engine {
     Counters,
     Time,
+    Instructions,
     Allocations,
 }
 
 impl Engine {
-    pub const AVAILABLE: [&'static str; 3] = ["time", "allocations", "counters"];
+    pub const AVAILABLE: [&'static str; 4] = ["time", "instructions", "allocations", "counters"];
 
-    /// Parses an engine name; the ones of later issues are refused with what exists.
+    /// Parses an engine name.
     pub fn parse(name: &str) -> Result<Engine, String> {
         match name {
             "counters" => Ok(Engine::Counters),
             "time" => Ok(Engine::Time),
+            "instructions" => Ok(Engine::Instructions),
             "allocations" => Ok(Engine::Allocations),
-            "instructions" => Err(format!(
-                "engine `{name}` is not built yet (see the Harness issues); available: {}",
-                Self::AVAILABLE.join(", ")
-            )),
             other => Err(format!(
                 "unknown engine `{other}`; available: {}",
                 Self::AVAILABLE.join(", ")
@@ -83,6 +83,7 @@ fn run_one(
     lock: &CorpusLock,
     scratch: &Path,
     options: &RunOptions,
+    tools: &OnceCell<Result<instructions::Tools, String>>,
     bar: &indicatif::ProgressBar,
 ) -> ScenarioResult {
     let mut result = ScenarioResult {
@@ -95,6 +96,7 @@ fn run_one(
         status: Status::Ok,
         counters: None,
         time: None,
+        instructions: None,
         heap: None,
         heap_profile: None,
     };
@@ -122,6 +124,23 @@ fn run_one(
             }
             _ => None,
         };
+        let instructions = match (
+            options.engines.contains(&Engine::Instructions),
+            scenario.engines.instructions,
+        ) {
+            (true, true) => {
+                bar.set_message(format!("{} (instructions, callgrind)", scenario.name));
+                let tools = tools
+                    .get_or_init(|| {
+                        instructions::ensure_tools(root, &|message| {
+                            bar.println(format!("perfgate: {message}"))
+                        })
+                    })
+                    .clone()?;
+                Some(instructions::run(&tools, root, scenario, &input)?)
+            }
+            _ => None,
+        };
         let heap = match (
             options.engines.contains(&Engine::Allocations),
             scenario.engines.allocations,
@@ -140,14 +159,22 @@ fn run_one(
             }
             _ => None,
         };
-        Ok::<_, String>((input.corpus_id, input.corpus_hash, counters, time, heap))
+        Ok::<_, String>((
+            input.corpus_id,
+            input.corpus_hash,
+            counters,
+            time,
+            instructions,
+            heap,
+        ))
     }));
     match outcome {
-        Ok(Ok((corpus_id, corpus_hash, counters, time, heap))) => {
+        Ok(Ok((corpus_id, corpus_hash, counters, time, instructions, heap))) => {
             result.corpus_id = corpus_id;
             result.corpus_hash = corpus_hash;
             result.counters = counters;
             result.time = time;
+            result.instructions = instructions;
             (result.heap, result.heap_profile) =
                 heap.map_or((None, None), |(data, profile)| (Some(data), Some(profile)));
         }
@@ -176,6 +203,7 @@ pub fn run(
     let fingerprint = fingerprint::collect(root);
     let scratch_root = root.join("target/perfgate/scratch");
     let mut results = Vec::new();
+    let tools = OnceCell::new();
     let bar = indicatif::ProgressBar::new(scenarios.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{prefix:>3} [{bar:30}] {pos}/{len} {msg}")
@@ -191,6 +219,7 @@ pub fn run(
             lock,
             &scratch_root.join(&scenario.id),
             options,
+            &tools,
             &bar,
         );
         let line = match &result.status {
@@ -227,7 +256,7 @@ pub fn default_results_path(root: &Path, results: &Results) -> PathBuf {
 /// The summary table printed after a run.
 pub fn summary(results: &Results) -> String {
     let mut out = format!(
-        "{:<24} {:>7} {:>9} {:>9} {:>12} {:>9} {:>10} {:>11}  {}\n",
+        "{:<24} {:>7} {:>9} {:>9} {:>12} {:>9} {:>10} {:>14} {:>11}  {}\n",
         "scenario",
         "files",
         "lines",
@@ -235,6 +264,7 @@ pub fn summary(results: &Results) -> String {
         "median ms",
         "spread %",
         "lines/s",
+        "Ir",
         "peak heap",
         "status"
     );
@@ -276,8 +306,12 @@ pub fn summary(results: &Results) -> String {
             || "-".to_owned(),
             |heap| format!("{:.1} MB", heap.max_bytes as f64 / 1e6),
         );
+        let ir = scenario
+            .instructions
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |data| data.ir().to_string());
         out.push_str(&format!(
-            "{:<24} {files:>7} {lines:>9} {findings:>9} {median:>12} {spread:>9} {rate:>10} {peak:>11}  {status}\n",
+            "{:<24} {files:>7} {lines:>9} {findings:>9} {median:>12} {spread:>9} {rate:>10} {ir:>14} {peak:>11}  {status}\n",
             scenario.name
         ));
     }

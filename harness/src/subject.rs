@@ -298,11 +298,33 @@ impl Workload {
         input: &PreparedInput,
         scratch: &Path,
     ) -> Result<Workload, String> {
+        Self::build(scenario, input, scratch, true)
+    }
+
+    /// The workload whose one-time setup another process already did in `scratch` (with
+    /// [`Workload::new`]): the instruction engine fills the cache outside callgrind, so the measured
+    /// child runs `connascence::workload::run` only for the measured work.
+    pub fn resume(
+        scenario: &Scenario,
+        input: &PreparedInput,
+        scratch: &Path,
+    ) -> Result<Workload, String> {
+        Self::build(scenario, input, scratch, false)
+    }
+
+    fn build(
+        scenario: &Scenario,
+        input: &PreparedInput,
+        scratch: &Path,
+        one_time_setup: bool,
+    ) -> Result<Workload, String> {
         let fail = |error: connascence::engine::RunError| error.to_string();
         let cache_dir = scratch.join("cache");
         let snapshot = scratch.join("cache-snapshot");
-        let _ = std::fs::remove_dir_all(&cache_dir);
-        let _ = std::fs::remove_dir_all(&snapshot);
+        if one_time_setup {
+            let _ = std::fs::remove_dir_all(&cache_dir);
+            let _ = std::fs::remove_dir_all(&snapshot);
+        }
         let with_cache = matches!(
             scenario.kind,
             WorkloadKind::CacheCold | WorkloadKind::CacheWarm | WorkloadKind::CacheEdit
@@ -317,13 +339,26 @@ impl Workload {
             WorkloadKind::Aggregate => {
                 aggregation = Some(workload::prepare_aggregation(&spec).map_err(fail)?)
             }
-            WorkloadKind::CacheWarm => {
+            WorkloadKind::CacheWarm if one_time_setup => {
                 workload::run(&spec).map_err(fail)?;
             }
+            WorkloadKind::CacheWarm if !cache_dir.is_dir() => {
+                return Err(format!(
+                    "no filled cache in {} (the one-time setup did not run)",
+                    cache_dir.display()
+                ));
+            }
             WorkloadKind::CacheEdit => {
-                workload::run(&spec).map_err(fail)?;
-                copy_dir(&cache_dir, &snapshot)
-                    .map_err(|error| format!("cannot snapshot the cache: {error}"))?;
+                if one_time_setup {
+                    workload::run(&spec).map_err(fail)?;
+                    copy_dir(&cache_dir, &snapshot)
+                        .map_err(|error| format!("cannot snapshot the cache: {error}"))?;
+                } else if !snapshot.is_dir() {
+                    return Err(format!(
+                        "no cache snapshot in {} (the one-time setup did not run)",
+                        snapshot.display()
+                    ));
+                }
                 spec.files = input
                     .edit_files
                     .clone()

@@ -1,0 +1,81 @@
+//! The gungraun entry point of the instruction engine: binary benchmarks created at run time.
+//!
+//! `perfgate run --engines instructions` builds this bench (in `target/perfgate/callgrind`) and runs
+//! it once per scenario with the scenario in environment variables; it is not meant to be run by
+//! hand, though `PERFGATE_SCENARIO=synthetic-1x PERFGATE_SCENARIO_ID=synthetic_1x ... --bench` works.
+//! Each benchmark runs `perfgate workload` (this package's binary) under callgrind, in the repository
+//! root with repository-relative paths. Collection is on only inside the workload function named by
+//! `PERFGATE_ENTRY_POINT` (`connascence::workload::run`, or `::aggregate` for aggregation scenarios)
+//! and inside the core's sequential analysis thread, so process start-up, corpus loading and setup
+//! are not counted.
+
+use gungraun::{
+    Bench, BenchmarkId, BinaryBenchmark, BinaryBenchmarkConfig, BinaryBenchmarkGroup, Callgrind,
+    Command, EntryPoint, FlamegraphConfig, binary_benchmark_group, main,
+};
+
+/// What perfgate passes to this bench.
+struct Request {
+    repo: String,
+    scenario: String,
+    id: String,
+    scratch: String,
+    entry_point: String,
+}
+
+fn required(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        eprintln!(
+            "perfgate callgrind bench: {name} is not set (this bench is run by `perfgate run`)"
+        );
+        std::process::exit(2)
+    })
+}
+
+fn request() -> Request {
+    Request {
+        repo: required("PERFGATE_REPO"),
+        scenario: required("PERFGATE_SCENARIO"),
+        id: required("PERFGATE_SCENARIO_ID"),
+        scratch: required("PERFGATE_SCRATCH"),
+        entry_point: required("PERFGATE_ENTRY_POINT"),
+    }
+}
+
+fn setup_group(group: &mut BinaryBenchmarkGroup) {
+    let request = request();
+    let mut benchmark = BinaryBenchmark::new("workload");
+    benchmark.bench(
+        Bench::new(BenchmarkId::new(request.id.as_str()))
+            .command(
+                Command::new(env!("CARGO_BIN_EXE_perfgate"))
+                    .args([
+                        "--repo",
+                        ".",
+                        "workload",
+                        "--scenario",
+                        request.scenario.as_str(),
+                        "--scratch",
+                        request.scratch.as_str(),
+                    ])
+                    .current_dir(request.repo.as_str())
+                    .build(),
+            )
+            .config(
+                BinaryBenchmarkConfig::default().tool(
+                    Callgrind::with_args([
+                        // The core's sequential analysis runs on a spawned thread, where callgrind
+                        // starts with collection off.
+                        "--toggle-collect=connascence::engine::analysis_thread",
+                    ])
+                    .entry_point(EntryPoint::Custom(request.entry_point.clone()))
+                    .flamegraph(FlamegraphConfig::default()),
+                ),
+            ),
+    );
+    group.binary_benchmark(benchmark);
+}
+
+binary_benchmark_group!(name = scenarios, benchmarks = |group| setup_group(group));
+
+main!(binary_benchmark_groups = scenarios);

@@ -1,0 +1,331 @@
+//! The instruction engine: each scenario's workload run once, on one thread, under callgrind through
+//! gungraun 0.20.0 (the `callgrind` bench of this package, a binary benchmark created at run time).
+//!
+//! [`ensure_tools`] checks valgrind, finds or installs `gungraun-runner` 0.20.0 and builds the bench
+//! (once, into `target/perfgate/callgrind`, so it never touches the timed binaries). [`run`] does a
+//! scenario's one-time setup here (filling the cache of cache-warm, the first version of cache-edit),
+//! then runs the bench, which runs `perfgate workload` under callgrind in the repository root.
+//! Collection is on only inside the workload function (`connascence::workload::run`, or `::aggregate`
+//! for aggregation scenarios) and the core's analysis thread; an Ir of 0 means the function was not
+//! found and fails the scenario. Results: every event of gungraun's summary JSON (read with
+//! gungraun-summary) and, from the callgrind output files ([`profile`]), self and inclusive Ir of every function above
+//! 0.1 % of the total. gungraun's output folder `target/perfgate/gungraun/callgrind/scenarios/workload.<id>/` keeps the
+//! callgrind output files and flamegraphs (a differential one once a previous run exists).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::profile;
+use crate::scenario::{Scenario, WorkloadKind};
+use crate::subject::{PreparedInput, Workload};
+use crate::tools;
+
+/// The measured functions of the core's workload API (`#[inline(never)]`).
+pub const ENTRY_RUN: &str = "connascence::workload::run";
+pub const ENTRY_AGGREGATE: &str = "connascence::workload::aggregate";
+/// Replaces the entry point (for checking that a wrong name fails the scenario instead of
+/// reporting 0).
+pub const ENTRY_POINT_OVERRIDE: &str = "PERFGATE_ENTRY_POINT";
+/// A runner given by the user (the variable gungraun itself reads); it must be version 0.20.0.
+pub const RUNNER_VARIABLE: &str = "GUNGRAUN_RUNNER";
+/// Functions below this share of the total Ir are not recorded.
+pub const FUNCTION_SHARE: f64 = 0.001;
+
+/// Callgrind's counts for one workload run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstructionData {
+    /// Every event gungraun reports (`Ir`, and others it derives or was asked for), summed over
+    /// threads.
+    pub events: BTreeMap<String, u64>,
+    /// Functions above 0.1 % of Ir, by inclusive Ir (descending).
+    pub functions: Vec<FunctionIr>,
+    /// gungraun's output folder (repository-relative): callgrind outputs, flamegraphs, summary.
+    pub artifacts: String,
+    /// The flamegraph files gungraun made (repository-relative), differential ones included.
+    pub flamegraphs: Vec<String>,
+}
+
+impl InstructionData {
+    /// Instructions executed.
+    pub fn ir(&self) -> u64 {
+        self.events.get("Ir").copied().unwrap_or(0)
+    }
+}
+
+/// One function's instructions: demangled, without the `::h<hash>` suffix, recursion levels merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionIr {
+    pub name: String,
+    pub inclusive: u64,
+    #[serde(rename = "self")]
+    pub self_ir: u64,
+}
+
+/// What the instruction engine needs, found or made once per run.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub bench: PathBuf,
+    pub runner: PathBuf,
+    pub valgrind: String,
+}
+
+/// The workspace whose bench is built: `--repo` when it holds the harness, else this perfgate's.
+fn build_workspace(root: &Path) -> PathBuf {
+    if root.join("harness/Cargo.toml").is_file() {
+        root.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+}
+
+/// The runner: `GUNGRAUN_RUNNER` if set (and then exactly 0.20.0), else found or installed.
+fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    match std::env::var_os(RUNNER_VARIABLE) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            match tools::runner_version(&path) {
+                Some(version) if version == tools::RUNNER_VERSION => Ok(path),
+                found => Err(format!(
+                    "{RUNNER_VARIABLE}={} is {}, but the gungraun library is {} and both must be the same version; unset {RUNNER_VARIABLE} to let perfgate install gungraun-runner {} into target/perfgate/tools",
+                    path.display(),
+                    found.map_or("not a runnable gungraun-runner".to_owned(), |v| format!(
+                        "gungraun-runner {v}"
+                    )),
+                    tools::RUNNER_VERSION,
+                    tools::RUNNER_VERSION
+                )),
+            }
+        }
+        None => tools::ensure_runner(root, progress),
+    }
+}
+
+/// Checks valgrind, provides the runner and builds the bench (cargo does nothing when up to date).
+pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, String> {
+    let valgrind = tools::valgrind_version("valgrind")?;
+    let workspace = build_workspace(root);
+    let runner = runner(&workspace, progress)?;
+    progress("building the callgrind bench (once; target/perfgate/callgrind)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args([
+            "bench",
+            "--no-run",
+            "--quiet",
+            "-p",
+            "perfgate",
+            "--bench",
+            "callgrind",
+            "--message-format=json-render-diagnostics",
+            "--target-dir",
+        ])
+        .arg(workspace.join("target/perfgate/callgrind"))
+        .current_dir(&workspace)
+        .output()
+        .map_err(|error| format!("cannot run {cargo} to build the callgrind bench: {error}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "building the callgrind bench failed: {}",
+            stderr.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    let bench = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == "callgrind")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .ok_or("cargo built no callgrind bench executable")?;
+    Ok(Tools {
+        bench,
+        runner,
+        valgrind,
+    })
+}
+
+/// The function callgrind starts counting in for this scenario.
+pub fn entry_point(scenario: &Scenario) -> String {
+    if let Ok(name) = std::env::var(ENTRY_POINT_OVERRIDE) {
+        return name;
+    }
+    match scenario.kind {
+        WorkloadKind::Aggregate => ENTRY_AGGREGATE.to_owned(),
+        _ => ENTRY_RUN.to_owned(),
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Runs one scenario under callgrind and reads its counts.
+pub fn run(
+    tools: &Tools,
+    root: &Path,
+    scenario: &Scenario,
+    input: &PreparedInput,
+) -> Result<InstructionData, String> {
+    let mut scenario = scenario.clone();
+    scenario.threads = 1;
+    let scratch = format!("target/perfgate/instructions/{}", scenario.id);
+    if matches!(
+        scenario.kind,
+        WorkloadKind::CacheWarm | WorkloadKind::CacheEdit
+    ) {
+        Workload::new(&scenario, input, &root.join(&scratch))?;
+    }
+    let home = root.join("target/perfgate/gungraun");
+    let runner_dir = tools.runner.parent().unwrap_or(Path::new("."));
+    let path = match std::env::var_os("PATH") {
+        Some(path) => std::env::join_paths(
+            std::iter::once(runner_dir.to_path_buf()).chain(std::env::split_paths(&path)),
+        )
+        .map_err(|error| format!("cannot extend PATH with the runner's folder: {error}"))?,
+        None => runner_dir.as_os_str().to_owned(),
+    };
+    let entry = entry_point(&scenario);
+    let output = Command::new(&tools.bench)
+        .args(["--bench", "--save-summary=json", "--nocapture=false"])
+        .env("PATH", path)
+        .env("GUNGRAUN_HOME", &home)
+        .env("GUNGRAUN_WORKSPACE_ROOT", build_workspace(root))
+        .env("GUNGRAUN_COLOR", "never")
+        .env("PERFGATE_REPO", root)
+        .env("PERFGATE_SCENARIO", &scenario.name)
+        .env("PERFGATE_SCENARIO_ID", &scenario.id)
+        .env("PERFGATE_SCRATCH", &scratch)
+        .env("PERFGATE_ENTRY_POINT", &entry)
+        .env_remove(RUNNER_VARIABLE)
+        .current_dir(root)
+        .output()
+        .map_err(|error| format!("cannot start the callgrind bench: {error}"))?;
+    let log = root.join(&scratch).join("gungraun.log");
+    let _ = std::fs::create_dir_all(root.join(&scratch));
+    let _ = std::fs::write(
+        &log,
+        [output.stdout.as_slice(), output.stderr.as_slice()].concat(),
+    );
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("no message");
+        return Err(format!(
+            "the callgrind run failed ({}): {last} (log: {})",
+            output.status,
+            relative(root, &log)
+        ));
+    }
+    let dir = home
+        .join("callgrind/scenarios")
+        .join(format!("workload.{}", scenario.id));
+    let summary = gungraun_summary::v7::parse(&dir.join("summary.json"))
+        .map_err(|error| format!("cannot read gungraun's summary: {error}"))?;
+    let events = callgrind_events(&summary)?;
+    let ir = events.get("Ir").copied().unwrap_or(0);
+    if ir == 0 {
+        return Err(format!(
+            "callgrind counted 0 instructions inside `{entry}`: the function was not found (renamed, inlined or stripped?); 0 is never a result"
+        ));
+    }
+    let functions = functions(&output_files(&dir, &scenario.id)?, ir)?;
+    let mut flamegraphs: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|error| format!("cannot list {}: {error}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "svg"))
+        .map(|path| relative(root, &path))
+        .collect();
+    flamegraphs.sort();
+    Ok(InstructionData {
+        events,
+        functions,
+        artifacts: relative(root, &dir),
+        flamegraphs,
+    })
+}
+
+/// Total of every callgrind event count over all parts (threads).
+fn callgrind_events(
+    summary: &gungraun_summary::v7::BenchmarkSummary,
+) -> Result<BTreeMap<String, u64>, String> {
+    use gungraun_summary::v7::{Metric, Tool, ToolMetricResults};
+    let profile = summary
+        .profiles
+        .0
+        .iter()
+        .find(|profile| profile.tool == Tool::Callgrind)
+        .ok_or("gungraun's summary has no callgrind profile")?;
+    let ToolMetricResults::Callgrind(results) = &profile.data.total.metrics else {
+        return Err("gungraun's summary has no callgrind metrics".into());
+    };
+    let mut events = BTreeMap::new();
+    for (kind, result) in &results.0 {
+        // Counts only: the rates gungraun derives from them (hit rates, miss rates) are floats
+        // that the counts reproduce.
+        if let Some(Metric::Int(value)) = result.values.as_ref().left() {
+            events.insert(format!("{kind:?}"), *value);
+        }
+    }
+    Ok(events)
+}
+
+/// The callgrind output files of this run in gungraun's folder, one per thread
+/// (`callgrind.workload.<id>.t<thread>.p<part>.out`; the previous run's end in `.old`).
+fn output_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, String> {
+    let prefix = format!("callgrind.workload.{id}.");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|error| format!("cannot list {}: {error}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(&prefix) && name.ends_with(".out"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("no callgrind output files in {}", dir.display()));
+    }
+    Ok(files)
+}
+
+/// Self and inclusive Ir per function over all output files (threads), above the share.
+fn functions(outputs: &[PathBuf], total: u64) -> Result<Vec<FunctionIr>, String> {
+    let mut merged: BTreeMap<String, profile::Cost> = BTreeMap::new();
+    for output in outputs {
+        let text = std::fs::read_to_string(output)
+            .map_err(|error| format!("cannot read {}: {error}", output.display()))?;
+        let costs =
+            profile::parse(&text).map_err(|error| format!("{}: {error}", output.display()))?;
+        for (name, cost) in costs {
+            let entry = merged.entry(name).or_default();
+            entry.self_ir += cost.self_ir;
+            entry.inclusive += cost.inclusive;
+        }
+    }
+    let floor = (total as f64 * FUNCTION_SHARE) as u64;
+    let mut functions: Vec<FunctionIr> = merged
+        .into_iter()
+        .filter(|(_, cost)| cost.inclusive > floor)
+        .map(|(name, cost)| FunctionIr {
+            name,
+            inclusive: cost.inclusive,
+            self_ir: cost.self_ir,
+        })
+        .collect();
+    functions.sort_by(|a, b| b.inclusive.cmp(&a.inclusive).then(a.name.cmp(&b.name)));
+    Ok(functions)
+}
