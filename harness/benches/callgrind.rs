@@ -6,7 +6,7 @@
 //! Each benchmark runs `perfgate workload` (this package's binary) under callgrind, in the repository
 //! root with repository-relative paths. Collection is on only inside the workload function named by
 //! `PERFGATE_ENTRY_POINT` (`connascence::workload::run`, or `::aggregate` for aggregation scenarios)
-//! and inside the core's sequential analysis thread, so process start-up, corpus loading and setup
+//! and inside the core's sequential analysis thread (`PERFGATE_THREAD_ENTRY`), so process start-up, corpus loading and setup
 //! are not counted.
 
 use gungraun::{
@@ -21,6 +21,7 @@ struct Request {
     id: String,
     scratch: String,
     entry_point: String,
+    thread_entry: String,
 }
 
 fn required(name: &str) -> String {
@@ -39,6 +40,7 @@ fn request() -> Request {
         id: required("PERFGATE_SCENARIO_ID"),
         scratch: required("PERFGATE_SCRATCH"),
         entry_point: required("PERFGATE_ENTRY_POINT"),
+        thread_entry: required("PERFGATE_THREAD_ENTRY"),
     }
 }
 
@@ -66,7 +68,7 @@ fn setup_group(group: &mut BinaryBenchmarkGroup) {
                     Callgrind::with_args([
                         // The core's sequential analysis runs on a spawned thread, where callgrind
                         // starts with collection off.
-                        "--toggle-collect=connascence::engine::analysis_thread",
+                        format!("--toggle-collect={}", request.thread_entry),
                     ])
                     .entry_point(EntryPoint::Custom(request.entry_point.clone()))
                     .flamegraph(FlamegraphConfig::default()),

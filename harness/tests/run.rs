@@ -1,66 +1,13 @@
 //! `perfgate run` end to end on a tiny repository: a results file with the fingerprint and exact
-//! counters, failed scenarios recorded (never dropped) with exit 2, and engines not built yet refused.
+//! counters, failed scenarios recorded (never dropped) with exit 2, and unknown engines refused.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use perfgate::results::{Results, Status};
 
-/// Runs `perfgate run ARGS --out FILE`, expects success; returns the loaded results and stdout.
-fn run_ok(repo: &Path, args: &[&str], out: &Path) -> (Results, String) {
-    let output = perfgate(
-        repo,
-        &[&["run"], args, &["--out", out.to_str().unwrap()]].concat(),
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (
-        Results::load(out).unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-    )
-}
+mod common;
 
-fn perfgate(repo: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_perfgate"))
-        .arg("--repo")
-        .arg(repo)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn tiny_repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("scenarios")).unwrap();
-    std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
-    std::fs::write(root.join("Cargo.lock"), "# empty\n").unwrap();
-    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/corpora.toml");
-    std::fs::copy(lock, root.join("scenarios/corpora.toml")).unwrap();
-    std::fs::write(
-        root.join("scenarios/tiny.toml"),
-        "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
-    )
-    .unwrap();
-    // The default set (no --tags, no --filter): both scenarios.
-    std::fs::write(
-        root.join("perfgate.toml"),
-        "[run]\ndefault_tags = [\"pr\", \"extra\"]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(root.join("code")).unwrap();
-    std::fs::write(root.join("code/a.py"), "import time\ntime.sleep(1)\n").unwrap();
-    std::fs::write(
-        root.join("scenarios/path.toml"),
-        "name = \"path\"\ntags = [\"extra\"]\n[corpus]\npath = \"code\"\n[workload]\nkind = \"cache-warm\"\n",
-    )
-    .unwrap();
-    dir
-}
+use common::{perfgate, run_ok, tiny_repo};
 
 #[test]
 fn a_run_writes_a_results_file_with_fingerprint_and_exact_counters() {
@@ -140,18 +87,13 @@ fn a_panicking_workload_is_a_failed_entry_and_exit_2() {
 }
 
 #[test]
-fn engines_not_built_yet_and_unknown_ones_are_usage_errors() {
+fn unknown_engines_are_usage_errors() {
     let repo = tiny_repo();
-    let time = perfgate(repo.path(), &["run", "--engines", "counters,instructions"]);
-    assert_eq!(time.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&time.stderr),
-        "error: engine `instructions` is not built yet (see the Harness issues); available: time, allocations, counters\n"
-    );
-    let unknown = perfgate(repo.path(), &["run", "--engines", "speed"]);
+    let unknown = perfgate(repo.path(), &["run", "--engines", "counters,speed"]);
+    assert_eq!(unknown.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&unknown.stderr),
-        "error: unknown engine `speed`; available: time, allocations, counters\n"
+        "error: unknown engine `speed`; available: time, instructions, allocations, counters\n"
     );
 }
 

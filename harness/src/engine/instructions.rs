@@ -9,7 +9,7 @@
 //! for aggregation scenarios) and the core's analysis thread; an Ir of 0 means the function was not
 //! found and fails the scenario. Results: every event of gungraun's summary JSON (read with
 //! gungraun-summary) and, from the callgrind output files ([`profile`]), self and inclusive Ir of every function above
-//! 0.1 % of the total. gungraun's output folder `target/perfgate/gungraun/callgrind/scenarios/workload.<id>/` keeps the
+//! 0.1 % of the total. gungraun's output folder `target/perfgate/gungraun/perfgate/callgrind/scenarios/workload.<id>/` keeps the
 //! callgrind output files and flamegraphs (a differential one once a previous run exists).
 
 use std::collections::BTreeMap;
@@ -26,6 +26,9 @@ use crate::tools;
 /// The measured functions of the core's workload API (`#[inline(never)]`).
 pub const ENTRY_RUN: &str = "connascence::workload::run";
 pub const ENTRY_AGGREGATE: &str = "connascence::workload::aggregate";
+/// The core's sequential analysis thread: callgrind starts each thread with collection off, so
+/// collection is toggled on here too (for every workload that analyzes).
+pub const THREAD_ENTRY: &str = "connascence::engine::analysis_thread";
 /// Replaces the entry point (for checking that a wrong name fails the scenario instead of
 /// reporting 0).
 pub const ENTRY_POINT_OVERRIDE: &str = "PERFGATE_ENTRY_POINT";
@@ -199,11 +202,14 @@ pub fn run(
         .env("GUNGRAUN_HOME", &home)
         .env("GUNGRAUN_WORKSPACE_ROOT", build_workspace(root))
         .env("GUNGRAUN_COLOR", "never")
+        // gungraun puts its output under `$GUNGRAUN_HOME/$CARGO_PKG_NAME/`, as under `cargo bench`.
+        .env("CARGO_PKG_NAME", "perfgate")
         .env("PERFGATE_REPO", root)
         .env("PERFGATE_SCENARIO", &scenario.name)
         .env("PERFGATE_SCENARIO_ID", &scenario.id)
         .env("PERFGATE_SCRATCH", &scratch)
         .env("PERFGATE_ENTRY_POINT", &entry)
+        .env("PERFGATE_THREAD_ENTRY", THREAD_ENTRY)
         .env_remove(RUNNER_VARIABLE)
         .current_dir(root)
         .output()
@@ -228,7 +234,7 @@ pub fn run(
         ));
     }
     let dir = home
-        .join("callgrind/scenarios")
+        .join("perfgate/callgrind/scenarios")
         .join(format!("workload.{}", scenario.id));
     let summary = gungraun_summary::v7::parse(&dir.join("summary.json"))
         .map_err(|error| format!("cannot read gungraun's summary: {error}"))?;
@@ -239,7 +245,21 @@ pub fn run(
             "callgrind counted 0 instructions inside `{entry}`: the function was not found (renamed, inlined or stripped?); 0 is never a result"
         ));
     }
-    let functions = functions(&output_files(&dir, &scenario.id)?, ir)?;
+    let costs = costs(&output_files(&dir, &scenario.id)?)?;
+    // Every function collection is toggled on in must have been entered, else part of the work
+    // went uncounted (a renamed or inlined function) and the total is wrong, not just smaller.
+    let mut toggles = vec![entry.as_str()];
+    if scenario.kind != WorkloadKind::Aggregate {
+        toggles.push(THREAD_ENTRY);
+    }
+    for name in toggles {
+        if costs.get(name).is_none_or(|cost| cost.inclusive == 0) {
+            return Err(format!(
+                "callgrind counted 0 instructions inside `{name}`: the function was not found (renamed, inlined or stripped?); 0 is never a result"
+            ));
+        }
+    }
+    let functions = above_share(costs, ir);
     let mut flamegraphs: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|error| format!("cannot list {}: {error}", dir.display()))?
         .filter_map(|entry| entry.ok())
@@ -302,8 +322,8 @@ fn output_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Self and inclusive Ir per function over all output files (threads), above the share.
-fn functions(outputs: &[PathBuf], total: u64) -> Result<Vec<FunctionIr>, String> {
+/// Self and inclusive Ir per function over all output files (threads).
+fn costs(outputs: &[PathBuf]) -> Result<BTreeMap<String, profile::Cost>, String> {
     let mut merged: BTreeMap<String, profile::Cost> = BTreeMap::new();
     for output in outputs {
         let text = std::fs::read_to_string(output)
@@ -316,6 +336,11 @@ fn functions(outputs: &[PathBuf], total: u64) -> Result<Vec<FunctionIr>, String>
             entry.inclusive += cost.inclusive;
         }
     }
+    Ok(merged)
+}
+
+/// The functions above [`FUNCTION_SHARE`] of `total`, by inclusive Ir (descending).
+fn above_share(merged: BTreeMap<String, profile::Cost>, total: u64) -> Vec<FunctionIr> {
     let floor = (total as f64 * FUNCTION_SHARE) as u64;
     let mut functions: Vec<FunctionIr> = merged
         .into_iter()
@@ -327,5 +352,5 @@ fn functions(outputs: &[PathBuf], total: u64) -> Result<Vec<FunctionIr>, String>
         })
         .collect();
     functions.sort_by(|a, b| b.inclusive.cmp(&a.inclusive).then(a.name.cmp(&b.name)));
-    Ok(functions)
+    functions
 }

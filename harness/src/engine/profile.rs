@@ -8,7 +8,10 @@
 //! from other functions: callgrind names every invocation made while `f` is already on the stack
 //! `f'2` (or deeper), even through other functions, so outermost calls never nest and their sum is
 //! exact for recursive parsers and visitors too. A function no recorded call enters (where collection
-//! was switched on) gets its self Ir plus the calls it makes to other functions.
+//! was switched on) gets its self Ir plus the calls it makes to other functions. Distinct functions
+//! can share a name (valgrind calls several libc start-up functions `(below main)`, and generic
+//! instances share their legacy-demangled name); where such namesakes nest, the sum would count the
+//! inner one twice, so inclusive Ir is capped at the file's total.
 
 use std::collections::BTreeMap;
 
@@ -94,13 +97,23 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
     let mut self_ir: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls_out: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls_in: BTreeMap<String, u64> = BTreeMap::new();
+    let mut totals: Option<u64> = None;
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        if let Some(value) = trimmed.strip_prefix("positions:") {
+        if let Some(value) = trimmed
+            .strip_prefix("summary:")
+            .or(trimmed.strip_prefix("totals:"))
+        {
+            let column = ir_column.unwrap_or(0);
+            totals = value
+                .split_whitespace()
+                .nth(column)
+                .and_then(|token| token.parse().ok());
+        } else if let Some(value) = trimmed.strip_prefix("positions:") {
             positions = value.split_whitespace().count();
         } else if let Some(value) = trimmed.strip_prefix("events:") {
             ir_column = value.split_whitespace().position(|event| event == "Ir");
@@ -158,6 +171,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
             });
         }
     }
+    let total = totals.unwrap_or_else(|| self_ir.values().sum());
     let mut costs: BTreeMap<String, Cost> = BTreeMap::new();
     for name in self_ir
         .keys()
@@ -173,7 +187,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
             name.clone(),
             Cost {
                 self_ir: self_cost,
-                inclusive,
+                inclusive: inclusive.min(total),
             },
         );
     }
@@ -283,6 +297,44 @@ fn=b'2
         assert_eq!(costs["a"], cost(20, 100));
         assert_eq!(costs["b"], cost(80, 90));
         assert_eq!(costs.len(), 3);
+    }
+
+    #[test]
+    fn nested_namesakes_are_capped_at_the_total() {
+        let text = "events: Ir
+summary: 10
+fn=start
+cfn=(below main)
+calls=1 1
+1 10
+fn=(below main)
+1 1
+cfn=libc_start
+calls=1 1
+1 9
+fn=libc_start
+cfn=(below main)
+calls=1 1
+1 9
+fn=(below main)
+1 9
+";
+        let costs = parse(text).unwrap();
+        // Entered from `start` (10) and, as another function of that name, from `libc_start` (9).
+        assert_eq!(
+            costs["(below main)"],
+            Cost {
+                self_ir: 10,
+                inclusive: 10
+            }
+        );
+        assert_eq!(
+            costs["libc_start"],
+            Cost {
+                self_ir: 0,
+                inclusive: 9
+            }
+        );
     }
 
     #[test]
