@@ -1,7 +1,7 @@
 //! perfgate: the performance gate for the connascence analyzer.
 //!
 //! Data flows one way: `scenarios/*.toml` are parsed and validated ([`scenario`]), their corpora come
-//! from the pinned lock ([`corpus`]), engines measure them (later issues), results are compared with
+//! from the pinned lock ([`corpus`]), engines measure them ([`engine`], [`run`]), [`stats`] decides, results are compared with
 //! baselines and reported. The harness reaches the core only through [`subject`], which wraps the
 //! core's stable workload API; everything else is generic.
 
@@ -12,6 +12,7 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod settings;
+pub mod stats;
 pub mod subject;
 pub mod tools;
 

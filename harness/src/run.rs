@@ -77,13 +77,20 @@ pub struct RunOptions {
     pub rounds: Option<u32>,
 }
 
+/// What the engines build or install, once per run, on first use.
+#[derive(Default)]
+struct Provisioned {
+    tools: OnceCell<Result<instructions::Tools, String>>,
+    heap: OnceCell<Result<PathBuf, String>>,
+}
+
 fn run_one(
     scenario: &Scenario,
     root: &Path,
     lock: &CorpusLock,
     scratch: &Path,
     options: &RunOptions,
-    tools: &OnceCell<Result<instructions::Tools, String>>,
+    provisioned: &Provisioned,
     bar: &indicatif::ProgressBar,
 ) -> ScenarioResult {
     let mut result = ScenarioResult {
@@ -130,10 +137,11 @@ fn run_one(
         ) {
             (true, true) => {
                 bar.set_message(format!("{} (instructions, callgrind)", scenario.name));
-                let tools = tools
+                let tools = provisioned
+                    .tools
                     .get_or_init(|| {
                         instructions::ensure_tools(root, &|message| {
-                            bar.println(format!("perfgate: {message}"))
+                            say(bar, &format!("perfgate: {message}"))
                         })
                     })
                     .clone()?;
@@ -147,8 +155,14 @@ fn run_one(
         ) {
             (true, true) => {
                 bar.set_message(format!("{} (heap, dhat)", scenario.name));
-                let binary =
-                    heap::ensure_binary(root, &|message| bar.set_message(message.to_owned()))?;
+                let binary = provisioned
+                    .heap
+                    .get_or_init(|| {
+                        heap::ensure_binary(root, &|message| {
+                            say(bar, &format!("perfgate: {message}"))
+                        })
+                    })
+                    .clone()?;
                 let (data, profile) = heap::run(&binary, root, &scenario.name, &scenario.id)?;
                 let profile = profile
                     .strip_prefix(root)
@@ -193,6 +207,16 @@ fn run_one(
     result
 }
 
+/// Prints a line above the progress bar, or to stderr when there is no terminal to draw it on (CI
+/// logs keep every line).
+fn say(bar: &indicatif::ProgressBar, line: &str) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
 /// Runs the scenarios and returns the results (not yet written).
 pub fn run(
     scenarios: &[Scenario],
@@ -203,7 +227,7 @@ pub fn run(
     let fingerprint = fingerprint::collect(root);
     let scratch_root = root.join("target/perfgate/scratch");
     let mut results = Vec::new();
-    let tools = OnceCell::new();
+    let provisioned = Provisioned::default();
     let bar = indicatif::ProgressBar::new(scenarios.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{prefix:>3} [{bar:30}] {pos}/{len} {msg}")
@@ -219,7 +243,7 @@ pub fn run(
             lock,
             &scratch_root.join(&scenario.id),
             options,
-            &tools,
+            &provisioned,
             &bar,
         );
         let line = match &result.status {
@@ -230,7 +254,7 @@ pub fn run(
             ),
             Status::Failed { reason } => format!("{:<24} FAILED: {reason}", scenario.name),
         };
-        bar.println(line);
+        say(&bar, &line);
         bar.inc(1);
         results.push(result);
     }

@@ -48,6 +48,12 @@ fn pinned_files(
     include: &[String],
 ) -> Result<(Vec<WorkloadFile>, String), String> {
     let corpus = lock.require(name).map_err(|error| error.to_string())?;
+    if fetcher.cached(corpus).is_none() {
+        eprintln!(
+            "perfgate: fetching corpus {} {} (pip download, verified by sha256)",
+            corpus.package, corpus.version
+        );
+    }
     fetcher.fetch(corpus).map_err(|error| error.to_string())?;
     // Labels are relative to the unpacked wheel (`django/db/models/base.py`), so they do not depend on
     // where the repository is (instruction counts repeat) nor on the version (cache-edit reuses entries).
