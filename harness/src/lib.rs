@@ -5,9 +5,14 @@
 //! baselines and reported. The harness reaches the core only through [`subject`], which wraps the
 //! core's stable workload API; everything else is generic.
 
+pub mod baseline;
+pub mod calibrate;
+pub mod compare;
 pub mod corpus;
 pub mod engine;
+pub mod export;
 pub mod fingerprint;
+pub mod gate;
 pub mod results;
 pub mod run;
 pub mod scenario;

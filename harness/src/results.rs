@@ -99,6 +99,26 @@ pub struct Results {
     pub schema_version: u32,
     pub fingerprint: Fingerprint,
     pub scenarios: Vec<ScenarioResult>,
+    /// A baseline's history: every save and accept, with who, when, why and from what.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One save or accept of a baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// `save` or `accept`.
+    pub action: String,
+    /// Seconds since the Unix epoch.
+    pub at: u64,
+    /// git's user.name, else $USER.
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The results file it came from, and that run's commit.
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// A results file that cannot be used.

@@ -263,6 +263,7 @@ pub fn run(
         schema_version: SCHEMA_VERSION,
         fingerprint,
         scenarios: results,
+        history: Vec::new(),
     }
 }
 

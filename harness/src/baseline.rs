@@ -1,0 +1,244 @@
+//! Baselines: results files promoted into `baselines/<profile>/<name>.json` (profile default `ci`, a
+//! name for a kind of machine, not a CPU fingerprint), written atomically (temp file, fsync,
+//! rename: an interrupted save leaves the old file whole), with a history of every save and accept.
+//!
+//! `save` promotes a results file (default: the newest in `target/perfgate/results/`); `accept`
+//! re-saves after an intended change and requires a reason; `list` and `show` read them back.
+//! `calibration.json` in the same folder holds `perfgate calibrate --write`'s spreads.
+
+use std::path::{Path, PathBuf};
+
+use crate::results::{HistoryEntry, Results};
+
+/// The default profile.
+pub const DEFAULT_PROFILE: &str = "ci";
+
+/// `baselines/<profile>/`.
+pub fn dir(root: &Path, profile: &str) -> PathBuf {
+    root.join("baselines").join(profile)
+}
+
+/// Checks a baseline or profile name: letters, digits, `-`, `_`, `.` (no paths).
+pub fn check_name(kind: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {kind} `{name}`: expected letters, digits, `-`, `_` or `.` (not starting with `.`)"
+        ))
+    }
+}
+
+/// The file of baseline `name`.
+pub fn path(root: &Path, profile: &str, name: &str) -> Result<PathBuf, String> {
+    check_name("profile", profile)?;
+    check_name("baseline name", name)?;
+    Ok(dir(root, profile).join(format!("{name}.json")))
+}
+
+/// `--baseline NAME|FILE`: an existing file path, else a baseline name of the profile.
+pub fn resolve(root: &Path, profile: &str, name_or_file: &str) -> Result<PathBuf, String> {
+    let as_file = Path::new(name_or_file);
+    if name_or_file.ends_with(".json") || name_or_file.contains('/') {
+        return Ok(as_file.to_path_buf());
+    }
+    let file = path(root, profile, name_or_file)?;
+    if !file.is_file() {
+        return Err(format!(
+            "no baseline `{name_or_file}` in {} (save one with `perfgate baseline save {name_or_file}`)",
+            dir(root, profile).display()
+        ));
+    }
+    Ok(file)
+}
+
+/// The newest results file of `target/perfgate/results/` (names start with the timestamp).
+pub fn latest_results(root: &Path) -> Result<PathBuf, String> {
+    let folder = root.join("target/perfgate/results");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map_err(|_| {
+            format!(
+                "no results in {} yet: run `perfgate run` first, or pass --from FILE",
+                folder.display()
+            )
+        })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files.pop().ok_or_else(|| {
+        format!(
+            "no results in {} yet: run `perfgate run` first, or pass --from FILE",
+            folder.display()
+        )
+    })
+}
+
+/// Who is saving: git's user.name, else $USER, else `unknown`.
+pub fn who(root: &Path) -> String {
+    std::process::Command::new("git")
+        .args(["config", "user.name"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// What a save or accept does.
+pub struct Promotion<'a> {
+    pub root: &'a Path,
+    pub profile: &'a str,
+    pub name: &'a str,
+    pub from: &'a Path,
+    /// `accept` needs one and an existing baseline; `save` may have none.
+    pub reason: Option<&'a str>,
+    pub accept: bool,
+}
+
+/// Saves or accepts a baseline; returns the file written.
+pub fn promote(promotion: &Promotion) -> Result<PathBuf, String> {
+    let target = path(promotion.root, promotion.profile, promotion.name)?;
+    let mut results = Results::load(promotion.from).map_err(|error| error.to_string())?;
+    if results.any_failed() {
+        let failed: Vec<&str> = results
+            .scenarios
+            .iter()
+            .filter(|s| !matches!(s.status, crate::results::Status::Ok))
+            .map(|s| s.name.as_str())
+            .collect();
+        return Err(format!(
+            "{} has failed scenarios ({}); a baseline must be a clean run",
+            promotion.from.display(),
+            failed.join(", ")
+        ));
+    }
+    let previous = if target.is_file() {
+        Some(Results::load(&target).map_err(|error| error.to_string())?)
+    } else {
+        None
+    };
+    if promotion.accept {
+        if previous.is_none() {
+            return Err(format!(
+                "no baseline `{}` to accept into ({}); use `perfgate baseline save`",
+                promotion.name,
+                target.display()
+            ));
+        }
+        if promotion.reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err("`baseline accept` needs --reason \"…\" (why the numbers moved)".into());
+        }
+    }
+    let mut history = previous.map(|p| p.history).unwrap_or_default();
+    history.push(HistoryEntry {
+        action: if promotion.accept { "accept" } else { "save" }.into(),
+        at: now(),
+        by: who(promotion.root),
+        reason: promotion.reason.map(str::to_owned),
+        from: promotion.from.display().to_string(),
+        commit: results.fingerprint.git_commit.clone(),
+    });
+    results.history = history;
+    results.save(&target).map_err(|error| error.to_string())?;
+    Ok(target)
+}
+
+/// One line per baseline of the profile: name, scenarios, commit, date, last history entry.
+pub fn list(root: &Path, profile: &str) -> Result<Vec<String>, String> {
+    check_name("profile", profile)?;
+    let folder = dir(root, profile);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter(|p| p.file_stem().is_some_and(|s| s != "calibration"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    let mut lines = Vec::new();
+    for file in files {
+        let name = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match Results::load(&file) {
+            Ok(results) => {
+                let last = results.history.last();
+                lines.push(format!(
+                    "{name:<20} {:>3} scenarios  commit {}  {}{}",
+                    results.scenarios.len(),
+                    results
+                        .fingerprint
+                        .git_commit
+                        .as_deref()
+                        .map_or("-", |c| &c[..c.len().min(12)]),
+                    last.map_or("-".to_owned(), |h| format!("{} by {}", h.action, h.by)),
+                    last.and_then(|h| h.reason.as_deref())
+                        .map_or(String::new(), |r| format!(": {r}")),
+                ));
+            }
+            Err(error) => lines.push(format!("{name:<20} unreadable: {error}")),
+        }
+    }
+    Ok(lines)
+}
+
+/// `2026-11-27 03:10 UTC` for seconds since the epoch.
+pub fn date(seconds: u64) -> String {
+    jiff::Timestamp::from_second(seconds as i64)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| seconds.to_string())
+}
+
+/// `baseline show`: where it was measured, the scenario table and the history.
+pub fn show(name: &str, file: &Path, results: &Results) -> String {
+    let fp = &results.fingerprint;
+    let mut out = format!(
+        "baseline {name} ({})\nmeasured {} at commit {}{} with {} ({}), on {} ({} cores, kernel {})\n\n",
+        file.display(),
+        date(fp.timestamp),
+        fp.git_commit.as_deref().unwrap_or("-"),
+        if fp.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        },
+        fp.rustc.as_deref().unwrap_or("unknown rustc"),
+        fp.build_profile,
+        fp.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        fp.cores,
+        fp.kernel.as_deref().unwrap_or("unknown"),
+    );
+    out.push_str(&crate::run::summary(results));
+    out.push_str("\nhistory:\n");
+    for entry in &results.history {
+        out.push_str(&format!(
+            "  {} {} by {} from {}{}\n",
+            date(entry.at),
+            entry.action,
+            entry.by,
+            entry.from,
+            entry
+                .reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(": {r}"))
+        ));
+    }
+    out
+}

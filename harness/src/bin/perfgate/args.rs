@@ -1,0 +1,198 @@
+//! The command line's arguments (clap): commands, their options and the shared option groups.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "perfgate",
+    version,
+    about = "Performance gate for the connascence analyzer"
+)]
+pub struct Cli {
+    /// The repository root [default: found from the working folder].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Parse and validate every scenario; print one line per scenario.
+    Scenarios,
+    /// Run scenarios and write one results file.
+    Run {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// The results file [default: target/perfgate/results/<timestamp>-<commit>.json].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// One round of the time engine, in its own process (run by `perfgate run`).
+    #[command(hide = true)]
+    TimeRound {
+        #[arg(long)]
+        scenario: String,
+        #[arg(long)]
+        samples: u32,
+        #[arg(long)]
+        warm_up_ms: u64,
+        #[arg(long)]
+        measurement_ms: u64,
+    },
+    /// One heap run under dhat (run by `perfgate run` from the dhat build).
+    #[command(hide = true)]
+    HeapRun {
+        #[arg(long)]
+        scenario: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// One measured workload run, under callgrind (run by the instruction engine's gungraun bench).
+    #[command(hide = true)]
+    Workload {
+        #[arg(long)]
+        scenario: String,
+        /// The scratch folder whose one-time setup `perfgate run` already did (repository-relative).
+        #[arg(long)]
+        scratch: PathBuf,
+    },
+    /// Baselines in baselines/<profile>/: save, accept, list, show.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
+    /// Compare a candidate results file with a baseline; exit 1 on a regression, 2 on errors.
+    Compare {
+        /// A baseline name (of --profile) or a results/baseline file.
+        #[arg(long, value_name = "NAME|FILE")]
+        baseline: String,
+        /// The candidate results file.
+        #[arg(long, value_name = "FILE")]
+        candidate: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run the scenarios, compare with the baseline, print the verdicts and write the exports.
+    Gate {
+        /// A baseline name (of --profile) or file.
+        #[arg(long, value_name = "NAME|FILE", default_value = "main")]
+        baseline: String,
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Re-run regressed or inconclusive wall-time scenarios and decide on the new rounds alone.
+        #[arg(long)]
+        confirm: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// A/A calibration: pairs of round sets of this build; spreads, MDE and false alarms.
+    Calibrate {
+        /// Pairs of round sets per scenario.
+        #[arg(long, default_value_t = 10)]
+        pairs: u32,
+        /// Keep the spreads in baselines/<profile>/calibration.json.
+        #[arg(long)]
+        write: bool,
+        /// Only scenarios whose name matches this glob.
+        #[arg(long, value_name = "GLOB")]
+        filter: Option<String>,
+        /// Only scenarios with one of these tags (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
+        tags: Vec<String>,
+        /// Rounds per set [default: each scenario's rounds].
+        #[arg(long)]
+        rounds: Option<u32>,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+    },
+    /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
+    Corpus {
+        #[command(subcommand)]
+        action: CorpusAction,
+    },
+}
+
+/// Which scenarios and engines a run uses.
+#[derive(clap::Args)]
+pub struct SelectArgs {
+    /// Only scenarios whose name matches this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub filter: Option<String>,
+    /// Only scenarios with one of these tags (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
+    pub tags: Vec<String>,
+    /// Engines to run (comma-separated): time, instructions, allocations, counters.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "time,instructions,allocations,counters"
+    )]
+    pub engines: Vec<String>,
+    /// Time rounds per scenario, overriding the scenarios' `rounds` (3 is "low power").
+    #[arg(long)]
+    pub rounds: Option<u32>,
+}
+
+/// Where verdicts go.
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// Baseline profile (a folder of baselines/).
+    #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+    pub profile: String,
+    /// Compare wall time across different hosts anyway (the report says so).
+    #[arg(long)]
+    pub allow_foreign: bool,
+    /// Export formats (repeatable or comma-separated): table, markdown, junit, json, bmf [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "FORMAT")]
+    pub format: Vec<String>,
+    /// Folder for the exports [default: target/perfgate/<command>].
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum BaselineAction {
+    /// Promote a results file to baselines/<profile>/<NAME>.json (atomically).
+    Save {
+        name: String,
+        /// The results file [default: the newest in target/perfgate/results].
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+    },
+    /// Re-save a baseline after an intended change, recording why.
+    Accept {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+    },
+    /// The baselines of a profile.
+    List {
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+    },
+    /// One baseline: where it was measured, its scenarios and history.
+    Show {
+        name: String,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CorpusAction {
+    /// Name, version, files, lines and whether it is cached.
+    List,
+    /// Download, verify and unpack one corpus, or all of them.
+    Fetch { name: Option<String> },
+}

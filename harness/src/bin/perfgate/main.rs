@@ -1,0 +1,484 @@
+//! The `perfgate` command line. Implemented so far: `perfgate run` (all engines),
+//! `perfgate scenarios` (parse and validate every scenario), `perfgate corpus list` and
+//! `perfgate corpus fetch [NAME]`. Exit codes: 0 success, 2 usage,
+//! configuration or input errors.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// In the dhat build (feature `dhat-heap`, built by the heap engine into target/perfgate/dhat) every
+/// allocation goes through dhat; the timing binaries never carry it.
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
+
+use clap::Parser;
+use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
+use perfgate::scenario::{self, Context, Scenario};
+
+mod args;
+
+use args::{BaselineAction, Cli, Command, CorpusAction, OutputArgs, SelectArgs};
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The selected scenarios, all scenarios and the settings of a repository.
+fn select(
+    root: &Path,
+    lock: &CorpusLock,
+    filter: Option<&str>,
+    tags: &[String],
+) -> anyhow::Result<(Vec<Scenario>, Vec<Scenario>, perfgate::settings::Settings)> {
+    let rules = perfgate::subject::rule_ids();
+    let context = Context {
+        repo_root: root,
+        lock,
+        rules: &rules,
+    };
+    let all = scenario::load_dir(&root.join("scenarios"), &context)?;
+    let settings =
+        perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
+    // Without --tags and --filter, the default set of perfgate.toml.
+    let tags = if tags.is_empty() && filter.is_none() {
+        settings.run.default_tags.clone()
+    } else {
+        tags.to_vec()
+    };
+    let selected = perfgate::run::select(all.clone(), filter, &tags).map_err(anyhow::Error::msg)?;
+    if selected.is_empty() {
+        anyhow::bail!("no scenario matches the filter and tags");
+    }
+    Ok((selected, all, settings))
+}
+
+/// Runs the selected scenarios and saves the results; returns them and their file.
+fn run_and_save(
+    root: &Path,
+    lock: &CorpusLock,
+    selected: &[Scenario],
+    select: &SelectArgs,
+    out: Option<PathBuf>,
+) -> anyhow::Result<(perfgate::results::Results, PathBuf)> {
+    let engines = select
+        .engines
+        .iter()
+        .map(|engine| perfgate::run::Engine::parse(engine))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    if select.rounds == Some(0) {
+        anyhow::bail!("--rounds must be at least 1");
+    }
+    let options = perfgate::run::RunOptions {
+        engines,
+        rounds: select.rounds,
+    };
+    let results = perfgate::run::run(selected, root, lock, &options);
+    let path = out.unwrap_or_else(|| perfgate::run::default_results_path(root, &results));
+    results.save(&path)?;
+    Ok((results, path))
+}
+
+/// Checks --format names (all formats when none is given).
+fn formats(output: &OutputArgs) -> anyhow::Result<Vec<String>> {
+    if output.format.is_empty() {
+        return Ok(perfgate::export::FORMATS.map(str::to_owned).to_vec());
+    }
+    for name in &output.format {
+        perfgate::export::by_name(name).map_err(anyhow::Error::msg)?;
+    }
+    Ok(output.format.clone())
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let root = match cli.repo {
+        Some(root) => root,
+        None => perfgate::repo_root(&std::env::current_dir()?)
+            .ok_or_else(|| anyhow::anyhow!("no repository here: expected a folder with scenarios/ and Cargo.toml at or above the working folder (or pass --repo DIR)"))?,
+    };
+    let root = std::path::absolute(&root)?;
+    // Workloads use repository-relative paths, so that instruction counts repeat across checkouts.
+    std::env::set_current_dir(&root)?;
+    let lock = CorpusLock::load(&root.join("scenarios").join(LOCK_FILE))?;
+    match cli.command {
+        Command::Scenarios => {
+            let rules = perfgate::subject::rule_ids();
+            let context = Context {
+                repo_root: &root,
+                lock: &lock,
+                rules: &rules,
+            };
+            for scenario in scenario::load_dir(&root.join("scenarios"), &context)? {
+                println!(
+                    "{:<28} {:<11} {:<14} [{}]  {}",
+                    scenario.name,
+                    scenario.kind.as_str(),
+                    scenario.file.display(),
+                    scenario.tags.join(","),
+                    scenario.description
+                );
+            }
+        }
+        Command::TimeRound {
+            scenario: name,
+            samples,
+            warm_up_ms,
+            measurement_ms,
+        } => {
+            let scenario = find_scenario(&root, &lock, &name)?;
+            let input =
+                perfgate::subject::prepare(&scenario, &root, &lock).map_err(anyhow::Error::msg)?;
+            let settings = perfgate::scenario::TimeEngine {
+                rounds: 1,
+                samples,
+                warm_up_ms,
+                measurement_ms,
+            };
+            let scratch = root
+                .join("target/perfgate/scratch")
+                .join(format!("{}-time", scenario.id));
+            perfgate::engine::time::measure_round(&scenario, &input, &scratch, &settings)
+                .map_err(anyhow::Error::msg)?;
+        }
+        Command::HeapRun {
+            scenario: name,
+            out,
+        } => heap_run(&root, &lock, &name, &out)?,
+        Command::Workload {
+            scenario: name,
+            scratch,
+        } => {
+            let mut scenario = find_scenario(&root, &lock, &name)?;
+            // One thread, as the instruction engine promises: counts repeat.
+            scenario.threads = 1;
+            let input =
+                perfgate::subject::prepare(&scenario, &root, &lock).map_err(anyhow::Error::msg)?;
+            let workload = perfgate::subject::Workload::resume(&scenario, &input, &scratch)
+                .map_err(anyhow::Error::msg)?;
+            let iteration = workload.setup();
+            let findings = std::hint::black_box(workload.routine(iteration));
+            if findings == u64::MAX {
+                anyhow::bail!("the workload of scenario `{name}` failed");
+            }
+            println!("{name}: {findings} findings");
+        }
+        Command::Run { select: args, out } => {
+            let (selected, _, _) = select(&root, &lock, args.filter.as_deref(), &args.tags)?;
+            let (results, path) = run_and_save(&root, &lock, &selected, &args, out)?;
+            print!("{}", perfgate::run::summary(&results));
+            println!("results: {}", path.display());
+            if results.any_failed() {
+                return Err(anyhow::anyhow!(
+                    "some scenarios failed; they are recorded as failed in the results"
+                ));
+            }
+        }
+        Command::Baseline { action } => return baseline(&root, action),
+        Command::Compare {
+            baseline,
+            candidate,
+            output,
+        } => {
+            let formats = formats(&output)?;
+            let base_file = perfgate::baseline::resolve(&root, &output.profile, &baseline)
+                .map_err(anyhow::Error::msg)?;
+            let base = perfgate::results::Results::load(&base_file)?;
+            let cand = perfgate::results::Results::load(&candidate)?;
+            let (_, all, settings) = select(&root, &lock, Some("*"), &[])?;
+            let options = perfgate::gate::compare_options(
+                &root,
+                &output.profile,
+                &settings,
+                &all,
+                output.allow_foreign,
+            );
+            let comparison = perfgate::compare::compare(&base, &cand, &options);
+            let dir = output
+                .output
+                .unwrap_or_else(|| root.join("target/perfgate/compare"));
+            perfgate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)
+                .map_err(anyhow::Error::msg)?;
+            return Ok(comparison.exit_code());
+        }
+        Command::Gate {
+            baseline,
+            select: args,
+            confirm,
+            output,
+        } => {
+            let formats = formats(&output)?;
+            let base_file = perfgate::baseline::resolve(&root, &output.profile, &baseline)
+                .map_err(anyhow::Error::msg)?;
+            let mut base = perfgate::results::Results::load(&base_file)?;
+            let (selected, all, settings) =
+                select(&root, &lock, args.filter.as_deref(), &args.tags)?;
+            // Only the scenarios of this gate are expected in the candidate.
+            base.scenarios
+                .retain(|s| selected.iter().any(|chosen| chosen.name == s.name));
+            let (cand, path) = run_and_save(&root, &lock, &selected, &args, None)?;
+            eprintln!("results: {}", path.display());
+            let options = perfgate::gate::compare_options(
+                &root,
+                &output.profile,
+                &settings,
+                &all,
+                output.allow_foreign,
+            );
+            let mut comparison = perfgate::compare::compare(&base, &cand, &options);
+            if confirm {
+                let names = perfgate::gate::to_confirm(&comparison);
+                if !names.is_empty() {
+                    eprintln!("confirming wall time of {} on new rounds", names.join(", "));
+                    let fresh = perfgate::gate::confirmation_run(
+                        &selected,
+                        &names,
+                        &root,
+                        &lock,
+                        args.rounds,
+                    );
+                    perfgate::gate::apply_confirmation(&mut comparison, &base, &fresh, &options);
+                }
+            }
+            let dir = output
+                .output
+                .unwrap_or_else(|| root.join("target/perfgate/gate"));
+            let written = perfgate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)
+                .map_err(anyhow::Error::msg)?;
+            eprintln!(
+                "exports: {}",
+                written
+                    .iter()
+                    .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Ok(comparison.exit_code());
+        }
+        Command::Calibrate {
+            pairs,
+            write,
+            filter,
+            tags,
+            rounds,
+            profile,
+        } => {
+            if pairs == 0 || rounds == Some(0) {
+                anyhow::bail!("--pairs and --rounds must be at least 1");
+            }
+            let (selected, _, settings) = select(&root, &lock, filter.as_deref(), &tags)?;
+            let rounds = rounds.unwrap_or_else(|| {
+                selected
+                    .iter()
+                    .filter_map(|s| s.engines.time.map(|t| t.rounds))
+                    .max()
+                    .unwrap_or(7)
+            });
+            let sets = perfgate::calibrate::measure(&selected, &root, pairs, rounds, &|line| {
+                eprintln!("calibrate: {line}")
+            })
+            .map_err(anyhow::Error::msg)?;
+            let thresholds = selected
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        s.gate.time.unwrap_or(settings.gate.time) / 100.0,
+                    )
+                })
+                .collect();
+            let entries = perfgate::calibrate::score(&sets, &thresholds, rounds as usize);
+            print!("{}", perfgate::calibrate::table(&entries, rounds));
+            if write {
+                let calibration = perfgate::calibrate::Calibration {
+                    fingerprint: perfgate::fingerprint::collect(&root),
+                    rounds,
+                    pairs: u64::from(pairs),
+                    scenarios: entries,
+                };
+                let path = calibration
+                    .save(&root, &profile)
+                    .map_err(anyhow::Error::msg)?;
+                println!("written: {}", path.display());
+            }
+        }
+        Command::Corpus {
+            action: CorpusAction::List,
+        } => {
+            let fetcher = Fetcher::new(&root);
+            println!(
+                "{:<16} {:<10} {:>7} {:>9}  cached",
+                "name", "version", "files", "lines"
+            );
+            for corpus in &lock.corpora {
+                match fetcher.cached(corpus) {
+                    Some(info) => println!(
+                        "{:<16} {:<10} {:>7} {:>9}  yes",
+                        corpus.name, corpus.version, info.files, info.lines
+                    ),
+                    None => println!(
+                        "{:<16} {:<10} {:>7} {:>9}  no",
+                        corpus.name, corpus.version, "-", "-"
+                    ),
+                }
+            }
+        }
+        Command::Corpus {
+            action: CorpusAction::Fetch { name },
+        } => {
+            let fetcher = Fetcher::new(&root);
+            let corpora = match &name {
+                Some(name) => vec![lock.require(name)?.clone()],
+                None => lock.corpora.clone(),
+            };
+            for corpus in corpora {
+                let cached = fetcher.cached(&corpus).is_some();
+                if !cached {
+                    eprintln!(
+                        "fetching {} {} (pip download, sha256 {}…)",
+                        corpus.package,
+                        corpus.version,
+                        &corpus.sha256[..12]
+                    );
+                }
+                let info = fetcher.fetch(&corpus)?;
+                println!(
+                    "{} {}: {} files, {} lines{}",
+                    info.name,
+                    info.version,
+                    info.files,
+                    info.lines,
+                    if cached { " (cached)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
+    use perfgate::baseline::{self, Promotion};
+    match action {
+        BaselineAction::Save {
+            name,
+            from,
+            reason,
+            profile,
+        } => {
+            let from = match from {
+                Some(from) => from,
+                None => baseline::latest_results(root).map_err(anyhow::Error::msg)?,
+            };
+            let file = baseline::promote(&Promotion {
+                root,
+                profile: &profile,
+                name: &name,
+                from: &from,
+                reason: reason.as_deref(),
+                accept: false,
+            })
+            .map_err(anyhow::Error::msg)?;
+            println!("saved {} from {}", file.display(), from.display());
+        }
+        BaselineAction::Accept {
+            name,
+            from,
+            reason,
+            profile,
+        } => {
+            let file = baseline::promote(&Promotion {
+                root,
+                profile: &profile,
+                name: &name,
+                from: &from,
+                reason: Some(&reason),
+                accept: true,
+            })
+            .map_err(anyhow::Error::msg)?;
+            println!(
+                "accepted {} from {}: {reason}",
+                file.display(),
+                from.display()
+            );
+        }
+        BaselineAction::List { profile } => {
+            for line in baseline::list(root, &profile).map_err(anyhow::Error::msg)? {
+                println!("{line}");
+            }
+        }
+        BaselineAction::Show { name, profile } => {
+            let file = baseline::resolve(root, &profile, &name).map_err(anyhow::Error::msg)?;
+            let results = perfgate::results::Results::load(&file)?;
+            print!("{}", baseline::show(&name, &file, &results));
+        }
+    }
+    Ok(0)
+}
+
+fn find_scenario(
+    root: &std::path::Path,
+    lock: &CorpusLock,
+    name: &str,
+) -> anyhow::Result<scenario::Scenario> {
+    let rules = perfgate::subject::rule_ids();
+    let context = Context {
+        repo_root: root,
+        lock,
+        rules: &rules,
+    };
+    scenario::load_dir(&root.join("scenarios"), &context)?
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| anyhow::anyhow!("no scenario named `{name}`"))
+}
+
+#[cfg(feature = "dhat-heap")]
+fn heap_run(
+    root: &std::path::Path,
+    lock: &CorpusLock,
+    name: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut scenario = find_scenario(root, lock, name)?;
+    // One thread: rayon's work stealing would make the allocation profile vary.
+    scenario.threads = 1;
+    let input = perfgate::subject::prepare(&scenario, root, lock).map_err(anyhow::Error::msg)?;
+    let scratch = root
+        .join("target/perfgate/scratch")
+        .join(format!("{}-heap", scenario.id));
+    let workload = perfgate::subject::Workload::new(&scenario, &input, &scratch)
+        .map_err(anyhow::Error::msg)?;
+    let iteration = workload.setup();
+    let profiler = dhat::Profiler::builder()
+        .file_name(out.join("dhat-heap.json"))
+        .build();
+    std::hint::black_box(workload.routine(iteration));
+    let stats = dhat::HeapStats::get();
+    drop(profiler);
+    let data = perfgate::engine::heap::HeapData {
+        total_bytes: stats.total_bytes,
+        total_blocks: stats.total_blocks,
+        max_bytes: stats.max_bytes as u64,
+        max_blocks: stats.max_blocks as u64,
+    };
+    std::fs::write(out.join("heap.json"), serde_json::to_string_pretty(&data)?)?;
+    Ok(())
+}
+
+#[cfg(not(feature = "dhat-heap"))]
+fn heap_run(
+    _: &std::path::Path,
+    _: &CorpusLock,
+    _: &str,
+    _: &std::path::Path,
+) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this perfgate was built without the `dhat-heap` feature; `perfgate run --engines allocations` builds the one that has it"
+    )
+}

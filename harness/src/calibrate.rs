@@ -1,0 +1,187 @@
+//! `perfgate calibrate`: A/A pairs of the same build, to learn what this machine can detect.
+//!
+//! For each selected scenario with a time engine it runs `pairs` pairs of round sets (each set
+//! `rounds` rounds, every round its own process) and decides each pair with the gate's own test
+//! (Holm over the scenarios of the pair). Any verdict other than unchanged or inconclusive is a false
+//! alarm; the count comes with its Clopper–Pearson 95 % interval (10 pairs with 0 alarms still allow
+//! a rate up to 30.8 %). It also reports s, the standard deviation of log round-medians over all
+//! rounds, and the MDE at the configured rounds. `--write` keeps s per scenario in
+//! `baselines/<profile>/calibration.json`, which compare and gate then use for the MDE.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{ALPHA, time};
+use crate::results::Fingerprint;
+use crate::scenario::Scenario;
+
+/// One scenario's calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Standard deviation of log round-medians.
+    pub s: f64,
+    /// Minimum detectable effect (fraction) with `rounds` rounds per side.
+    pub mde: f64,
+    pub threshold: f64,
+    pub false_alarms: u64,
+    pub pairs: u64,
+    /// Clopper–Pearson 95 % interval of the false-alarm rate.
+    pub rate_interval: (f64, f64),
+}
+
+/// `baselines/<profile>/calibration.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub fingerprint: Fingerprint,
+    pub rounds: u32,
+    pub pairs: u64,
+    pub scenarios: BTreeMap<String, Entry>,
+}
+
+impl Calibration {
+    pub fn path(root: &Path, profile: &str) -> PathBuf {
+        crate::baseline::dir(root, profile).join("calibration.json")
+    }
+
+    pub fn load(root: &Path, profile: &str) -> Result<Calibration, String> {
+        let path = Self::path(root, profile);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
+    }
+
+    pub fn save(&self, root: &Path, profile: &str) -> Result<PathBuf, String> {
+        let path = Self::path(root, profile);
+        let mut text = serde_json::to_string_pretty(self).expect("calibration serializes");
+        text.push('\n');
+        crate::export::write_atomic(&path, &text)?;
+        Ok(path)
+    }
+}
+
+/// The round medians of every set: `sets[scenario][set]`.
+pub type RoundSets = BTreeMap<String, Vec<Vec<f64>>>;
+
+/// Scores A/A pairs: sets 2k and 2k + 1 of each scenario form pair k.
+pub fn score(
+    sets: &RoundSets,
+    thresholds: &BTreeMap<String, f64>,
+    rounds: usize,
+) -> BTreeMap<String, Entry> {
+    let names: Vec<&String> = sets.keys().collect();
+    let pairs = sets.values().map(|s| s.len() / 2).min().unwrap_or(0);
+    let mut alarms: BTreeMap<&String, u64> = names.iter().map(|n| (*n, 0)).collect();
+    for k in 0..pairs {
+        let mut tests = Vec::new();
+        let mut limits = Vec::new();
+        let mut tested = Vec::new();
+        for name in &names {
+            let threshold = thresholds.get(*name).copied().unwrap_or(0.03);
+            let (a, b) = (&sets[*name][2 * k], &sets[*name][2 * k + 1]);
+            if let Ok(test) = time::test(a, b, threshold, ALPHA, names.len(), None) {
+                tests.push(test);
+                limits.push(threshold);
+                tested.push(*name);
+            }
+        }
+        for (name, verdict) in tested
+            .iter()
+            .zip(time::decide_family(&tests, &limits, ALPHA))
+        {
+            if matches!(
+                verdict,
+                time::TimeVerdict::Regressed | time::TimeVerdict::Improved
+            ) {
+                *alarms.get_mut(name).expect("every name counted") += 1;
+            }
+        }
+    }
+    names
+        .iter()
+        .map(|name| {
+            let logs: Vec<f64> = sets[*name].iter().flatten().map(|v| v.ln()).collect();
+            let s = crate::stats::std_dev(&logs);
+            let threshold = thresholds.get(*name).copied().unwrap_or(0.03);
+            let false_alarms = alarms[name];
+            (
+                (*name).clone(),
+                Entry {
+                    s,
+                    mde: crate::stats::mde(s, ALPHA, names.len(), rounds, rounds),
+                    threshold,
+                    false_alarms,
+                    pairs: pairs as u64,
+                    rate_interval: crate::stats::clopper_pearson(false_alarms, pairs as u64, 0.95),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Runs the round sets: 2 × `pairs` sets of `rounds` rounds for each scenario with a time engine.
+pub fn measure(
+    scenarios: &[Scenario],
+    root: &Path,
+    pairs: u32,
+    rounds: u32,
+    progress: &dyn Fn(&str),
+) -> Result<RoundSets, String> {
+    let mut sets = RoundSets::new();
+    for scenario in scenarios {
+        let Some(settings) = scenario.engines.time else {
+            continue;
+        };
+        let mut own = Vec::new();
+        for set in 0..2 * pairs {
+            progress(&format!(
+                "{}: pair {} of {pairs}, side {}",
+                scenario.name,
+                set / 2 + 1,
+                if set % 2 == 0 { "A" } else { "B" }
+            ));
+            let data = crate::engine::time::run_rounds(scenario, root, rounds, &settings, &|_| {})
+                .map_err(|error| format!("{}: {error}", scenario.name))?;
+            own.push(data.rounds.iter().map(|r| r.median_ns).collect());
+        }
+        sets.insert(scenario.name.clone(), own);
+    }
+    Ok(sets)
+}
+
+/// The printed table.
+pub fn table(entries: &BTreeMap<String, Entry>, rounds: u32) -> String {
+    let mut out = format!(
+        "{:<24} {:>8} {:>14} {:>10} {:>14} {:>18}\n",
+        "scenario",
+        "s (log)",
+        format!("MDE @{rounds}"),
+        "threshold",
+        "false alarms",
+        "rate 95 % CI"
+    );
+    for (name, e) in entries {
+        out.push_str(&format!(
+            "{name:<24} {:>8.4} {:>13.1}% {:>9.1}% {:>14} {:>18}{}\n",
+            e.s,
+            e.mde * 100.0,
+            e.threshold * 100.0,
+            format!("{}/{}", e.false_alarms, e.pairs),
+            format!(
+                "[{:.1}, {:.1}] %",
+                e.rate_interval.0 * 100.0,
+                e.rate_interval.1 * 100.0
+            ),
+            if e.mde > e.threshold {
+                format!(
+                    "  cannot detect changes below {:.1} % with {rounds} rounds",
+                    e.mde * 100.0
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out
+}

@@ -1,0 +1,291 @@
+//! What can be compared (STATISTICS.md, "Comparability"), which metrics each scenario has, and the
+//! exact counter changes.
+//!
+//! Wall time compares only between runs on one host (CPU model, cores, kernel) with one rustc,
+//! build profile and RUSTFLAGS; `--allow-foreign` compares it anyway, with a note. Instruction counts
+//! and heap compare across hosts when rustc, build profile and RUSTFLAGS match; instruction counts
+//! also need equal CPU flags (glibc's ifuncs and crates like memchr choose code paths at run time). A
+//! different Cargo.lock is compared, with a note: a dependency change is part of the change under
+//! test. A scenario whose file or corpus changed is not comparable at all.
+
+use crate::compare::CounterChange;
+use crate::results::{Fingerprint, ScenarioResult, Status};
+
+/// The two environments of a comparison.
+pub struct Environments<'a> {
+    base: &'a Fingerprint,
+    cand: &'a Fingerprint,
+}
+
+fn differs<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    a: &T,
+    b: &T,
+    show: impl Fn(&T) -> String,
+) -> Option<String> {
+    (a != b).then(|| format!("{what} differs ({} vs {})", show(a), show(b)))
+}
+
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "unknown".into())
+}
+
+impl<'a> Environments<'a> {
+    pub fn new(base: &'a Fingerprint, cand: &'a Fingerprint) -> Environments<'a> {
+        Environments { base, cand }
+    }
+
+    fn toolchain(&self) -> Vec<String> {
+        let (a, b) = (self.base, self.cand);
+        [
+            differs("rustc", &a.rustc, &b.rustc, text),
+            differs("build profile", &a.build_profile, &b.build_profile, |v| {
+                v.clone()
+            }),
+            differs("RUSTFLAGS", &a.rustflags, &b.rustflags, |v| {
+                format!("`{v}`")
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn host(&self) -> Vec<String> {
+        let (a, b) = (self.base, self.cand);
+        [
+            differs("CPU model", &a.cpu_model, &b.cpu_model, text),
+            differs("core count", &a.cores, &b.cores, |v| v.to_string()),
+            differs("kernel", &a.kernel, &b.kernel, text),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Whether the hosts differ (wall time compared only with --allow-foreign).
+    pub fn foreign(&self) -> bool {
+        !self.host().is_empty()
+    }
+
+    /// Why a metric family (`time`, `instructions`, `heap`) is not comparable, if it is not.
+    pub fn reason(&self, family: &str, allow_foreign: bool) -> Option<String> {
+        let mut reasons = self.toolchain();
+        match family {
+            "time" if !allow_foreign => reasons.extend(self.host()),
+            "instructions" => reasons.extend(differs(
+                "CPU flags",
+                &self.base.cpu_flags_hash,
+                &self.cand.cpu_flags_hash,
+                text,
+            )),
+            _ => {}
+        }
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    }
+
+    /// Run-wide notes.
+    pub fn notes(&self, allow_foreign: bool) -> Vec<String> {
+        let mut notes = Vec::new();
+        let host = self.host();
+        if !host.is_empty() {
+            notes.push(if allow_foreign {
+                format!(
+                    "the baseline comes from another host ({}); wall time compared anyway (--allow-foreign)",
+                    host.join("; ")
+                )
+            } else {
+                format!(
+                    "the baseline comes from another host ({}): wall time is not comparable and does not gate; instructions, heap and counters do",
+                    host.join("; ")
+                )
+            });
+        }
+        if self.base.cargo_lock_hash != self.cand.cargo_lock_hash {
+            notes.push(
+                "Cargo.lock differs: instruction and heap changes include dependency changes"
+                    .into(),
+            );
+        }
+        notes
+    }
+}
+
+/// Why a scenario is not comparable at all, if it is not.
+pub fn scenario_reason(old: &ScenarioResult, new: &ScenarioResult) -> Option<String> {
+    if let Status::Failed { reason } = &old.status {
+        return Some(format!(
+            "the baseline's run of this scenario failed: {reason}"
+        ));
+    }
+    if old.scenario_hash != new.scenario_hash {
+        return Some(format!(
+            "the scenario file changed ({} hash {} vs {})",
+            new.scenario_file, old.scenario_hash, new.scenario_hash
+        ));
+    }
+    if old.corpus_hash != new.corpus_hash {
+        return Some(format!(
+            "the corpus changed ({} vs {})",
+            old.corpus_id, new.corpus_id
+        ));
+    }
+    None
+}
+
+/// One metric present on both sides.
+pub enum Metric {
+    Time {
+        baseline: Vec<f64>,
+        candidate: Vec<f64>,
+    },
+    Count {
+        name: &'static str,
+        family: &'static str,
+        baseline: u64,
+        candidate: u64,
+    },
+}
+
+impl Metric {
+    pub fn family(&self) -> &'static str {
+        match self {
+            Metric::Time { .. } => "time",
+            Metric::Count { family, .. } => family,
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Metric::Time { .. } => "time".into(),
+            Metric::Count { name, .. } => (*name).into(),
+        }
+    }
+}
+
+/// The metrics both sides measured; a candidate metric that cannot be a result (zero samples,
+/// Ir == 0) is an error.
+pub fn metrics_of(
+    old: &ScenarioResult,
+    new: &ScenarioResult,
+    errors: &mut Vec<String>,
+) -> Vec<Metric> {
+    let mut metrics = Vec::new();
+    let name = &new.name;
+    if let Some(time) = &new.time
+        && (time.rounds.is_empty() || time.rounds.iter().any(|r| r.iters.is_empty()))
+    {
+        errors.push(format!(
+            "scenario `{name}`: the time engine recorded zero samples"
+        ));
+    }
+    if let (Some(a), Some(b)) = (&old.time, &new.time) {
+        metrics.push(Metric::Time {
+            baseline: a.rounds.iter().map(|r| r.median_ns).collect(),
+            candidate: b.rounds.iter().map(|r| r.median_ns).collect(),
+        });
+    }
+    if let Some(data) = &new.instructions
+        && data.ir() == 0
+    {
+        errors.push(format!("scenario `{name}`: Ir == 0 is not a measurement"));
+    }
+    if let (Some(a), Some(b)) = (&old.instructions, &new.instructions) {
+        metrics.push(Metric::Count {
+            name: "instructions",
+            family: "instructions",
+            baseline: a.ir(),
+            candidate: b.ir(),
+        });
+    }
+    if let (Some(a), Some(b)) = (&old.heap, &new.heap) {
+        for (name, x, y) in [
+            ("heap.total_bytes", a.total_bytes, b.total_bytes),
+            ("heap.total_blocks", a.total_blocks, b.total_blocks),
+            ("heap.max_bytes", a.max_bytes, b.max_bytes),
+        ] {
+            metrics.push(Metric::Count {
+                name,
+                family: "heap",
+                baseline: x,
+                candidate: y,
+            });
+        }
+    }
+    metrics
+}
+
+/// Every counter that differs, exactly.
+pub fn counters(old: &ScenarioResult, new: &ScenarioResult, out: &mut Vec<CounterChange>) {
+    let (Some(a), Some(b)) = (&old.counters, &new.counters) else {
+        return;
+    };
+    let mut push = |counter: String, x: String, y: String, behaviour: bool| {
+        if x != y {
+            out.push(CounterChange {
+                scenario: new.name.clone(),
+                counter,
+                baseline: x,
+                candidate: y,
+                behaviour,
+            });
+        }
+    };
+    let optional = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    for (counter, x, y) in [
+        ("files", a.files, b.files),
+        ("lines", a.lines, b.lines),
+        ("bytes", a.bytes, b.bytes),
+        ("nodes", a.nodes, b.nodes),
+        ("node_visits", a.node_visits, b.node_visits),
+        ("detector_calls", a.detector_calls, b.detector_calls),
+    ] {
+        push(counter.into(), x.to_string(), y.to_string(), false);
+    }
+    push(
+        "cache_hits".into(),
+        optional(a.cache_hits),
+        optional(b.cache_hits),
+        false,
+    );
+    push(
+        "cache_misses".into(),
+        optional(a.cache_misses),
+        optional(b.cache_misses),
+        false,
+    );
+    push(
+        "findings".into(),
+        a.findings.to_string(),
+        b.findings.to_string(),
+        true,
+    );
+    push(
+        "diagnostics".into(),
+        a.diagnostics.to_string(),
+        b.diagnostics.to_string(),
+        true,
+    );
+    let rules: std::collections::BTreeSet<&String> = a
+        .findings_by_rule
+        .keys()
+        .chain(b.findings_by_rule.keys())
+        .collect();
+    for rule in rules {
+        let count = |map: &std::collections::BTreeMap<String, u64>| {
+            map.get(rule).copied().unwrap_or(0).to_string()
+        };
+        push(
+            format!("findings[{rule}]"),
+            count(&a.findings_by_rule),
+            count(&b.findings_by_rule),
+            true,
+        );
+    }
+    push(
+        "findings_digest".into(),
+        a.findings_digest.clone(),
+        b.findings_digest.clone(),
+        true,
+    );
+}

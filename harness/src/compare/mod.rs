@@ -1,0 +1,355 @@
+//! Decisions: a baseline and a candidate results file in, metric-by-metric verdicts out.
+//!
+//! Wall time is decided by [`time`] (rounds, shifted Mann–Whitney, Holm). Instruction counts (Ir) and
+//! heap (dhat total_bytes, total_blocks, max_bytes) are deterministic for one binary, input and
+//! thread: a relative change above the threshold is a regression, below minus the threshold an
+//! improvement, else unchanged. Counters are exact and any change is listed apart; a change of the
+//! findings is a behaviour change. [`checks`] decides what is comparable at all. The exit code
+//! follows STATISTICS.md: 2 for errors (a failed candidate scenario, Ir == 0, zero samples), 1 for
+//! any regression or a scenario missing from the candidate, else 0.
+
+pub mod checks;
+pub mod time;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::results::{Results, ScenarioResult, Status};
+use crate::settings::GateDefaults;
+
+/// The family-wise error rate of the wall-time tests of one run.
+pub const ALPHA: f64 = 0.05;
+/// The false-discovery rate of the report's "likely changed" list.
+pub const FDR: f64 = 0.05;
+
+/// A metric's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Improved,
+    Regressed,
+    Unchanged,
+    Inconclusive,
+    NotComparable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Improved => "improved",
+            Verdict::Regressed => "regressed",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NotComparable => "not comparable",
+        }
+    }
+}
+
+/// One scenario × metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricComparison {
+    pub scenario: String,
+    /// `time`, `instructions`, `heap.total_bytes`, `heap.total_blocks`, `heap.max_bytes`.
+    pub metric: String,
+    pub verdict: Verdict,
+    /// The summary value of each side: median of round medians (ns), Ir, bytes or blocks.
+    pub baseline: Option<f64>,
+    pub candidate: Option<f64>,
+    /// candidate / baseline (time: the Hodges–Lehmann ratio).
+    pub ratio: Option<f64>,
+    /// The interval of the ratio (time: Moses at 1 − 2α/m).
+    pub interval: Option<(f64, f64)>,
+    /// Time: the one-sided p of the test that decided (regression, or improvement when it was
+    /// improved), raw and Holm-adjusted, and the Benjamini–Hochberg q of the regression test.
+    pub p: Option<f64>,
+    pub p_adjusted: Option<f64>,
+    pub q: Option<f64>,
+    pub welch_p: Option<f64>,
+    /// Minimum detectable effect (fraction) at these rounds.
+    pub mde: Option<f64>,
+    /// The threshold (fraction).
+    pub threshold: f64,
+    pub rounds: Option<(usize, usize)>,
+    /// Why it is not comparable, low power, the MDE warning, a foreign host compared anyway.
+    pub notes: Vec<String>,
+}
+
+/// A counter that changed (exact: any change is listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CounterChange {
+    pub scenario: String,
+    pub counter: String,
+    pub baseline: String,
+    pub candidate: String,
+    /// A change in what the analyzer finds, not in how fast.
+    pub behaviour: bool,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub metrics: Vec<MetricComparison>,
+    pub counter_changes: Vec<CounterChange>,
+    /// In the baseline, not in the candidate (a regression of coverage: exit 1).
+    pub missing: Vec<String>,
+    /// In the candidate only (noted).
+    pub added: Vec<String>,
+    /// Errors that make the gate exit 2.
+    pub errors: Vec<String>,
+    /// Run-wide notes (hosts differ, low power).
+    pub notes: Vec<String>,
+}
+
+impl Comparison {
+    /// STATISTICS.md's exit-code table.
+    pub fn exit_code(&self) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if !self.missing.is_empty()
+            || self.metrics.iter().any(|m| m.verdict == Verdict::Regressed)
+        {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Counts of each verdict.
+    pub fn tally(&self) -> BTreeMap<&'static str, usize> {
+        let mut tally = BTreeMap::new();
+        for metric in &self.metrics {
+            *tally.entry(metric.verdict.as_str()).or_default() += 1;
+        }
+        tally
+    }
+}
+
+/// Options of a comparison.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    pub defaults: GateDefaults,
+    /// Per-scenario threshold overrides (percent), by scenario name.
+    pub overrides: BTreeMap<String, crate::scenario::GateOverrides>,
+    /// Compare wall time across hosts anyway.
+    pub allow_foreign: bool,
+    /// Per-scenario s (standard deviation of log round-medians) from calibration.
+    pub calibration: BTreeMap<String, f64>,
+}
+
+impl CompareOptions {
+    pub fn new(defaults: GateDefaults) -> CompareOptions {
+        CompareOptions {
+            defaults,
+            overrides: BTreeMap::new(),
+            allow_foreign: false,
+            calibration: BTreeMap::new(),
+        }
+    }
+
+    fn threshold(&self, scenario: &str, metric: &str) -> f64 {
+        let over = self.overrides.get(scenario).copied().unwrap_or_default();
+        let percent = match metric {
+            "time" => over.time.unwrap_or(self.defaults.time),
+            "instructions" => over.instructions.unwrap_or(self.defaults.instructions),
+            _ => over.heap.unwrap_or(self.defaults.heap),
+        };
+        percent / 100.0
+    }
+}
+
+fn empty_metric(scenario: &str, metric: &str, threshold: f64) -> MetricComparison {
+    MetricComparison {
+        scenario: scenario.to_owned(),
+        metric: metric.to_owned(),
+        verdict: Verdict::NotComparable,
+        baseline: None,
+        candidate: None,
+        ratio: None,
+        interval: None,
+        p: None,
+        p_adjusted: None,
+        q: None,
+        welch_p: None,
+        mde: None,
+        threshold,
+        rounds: None,
+        notes: Vec::new(),
+    }
+}
+
+/// A deterministic metric: relative change against the threshold.
+fn deterministic(
+    scenario: &str,
+    metric: &str,
+    baseline: u64,
+    candidate: u64,
+    threshold: f64,
+) -> MetricComparison {
+    let mut out = empty_metric(scenario, metric, threshold);
+    out.baseline = Some(baseline as f64);
+    out.candidate = Some(candidate as f64);
+    let ratio = if baseline == 0 {
+        if candidate == 0 { 1.0 } else { f64::INFINITY }
+    } else {
+        candidate as f64 / baseline as f64
+    };
+    out.ratio = Some(ratio);
+    out.verdict = if ratio - 1.0 > threshold {
+        Verdict::Regressed
+    } else if ratio - 1.0 < -threshold {
+        Verdict::Improved
+    } else {
+        Verdict::Unchanged
+    };
+    out
+}
+
+/// Compares a candidate run with a baseline.
+pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions) -> Comparison {
+    let mut comparison = Comparison {
+        metrics: Vec::new(),
+        counter_changes: Vec::new(),
+        missing: Vec::new(),
+        added: Vec::new(),
+        errors: Vec::new(),
+        notes: Vec::new(),
+    };
+    let hosts = checks::Environments::new(&baseline.fingerprint, &candidate.fingerprint);
+    comparison.notes.extend(hosts.notes(options.allow_foreign));
+    let base: BTreeMap<&str, &ScenarioResult> = baseline
+        .scenarios
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    for scenario in &candidate.scenarios {
+        if let Status::Failed { reason } = &scenario.status {
+            comparison
+                .errors
+                .push(format!("scenario `{}` failed: {reason}", scenario.name));
+        }
+        if !base.contains_key(scenario.name.as_str()) {
+            comparison.added.push(scenario.name.clone());
+        }
+    }
+    let cand: BTreeMap<&str, &ScenarioResult> = candidate
+        .scenarios
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    let mut time_tests: Vec<(usize, Vec<f64>, Vec<f64>)> = Vec::new();
+    for old in &baseline.scenarios {
+        let Some(new) = cand.get(old.name.as_str()) else {
+            comparison.missing.push(old.name.clone());
+            continue;
+        };
+        if matches!(new.status, Status::Failed { .. }) {
+            continue;
+        }
+        checks::counters(old, new, &mut comparison.counter_changes);
+        let scenario_reason = checks::scenario_reason(old, new);
+        for metric in checks::metrics_of(old, new, &mut comparison.errors) {
+            let threshold = options.threshold(&old.name, metric.family());
+            let name = metric.name();
+            let reason = scenario_reason
+                .clone()
+                .or_else(|| hosts.reason(metric.family(), options.allow_foreign));
+            if let Some(reason) = reason {
+                let mut out = empty_metric(&old.name, &name, threshold);
+                out.notes.push(reason);
+                comparison.metrics.push(out);
+                continue;
+            }
+            match metric {
+                checks::Metric::Time {
+                    baseline,
+                    candidate,
+                } => {
+                    let mut out = empty_metric(&old.name, "time", threshold);
+                    out.baseline = Some(crate::stats::median(&baseline));
+                    out.candidate = Some(crate::stats::median(&candidate));
+                    out.rounds = Some((baseline.len(), candidate.len()));
+                    out.verdict = Verdict::Inconclusive;
+                    if hosts.foreign() {
+                        out.notes.push(
+                            "compared across hosts (--allow-foreign): wall time may differ for reasons other than the code".into(),
+                        );
+                    }
+                    let index = comparison.metrics.len();
+                    comparison.metrics.push(out);
+                    time_tests.push((index, baseline, candidate));
+                }
+                checks::Metric::Count {
+                    baseline,
+                    candidate,
+                    ..
+                } => comparison.metrics.push(deterministic(
+                    &old.name, &name, baseline, candidate, threshold,
+                )),
+            }
+        }
+    }
+    decide_time(&mut comparison, time_tests, options);
+    comparison
+}
+
+/// Runs the wall-time tests of the family and writes their verdicts.
+fn decide_time(
+    comparison: &mut Comparison,
+    pending: Vec<(usize, Vec<f64>, Vec<f64>)>,
+    options: &CompareOptions,
+) {
+    let family = pending.len();
+    let mut decided: Vec<(usize, time::TimeTest, f64)> = Vec::new();
+    for (index, baseline, candidate) in pending {
+        let metric = &mut comparison.metrics[index];
+        let s = options.calibration.get(&metric.scenario).copied();
+        match time::test(&baseline, &candidate, metric.threshold, ALPHA, family, s) {
+            Ok(test) => decided.push((index, test, metric.threshold)),
+            Err(error) => metric.notes.push(format!("no wall-time verdict: {error}")),
+        }
+    }
+    let tests: Vec<time::TimeTest> = decided.iter().map(|(_, t, _)| t.clone()).collect();
+    let thresholds: Vec<f64> = decided.iter().map(|(_, _, t)| *t).collect();
+    let verdicts = time::decide_family(&tests, &thresholds, ALPHA);
+    let regressed = crate::stats::holm(&tests.iter().map(|t| t.p_regressed).collect::<Vec<_>>());
+    let improved = crate::stats::holm(&tests.iter().map(|t| t.p_improved).collect::<Vec<_>>());
+    let q =
+        crate::stats::benjamini_hochberg(&tests.iter().map(|t| t.p_regressed).collect::<Vec<_>>());
+    for (k, ((index, test, threshold), verdict)) in decided.into_iter().zip(verdicts).enumerate() {
+        let metric = &mut comparison.metrics[index];
+        metric.verdict = match verdict {
+            time::TimeVerdict::Regressed => Verdict::Regressed,
+            time::TimeVerdict::Improved => Verdict::Improved,
+            time::TimeVerdict::Unchanged => Verdict::Unchanged,
+            time::TimeVerdict::Inconclusive => Verdict::Inconclusive,
+        };
+        let (p, adjusted) = if verdict == time::TimeVerdict::Improved {
+            (test.p_improved, improved[k])
+        } else {
+            (test.p_regressed, regressed[k])
+        };
+        metric.p = Some(p);
+        metric.p_adjusted = Some(adjusted);
+        metric.q = Some(q[k]);
+        metric.ratio = Some(test.ratio);
+        metric.interval = Some(test.interval);
+        metric.welch_p = Some(test.welch_p);
+        metric.mde = Some(test.mde);
+        let (n, m) = test.rounds;
+        if n.min(m) < time::GATE_ROUNDS {
+            metric.notes.push(format!(
+                "low power: {} rounds per side (a gate verdict wants {})",
+                n.min(m),
+                time::GATE_ROUNDS
+            ));
+        }
+        if test.mde > threshold {
+            metric.notes.push(format!(
+                "cannot detect changes below {:.1} % on this machine with {} rounds",
+                test.mde * 100.0,
+                n.min(m)
+            ));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! JUnit XML: one test case per scenario × metric (class = scenario, name = metric). Regressions
+//! fail; inconclusive and not comparable metrics are skipped with the reason; scenarios missing from
+//! the candidate fail; errors are `<error>` cases.
+
+use super::{Exporter, Report, interval, percent};
+use crate::compare::Verdict;
+
+pub struct Junit;
+
+/// XML text and attribute escaping.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Exporter for Junit {
+    fn name(&self) -> &'static str {
+        "junit"
+    }
+    fn file_name(&self) -> &'static str {
+        "perfgate.junit.xml"
+    }
+    fn render(&self, report: &Report) -> String {
+        let comparison = report.comparison;
+        let mut cases = String::new();
+        let (mut failures, mut skipped, mut errors) = (0, 0, 0);
+        for m in &comparison.metrics {
+            let summary = format!(
+                "{} {}: {} → {} ({} {}, threshold {:.1} %)",
+                m.scenario,
+                m.metric,
+                super::value(&m.metric, m.baseline),
+                super::value(&m.metric, m.candidate),
+                percent(m.ratio),
+                interval(m),
+                m.threshold * 100.0
+            );
+            let body = match m.verdict {
+                Verdict::Regressed => {
+                    failures += 1;
+                    format!("<failure message=\"regressed\">{}</failure>", xml(&summary))
+                }
+                Verdict::Inconclusive | Verdict::NotComparable => {
+                    skipped += 1;
+                    let reason = if m.notes.is_empty() {
+                        m.verdict.as_str().to_owned()
+                    } else {
+                        format!("{}: {}", m.verdict.as_str(), m.notes.join("; "))
+                    };
+                    format!("<skipped message=\"{}\"/>", xml(&reason))
+                }
+                Verdict::Improved | Verdict::Unchanged => {
+                    format!("<system-out>{}</system-out>", xml(&summary))
+                }
+            };
+            cases.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">{body}</testcase>\n",
+                xml(&m.scenario),
+                xml(&m.metric)
+            ));
+        }
+        for name in &comparison.missing {
+            failures += 1;
+            cases.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"present\"><failure message=\"missing from the candidate\"/></testcase>\n",
+                xml(name)
+            ));
+        }
+        for error in &comparison.errors {
+            errors += 1;
+            cases.push_str(&format!(
+                "    <testcase classname=\"perfgate\" name=\"error\"><error message=\"{}\"/></testcase>\n",
+                xml(error)
+            ));
+        }
+        let tests = comparison.metrics.len() + comparison.missing.len() + comparison.errors.len();
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"perfgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n  <testsuite name=\"perfgate against {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n",
+            xml(report.baseline)
+        )
+    }
+}

@@ -1,0 +1,104 @@
+//! Markdown for a pull-request comment or a GitHub job summary: the outcome, a table of the
+//! metrics that are not unchanged (all of them folded below), counter changes and notes.
+
+use super::{Exporter, Report, interval, p_values, percent, value};
+use crate::compare::{MetricComparison, Verdict};
+
+pub struct Markdown;
+
+fn icon(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Regressed => "🔴",
+        Verdict::Improved => "🟢",
+        Verdict::Unchanged => "⚪",
+        Verdict::Inconclusive => "🟡",
+        Verdict::NotComparable => "⚫",
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn rows(metrics: &[&MetricComparison]) -> String {
+    let mut out = String::from(
+        "| scenario | metric | verdict | baseline | candidate | change | interval | p (Holm) | notes |\n|---|---|---|---:|---:|---:|---:|---:|---|\n",
+    );
+    for m in metrics {
+        out.push_str(&format!(
+            "| {} | {} | {} {} | {} | {} | {} | {} | {} | {} |\n",
+            escape(&m.scenario),
+            m.metric,
+            icon(m.verdict),
+            m.verdict.as_str(),
+            value(&m.metric, m.baseline),
+            value(&m.metric, m.candidate),
+            percent(m.ratio),
+            interval(m),
+            p_values(m),
+            escape(&m.notes.join("; "))
+        ));
+    }
+    out
+}
+
+impl Exporter for Markdown {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+    fn file_name(&self) -> &'static str {
+        "perfgate.md"
+    }
+    fn render(&self, report: &Report) -> String {
+        let comparison = report.comparison;
+        let mut out = format!("### perfgate\n\n**{}**\n\n", super::table::outcome(report));
+        let notable: Vec<&MetricComparison> = comparison
+            .metrics
+            .iter()
+            .filter(|m| m.verdict != Verdict::Unchanged)
+            .collect();
+        if !notable.is_empty() {
+            out.push_str(&rows(&notable));
+            out.push('\n');
+        }
+        let all: Vec<&MetricComparison> = comparison.metrics.iter().collect();
+        out.push_str(&format!(
+            "<details><summary>All {} metrics</summary>\n\n{}\n</details>\n\n",
+            all.len(),
+            rows(&all)
+        ));
+        if !comparison.counter_changes.is_empty() {
+            out.push_str("Counters that changed (exact):\n\n");
+            for c in &comparison.counter_changes {
+                out.push_str(&format!(
+                    "- `{}` {}: {} → {}{}\n",
+                    escape(&c.scenario),
+                    c.counter,
+                    escape(&c.baseline),
+                    escape(&c.candidate),
+                    if c.behaviour {
+                        " **(behaviour change)**"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            out.push('\n');
+        }
+        for (label, items) in [
+            ("Missing from the candidate", &comparison.missing),
+            ("New, without baseline", &comparison.added),
+            ("Errors", &comparison.errors),
+            ("Notes", &comparison.notes),
+        ] {
+            if !items.is_empty() {
+                out.push_str(&format!("{label}:\n\n"));
+                for item in items {
+                    out.push_str(&format!("- {}\n", escape(item)));
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,171 @@
+//! Exports of a comparison, one file per format behind one trait: the terminal table, Markdown (a
+//! pull-request comment; appended to `$GITHUB_STEP_SUMMARY` when set), JUnit XML, JSON and the
+//! Bencher Metric Format. `--format` (repeatable) chooses them and `--output DIR` writes each to
+//! `DIR/perfgate.<extension>` atomically.
+
+mod bmf;
+mod junit;
+mod markdown;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use crate::compare::{Comparison, MetricComparison};
+use crate::results::Results;
+
+/// What an export renders.
+pub struct Report<'a> {
+    pub comparison: &'a Comparison,
+    pub candidate: &'a Results,
+    /// The baseline's name or file, as given.
+    pub baseline: &'a str,
+}
+
+/// One output format.
+pub trait Exporter {
+    /// The `--format` name.
+    fn name(&self) -> &'static str;
+    /// The file written under `--output DIR`.
+    fn file_name(&self) -> &'static str;
+    fn render(&self, report: &Report) -> String;
+}
+
+struct Json;
+
+impl Exporter for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn file_name(&self) -> &'static str {
+        "perfgate.json"
+    }
+    fn render(&self, report: &Report) -> String {
+        let value = serde_json::json!({
+            "baseline": report.baseline,
+            "exit_code": report.comparison.exit_code(),
+            "comparison": report.comparison,
+        });
+        let mut text = serde_json::to_string_pretty(&value).expect("a comparison serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// Every format, in `--format` order of the help text.
+pub const FORMATS: [&str; 5] = ["table", "markdown", "junit", "json", "bmf"];
+
+/// The exporter of a `--format` name.
+pub fn by_name(name: &str) -> Result<Box<dyn Exporter>, String> {
+    match name {
+        "table" => Ok(Box::new(table::Table { colour: false })),
+        "markdown" => Ok(Box::new(markdown::Markdown)),
+        "junit" => Ok(Box::new(junit::Junit)),
+        "json" => Ok(Box::new(Json)),
+        "bmf" => Ok(Box::new(bmf::Bmf)),
+        other => Err(format!(
+            "unknown format `{other}`; available: {}",
+            FORMATS.join(", ")
+        )),
+    }
+}
+
+/// The terminal table, coloured when `colour`.
+pub fn terminal_table(report: &Report, colour: bool) -> String {
+    table::Table { colour }.render(report)
+}
+
+/// Writes `text` to `path` atomically (temporary file, fsync, rename).
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let fail = |error: std::io::Error| format!("cannot write {}: {error}", path.display());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(fail)?;
+    temp.as_file().sync_all().map_err(fail)?;
+    temp.persist(path).map_err(|error| fail(error.error))?;
+    Ok(())
+}
+
+/// Writes the chosen formats into `dir`; returns the files.
+pub fn write_all(formats: &[String], report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    for name in formats {
+        let exporter = by_name(name)?;
+        let file = dir.join(exporter.file_name());
+        write_atomic(&file, &exporter.render(report))?;
+        written.push(file);
+    }
+    Ok(written)
+}
+
+/// Appends the Markdown export to `$GITHUB_STEP_SUMMARY` when that is set.
+pub fn github_step_summary(report: &Report) -> Result<(), String> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|error| format!("cannot open $GITHUB_STEP_SUMMARY: {error}"))?;
+    file.write_all(markdown::Markdown.render(report).as_bytes())
+        .map_err(|error| format!("cannot write $GITHUB_STEP_SUMMARY: {error}"))
+}
+
+/// A metric's value for people: time in ms, counts with k/M/G, bytes in kB/MB/GB.
+pub fn value(metric: &str, value: Option<f64>) -> String {
+    let Some(v) = value else {
+        return "-".into();
+    };
+    if metric == "time" {
+        return format!("{:.3} ms", v / 1e6);
+    }
+    let unit = if metric.ends_with("bytes") { "B" } else { "" };
+    let (scaled, prefix) = if v >= 1e9 {
+        (v / 1e9, "G")
+    } else if v >= 1e6 {
+        (v / 1e6, "M")
+    } else if v >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let digits = if prefix.is_empty() { 0 } else { 3 };
+    format!("{scaled:.digits$} {prefix}{unit}")
+        .trim_end()
+        .to_owned()
+}
+
+/// `+4.10 %` for a ratio of 1.041.
+pub fn percent(ratio: Option<f64>) -> String {
+    ratio.map_or("-".into(), |r| format!("{:+.2} %", (r - 1.0) * 100.0))
+}
+
+/// `[+1.0, +7.2] %` for a ratio interval.
+pub fn interval(metric: &MetricComparison) -> String {
+    metric.interval.map_or("-".into(), |(low, high)| {
+        // An unbounded Moses interval is (0, ∞) as a ratio.
+        let side = |r: f64| {
+            if r == 0.0 {
+                "−∞".into()
+            } else if r.is_infinite() {
+                "+∞".into()
+            } else {
+                format!("{:+.1}", (r - 1.0) * 100.0)
+            }
+        };
+        format!("[{}, {}] %", side(low), side(high))
+    })
+}
+
+/// `0.0123 (adj 0.0491)`.
+pub fn p_values(metric: &MetricComparison) -> String {
+    match (metric.p, metric.p_adjusted) {
+        (Some(p), Some(adjusted)) => format!("{p:.4} (adj {adjusted:.4})"),
+        _ => "-".into(),
+    }
+}

@@ -1,0 +1,129 @@
+//! The terminal table: one aligned row per scenario × metric, coloured on a terminal (red
+//! regressed, green improved, yellow inconclusive, dim not comparable), then counter changes,
+//! missing scenarios, errors, notes and the gate's outcome.
+
+use super::{Exporter, Report, interval, p_values, percent, value};
+use crate::compare::Verdict;
+
+pub struct Table {
+    pub colour: bool,
+}
+
+fn paint(text: &str, verdict: Verdict, colour: bool) -> String {
+    if !colour {
+        return text.to_owned();
+    }
+    let code = match verdict {
+        Verdict::Regressed => "31;1",
+        Verdict::Improved => "32;1",
+        Verdict::Inconclusive => "33",
+        Verdict::NotComparable => "2",
+        Verdict::Unchanged => "0",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// The outcome line shared by the table and Markdown.
+pub fn outcome(report: &Report) -> String {
+    let comparison = report.comparison;
+    let tally = comparison.tally();
+    let counts = [
+        "regressed",
+        "improved",
+        "unchanged",
+        "inconclusive",
+        "not comparable",
+    ]
+    .iter()
+    .filter_map(|v| tally.get(v).map(|n| format!("{n} {v}")))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let verdict = match comparison.exit_code() {
+        0 => "PASS",
+        1 => "FAIL (regression)",
+        _ => "ERROR",
+    };
+    format!(
+        "gate: {verdict} against {} — {}",
+        report.baseline,
+        if counts.is_empty() {
+            "nothing compared".into()
+        } else {
+            counts
+        }
+    )
+}
+
+impl Exporter for Table {
+    fn name(&self) -> &'static str {
+        "table"
+    }
+    fn file_name(&self) -> &'static str {
+        "perfgate.txt"
+    }
+    fn render(&self, report: &Report) -> String {
+        let comparison = report.comparison;
+        let mut out = format!(
+            "{:<24} {:<18} {:<15} {:>14} {:>14} {:>9} {:>18} {:>22} {:>7} {:>7}  notes\n",
+            "scenario",
+            "metric",
+            "verdict",
+            "baseline",
+            "candidate",
+            "change",
+            "interval",
+            "p (Holm)",
+            "MDE",
+            "rounds"
+        );
+        for m in &comparison.metrics {
+            let verdict = format!("{:<15}", m.verdict.as_str());
+            out.push_str(&format!(
+                "{:<24} {:<18} {} {:>14} {:>14} {:>9} {:>18} {:>22} {:>7} {:>7}  {}\n",
+                m.scenario,
+                m.metric,
+                paint(&verdict, m.verdict, self.colour),
+                value(&m.metric, m.baseline),
+                value(&m.metric, m.candidate),
+                percent(m.ratio),
+                interval(m),
+                p_values(m),
+                m.mde.map_or("-".into(), |v| format!("{:.1} %", v * 100.0)),
+                m.rounds.map_or("-".into(), |(a, b)| format!("{a}/{b}")),
+                m.notes.join("; ")
+            ));
+        }
+        if !comparison.counter_changes.is_empty() {
+            out.push_str("\ncounters that changed (exact):\n");
+            for change in &comparison.counter_changes {
+                out.push_str(&format!(
+                    "  {:<24} {:<32} {} -> {}{}\n",
+                    change.scenario,
+                    change.counter,
+                    change.baseline,
+                    change.candidate,
+                    if change.behaviour {
+                        "  (behaviour change)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        for name in &comparison.missing {
+            out.push_str(&format!("missing from the candidate: {name}\n"));
+        }
+        for name in &comparison.added {
+            out.push_str(&format!("new (no baseline): {name}\n"));
+        }
+        for error in &comparison.errors {
+            out.push_str(&format!("error: {error}\n"));
+        }
+        for note in &comparison.notes {
+            out.push_str(&format!("note: {note}\n"));
+        }
+        out.push_str(&outcome(report));
+        out.push('\n');
+        out
+    }
+}

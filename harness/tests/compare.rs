@@ -1,0 +1,371 @@
+//! Verdicts on synthetic results with known effects, and the exit-code table case by case
+//! (STATISTICS.md): wall time, instructions and heap, counters and behaviour changes,
+//! comparability across hosts and toolchains, failed or missing scenarios.
+
+use std::collections::BTreeMap;
+
+use perfgate::compare::{CompareOptions, Comparison, Verdict, compare};
+use perfgate::engine::heap::HeapData;
+use perfgate::engine::instructions::InstructionData;
+use perfgate::engine::time::{Round, TimeData};
+use perfgate::results::{CounterData, Fingerprint, Results, ScenarioResult, Status};
+use perfgate::scenario::TimeEngine;
+use perfgate::settings::GateDefaults;
+
+const BASE_MS: [f64; 7] = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8];
+
+fn fingerprint() -> Fingerprint {
+    Fingerprint {
+        perfgate_version: "0.1.0".into(),
+        rustc: Some("rustc 1.95.0".into()),
+        build_profile: "release".into(),
+        cargo_lock_hash: Some("lock".into()),
+        cpu_model: Some("Test CPU".into()),
+        cpu_flags_hash: Some("flags".into()),
+        cores: 2,
+        kernel: Some("6.1".into()),
+        ..Fingerprint::default()
+    }
+}
+
+fn time(ms: &[f64]) -> TimeData {
+    TimeData {
+        settings: TimeEngine {
+            rounds: ms.len() as u32,
+            samples: 10,
+            warm_up_ms: 100,
+            measurement_ms: 500,
+        },
+        rounds: ms
+            .iter()
+            .map(|m| Round {
+                iters: vec![1.0; 10],
+                times_ns: vec![m * 1e6; 10],
+                median_ns: m * 1e6,
+            })
+            .collect(),
+    }
+}
+
+fn counters(findings: u64) -> CounterData {
+    CounterData {
+        files: 10,
+        lines: 1000,
+        bytes: 30_000,
+        nodes: 5000,
+        node_visits: 5000,
+        detector_calls: 9000,
+        findings,
+        diagnostics: 0,
+        findings_by_rule: BTreeMap::from([("magic-literal".to_owned(), findings)]),
+        findings_digest: format!("digest-{findings}"),
+        cache_hits: None,
+        cache_misses: None,
+        phase_ns: BTreeMap::new(),
+    }
+}
+
+/// A scenario with every engine: time scaled by `time_factor`, Ir and heap by their factors.
+fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> ScenarioResult {
+    let ms: Vec<f64> = BASE_MS.iter().map(|m| m * time_factor).collect();
+    ScenarioResult {
+        name: name.into(),
+        id: name.replace('-', "_"),
+        scenario_file: format!("scenarios/{name}.toml"),
+        scenario_hash: "s".into(),
+        corpus_id: "synthetic".into(),
+        corpus_hash: "c".into(),
+        status: Status::Ok,
+        counters: Some(counters(100)),
+        time: Some(time(&ms)),
+        instructions: Some(InstructionData {
+            events: BTreeMap::from([("Ir".to_owned(), ir)]),
+            functions: Vec::new(),
+            artifacts: String::new(),
+            flamegraphs: Vec::new(),
+        }),
+        heap: Some(HeapData {
+            total_bytes: heap_bytes,
+            total_blocks: 1000,
+            max_bytes: 50_000,
+            max_blocks: 100,
+        }),
+        heap_profile: None,
+    }
+}
+
+fn results(scenarios: Vec<ScenarioResult>) -> Results {
+    Results {
+        schema_version: perfgate::results::SCHEMA_VERSION,
+        fingerprint: fingerprint(),
+        scenarios,
+        history: Vec::new(),
+    }
+}
+
+fn options() -> CompareOptions {
+    CompareOptions::new(GateDefaults {
+        time: 3.0,
+        instructions: 1.0,
+        heap: 2.0,
+    })
+}
+
+fn verdict(comparison: &Comparison, scenario: &str, metric: &str) -> Verdict {
+    comparison
+        .metrics
+        .iter()
+        .find(|m| m.scenario == scenario && m.metric == metric)
+        .unwrap_or_else(|| panic!("no {scenario} {metric}"))
+        .verdict
+}
+
+fn base() -> Results {
+    results(vec![scenario("a", 1.0, 1_000_000, 100_000)])
+}
+
+#[test]
+fn wall_time_verdicts_follow_the_threshold_test() {
+    let base = results(vec![
+        scenario("slower", 1.0, 1_000_000, 100_000),
+        scenario("same", 1.0, 1_000_000, 100_000),
+        scenario("faster", 1.0, 1_000_000, 100_000),
+    ]);
+    let mut same = scenario("same", 1.0, 1_000_000, 100_000);
+    // Identical rounds in another order: no change.
+    same.time = Some(time(&[99.8, 100.5, 99.0, 101.0, 100.0, 99.5, 100.2]));
+    let candidate = results(vec![
+        scenario("slower", 1.10, 1_000_000, 100_000),
+        same,
+        scenario("faster", 0.90, 1_000_000, 100_000),
+    ]);
+    let comparison = compare(&base, &candidate, &options());
+    assert_eq!(verdict(&comparison, "slower", "time"), Verdict::Regressed);
+    assert_eq!(verdict(&comparison, "same", "time"), Verdict::Unchanged);
+    assert_eq!(verdict(&comparison, "faster", "time"), Verdict::Improved);
+    let slower = comparison
+        .metrics
+        .iter()
+        .find(|m| m.scenario == "slower" && m.metric == "time")
+        .unwrap();
+    assert!((slower.ratio.unwrap() - 1.10).abs() < 0.01);
+    let (low, high) = slower.interval.unwrap();
+    assert!(low > 1.03 && high < 1.2, "{low} {high}");
+    // Holm over 3 tests: the smallest exact p (1/3432) times 3.
+    assert!((slower.p_adjusted.unwrap() - 3.0 / 3432.0).abs() < 1e-12);
+    assert_eq!(slower.rounds, Some((7, 7)));
+    assert_eq!(comparison.exit_code(), 1);
+}
+
+#[test]
+fn two_percent_at_a_three_percent_threshold_with_three_rounds_is_not_a_regression() {
+    let mut old = scenario("a", 1.0, 1_000_000, 100_000);
+    old.time = Some(time(&BASE_MS[..3]));
+    let mut new = scenario("a", 1.0, 1_000_000, 100_000);
+    new.time = Some(time(
+        &BASE_MS[..3].iter().map(|m| m * 1.02).collect::<Vec<_>>(),
+    ));
+    let comparison = compare(&results(vec![old]), &results(vec![new]), &options());
+    let metric = &comparison.metrics[0];
+    assert_eq!(metric.verdict, Verdict::Inconclusive);
+    assert_eq!(
+        metric.notes,
+        ["low power: 3 rounds per side (a gate verdict wants 5)"]
+    );
+    // The interval of three rounds a side reaches past +3 %: not shown to be unchanged either.
+    assert!(metric.interval.unwrap().1 > 1.03, "{:?}", metric.interval);
+    assert_eq!(comparison.exit_code(), 0);
+}
+
+#[test]
+fn instructions_and_heap_are_deterministic_threshold_checks() {
+    let cases = [
+        (1_005_000, 100_000, Verdict::Unchanged, Verdict::Unchanged),
+        (1_020_000, 103_000, Verdict::Regressed, Verdict::Regressed),
+        (980_000, 97_000, Verdict::Improved, Verdict::Improved),
+        (1_009_999, 101_999, Verdict::Unchanged, Verdict::Unchanged),
+    ];
+    for (ir, bytes, ir_verdict, heap_verdict) in cases {
+        let candidate = results(vec![scenario("a", 1.0, ir, bytes)]);
+        let comparison = compare(&base(), &candidate, &options());
+        assert_eq!(
+            verdict(&comparison, "a", "instructions"),
+            ir_verdict,
+            "{ir}"
+        );
+        assert_eq!(
+            verdict(&comparison, "a", "heap.total_bytes"),
+            heap_verdict,
+            "{bytes}"
+        );
+        assert_eq!(
+            verdict(&comparison, "a", "heap.max_bytes"),
+            Verdict::Unchanged
+        );
+    }
+}
+
+#[test]
+fn counter_changes_are_listed_and_findings_are_behaviour() {
+    let mut new = scenario("a", 1.0, 1_000_000, 100_000);
+    new.counters = Some(counters(101));
+    new.counters.as_mut().unwrap().nodes = 5001;
+    let comparison = compare(&base(), &results(vec![new]), &options());
+    let changes: Vec<(String, String, String, bool)> = comparison
+        .counter_changes
+        .iter()
+        .map(|c| {
+            (
+                c.counter.clone(),
+                c.baseline.clone(),
+                c.candidate.clone(),
+                c.behaviour,
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("nodes".into(), "5000".into(), "5001".into(), false),
+            ("findings".into(), "100".into(), "101".into(), true),
+            (
+                "findings[magic-literal]".into(),
+                "100".into(),
+                "101".into(),
+                true
+            ),
+            (
+                "findings_digest".into(),
+                "digest-100".into(),
+                "digest-101".into(),
+                true
+            ),
+        ]
+    );
+    // Listed apart; the gate's exit code is about performance.
+    assert_eq!(comparison.exit_code(), 0);
+}
+
+#[test]
+fn the_exit_code_table_case_by_case() {
+    let ok = || scenario("a", 1.0, 1_000_000, 100_000);
+    // All unchanged: 0.
+    assert_eq!(
+        compare(&base(), &results(vec![ok()]), &options()).exit_code(),
+        0
+    );
+    // A failed scenario: 2, with its reason.
+    let mut failed = ok();
+    failed.status = Status::Failed {
+        reason: "the workload panicked".into(),
+    };
+    let comparison = compare(&base(), &results(vec![failed]), &options());
+    assert_eq!(
+        comparison.errors,
+        ["scenario `a` failed: the workload panicked"]
+    );
+    assert_eq!(comparison.exit_code(), 2);
+    // Ir == 0: 2.
+    let comparison = compare(
+        &base(),
+        &results(vec![scenario("a", 1.0, 0, 100_000)]),
+        &options(),
+    );
+    assert_eq!(
+        comparison.errors,
+        ["scenario `a`: Ir == 0 is not a measurement"]
+    );
+    assert_eq!(comparison.exit_code(), 2);
+    // Zero samples: 2.
+    let mut empty = ok();
+    empty.time.as_mut().unwrap().rounds.clear();
+    let comparison = compare(&base(), &results(vec![empty]), &options());
+    assert_eq!(
+        comparison.errors,
+        ["scenario `a`: the time engine recorded zero samples"]
+    );
+    assert_eq!(comparison.exit_code(), 2);
+    // A scenario missing from the candidate: 1.
+    let comparison = compare(&base(), &results(vec![]), &options());
+    assert_eq!(comparison.missing, ["a"]);
+    assert_eq!(comparison.exit_code(), 1);
+    // A new scenario without baseline: noted, 0.
+    let comparison = compare(
+        &base(),
+        &results(vec![ok(), scenario("b", 1.0, 5, 5)]),
+        &options(),
+    );
+    assert_eq!(comparison.added, ["b"]);
+    assert_eq!(comparison.exit_code(), 0);
+}
+
+#[test]
+fn wall_time_from_another_host_is_not_comparable_and_does_not_fail() {
+    let mut candidate = results(vec![scenario("a", 1.5, 1_000_000, 100_000)]);
+    candidate.fingerprint.cpu_model = Some("Other CPU".into());
+    let comparison = compare(&base(), &candidate, &options());
+    let time = comparison
+        .metrics
+        .iter()
+        .find(|m| m.metric == "time")
+        .unwrap();
+    assert_eq!(time.verdict, Verdict::NotComparable);
+    assert_eq!(time.notes, ["CPU model differs (Test CPU vs Other CPU)"]);
+    // Instructions and heap still gate across hosts.
+    assert_eq!(
+        verdict(&comparison, "a", "instructions"),
+        Verdict::Unchanged
+    );
+    assert_eq!(comparison.exit_code(), 0);
+    assert!(comparison.notes[0].starts_with("the baseline comes from another host"));
+    // --allow-foreign compares it anyway, and says so.
+    let mut allow = options();
+    allow.allow_foreign = true;
+    let comparison = compare(&base(), &candidate, &allow);
+    let time = comparison
+        .metrics
+        .iter()
+        .find(|m| m.metric == "time")
+        .unwrap();
+    assert_eq!(time.verdict, Verdict::Regressed);
+    assert!(time.notes[0].starts_with("compared across hosts (--allow-foreign)"));
+}
+
+#[test]
+fn another_toolchain_or_cpu_flags_make_counts_not_comparable() {
+    let mut candidate = results(vec![scenario("a", 1.0, 1_100_000, 100_000)]);
+    candidate.fingerprint.rustc = Some("rustc 1.96.0".into());
+    let comparison = compare(&base(), &candidate, &options());
+    assert!(
+        comparison
+            .metrics
+            .iter()
+            .all(|m| m.verdict == Verdict::NotComparable)
+    );
+    assert_eq!(
+        comparison.metrics[0].notes,
+        ["rustc differs (rustc 1.95.0 vs rustc 1.96.0)"]
+    );
+    let mut candidate = results(vec![scenario("a", 1.0, 1_100_000, 100_000)]);
+    candidate.fingerprint.cpu_flags_hash = Some("other".into());
+    let comparison = compare(&base(), &candidate, &options());
+    assert_eq!(
+        verdict(&comparison, "a", "instructions"),
+        Verdict::NotComparable
+    );
+    assert_eq!(
+        verdict(&comparison, "a", "heap.total_bytes"),
+        Verdict::Unchanged
+    );
+    // A changed scenario file: nothing of that scenario is comparable.
+    let mut changed = scenario("a", 1.0, 1_100_000, 100_000);
+    changed.scenario_hash = "s2".into();
+    let comparison = compare(&base(), &results(vec![changed]), &options());
+    assert!(
+        comparison
+            .metrics
+            .iter()
+            .all(|m| m.verdict == Verdict::NotComparable)
+    );
+    assert_eq!(comparison.exit_code(), 0);
+}
