@@ -36,14 +36,18 @@ impl Exporter for Junit {
         let mut cases = String::new();
         let (mut failures, mut skipped, mut errors) = (0, 0, 0);
         for m in &comparison.metrics {
+            let within = if m.interval.is_some() {
+                format!(" {}", interval(m))
+            } else {
+                String::new()
+            };
             let summary = format!(
-                "{} {}: {} → {} ({} {}, threshold {:.1} %)",
+                "{} {}: {} → {} ({}{within}, threshold {:.1} %)",
                 m.scenario,
                 m.metric,
                 super::value(&m.metric, m.baseline),
                 super::value(&m.metric, m.candidate),
                 percent(m.ratio),
-                interval(m),
                 m.threshold * 100.0
             );
             let body = match m.verdict {

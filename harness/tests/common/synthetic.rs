@@ -1,0 +1,100 @@
+//! Synthetic results with known effects, for comparison and gate tests.
+
+use std::collections::BTreeMap;
+
+use perfgate::engine::heap::HeapData;
+use perfgate::engine::instructions::InstructionData;
+use perfgate::engine::time::{Round, TimeData};
+use perfgate::results::{CounterData, Fingerprint, Results, ScenarioResult, Status};
+use perfgate::scenario::TimeEngine;
+
+pub const BASE_MS: [f64; 7] = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8];
+
+pub fn fingerprint() -> Fingerprint {
+    Fingerprint {
+        perfgate_version: "0.1.0".into(),
+        rustc: Some("rustc 1.95.0".into()),
+        build_profile: "release".into(),
+        cargo_lock_hash: Some("lock".into()),
+        cpu_model: Some("Test CPU".into()),
+        cpu_flags_hash: Some("flags".into()),
+        cores: 2,
+        kernel: Some("6.1".into()),
+        ..Fingerprint::default()
+    }
+}
+
+pub fn time(ms: &[f64]) -> TimeData {
+    TimeData {
+        settings: TimeEngine {
+            rounds: ms.len() as u32,
+            samples: 10,
+            warm_up_ms: 100,
+            measurement_ms: 500,
+        },
+        rounds: ms
+            .iter()
+            .map(|m| Round {
+                iters: vec![1.0; 10],
+                times_ns: vec![m * 1e6; 10],
+                median_ns: m * 1e6,
+            })
+            .collect(),
+    }
+}
+
+pub fn counters(findings: u64) -> CounterData {
+    CounterData {
+        files: 10,
+        lines: 1000,
+        bytes: 30_000,
+        nodes: 5000,
+        node_visits: 5000,
+        detector_calls: 9000,
+        findings,
+        diagnostics: 0,
+        findings_by_rule: BTreeMap::from([("magic-literal".to_owned(), findings)]),
+        findings_digest: format!("digest-{findings}"),
+        cache_hits: None,
+        cache_misses: None,
+        phase_ns: BTreeMap::new(),
+    }
+}
+
+/// A scenario with every engine: time scaled by `time_factor`, Ir and heap by their factors.
+pub fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> ScenarioResult {
+    let ms: Vec<f64> = BASE_MS.iter().map(|m| m * time_factor).collect();
+    ScenarioResult {
+        name: name.into(),
+        id: name.replace('-', "_"),
+        scenario_file: format!("scenarios/{name}.toml"),
+        scenario_hash: "s".into(),
+        corpus_id: "synthetic".into(),
+        corpus_hash: "c".into(),
+        status: Status::Ok,
+        counters: Some(counters(100)),
+        time: Some(time(&ms)),
+        instructions: Some(InstructionData {
+            events: BTreeMap::from([("Ir".to_owned(), ir)]),
+            functions: Vec::new(),
+            artifacts: String::new(),
+            flamegraphs: Vec::new(),
+        }),
+        heap: Some(HeapData {
+            total_bytes: heap_bytes,
+            total_blocks: 1000,
+            max_bytes: 50_000,
+            max_blocks: 100,
+        }),
+        heap_profile: None,
+    }
+}
+
+pub fn results(scenarios: Vec<ScenarioResult>) -> Results {
+    Results {
+        schema_version: perfgate::results::SCHEMA_VERSION,
+        fingerprint: fingerprint(),
+        scenarios,
+        history: Vec::new(),
+    }
+}

@@ -1,0 +1,77 @@
+//! `perfgate gate` end to end on a tiny repository: no baseline is an error, a baseline of the same
+//! build passes, a baseline that used less memory makes the gate fail, with every export written.
+
+mod common;
+
+use common::{perfgate, tiny_repo};
+use perfgate::results::Results;
+
+const ENGINES: &str = "counters,allocations";
+
+#[test]
+fn the_gate_passes_against_its_own_baseline_and_fails_on_a_regression() {
+    let repo = tiny_repo();
+    let root = repo.path();
+    let gate = || perfgate(root, &["gate", "--filter", "tiny", "--engines", ENGINES]);
+    let missing = gate();
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr),
+        format!(
+            "error: no baseline `main` in {} (save one with `perfgate baseline save main`)\n",
+            root.join("baselines/ci").display()
+        )
+    );
+    let run = perfgate(
+        root,
+        &[
+            "run",
+            "--filter",
+            "tiny",
+            "--engines",
+            ENGINES,
+            "--out",
+            "r.json",
+        ],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let save = perfgate(root, &["baseline", "save", "main", "--from", "r.json"]);
+    assert_eq!(save.status.code(), Some(0));
+    let pass = gate();
+    let stdout = String::from_utf8_lossy(&pass.stdout).into_owned();
+    assert_eq!(pass.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with("gate: PASS against main — 3 unchanged\n"),
+        "{stdout}"
+    );
+    for file in [
+        "perfgate.txt",
+        "perfgate.md",
+        "perfgate.junit.xml",
+        "perfgate.json",
+        "perfgate.bmf.json",
+    ] {
+        assert!(
+            root.join("target/perfgate/gate").join(file).is_file(),
+            "{file}"
+        );
+    }
+    // A baseline that allocated 10 % less: the candidate regressed.
+    let file = root.join("baselines/ci/main.json");
+    let mut baseline = Results::load(&file).unwrap();
+    let heap = baseline.scenarios[0].heap.as_mut().unwrap();
+    heap.total_bytes = heap.total_bytes * 9 / 10;
+    baseline.save(&file).unwrap();
+    let fail = gate();
+    let stdout = String::from_utf8_lossy(&fail.stdout).into_owned();
+    assert_eq!(fail.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.ends_with("gate: FAIL (regression) against main — 1 regressed, 2 unchanged\n"),
+        "{stdout}"
+    );
+}
