@@ -83,6 +83,13 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(fail)?;
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Readable like any other file (temporary files start private).
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(fail)?;
+    }
     std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(fail)?;
     temp.as_file().sync_all().map_err(fail)?;
     temp.persist(path).map_err(|error| fail(error.error))?;
