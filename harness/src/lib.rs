@@ -19,6 +19,7 @@ pub mod scenario;
 pub mod settings;
 pub mod stats;
 pub mod subject;
+pub mod synthetic;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

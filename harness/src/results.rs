@@ -194,13 +194,13 @@ impl Results {
         let mut text = serde_json::to_string_pretty(self).expect("results always serialize");
         text.push('\n');
         let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write)?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Readable like any other file (temporary files start private).
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(write)?;
-    }
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Readable like any other file (temporary files start private).
+            temp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(write)?;
+        }
         std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(write)?;
         temp.as_file().sync_all().map_err(write)?;
         temp.persist(path).map_err(|error| write(error.error))?;

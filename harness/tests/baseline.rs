@@ -7,9 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::synthetic::{results, scenario};
 use common::{perfgate, tiny_repo};
 use perfgate::results::Results;
+use perfgate::synthetic::{results, scenario};
 
 fn write_results(path: &Path, time_factor: f64, ir: u64) {
     results(vec![

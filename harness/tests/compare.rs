@@ -2,12 +2,10 @@
 //! (STATISTICS.md): wall time, instructions and heap, counters and behaviour changes,
 //! comparability across hosts and toolchains, failed or missing scenarios.
 
-mod common;
-
-use common::synthetic::{BASE_MS, counters, results, scenario, time};
 use perfgate::compare::{CompareOptions, Comparison, Verdict, compare};
 use perfgate::results::{Results, Status};
 use perfgate::settings::GateDefaults;
+use perfgate::synthetic::{BASE_MS, counters, results, scenario, time};
 
 fn options() -> CompareOptions {
     CompareOptions::new(GateDefaults {
@@ -272,6 +270,45 @@ fn another_toolchain_or_cpu_flags_make_counts_not_comparable() {
             .metrics
             .iter()
             .all(|m| m.verdict == Verdict::NotComparable)
+    );
+    assert_eq!(comparison.exit_code(), 0);
+}
+
+#[test]
+fn a_metric_only_the_candidate_measured_is_shown_not_comparable() {
+    let mut old = scenario("a", 1.0, 1_000_000, 100_000);
+    old.time = None;
+    old.instructions = None;
+    let comparison = compare(
+        &results(vec![old]),
+        &results(vec![scenario("a", 1.0, 1_000_000, 100_000)]),
+        &options(),
+    );
+    let rows: Vec<(&str, Verdict, &str)> = comparison
+        .metrics
+        .iter()
+        .map(|m| {
+            (
+                m.metric.as_str(),
+                m.verdict,
+                m.notes.first().map_or("", String::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows[..2],
+        [
+            (
+                "time",
+                Verdict::NotComparable,
+                "the baseline has no time data (wall time is compared only where both sides ran on one host)"
+            ),
+            (
+                "instructions",
+                Verdict::NotComparable,
+                "the baseline has no instructions data"
+            ),
+        ]
     );
     assert_eq!(comparison.exit_code(), 0);
 }

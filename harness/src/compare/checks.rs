@@ -145,13 +145,15 @@ pub enum Metric {
         baseline: u64,
         candidate: u64,
     },
+    /// Measured by the candidate only.
+    Absent { family: &'static str },
 }
 
 impl Metric {
     pub fn family(&self) -> &'static str {
         match self {
             Metric::Time { .. } => "time",
-            Metric::Count { family, .. } => family,
+            Metric::Count { family, .. } | Metric::Absent { family } => family,
         }
     }
 
@@ -159,12 +161,14 @@ impl Metric {
         match self {
             Metric::Time { .. } => "time".into(),
             Metric::Count { name, .. } => (*name).into(),
+            Metric::Absent { family } => (*family).into(),
         }
     }
 }
 
-/// The metrics both sides measured; a candidate metric that cannot be a result (zero samples,
-/// Ir == 0) is an error.
+/// The metrics both sides measured, and those only the candidate measured (shown as not
+/// comparable: a committed baseline from another machine carries no wall time, for example); a
+/// candidate metric that cannot be a result (zero samples, Ir == 0) is an error.
 pub fn metrics_of(
     old: &ScenarioResult,
     new: &ScenarioResult,
@@ -179,24 +183,33 @@ pub fn metrics_of(
             "scenario `{name}`: the time engine recorded zero samples"
         ));
     }
-    if let (Some(a), Some(b)) = (&old.time, &new.time) {
-        metrics.push(Metric::Time {
+    match (&old.time, &new.time) {
+        (Some(a), Some(b)) => metrics.push(Metric::Time {
             baseline: a.rounds.iter().map(|r| r.median_ns).collect(),
             candidate: b.rounds.iter().map(|r| r.median_ns).collect(),
-        });
+        }),
+        (None, Some(_)) => metrics.push(Metric::Absent { family: "time" }),
+        _ => {}
     }
     if let Some(data) = &new.instructions
         && data.ir() == 0
     {
         errors.push(format!("scenario `{name}`: Ir == 0 is not a measurement"));
     }
-    if let (Some(a), Some(b)) = (&old.instructions, &new.instructions) {
-        metrics.push(Metric::Count {
+    match (&old.instructions, &new.instructions) {
+        (Some(a), Some(b)) => metrics.push(Metric::Count {
             name: "instructions",
             family: "instructions",
             baseline: a.ir(),
             candidate: b.ir(),
-        });
+        }),
+        (None, Some(_)) => metrics.push(Metric::Absent {
+            family: "instructions",
+        }),
+        _ => {}
+    }
+    if old.heap.is_none() && new.heap.is_some() {
+        metrics.push(Metric::Absent { family: "heap" });
     }
     if let (Some(a), Some(b)) = (&old.heap, &new.heap) {
         for (name, x, y) in [

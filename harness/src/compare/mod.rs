@@ -254,6 +254,19 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
             let reason = scenario_reason
                 .clone()
                 .or_else(|| hosts.reason(metric.family(), options.allow_foreign));
+            if let checks::Metric::Absent { family } = metric {
+                let mut out = empty_metric(&old.name, family, threshold);
+                out.notes.push(format!(
+                    "the baseline has no {family} data{}",
+                    if family == "time" {
+                        " (wall time is compared only where both sides ran on one host)"
+                    } else {
+                        ""
+                    }
+                ));
+                comparison.metrics.push(out);
+                continue;
+            }
             if let Some(reason) = reason {
                 let mut out = empty_metric(&old.name, &name, threshold);
                 out.notes.push(reason);
@@ -286,6 +299,8 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
                 } => comparison.metrics.push(deterministic(
                     &old.name, &name, baseline, candidate, threshold,
                 )),
+                // Handled above.
+                checks::Metric::Absent { .. } => {}
             }
         }
     }

@@ -7,8 +7,6 @@ use std::process::{Command, Output};
 
 use perfgate::results::Results;
 
-pub mod synthetic;
-
 /// Runs `perfgate run ARGS --out FILE`, expects success; returns the loaded results and stdout.
 pub fn run_ok(repo: &Path, args: &[&str], out: &Path) -> (Results, String) {
     let output = perfgate(

@@ -1,15 +1,20 @@
-//! Synthetic results with known effects, for comparison and gate tests.
+//! Synthetic results with known effects, for the comparison tests, the compare benchmark and
+//! examples: seven rounds around 100 ms scaled by a factor, a given Ir and heap total, fixed
+//! counters. Nothing here is ever a measurement; results files made from it carry the fingerprint
+//! of a made-up host ("Test CPU").
 
 use std::collections::BTreeMap;
 
-use perfgate::engine::heap::HeapData;
-use perfgate::engine::instructions::InstructionData;
-use perfgate::engine::time::{Round, TimeData};
-use perfgate::results::{CounterData, Fingerprint, Results, ScenarioResult, Status};
-use perfgate::scenario::TimeEngine;
+use crate::engine::heap::HeapData;
+use crate::engine::instructions::InstructionData;
+use crate::engine::time::{Round, TimeData};
+use crate::results::{CounterData, Fingerprint, Results, ScenarioResult, Status};
+use crate::scenario::TimeEngine;
 
+/// The baseline's round medians in milliseconds.
 pub const BASE_MS: [f64; 7] = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8];
 
+/// A made-up host and toolchain.
 pub fn fingerprint() -> Fingerprint {
     Fingerprint {
         perfgate_version: "0.1.0".into(),
@@ -24,6 +29,7 @@ pub fn fingerprint() -> Fingerprint {
     }
 }
 
+/// One round per value (milliseconds), ten identical samples each.
 pub fn time(ms: &[f64]) -> TimeData {
     TimeData {
         settings: TimeEngine {
@@ -43,6 +49,7 @@ pub fn time(ms: &[f64]) -> TimeData {
     }
 }
 
+/// Fixed counters with `findings` magic-literal findings.
 pub fn counters(findings: u64) -> CounterData {
     CounterData {
         files: 10,
@@ -90,9 +97,10 @@ pub fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> Scena
     }
 }
 
+/// A results file of these scenarios.
 pub fn results(scenarios: Vec<ScenarioResult>) -> Results {
     Results {
-        schema_version: perfgate::results::SCHEMA_VERSION,
+        schema_version: crate::results::SCHEMA_VERSION,
         fingerprint: fingerprint(),
         scenarios,
         history: Vec::new(),

@@ -1,0 +1,56 @@
+//! Compare and every export for 100 scenarios (target ≤ 1 s): synthetic results with every engine,
+//! a tenth of them 10 % slower, so the wall-time tests, Holm over 100 tests and all five exports run
+//! as in a large gate. `cargo bench -p perfgate --bench compare`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use perfgate::compare::{CompareOptions, compare};
+use perfgate::export::{FORMATS, Report, by_name};
+use perfgate::settings::GateDefaults;
+use perfgate::synthetic::{results, scenario};
+
+fn compare_and_export(c: &mut Criterion) {
+    let names: Vec<String> = (0..100).map(|i| format!("scenario-{i:03}")).collect();
+    let baseline = results(
+        names
+            .iter()
+            .map(|name| scenario(name, 1.0, 1_000_000, 100_000))
+            .collect(),
+    );
+    let candidate = results(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                scenario(
+                    name,
+                    if i % 10 == 0 { 1.1 } else { 1.0 },
+                    1_000_000,
+                    100_000,
+                )
+            })
+            .collect(),
+    );
+    let options = CompareOptions::new(GateDefaults {
+        time: 3.0,
+        instructions: 1.0,
+        heap: 2.0,
+    });
+    let exporters: Vec<_> = FORMATS.iter().map(|f| by_name(f).unwrap()).collect();
+    c.bench_function("compare_100_scenarios_all_exports", |b| {
+        b.iter(|| {
+            let comparison = compare(&baseline, &candidate, &options);
+            let report = Report {
+                comparison: &comparison,
+                candidate: &candidate,
+                baseline: "main",
+            };
+            exporters
+                .iter()
+                .map(|e| e.render(&report).len())
+                .sum::<usize>()
+        })
+    });
+}
+
+criterion_group!(benches, compare_and_export);
+criterion_main!(benches);
