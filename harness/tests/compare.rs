@@ -312,3 +312,38 @@ fn a_metric_only_the_candidate_measured_is_shown_not_comparable() {
     );
     assert_eq!(comparison.exit_code(), 0);
 }
+
+#[test]
+fn confirm_decides_on_the_new_rounds_alone_and_keeps_the_first_verdict() {
+    let baseline = results(vec![
+        scenario("noisy", 1.0, 1_000_000, 100_000),
+        scenario("steady", 1.0, 1_000_000, 100_000),
+    ]);
+    let candidate = results(vec![
+        scenario("noisy", 1.10, 1_000_000, 100_000),
+        scenario("steady", 1.0, 1_000_000, 100_000),
+    ]);
+    let mut comparison = compare(&baseline, &candidate, &options());
+    assert_eq!(verdict(&comparison, "noisy", "time"), Verdict::Regressed);
+    assert_eq!(perfgate::gate::to_confirm(&comparison), ["noisy"]);
+    // The new rounds of `noisy` show no change.
+    let mut fresh = results(vec![scenario("noisy", 1.0, 1_000_000, 100_000)]);
+    fresh.scenarios[0].instructions = None;
+    fresh.scenarios[0].heap = None;
+    fresh.scenarios[0].counters = None;
+    perfgate::gate::apply_confirmation(&mut comparison, &baseline, &fresh, &options());
+    let noisy = comparison
+        .metrics
+        .iter()
+        .find(|m| m.scenario == "noisy" && m.metric == "time")
+        .unwrap();
+    assert_eq!(noisy.verdict, Verdict::Unchanged);
+    assert!(
+        noisy.notes[0]
+            .starts_with("first pass regressed (+10.00 %, p 0.0006); confirmed on 7 new rounds"),
+        "{:?}",
+        noisy.notes
+    );
+    assert_eq!(verdict(&comparison, "steady", "time"), Verdict::Unchanged);
+    assert_eq!(comparison.exit_code(), 0);
+}
