@@ -276,6 +276,23 @@ fn compare_prints_verdicts_writes_every_export_and_exits_1_on_a_regression() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("perfgate.json")).unwrap()).unwrap();
     assert_eq!(json["exit_code"], 1);
+    // GitHub's job summary gets the Markdown appended.
+    let summary = root.join("step-summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(root)
+        .args(["compare", "--baseline", base.to_str().unwrap()])
+        .args(["--candidate", cand.to_str().unwrap(), "--format", "json"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let appended = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        appended.starts_with("earlier step\n### perfgate\n\n**gate: FAIL (regression)"),
+        "{appended}"
+    );
     // Only some formats.
     let output = perfgate(
         root,
