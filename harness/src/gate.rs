@@ -122,3 +122,31 @@ pub fn emit(
     export::github_step_summary(&report)?;
     Ok(written)
 }
+
+/// Writes the HTML report of a comparison into `out` (with the profile's calibration when there is
+/// one) and returns its index.html.
+#[allow(clippy::too_many_arguments)]
+pub fn write_report(
+    root: &Path,
+    profile: &str,
+    comparison: &Comparison,
+    baseline: (&Results, &str),
+    candidate: (&Results, &str),
+    scenarios: &[Scenario],
+    out: &Path,
+    commands: Vec<String>,
+) -> Result<PathBuf, String> {
+    let calibration = crate::calibrate::Calibration::load(root, profile).ok();
+    let input = crate::report::ReportInput {
+        comparison,
+        baseline: baseline.0,
+        candidate: candidate.0,
+        baseline_label: baseline.1,
+        candidate_label: candidate.1,
+        scenarios,
+        calibration: calibration.as_ref(),
+        root,
+        commands,
+    };
+    crate::report::write(&input, out)
+}

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod export;
 pub mod fingerprint;
 pub mod gate;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;

@@ -88,6 +88,23 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Write an HTML report (index.html, SVG charts, artifacts) of a comparison.
+    Report {
+        /// A baseline name (of --profile) or a results/baseline file.
+        #[arg(long, value_name = "NAME|FILE")]
+        baseline: String,
+        /// The candidate results file.
+        #[arg(long, value_name = "FILE")]
+        candidate: PathBuf,
+        /// The report folder [default: reports/<candidate file stem>/].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+        /// Compare wall time across different hosts anyway.
+        #[arg(long)]
+        allow_foreign: bool,
+    },
     /// A/A calibration: pairs of round sets of this build; spreads, MDE and false alarms.
     Calibrate {
         /// Pairs of round sets per scenario.

@@ -251,6 +251,36 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 .unwrap_or_else(|| root.join("target/perfgate/gate"));
             let written = perfgate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)
                 .map_err(anyhow::Error::msg)?;
+            let report_dir = root.join("reports/gate");
+            let mut gate_command = format!(
+                "cargo run --release -p perfgate -- gate --baseline {baseline} --engines {}",
+                args.engines.join(",")
+            );
+            if let Some(filter) = &args.filter {
+                gate_command.push_str(&format!(" --filter '{filter}'"));
+            }
+            if !args.tags.is_empty() {
+                gate_command.push_str(&format!(" --tags {}", args.tags.join(",")));
+            }
+            let report_command = format!(
+                "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --out reports/gate",
+                path.strip_prefix(&root).unwrap_or(&path).display()
+            );
+            let index = perfgate::gate::write_report(
+                &root,
+                &output.profile,
+                &comparison,
+                (&base, &baseline),
+                (&cand, &path.display().to_string()),
+                &all,
+                &report_dir,
+                vec![gate_command, report_command],
+            )
+            .map_err(anyhow::Error::msg)?;
+            eprintln!(
+                "report: {}",
+                index.strip_prefix(&root).unwrap_or(&index).display()
+            );
             eprintln!(
                 "exports: {}",
                 written
@@ -260,6 +290,43 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     .join(", ")
             );
             return Ok(comparison.exit_code());
+        }
+        Command::Report {
+            baseline,
+            candidate,
+            out,
+            profile,
+            allow_foreign,
+        } => {
+            let base_file = perfgate::baseline::resolve(&root, &profile, &baseline)
+                .map_err(anyhow::Error::msg)?;
+            let base = perfgate::results::Results::load(&base_file)?;
+            let cand = perfgate::results::Results::load(&candidate)?;
+            let (_, all, settings) = select(&root, &lock, Some("*"), &[])?;
+            let options =
+                perfgate::gate::compare_options(&root, &profile, &settings, &all, allow_foreign);
+            let comparison = perfgate::compare::compare(&base, &cand, &options);
+            let stem = candidate
+                .file_stem()
+                .map_or("report".into(), |s| s.to_string_lossy().into_owned());
+            let out = out.unwrap_or_else(|| root.join("reports").join(stem));
+            let command = format!(
+                "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --out {}",
+                candidate.display(),
+                out.strip_prefix(&root).unwrap_or(&out).display()
+            );
+            let index = perfgate::gate::write_report(
+                &root,
+                &profile,
+                &comparison,
+                (&base, &baseline),
+                (&cand, &candidate.display().to_string()),
+                &all,
+                &out,
+                vec![command],
+            )
+            .map_err(anyhow::Error::msg)?;
+            println!("report: {}", index.display());
         }
         Command::Calibrate {
             pairs,

@@ -1,0 +1,257 @@
+//! The report's SVG charts, drawn with plotters' SVG backend (its built-in text layout, so no system
+//! font library is needed): rounds over sample distributions, the change of every scenario with its
+//! interval and the threshold band, and cost growth on log-log axes with the fitted slope.
+
+use plotters::prelude::*;
+
+/// A chart that could not be drawn (plotters' error, as text).
+pub type ChartResult = Result<String, String>;
+
+const WIDTH: u32 = 640;
+const BASE_COLOUR: RGBColor = RGBColor(90, 110, 140);
+const CAND_COLOUR: RGBColor = RGBColor(200, 90, 40);
+
+fn fail<E: std::fmt::Display>(error: E) -> String {
+    format!("cannot draw the chart: {error}")
+}
+
+/// One side of a rounds chart: each round's per-sample per-iteration times (ms) and its median.
+pub struct Side<'a> {
+    pub label: &'a str,
+    pub samples_ms: Vec<f32>,
+    pub medians_ms: Vec<f32>,
+}
+
+/// Per side, a box plot of every sample (batch means) with the round medians as points.
+pub fn rounds(caption: &str, sides: &[Side]) -> ChartResult {
+    let mut svg = String::new();
+    {
+        let values: Vec<f32> = sides
+            .iter()
+            .flat_map(|s| s.samples_ms.iter().chain(&s.medians_ms))
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        let (low, high) = values
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let (low, high) = if values.is_empty() {
+            (0.0, 1.0)
+        } else {
+            let pad = ((high - low) * 0.1).max(high.abs() * 0.01).max(1e-6);
+            (low - pad, high + pad)
+        };
+        let labels: Vec<&str> = sides.iter().map(|s| s.label).collect();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 300)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(labels[..].into_segmented(), low..high)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .y_desc("ms per iteration")
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(fail)?;
+        for (index, side) in sides.iter().enumerate() {
+            let colour = if index == 0 { BASE_COLOUR } else { CAND_COLOUR };
+            if !side.samples_ms.is_empty() {
+                let quartiles = Quartiles::new(&side.samples_ms);
+                chart
+                    .draw_series(std::iter::once(
+                        Boxplot::new_vertical(SegmentValue::CenterOf(&labels[index]), &quartiles)
+                            .width(60)
+                            .style(colour),
+                    ))
+                    .map_err(fail)?;
+            }
+            chart
+                .draw_series(side.medians_ms.iter().map(|m| {
+                    Circle::new(
+                        (SegmentValue::CenterOf(&labels[index]), *m),
+                        4,
+                        colour.filled(),
+                    )
+                }))
+                .map_err(fail)?;
+        }
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// One row of the change chart.
+pub struct Change<'a> {
+    pub label: &'a str,
+    /// Percent change and its interval (percent).
+    pub change: f64,
+    pub interval: (f64, f64),
+}
+
+/// Every scenario's change with its interval, sorted by change, and the ±threshold band shaded.
+pub fn changes(rows: &[Change], threshold_percent: f64) -> ChartResult {
+    let mut rows: Vec<&Change> = rows.iter().collect();
+    rows.sort_by(|a, b| a.change.total_cmp(&b.change));
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let extent = rows
+        .iter()
+        .flat_map(|r| [finite(r.change), finite(r.interval.0), finite(r.interval.1)])
+        .flatten()
+        .fold(threshold_percent * 1.5, |m, v| m.max(v.abs()));
+    let extent = extent * 1.1;
+    let height = 80 + 24 * rows.len().max(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let n = rows.len().max(1) as f64;
+        let names: Vec<String> = rows.iter().map(|r| r.label.to_owned()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Wall-time change with its interval", ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(170)
+            .build_cartesian_2d(-extent..extent, -0.5..n - 0.5)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("change, %")
+            .y_labels(rows.len().max(1))
+            .y_label_formatter(&|y| {
+                let index = y.round();
+                if (y - index).abs() < 0.01 && index >= 0.0 {
+                    names.get(index as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(fail)?;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(-threshold_percent, -0.5), (threshold_percent, n - 0.5)],
+                RGBColor(225, 235, 225).filled(),
+            )))
+            .map_err(fail)?;
+        for (index, row) in rows.iter().enumerate() {
+            let y = index as f64;
+            let clamp = |v: f64| v.clamp(-extent, extent);
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(clamp(row.interval.0), y), (clamp(row.interval.1), y)],
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(fail)?;
+            let colour = if row.interval.0 > threshold_percent {
+                RED
+            } else if row.interval.1 < -threshold_percent {
+                GREEN
+            } else {
+                BLACK
+            };
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (clamp(row.change), y),
+                    4,
+                    colour.filled(),
+                )))
+                .map_err(fail)?;
+        }
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// The least-squares slope of log y on log x.
+pub fn log_log_slope(points: &[(f64, f64)]) -> Option<f64> {
+    let logs: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+        .map(|(x, y)| (x.ln(), y.ln()))
+        .collect();
+    if logs.len() < 2 {
+        return None;
+    }
+    let n = logs.len() as f64;
+    let (mx, my) = (
+        logs.iter().map(|p| p.0).sum::<f64>() / n,
+        logs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = logs.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = logs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// A cost against corpus size on log-log axes, with the fitted slope in the caption.
+pub fn growth(caption: &str, y_desc: &str, points: &[(f64, f64)]) -> ChartResult {
+    let slope = log_log_slope(points);
+    let positive: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+        .collect();
+    let bounds = |values: Vec<f64>| {
+        let low = values.iter().copied().fold(f64::MAX, f64::min);
+        let high = values.iter().copied().fold(f64::MIN, f64::max);
+        if positive.is_empty() {
+            (1.0, 10.0)
+        } else {
+            (low / 1.5, high * 1.5)
+        }
+    };
+    let (x0, x1) = bounds(positive.iter().map(|p| p.0).collect());
+    let (y0, y1) = bounds(positive.iter().map(|p| p.1).collect());
+    let title = match slope {
+        Some(slope) => format!("{caption} (fitted slope {slope:.2})"),
+        None => caption.to_owned(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 320)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("lines of Python")
+            .y_desc(y_desc)
+            .draw()
+            .map_err(fail)?;
+        chart
+            .draw_series(LineSeries::new(positive.iter().copied(), BASE_COLOUR))
+            .map_err(fail)?;
+        chart
+            .draw_series(
+                positive
+                    .iter()
+                    .map(|p| Circle::new(*p, 4, BASE_COLOUR.filled())),
+            )
+            .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slopes_of_power_laws() {
+        let linear: Vec<(f64, f64)> = [1.0, 4.0, 16.0].iter().map(|x| (*x, 3.0 * x)).collect();
+        assert!((log_log_slope(&linear).unwrap() - 1.0).abs() < 1e-12);
+        let square: Vec<(f64, f64)> = [1.0, 4.0, 16.0].iter().map(|x| (*x, x * x)).collect();
+        assert!((log_log_slope(&square).unwrap() - 2.0).abs() < 1e-12);
+        assert_eq!(log_log_slope(&[(1.0, 1.0)]), None);
+    }
+}

@@ -1,0 +1,289 @@
+//! The report's derived sections: per-function attribution tables, what one pass buys (unified
+//! against per-detector on one corpus, as a ratio with an interval), the cache-edit hit rate,
+//! aggregation throughput, cost growth of the synthetic series, and the copied artifacts.
+
+use std::path::Path;
+
+use super::attribution::Attribution;
+use super::{ReportInput, charts, format, html};
+use crate::compare::Verdict;
+use crate::results::ScenarioResult;
+use crate::scenario::{Traversal, WorkloadKind};
+use html::escape;
+
+/// The attribution of one instruction change.
+pub fn attribution_table(attribution: &Attribution, verdict: Verdict) -> String {
+    let rows: Vec<Vec<String>> = attribution
+        .functions
+        .iter()
+        .map(|f| {
+            vec![
+                format!(
+                    "<code>{}</code>{}",
+                    escape(&f.name),
+                    if f.one_sided {
+                        " <span class=\"note\">(below 0.1 % on one side)</span>"
+                    } else {
+                        ""
+                    }
+                ),
+                format!("#{:+}", f.self_delta()),
+                format!("#{:+}", f.inclusive_delta()),
+                format!("#{}", format::count(f.self_after as f64, "Ir")),
+            ]
+        })
+        .collect();
+    format!(
+        "<p>Instructions {}: ΔIr = {:+}. The functions below explain {} % of it (self Ir adds up to the total; inclusive shown for context).</p>\n{}",
+        verdict.as_str(),
+        attribution.total_delta,
+        format::sig3(attribution.explained * 100.0),
+        html::table(
+            &["function", "Δ self Ir", "Δ inclusive Ir", "self Ir now"],
+            &rows
+        )
+    )
+}
+
+fn median_ns(result: &ScenarioResult) -> Option<f64> {
+    result
+        .time
+        .as_ref()
+        .filter(|t| !t.rounds.is_empty())
+        .map(|t| t.median_ns())
+}
+
+fn log_medians(result: &ScenarioResult) -> Option<Vec<f64>> {
+    result
+        .time
+        .as_ref()
+        .map(|t| t.rounds.iter().map(|r| r.median_ns.ln()).collect())
+        .filter(|v: &Vec<f64>| v.len() >= 2)
+}
+
+/// Unified against per-detector, the cache-edit hit rate and aggregation throughput, from the
+/// candidate run.
+pub fn one_pass(input: &ReportInput) -> String {
+    let find = |name: &str| input.candidate.scenarios.iter().find(|s| s.name == name);
+    let mut out = String::from("<h2>What one pass buys, and other figures of this run</h2>\n");
+    let mut rows = Vec::new();
+    for per in input
+        .scenarios
+        .iter()
+        .filter(|s| s.traversal == Traversal::PerDetector)
+    {
+        let Some(unified) = input.scenarios.iter().find(|u| {
+            u.traversal == Traversal::Unified
+                && u.corpus == per.corpus
+                && u.kind == per.kind
+                && u.detectors == per.detectors
+                && u.threads == per.threads
+        }) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (find(&unified.name), find(&per.name)) else {
+            continue;
+        };
+        let ir = match (&a.instructions, &b.instructions) {
+            (Some(x), Some(y)) if x.ir() > 0 => {
+                format!("#{}×", format::sig3(y.ir() as f64 / x.ir() as f64))
+            }
+            _ => "–".into(),
+        };
+        let time = match (log_medians(a), log_medians(b)) {
+            (Some(x), Some(y)) => {
+                let shift = crate::stats::hodges_lehmann(&y, &x).ok();
+                let interval = crate::stats::moses_interval(&y, &x, 0.95).ok();
+                match (shift, interval) {
+                    (Some(s), Some((lo, hi))) if lo.is_finite() && hi.is_finite() => format!(
+                        "#{}× [{}, {}]",
+                        format::sig3(s.exp()),
+                        format::sig3(lo.exp()),
+                        format::sig3(hi.exp())
+                    ),
+                    (Some(s), _) => format!(
+                        "#{}× (too few rounds for an interval)",
+                        format::sig3(s.exp())
+                    ),
+                    _ => "–".into(),
+                }
+            }
+            _ => "–".into(),
+        };
+        rows.push(vec![escape(&unified.name), escape(&per.name), ir, time]);
+    }
+    if rows.is_empty() {
+        out.push_str(
+            "<p class=\"note\">No unified / per-detector pair on one corpus in this run.</p>\n",
+        );
+    } else {
+        out.push_str("<p>Cost of one traversal per detector relative to one traversal for all (per-detector ÷ unified; the visit ratio would be 1/N by construction, so it is not shown). Time: Hodges–Lehmann ratio of the round medians with its 95 % Moses interval.</p>\n");
+        out.push_str(&html::table(
+            &["unified", "per-detector", "instructions", "wall time"],
+            &rows,
+        ));
+    }
+    let mut facts = Vec::new();
+    for definition in input.scenarios {
+        let Some(result) = find(&definition.name) else {
+            continue;
+        };
+        let Some(counters) = &result.counters else {
+            continue;
+        };
+        match definition.kind {
+            WorkloadKind::CacheEdit => {
+                if let (Some(hits), Some(misses)) = (counters.cache_hits, counters.cache_misses)
+                    && hits + misses > 0
+                {
+                    facts.push(format!(
+                        "{}: cache hit rate {} % ({hits} hits, {misses} misses) on a real edit ({})",
+                        escape(&definition.name),
+                        format::sig3(hits as f64 / (hits + misses) as f64 * 100.0),
+                        escape(&result.corpus_id)
+                    ));
+                }
+            }
+            WorkloadKind::Aggregate => {
+                if let Some(ns) = median_ns(result) {
+                    facts.push(format!(
+                        "{}: aggregation of {} findings in {} — {} findings/s",
+                        escape(&definition.name),
+                        counters.findings,
+                        format::duration(ns),
+                        format::count(counters.findings as f64 / (ns / 1e9), "")
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !facts.is_empty() {
+        out.push_str("<ul>\n");
+        for fact in facts {
+            out.push_str(&format!("<li>{fact}</li>\n"));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("<p class=\"note\">Heap changes are in each scenario's table (heap.total_bytes, heap.total_blocks, heap.max_bytes).</p>\n");
+    out
+}
+
+/// Time and peak heap of the synthetic analysis series against corpus size, log-log.
+pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
+    let series: Vec<&ScenarioResult> = input
+        .candidate
+        .scenarios
+        .iter()
+        .filter(|r| r.corpus_id.starts_with("synthetic:"))
+        .filter(|r| {
+            input
+                .scenarios
+                .iter()
+                .any(|s| s.name == r.name && s.kind == WorkloadKind::Analyze)
+        })
+        .collect();
+    let time: Vec<(f64, f64)> = series
+        .iter()
+        .filter_map(|r| Some((r.counters.as_ref()?.lines as f64, median_ns(r)? / 1e6)))
+        .collect();
+    let heap: Vec<(f64, f64)> = series
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.counters.as_ref()?.lines as f64,
+                r.heap?.max_bytes as f64 / 1e6,
+            ))
+        })
+        .collect();
+    let mut out = String::from("<h2>Cost growth (synthetic series)</h2>\n");
+    if time.len() < 2 && heap.len() < 2 {
+        out.push_str("<p class=\"note\">Fewer than two synthetic analysis scenarios with time or heap in this run (the series is tagged <code>nightly</code>).</p>\n");
+        return out;
+    }
+    if time.len() >= 2 {
+        out.push_str(&charts_out.add(
+            "growth-time",
+            charts::growth("Wall time against corpus size", "ms", &time),
+            "Median wall time against lines analyzed, log-log; a slope of 1 is linear growth.",
+        ));
+    }
+    if heap.len() >= 2 {
+        out.push_str(&charts_out.add(
+            "growth-heap",
+            charts::growth("Peak heap against corpus size", "MB", &heap),
+            "Peak heap (dhat max_bytes) against lines analyzed, log-log.",
+        ));
+    }
+    out
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+    }
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|error| format!("cannot copy {}: {error}", from.display()))
+}
+
+/// Copies each candidate scenario's dhat profile, callgrind files and flamegraphs beside the page.
+pub fn artifacts(input: &ReportInput, dir: &Path) -> Result<String, String> {
+    let mut items = Vec::new();
+    for result in &input.candidate.scenarios {
+        let mut links = Vec::new();
+        if let Some(profile) = &result.heap_profile {
+            let from = input.root.join(profile);
+            if from.is_file() {
+                let name = format!("{}/dhat-heap.json", result.id);
+                copy(&from, &dir.join(&name))?;
+                links.push(format!(
+                    "<a href=\"artifacts/{}\">dhat-heap.json</a>",
+                    escape(&name)
+                ));
+            }
+        }
+        if let Some(data) = &result.instructions {
+            let folder = input.root.join(&data.artifacts);
+            if let Ok(entries) = std::fs::read_dir(&folder) {
+                let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                files.sort();
+                for file in files {
+                    let Some(file_name) = file.file_name().and_then(|n| n.to_str()) else {
+                        continue;
+                    };
+                    if !(file_name.ends_with(".out") || file_name.ends_with(".svg")) {
+                        continue;
+                    }
+                    let name = format!("{}/{file_name}", result.id);
+                    copy(&file, &dir.join(&name))?;
+                    links.push(format!(
+                        "<a href=\"artifacts/{}\">{}</a>",
+                        escape(&name),
+                        escape(file_name)
+                    ));
+                }
+            }
+        }
+        if !links.is_empty() {
+            items.push(format!(
+                "<li>{}: {}</li>",
+                escape(&result.name),
+                links.join(", ")
+            ));
+        }
+    }
+    let mut out = String::from("<h2>Artifacts</h2>\n");
+    if items.is_empty() {
+        out.push_str("<p class=\"note\">No artifacts in this run.</p>\n");
+        return Ok(out);
+    }
+    out.push_str("<p>dhat profiles open in valgrind's <code>dh_view.html</code> (shipped with valgrind, e.g. <code>/usr/libexec/valgrind/dh_view.html</code>: open it, then load the file). Callgrind files (<code>*.out</code>, one per thread) open in KCachegrind or <code>callgrind_annotate --inclusive=yes FILE</code>; flamegraphs are gungraun's, the <code>diff</code> ones against the previous run.</p>\n<ul>\n");
+    for item in items {
+        out.push_str(&item);
+        out.push('\n');
+    }
+    out.push_str("</ul>\n");
+    Ok(out)
+}

@@ -1,0 +1,101 @@
+//! Numbers for people: three significant digits and a unit.
+
+/// `x` with three significant digits (no exponent for the magnitudes a report shows).
+pub fn sig3(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "–".into()
+        } else {
+            "∞".into()
+        };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    // 9.999 rounds up to 10.00: one digit too many, so drop a decimal.
+    let rounded: f64 = text.parse().unwrap_or(x);
+    if decimals > 0 && rounded.abs() >= 10f64.powi(magnitude + 1) {
+        let decimals = decimals - 1;
+        return format!("{x:.decimals$}");
+    }
+    text
+}
+
+/// A duration given in nanoseconds: `812 ns`, `45.6 µs`, `12.3 ms`, `1.23 s`.
+pub fn duration(ns: f64) -> String {
+    let (value, unit) = if ns.abs() >= 1e9 {
+        (ns / 1e9, "s")
+    } else if ns.abs() >= 1e6 {
+        (ns / 1e6, "ms")
+    } else if ns.abs() >= 1e3 {
+        (ns / 1e3, "µs")
+    } else {
+        (ns, "ns")
+    };
+    format!("{} {unit}", sig3(value))
+}
+
+fn scaled(x: f64, unit: &str, base: f64, prefixes: [&str; 4]) -> String {
+    let mut value = x;
+    let mut prefix = "";
+    for p in prefixes {
+        if value.abs() < base {
+            break;
+        }
+        value /= base;
+        prefix = p;
+    }
+    format!("{} {prefix}{unit}", sig3(value))
+        .trim_end()
+        .to_owned()
+}
+
+/// A count: `812`, `35.5 k`, `1.01 G` (instructions: `Ir`).
+pub fn count(x: f64, unit: &str) -> String {
+    scaled(x, unit, 1000.0, ["k", "M", "G", "T"])
+}
+
+/// Bytes in decimal units: `3.41 MB`.
+pub fn bytes(x: f64) -> String {
+    scaled(x, "B", 1000.0, ["k", "M", "G", "T"])
+}
+
+/// A ratio as a signed percentage change: `+4.10 %`.
+pub fn change(ratio: f64) -> String {
+    if !ratio.is_finite() || ratio <= 0.0 {
+        return "–".into();
+    }
+    let percent = (ratio - 1.0) * 100.0;
+    let text = sig3(percent);
+    if percent > 0.0 {
+        format!("+{text} %")
+    } else {
+        format!("{text} %")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_significant_digits_with_units() {
+        assert_eq!(sig3(1234.5), "1234");
+        assert_eq!(sig3(12.345), "12.3");
+        assert_eq!(sig3(0.012345), "0.0123");
+        assert_eq!(sig3(9.9999), "10.0");
+        assert_eq!(sig3(-9.999999999999998), "-10.0");
+        assert_eq!(duration(12_345_678.0), "12.3 ms");
+        assert_eq!(duration(812.0), "812 ns");
+        assert_eq!(duration(1_234_567_890.0), "1.23 s");
+        assert_eq!(count(35_505_261.0, "Ir"), "35.5 MIr");
+        assert_eq!(count(812.0, ""), "812");
+        assert_eq!(bytes(3_412_000.0), "3.41 MB");
+        assert_eq!(change(1.041), "+4.10 %");
+        assert_eq!(change(0.9), "-10.0 %");
+        assert_eq!(change(1.0), "0 %");
+    }
+}

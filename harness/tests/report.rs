@@ -1,0 +1,94 @@
+//! `perfgate report` renders a self-contained report from fixture results: every section present,
+//! every chart valid SVG (XML), user strings escaped, nothing loaded from elsewhere.
+
+mod common;
+
+use common::{perfgate, tiny_repo};
+use perfgate::synthetic::{results, scenario};
+
+#[test]
+fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings() {
+    let repo = tiny_repo();
+    let root = repo.path();
+    std::fs::write(
+        root.join("scenarios/tiny.toml"),
+        "name = \"tiny\"\ndescription = \"<script>alert('x')</script> & more\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
+    )
+    .unwrap();
+    let function = |ir: u64| perfgate::engine::instructions::FunctionIr {
+        name: "connascence::parse::parse_module".into(),
+        inclusive: ir,
+        self_ir: ir,
+    };
+    let mut base = results(vec![
+        scenario("tiny", 1.0, 1_000_000, 100_000),
+        scenario("path", 1.0, 2_000_000, 100_000),
+    ]);
+    let mut cand = results(vec![
+        scenario("tiny", 1.10, 1_030_000, 100_000),
+        scenario("path", 1.0, 2_000_000, 100_000),
+    ]);
+    // Per-function data on both sides, so the Ir change (+30,000) is attributed.
+    base.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(500_000)];
+    cand.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(530_000)];
+    base.save(&root.join("base.json")).unwrap();
+    cand.save(&root.join("cand.json")).unwrap();
+    let output = perfgate(
+        root,
+        &[
+            "report",
+            "--baseline",
+            "base.json",
+            "--candidate",
+            "cand.json",
+            "--out",
+            "reports/test",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = root.join("reports/test");
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    for section in [
+        "<h2>Summary</h2>",
+        "<h2>Changes</h2>",
+        "<h2>Scenarios</h2>",
+        "<h3 id=\"scenario-tiny\">tiny</h3>",
+        "<h2>What one pass buys, and other figures of this run</h2>",
+        "<h2>Cost growth (synthetic series)</h2>",
+        "<h2>Artifacts</h2>",
+        "<h2>Reproduce</h2>",
+        "Not calibrated",
+        "FAIL — regression",
+        "explain 100 % of it",
+    ] {
+        assert!(index.contains(section), "missing {section}");
+    }
+    assert!(!index.contains("<script>"), "an unescaped user string");
+    assert!(index.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"));
+    assert!(
+        !index.contains("http://") && !index.contains("https://"),
+        "external resource"
+    );
+    // Every chart is well-formed SVG.
+    let mut charts = 0;
+    for entry in std::fs::read_dir(dir.join("charts")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let document = roxmltree::Document::parse(&text)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert_eq!(document.root_element().tag_name().name(), "svg");
+        charts += 1;
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(
+            index.contains(&format!("src=\"charts/{name}\"")),
+            "{name} not shown"
+        );
+    }
+    // The change chart and one rounds chart per scenario.
+    assert_eq!(charts, 3);
+}
