@@ -1,10 +1,12 @@
-//! Compare and every export for 100 scenarios (target ≤ 1 s): synthetic results with every engine,
-//! a tenth of them 10 % slower, so the wall-time tests, Holm over 100 tests and all five exports run
-//! as in a large gate. `cargo bench -p perfgate --bench compare`.
+//! Compare and every export for 100 scenarios (target ≤ 1 s), and the HTML report of them (target
+//! ≤ 2 s): synthetic results with every engine, a tenth of them 10 % slower, so the wall-time tests,
+//! Holm over 100 tests, all five exports and 101 charts run as in a large gate.
+//! `cargo bench -p perfgate --bench compare`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use perfgate::compare::{CompareOptions, compare};
 use perfgate::export::{FORMATS, Report, by_name};
+use perfgate::report::ReportInput;
 use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
@@ -52,5 +54,55 @@ fn compare_and_export(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, compare_and_export);
+fn report(c: &mut Criterion) {
+    let names: Vec<String> = (0..100).map(|i| format!("scenario-{i:03}")).collect();
+    let baseline = results(
+        names
+            .iter()
+            .map(|name| scenario(name, 1.0, 1_000_000, 100_000))
+            .collect(),
+    );
+    let candidate = results(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                scenario(
+                    name,
+                    if i % 10 == 0 { 1.1 } else { 1.0 },
+                    1_020_000,
+                    100_000,
+                )
+            })
+            .collect(),
+    );
+    let options = CompareOptions::new(GateDefaults {
+        time: 3.0,
+        instructions: 1.0,
+        heap: 2.0,
+    });
+    let comparison = compare(&baseline, &candidate, &options);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut group = c.benchmark_group("report");
+    group.sample_size(10);
+    group.bench_function("report_100_scenarios", |b| {
+        b.iter(|| {
+            let input = ReportInput {
+                comparison: &comparison,
+                baseline: &baseline,
+                candidate: &candidate,
+                baseline_label: "main",
+                candidate_label: "candidate.json",
+                scenarios: &[],
+                calibration: None,
+                root: dir.path(),
+                commands: vec!["perfgate report".into()],
+            };
+            perfgate::report::write(&input, &dir.path().join("report")).expect("a report")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compare_and_export, report);
 criterion_main!(benches);

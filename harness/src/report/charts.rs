@@ -7,7 +7,7 @@ use plotters::prelude::*;
 /// A chart that could not be drawn (plotters' error, as text).
 pub type ChartResult = Result<String, String>;
 
-const WIDTH: u32 = 640;
+const WIDTH: u32 = 880;
 const BASE_COLOUR: RGBColor = RGBColor(90, 110, 140);
 const CAND_COLOUR: RGBColor = RGBColor(200, 90, 40);
 
@@ -53,6 +53,10 @@ pub fn rounds(caption: &str, sides: &[Side]) -> ChartResult {
             .map_err(fail)?;
         chart
             .configure_mesh()
+            .x_label_formatter(&|value| match value {
+                SegmentValue::CenterOf(label) | SegmentValue::Exact(label) => label.to_string(),
+                SegmentValue::Last => String::new(),
+            })
             .y_desc("ms per iteration")
             .light_line_style(WHITE)
             .draw()

@@ -18,13 +18,15 @@ pub fn escape(text: &str) -> String {
 }
 
 const STYLE: &str = "
-body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 1100px;
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 1260px;
        padding: 1rem 1.5rem 3rem; color: #1d2330; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ccd;
   padding-bottom: .2rem; } h3 { margin-top: 1.6rem; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
 th, td { border: 1px solid #d5d8e0; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td:last-child { min-width: 12rem; }
+.wide { overflow-x: auto; }
 .verdict-regressed { color: #b3261e; font-weight: 600; } .verdict-improved { color: #1e7b34; font-weight: 600; }
 .verdict-inconclusive { color: #8a6d00; } .verdict-not-comparable { color: #777; }
 .pass { color: #1e7b34; } .fail { color: #b3261e; } .error { color: #b3261e; }
@@ -49,7 +51,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         Some(number) => format!("<{tag} class=\"num\">{number}</{tag}>"),
         None => format!("<{tag}>{text}</{tag}>"),
     };
-    let mut out = String::from("<table>\n<tr>");
+    let mut out = String::from("<div class=\"wide\"><table>\n<tr>");
     for h in header {
         out.push_str(&cell("th", h));
     }
@@ -61,7 +63,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
     out
 }
 

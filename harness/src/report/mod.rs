@@ -240,11 +240,11 @@ fn summary(input: &ReportInput) -> String {
     out
 }
 
-fn metrics_table(metrics: &[&MetricComparison]) -> String {
+fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
     let rows: Vec<Vec<String>> = metrics
         .iter()
         .map(|m| {
-            vec![
+            let mut row = vec![
                 escape(&m.scenario),
                 escape(&m.metric),
                 verdict_cell(m.verdict),
@@ -264,26 +264,28 @@ fn metrics_table(metrics: &[&MetricComparison]) -> String {
                     "<span class=\"note\">{}</span>",
                     escape(&m.notes.join("; "))
                 ),
-            ]
+            ];
+            if !with_scenario {
+                row.remove(0);
+            }
+            row
         })
         .collect();
-    html::table(
-        &[
-            "scenario",
-            "metric",
-            "verdict",
-            "baseline",
-            "candidate",
-            "change",
-            "interval",
-            "p (Holm)",
-            "MDE",
-            "threshold",
-            "rounds",
-            "notes",
-        ],
-        &rows,
-    )
+    let header = [
+        "scenario",
+        "metric",
+        "verdict",
+        "baseline",
+        "candidate",
+        "change",
+        "interval",
+        "p (Holm)",
+        "MDE",
+        "threshold",
+        "rounds",
+        "notes",
+    ];
+    html::table(&header[usize::from(!with_scenario)..], &rows)
 }
 
 fn changes(input: &ReportInput, charts: &mut Charts) -> String {
@@ -323,8 +325,18 @@ fn changes(input: &ReportInput, charts: &mut Charts) -> String {
             ),
         ));
     }
-    let all: Vec<&MetricComparison> = input.comparison.metrics.iter().collect();
-    out.push_str(&metrics_table(&all));
+    let notable: Vec<&MetricComparison> = input
+        .comparison
+        .metrics
+        .iter()
+        .filter(|m| m.verdict != Verdict::Unchanged)
+        .collect();
+    if notable.is_empty() {
+        out.push_str("<p>Every compared metric is unchanged.</p>\n");
+    } else {
+        out.push_str("<p>Metrics that are not unchanged (every metric is in its scenario's table below):</p>\n");
+        out.push_str(&metrics_table(&notable, true));
+    }
     if !input.comparison.counter_changes.is_empty() {
         let rows: Vec<Vec<String>> = input
             .comparison
@@ -418,7 +430,7 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
             &escape(&caption),
         ));
     }
-    out.push_str(&metrics_table(&metrics));
+    out.push_str(&metrics_table(&metrics, false));
     for metric in metrics.iter().filter(|m| {
         m.metric == "instructions" && matches!(m.verdict, Verdict::Regressed | Verdict::Improved)
     }) {
