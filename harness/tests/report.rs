@@ -15,6 +15,24 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "name = \"tiny\"\ndescription = \"<script>alert('x')</script> & more\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
     )
     .unwrap();
+    // A synthetic scaling pair (cost growth) and a per-detector twin of `tiny` (what one pass buys).
+    for (name, files, traversal) in [
+        ("syn-1x", 6, "unified"),
+        ("syn-4x", 24, "unified"),
+        ("tiny-per-detector", 3, "per-detector"),
+    ] {
+        std::fs::write(
+            root.join(format!("scenarios/{name}.toml")),
+            format!("name = \"{name}\"\n[corpus]\nsynthetic = {{ files = {files}, lines_per_file = 60, seed = 4, profile = \"dense\" }}\n[workload]\nkind = \"analyze\"\ntraversal = \"{traversal}\"\n"),
+        )
+        .unwrap();
+    }
+    let synthetic = |name: &str, factor: f64, lines: u64| {
+        let mut s = scenario(name, factor, (1_000_000.0 * factor) as u64, 100_000);
+        s.corpus_id = format!("synthetic:{name}");
+        s.counters.as_mut().unwrap().lines = lines;
+        s
+    };
     let function = |ir: u64| perfgate::engine::instructions::FunctionIr {
         name: "connascence::parse::parse_module".into(),
         inclusive: ir,
@@ -27,6 +45,9 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
     let mut cand = results(vec![
         scenario("tiny", 1.10, 1_030_000, 100_000),
         scenario("path", 1.0, 2_000_000, 100_000),
+        synthetic("syn-1x", 1.0, 1000),
+        synthetic("syn-4x", 4.0, 4000),
+        scenario("tiny-per-detector", 1.5, 1_545_000, 100_000),
     ]);
     // Per-function data on both sides, so the Ir change (+30,000) is attributed.
     base.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(500_000)];
@@ -89,6 +110,13 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
             "{name} not shown"
         );
     }
-    // The change chart and one rounds chart per scenario.
-    assert_eq!(charts, 3);
+    // The change chart, one rounds chart per scenario with time (five), two growth charts.
+    assert_eq!(charts, 8);
+    let growth = std::fs::read_to_string(dir.join("charts/growth-time.svg")).unwrap();
+    assert!(growth.contains("fitted slope 1.00"), "time ∝ lines");
+    // Per-detector ÷ unified instructions: 1,545,000 / 1,030,000.
+    assert!(
+        index.contains("<td class=\"num\">1.50×</td>"),
+        "the per-detector ratio"
+    );
 }
