@@ -3,8 +3,9 @@
 //!
 //! The runner is looked for in `target/perfgate/tools/bin`, then on `PATH`; a missing one or one of
 //! another version is installed with `cargo install gungraun-runner --version 0.20.0 --locked --root
-//! target/perfgate/tools` (about four minutes, once), with a visible message. The instruction engine
-//! (next step of Harness 2/2) passes the path it returns to the benchmark build.
+//! target/perfgate/tools` (about four minutes, once), with a visible message; a lock file makes
+//! concurrent perfgate processes wait for one install. The instruction engine puts the runner's
+//! folder first on the bench's `PATH`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -59,6 +60,17 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, St
         && runner_version(&found).as_deref() == Some(RUNNER_VERSION)
     {
         return Ok(found);
+    }
+    // One install at a time (parallel tests, two perfgate runs): wait for the other, then look again.
+    std::fs::create_dir_all(tools_root(root))
+        .map_err(|error| format!("cannot create {}: {error}", tools_root(root).display()))?;
+    let lock_path = tools_root(root).join(".install.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|error| format!("cannot create {}: {error}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+    if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
+        return Ok(local);
     }
     progress(&format!(
         "installing gungraun-runner {RUNNER_VERSION} into {} (cargo install --locked; about 4 minutes, once)",
