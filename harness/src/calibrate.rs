@@ -4,8 +4,9 @@
 //! `rounds` rounds, every round its own process) and decides each pair with the gate's own test
 //! (Holm over the scenarios of the pair). Any verdict other than unchanged or inconclusive is a false
 //! alarm; the count comes with its Clopper–Pearson 95 % interval (10 pairs with 0 alarms still allow
-//! a rate up to 30.8 %). It also reports s, the standard deviation of log round-medians over all
-//! rounds, and the MDE at the configured rounds. `--write` keeps s per scenario in
+//! a rate up to 30.8 %). It also reports s, the standard deviation of log round-medians within a
+//! set (pooled), with the MDE at the configured rounds from it, and the same over all rounds of all
+//! sets, which adds the drift between sets run minutes apart. `--write` keeps s per scenario in
 //! `baselines/<profile>/calibration.json`, which compare and gate then use for the MDE.
 
 use std::collections::BTreeMap;
@@ -20,8 +21,13 @@ use crate::scenario::Scenario;
 /// One scenario's calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Standard deviation of log round-medians.
+    /// Standard deviation of log round-medians within a set of rounds (pooled over the sets): the
+    /// spread the MDE formula needs.
     pub s: f64,
+    /// Standard deviation of log round-medians over all rounds of all sets: includes the drift
+    /// between sets measured minutes apart, which is what separates a baseline from a candidate.
+    #[serde(default)]
+    pub s_all: f64,
     /// Minimum detectable effect (fraction) with `rounds` rounds per side.
     pub mde: f64,
     pub threshold: f64,
@@ -102,13 +108,28 @@ pub fn score(
         .iter()
         .map(|name| {
             let logs: Vec<f64> = sets[*name].iter().flatten().map(|v| v.ln()).collect();
-            let s = crate::stats::std_dev(&logs);
+            let s_all = crate::stats::std_dev(&logs);
+            let (squares, freedom) = sets[*name].iter().fold((0.0, 0usize), |(sum, df), set| {
+                let logs: Vec<f64> = set.iter().map(|v| v.ln()).collect();
+                let n = logs.len();
+                let sd = crate::stats::std_dev(&logs);
+                (
+                    sum + sd * sd * n.saturating_sub(1) as f64,
+                    df + n.saturating_sub(1),
+                )
+            });
+            let s = if freedom > 0 {
+                (squares / freedom as f64).sqrt()
+            } else {
+                s_all
+            };
             let threshold = thresholds.get(*name).copied().unwrap_or(0.03);
             let false_alarms = alarms[name];
             (
                 (*name).clone(),
                 Entry {
                     s,
+                    s_all,
                     mde: crate::stats::mde(s, ALPHA, names.len(), rounds, rounds),
                     threshold,
                     false_alarms,
@@ -153,9 +174,10 @@ pub fn measure(
 /// The printed table.
 pub fn table(entries: &BTreeMap<String, Entry>, rounds: u32) -> String {
     let mut out = format!(
-        "{:<24} {:>8} {:>14} {:>10} {:>14} {:>18}\n",
+        "{:<24} {:>8} {:>8} {:>14} {:>10} {:>14} {:>18}\n",
         "scenario",
         "s (log)",
+        "s all",
         format!("MDE @{rounds}"),
         "threshold",
         "false alarms",
@@ -163,8 +185,9 @@ pub fn table(entries: &BTreeMap<String, Entry>, rounds: u32) -> String {
     );
     for (name, e) in entries {
         out.push_str(&format!(
-            "{name:<24} {:>8.4} {:>13.1}% {:>9.1}% {:>14} {:>18}{}\n",
+            "{name:<24} {:>8.4} {:>8.4} {:>13.1}% {:>9.1}% {:>14} {:>18}{}\n",
             e.s,
+            e.s_all,
             e.mde * 100.0,
             e.threshold * 100.0,
             format!("{}/{}", e.false_alarms, e.pairs),
@@ -184,4 +207,34 @@ pub fn table(entries: &BTreeMap<String, Entry>, rounds: u32) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_within_and_across_sets_and_false_alarms() {
+        let set = |level: f64| -> Vec<f64> {
+            [1.0, 1.01, 0.99, 1.005, 0.995, 1.002, 0.998]
+                .iter()
+                .map(|v| v * level)
+                .collect()
+        };
+        // Pair 1: identical sets; pair 2: side B 10 % slower (a false alarm of an A/A pair).
+        let sets = RoundSets::from([(
+            "a".to_owned(),
+            vec![set(100.0), set(100.0), set(100.0), set(110.0)],
+        )]);
+        let thresholds = BTreeMap::from([("a".to_owned(), 0.03)]);
+        let entry = &score(&sets, &thresholds, 7)["a"];
+        assert_eq!((entry.false_alarms, entry.pairs), (1, 2));
+        assert!(
+            (entry.s - crate::stats::std_dev(&set(1.0).iter().map(|v| v.ln()).collect::<Vec<_>>()))
+                .abs()
+                < 1e-12
+        );
+        assert!(entry.s_all > 3.0 * entry.s, "{entry:?}");
+        assert!(entry.rate_interval.0 > 0.0);
+    }
 }

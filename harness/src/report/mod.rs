@@ -220,6 +220,7 @@ fn summary(input: &ReportInput) -> String {
                     vec![
                         escape(name),
                         format!("#{}", format::sig3(e.s)),
+                        format!("#{}", format::sig3(e.s_all)),
                         format!("#{} %", format::sig3(e.mde * 100.0)),
                         format!("#{} %", format::sig3(e.threshold * 100.0)),
                         format!("#{}/{}", e.false_alarms, e.pairs),
@@ -232,7 +233,15 @@ fn summary(input: &ReportInput) -> String {
                 })
                 .collect::<Vec<_>>();
             out.push_str(&html::table(
-                &["scenario", "s (log)", "MDE", "threshold", "false alarms", "rate, 95 % CI"],
+                &[
+                    "scenario",
+                    "s (log, within a set)",
+                    "s (all rounds)",
+                    "MDE",
+                    "threshold",
+                    "false alarms",
+                    "rate, 95 % CI",
+                ],
                 &rows,
             ));
         }
