@@ -26,9 +26,16 @@ pub struct Side<'a> {
 pub fn rounds(caption: &str, sides: &[Side]) -> ChartResult {
     let mut svg = String::new();
     {
+        // The whiskers (1.5 IQR fences) may reach past the data: include them in the range.
+        let fences: Vec<f32> = sides
+            .iter()
+            .filter(|s| !s.samples_ms.is_empty())
+            .flat_map(|s| Quartiles::new(&s.samples_ms).values())
+            .collect();
         let values: Vec<f32> = sides
             .iter()
             .flat_map(|s| s.samples_ms.iter().chain(&s.medians_ms))
+            .chain(&fences)
             .copied()
             .filter(|v| v.is_finite())
             .collect();
