@@ -7,10 +7,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use perfgate::compare::{CompareOptions, compare};
 use perfgate::export::{FORMATS, Report, by_name};
 use perfgate::report::ReportInput;
+use perfgate::results::Results;
 use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
-fn compare_and_export(c: &mut Criterion) {
+/// 100 scenarios with every engine; in the candidate a tenth are 10 % slower and Ir is `ir`.
+fn pair(ir: u64) -> (Results, Results) {
     let names: Vec<String> = (0..100).map(|i| format!("scenario-{i:03}")).collect();
     let baseline = results(
         names
@@ -22,21 +24,23 @@ fn compare_and_export(c: &mut Criterion) {
         names
             .iter()
             .enumerate()
-            .map(|(i, name)| {
-                scenario(
-                    name,
-                    if i % 10 == 0 { 1.1 } else { 1.0 },
-                    1_000_000,
-                    100_000,
-                )
-            })
+            .map(|(i, name)| scenario(name, if i % 10 == 0 { 1.1 } else { 1.0 }, ir, 100_000))
             .collect(),
     );
-    let options = CompareOptions::new(GateDefaults {
+    (baseline, candidate)
+}
+
+fn options() -> CompareOptions {
+    CompareOptions::new(GateDefaults {
         time: 3.0,
         instructions: 1.0,
         heap: 2.0,
-    });
+    })
+}
+
+fn compare_and_export(c: &mut Criterion) {
+    let (baseline, candidate) = pair(1_000_000);
+    let options = options();
     let exporters: Vec<_> = FORMATS.iter().map(|f| by_name(f).unwrap()).collect();
     c.bench_function("compare_100_scenarios_all_exports", |b| {
         b.iter(|| {
@@ -55,33 +59,8 @@ fn compare_and_export(c: &mut Criterion) {
 }
 
 fn report(c: &mut Criterion) {
-    let names: Vec<String> = (0..100).map(|i| format!("scenario-{i:03}")).collect();
-    let baseline = results(
-        names
-            .iter()
-            .map(|name| scenario(name, 1.0, 1_000_000, 100_000))
-            .collect(),
-    );
-    let candidate = results(
-        names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                scenario(
-                    name,
-                    if i % 10 == 0 { 1.1 } else { 1.0 },
-                    1_020_000,
-                    100_000,
-                )
-            })
-            .collect(),
-    );
-    let options = CompareOptions::new(GateDefaults {
-        time: 3.0,
-        instructions: 1.0,
-        heap: 2.0,
-    });
-    let comparison = compare(&baseline, &candidate, &options);
+    let (baseline, candidate) = pair(1_020_000);
+    let comparison = compare(&baseline, &candidate, &options());
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut group = c.benchmark_group("report");
     group.sample_size(10);

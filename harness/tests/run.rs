@@ -195,7 +195,7 @@ fn the_time_engine_runs_each_round_in_its_own_process_and_keeps_every_sample() {
             .zip(&round.iters)
             .map(|(t, i)| t / i)
             .collect();
-        let recomputed = perfgate::engine::time::median(per_iteration);
+        let recomputed = perfgate::stats::median(&per_iteration);
         // Stored with serde_json's float_roundtrip; a tolerance keeps the test about the median, not printing.
         assert!(
             (round.median_ns - recomputed).abs() <= recomputed * 1e-12,
@@ -218,10 +218,10 @@ fn the_time_engine_runs_each_round_in_its_own_process_and_keeps_every_sample() {
 
 #[test]
 fn medians_of_odd_and_even_counts() {
-    use perfgate::engine::time::median;
-    assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
-    assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
-    assert!(median(vec![]).is_nan());
+    use perfgate::stats::median;
+    assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+    assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    assert!(median(&[]).is_nan());
 }
 
 #[test]

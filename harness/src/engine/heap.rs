@@ -22,22 +22,9 @@ pub struct HeapData {
     pub max_blocks: u64,
 }
 
-/// The workspace whose perfgate is built with dhat: `--repo` when it holds the harness sources, else
-/// the workspace this perfgate was compiled from.
-fn build_workspace(root: &Path) -> PathBuf {
-    if root.join("harness/Cargo.toml").is_file() {
-        root.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    }
-}
-
 /// Builds (or finds up to date) the dhat perfgate and returns its path.
 pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
-    let workspace = build_workspace(root);
+    let workspace = super::build_workspace(root);
     let target_dir = workspace.join("target/perfgate/dhat");
     progress("building the dhat-instrumented perfgate (once; target/perfgate/dhat)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -57,10 +44,9 @@ pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, St
         .output()
         .map_err(|error| format!("cannot run {cargo} to build the dhat binary: {error}"))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(format!(
             "building the dhat binary failed: {}",
-            stderr.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+            super::build_error(&output.stderr)
         ));
     }
     Ok(target_dir.join("release/perfgate"))
@@ -85,12 +71,7 @@ pub fn run(
         .output()
         .map_err(|error| format!("cannot start the dhat binary: {error}"))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|line| !line.trim().is_empty())
-            .unwrap_or("no message");
+        let last = super::last_line(&output.stderr);
         return Err(format!("the heap run failed ({}): {last}", output.status));
     }
     let text = std::fs::read_to_string(out.join("heap.json"))

@@ -75,18 +75,6 @@ pub struct Tools {
     pub valgrind: String,
 }
 
-/// The workspace whose bench is built: `--repo` when it holds the harness, else this perfgate's.
-fn build_workspace(root: &Path) -> PathBuf {
-    if root.join("harness/Cargo.toml").is_file() {
-        root.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    }
-}
-
 /// The runner: `GUNGRAUN_RUNNER` if set (and then exactly 0.20.0), else found or installed.
 fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     match std::env::var_os(RUNNER_VARIABLE) {
@@ -112,7 +100,7 @@ fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
 /// Checks valgrind, provides the runner and builds the bench (cargo does nothing when up to date).
 pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, String> {
     let valgrind = tools::valgrind_version("valgrind")?;
-    let workspace = build_workspace(root);
+    let workspace = super::build_workspace(root);
     let runner = runner(&workspace, progress)?;
     progress("building the callgrind bench (once; target/perfgate/callgrind)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -133,10 +121,9 @@ pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, Strin
         .output()
         .map_err(|error| format!("cannot run {cargo} to build the callgrind bench: {error}"))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(format!(
             "building the callgrind bench failed: {}",
-            stderr.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+            super::build_error(&output.stderr)
         ));
     }
     let bench = String::from_utf8_lossy(&output.stdout)
@@ -200,7 +187,7 @@ pub fn run(
         .args(["--bench", "--save-summary=json", "--nocapture=false"])
         .env("PATH", path)
         .env("GUNGRAUN_HOME", &home)
-        .env("GUNGRAUN_WORKSPACE_ROOT", build_workspace(root))
+        .env("GUNGRAUN_WORKSPACE_ROOT", super::build_workspace(root))
         .env("GUNGRAUN_COLOR", "never")
         // gungraun puts its output under `$GUNGRAUN_HOME/$CARGO_PKG_NAME/`, as under `cargo bench`.
         .env("CARGO_PKG_NAME", "perfgate")
@@ -221,12 +208,7 @@ pub fn run(
         [output.stdout.as_slice(), output.stderr.as_slice()].concat(),
     );
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|line| !line.trim().is_empty())
-            .unwrap_or("no message");
+        let last = super::last_line(&output.stderr);
         return Err(format!(
             "the callgrind run failed ({}): {last} (log: {})",
             output.status,

@@ -7,3 +7,38 @@ pub mod heap;
 pub mod instructions;
 pub mod profile;
 pub mod time;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace whose perfgate the dhat and callgrind builds compile: `--repo` when it holds the
+/// harness sources, else the workspace this perfgate was compiled from (tests use tiny repositories).
+pub(crate) fn build_workspace(root: &Path) -> PathBuf {
+    if root.join("harness/Cargo.toml").is_file() {
+        root.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+}
+
+/// The last non-empty line of a child's stderr, for an error message.
+pub(crate) fn last_line(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("no message")
+        .to_owned()
+}
+
+/// The last three lines of a failed cargo build's stderr, joined.
+pub(crate) fn build_error(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}

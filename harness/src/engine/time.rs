@@ -38,21 +38,13 @@ pub struct TimeData {
 impl TimeData {
     /// The median of the round medians.
     pub fn median_ns(&self) -> f64 {
-        median(self.rounds.iter().map(|round| round.median_ns).collect())
-    }
-}
-
-/// The median of values (mean of the two middle ones for an even count); NaN when empty.
-pub fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[middle]
-    } else {
-        (values[middle - 1] + values[middle]) / 2.0
+        crate::stats::median(
+            &self
+                .rounds
+                .iter()
+                .map(|round| round.median_ns)
+                .collect::<Vec<_>>(),
+        )
     }
 }
 
@@ -85,7 +77,7 @@ pub fn read_round(criterion_home: &Path, id: &str) -> Result<Round, String> {
         .map(|(time, iters)| time / iters)
         .collect();
     Ok(Round {
-        median_ns: median(per_iteration),
+        median_ns: crate::stats::median(&per_iteration),
         iters: samples.iters,
         times_ns: samples.times,
     })
@@ -152,12 +144,7 @@ pub fn run_rounds(
             .output()
             .map_err(|error| format!("cannot start round {round}: {error}"))?;
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("no message");
+            let last = super::last_line(&output.stderr);
             return Err(format!("round {round} failed ({}): {last}", output.status));
         }
         collected.push(read_round(&home, &scenario.id)?);

@@ -86,6 +86,17 @@ fn run_and_save(
     Ok((results, path))
 }
 
+/// `--baseline NAME|FILE` of a profile, loaded.
+fn load_baseline(
+    root: &Path,
+    profile: &str,
+    name_or_file: &str,
+) -> anyhow::Result<perfgate::results::Results> {
+    let file =
+        perfgate::baseline::resolve(root, profile, name_or_file).map_err(anyhow::Error::msg)?;
+    Ok(perfgate::results::Results::load(&file)?)
+}
+
 /// Checks --format names (all formats when none is given).
 fn formats(output: &OutputArgs) -> anyhow::Result<Vec<String>> {
     if output.format.is_empty() {
@@ -187,9 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             output,
         } => {
             let formats = formats(&output)?;
-            let base_file = perfgate::baseline::resolve(&root, &output.profile, &baseline)
-                .map_err(anyhow::Error::msg)?;
-            let base = perfgate::results::Results::load(&base_file)?;
+            let base = load_baseline(&root, &output.profile, &baseline)?;
             let cand = perfgate::results::Results::load(&candidate)?;
             let (_, all, settings) = select(&root, &lock, Some("*"), &[])?;
             let options = perfgate::gate::compare_options(
@@ -214,9 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             output,
         } => {
             let formats = formats(&output)?;
-            let base_file = perfgate::baseline::resolve(&root, &output.profile, &baseline)
-                .map_err(anyhow::Error::msg)?;
-            let mut base = perfgate::results::Results::load(&base_file)?;
+            let mut base = load_baseline(&root, &output.profile, &baseline)?;
             let (selected, all, settings) =
                 select(&root, &lock, args.filter.as_deref(), &args.tags)?;
             // Only the scenarios of this gate are expected in the candidate.
@@ -298,9 +305,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             profile,
             allow_foreign,
         } => {
-            let base_file = perfgate::baseline::resolve(&root, &profile, &baseline)
-                .map_err(anyhow::Error::msg)?;
-            let base = perfgate::results::Results::load(&base_file)?;
+            let base = load_baseline(&root, &profile, &baseline)?;
             let cand = perfgate::results::Results::load(&candidate)?;
             let (_, all, settings) = select(&root, &lock, Some("*"), &[])?;
             let options =
