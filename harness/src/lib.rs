@@ -33,3 +33,21 @@ pub fn repo_root(start: &Path) -> Option<PathBuf> {
         .find(|dir| dir.join("scenarios").is_dir() && dir.join("Cargo.toml").is_file())
         .map(Path::to_path_buf)
 }
+
+/// Writes `text` to `path` so that readers see the old file or the new one, never a part: a
+/// temporary file in the same folder (made readable like any other file), fsync, rename.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    std::io::Write::write_all(&mut temp, text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}

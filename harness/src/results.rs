@@ -181,30 +181,12 @@ impl Results {
 
     /// Writes atomically: a temporary file in the same folder, fsync, rename.
     pub fn save(&self, path: &Path) -> Result<(), ResultsError> {
-        let file = path.display().to_string();
-        let write = |source| ResultsError::Write {
-            file: file.clone(),
-            source,
-        };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write)?;
         let mut text = serde_json::to_string_pretty(self).expect("results always serialize");
         text.push('\n');
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write)?;
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // Readable like any other file (temporary files start private).
-            temp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .map_err(write)?;
-        }
-        std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(write)?;
-        temp.as_file().sync_all().map_err(write)?;
-        temp.persist(path).map_err(|error| write(error.error))?;
-        Ok(())
+        crate::write_atomic(path, &text).map_err(|source| ResultsError::Write {
+            file: path.display().to_string(),
+            source,
+        })
     }
 
     /// Whether any scenario failed.

@@ -74,26 +74,10 @@ pub fn terminal_table(report: &Report, colour: bool) -> String {
     table::Table { colour }.render(report)
 }
 
-/// Writes `text` to `path` atomically (temporary file, fsync, rename).
+/// [`crate::write_atomic`] with the error said for people.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    let fail = |error: std::io::Error| format!("cannot write {}: {error}", path.display());
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Readable like any other file (temporary files start private).
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(fail)?;
-    }
-    std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(fail)?;
-    temp.as_file().sync_all().map_err(fail)?;
-    temp.persist(path).map_err(|error| fail(error.error))?;
-    Ok(())
+    crate::write_atomic(path, text)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
 /// Writes the chosen formats into `dir`; returns the files.
