@@ -1,9 +1,10 @@
 //! The gungraun entry point of the instruction engine: binary benchmarks created at run time.
 //!
-//! `perfgate run --engines instructions` builds this bench (in `target/perfgate/callgrind`) and runs
+//! `perfgate run --engines instructions` builds this bench (in `target/perfgate/build`) and runs
 //! it once per scenario with the scenario in environment variables; it is not meant to be run by
 //! hand, though `PERFGATE_SCENARIO=synthetic-1x PERFGATE_SCENARIO_ID=synthetic_1x ... --bench` works.
-//! Each benchmark runs `perfgate workload` (this package's binary) under callgrind, in the repository
+//! Each benchmark runs `perfgate workload` (`PERFGATE_BINARY`, this package's binary built with the
+//! bench) under callgrind, in the repository
 //! root with repository-relative paths. Collection is on only inside the workload function named by
 //! `PERFGATE_ENTRY_POINT` (`connascence::workload::run`, or `::aggregate` for aggregation scenarios)
 //! and inside the core's sequential analysis thread (`PERFGATE_THREAD_ENTRY`), so process start-up, corpus loading and setup
@@ -22,6 +23,11 @@ struct Request {
     scratch: String,
     entry_point: String,
     thread_entry: String,
+    /// The perfgate to run: the copy perfgate made of the binary built with this bench (cargo's
+    /// `release/perfgate` is shared by several builds, see `perfgate::engine::build`).
+    binary: String,
+    /// Where corpora are unpacked, when not in the repository (gungraun clears the environment).
+    corpora: Option<String>,
 }
 
 fn required(name: &str) -> String {
@@ -41,6 +47,8 @@ fn request() -> Request {
         scratch: required("PERFGATE_SCRATCH"),
         entry_point: required("PERFGATE_ENTRY_POINT"),
         thread_entry: required("PERFGATE_THREAD_ENTRY"),
+        binary: required("PERFGATE_BINARY"),
+        corpora: std::env::var("PERFGATE_CORPORA_DIR").ok(),
     }
 }
 
@@ -56,8 +64,9 @@ fn setup_group(group: &mut BinaryBenchmarkGroup) {
     let mut benchmark = BinaryBenchmark::new("workload");
     benchmark.bench(
         Bench::new(BenchmarkId::new(request.id.as_str()))
-            .command(
-                Command::new(env!("CARGO_BIN_EXE_perfgate"))
+            .command({
+                let mut command = Command::new(request.binary.as_str());
+                command
                     .args([
                         "--repo",
                         ".",
@@ -67,9 +76,12 @@ fn setup_group(group: &mut BinaryBenchmarkGroup) {
                         "--scratch",
                         request.scratch.as_str(),
                     ])
-                    .current_dir(request.repo.as_str())
-                    .build(),
-            )
+                    .current_dir(request.repo.as_str());
+                if let Some(corpora) = &request.corpora {
+                    command.env("PERFGATE_CORPORA_DIR", corpora);
+                }
+                command.build()
+            })
             .config(
                 BinaryBenchmarkConfig::default().tool(
                     Callgrind::with_args([

@@ -205,10 +205,16 @@ pub fn sha256_file(path: &Path) -> Result<String, CorpusError> {
         .collect())
 }
 
+/// Overrides where corpora are unpacked (`compare-branches` points both sides' runs at the
+/// repository's own `target/perfgate/corpora`, so nothing is downloaded twice).
+pub const CORPORA_VARIABLE: &str = "PERFGATE_CORPORA_DIR";
+
 impl Fetcher {
+    /// Corpora in `target/perfgate/corpora` of `repo_root`, or in [`CORPORA_VARIABLE`] when set.
     pub fn new(repo_root: &Path) -> Self {
         Self {
-            cache_dir: repo_root.join("target/perfgate/corpora"),
+            cache_dir: std::env::var_os(CORPORA_VARIABLE)
+                .map_or_else(|| repo_root.join("target/perfgate/corpora"), PathBuf::from),
             python: "python3".into(),
             extra_pip_args: Vec::new(),
         }

@@ -6,6 +6,7 @@
 //! core's stable workload API; everything else is generic.
 
 pub mod baseline;
+pub mod branches;
 pub mod calibrate;
 pub mod compare;
 pub mod corpus;
@@ -13,11 +14,13 @@ pub mod engine;
 pub mod export;
 pub mod fingerprint;
 pub mod gate;
+pub mod git;
 pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod settings;
+pub mod sides;
 pub mod stats;
 pub mod subject;
 pub mod synthetic;

@@ -44,6 +44,7 @@ pub fn time(ms: &[f64]) -> TimeData {
                 iters: vec![1.0; 10],
                 times_ns: vec![m * 1e6; 10],
                 median_ns: m * 1e6,
+                sequence: None,
             })
             .collect(),
     }

@@ -1,8 +1,8 @@
 //! The heap engine: each scenario's workload run once, on one thread, under dhat.
 //!
 //! dhat replaces the global allocator, which costs 15–30× in time, so it lives in a separate build
-//! of perfgate with the `dhat-heap` feature, in its own target folder (`target/perfgate/dhat`), never
-//! the binaries that are timed. The engine builds it once (cargo does nothing when it is up to date)
+//! of perfgate with the `dhat-heap` feature (built into `target/perfgate/build` and copied out as
+//! `perfgate-dhat`, see [`super::build`]), never the binaries that are timed. The engine builds it once (cargo does nothing when it is up to date)
 //! and runs `perfgate heap-run` of that build per scenario. The profiler starts after the input is
 //! loaded and the one-time setup is done, so only the workload's allocations count; the run writes
 //! `dhat-heap.json` (open it in valgrind's `dh_view.html`) and `heap.json` with the totals into
@@ -24,32 +24,12 @@ pub struct HeapData {
 
 /// Builds (or finds up to date) the dhat perfgate and returns its path.
 pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
-    let workspace = super::build_workspace(root);
-    let target_dir = workspace.join("target/perfgate/dhat");
-    progress("building the dhat-instrumented perfgate (once; target/perfgate/dhat)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "perfgate",
-            "--features",
-            "dhat-heap",
-            "--target-dir",
-        ])
-        .arg(&target_dir)
-        .current_dir(&workspace)
-        .output()
-        .map_err(|error| format!("cannot run {cargo} to build the dhat binary: {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "building the dhat binary failed: {}",
-            super::build_error(&output.stderr)
-        ));
-    }
-    Ok(target_dir.join("release/perfgate"))
+    let source = super::build::Source::current(root);
+    progress(&format!(
+        "building the dhat-instrumented perfgate (once; {})",
+        source.target_dir.display()
+    ));
+    Ok(super::build::build(&source, super::build::Kind::Dhat)?.binary)
 }
 
 /// Runs one scenario under dhat (in the dhat build) and reads its totals.

@@ -2,7 +2,7 @@
 //! gungraun 0.20.0 (the `callgrind` bench of this package, a binary benchmark created at run time).
 //!
 //! [`ensure_tools`] checks valgrind, finds or installs `gungraun-runner` 0.20.0 and builds the bench
-//! (once, into `target/perfgate/callgrind`, so it never touches the timed binaries). [`run`] does a
+//! (once, into `target/perfgate/build`, see [`build`]; never the timed binaries). [`run`] does a
 //! scenario's one-time setup here (filling the cache of cache-warm, the first version of cache-edit),
 //! then runs the bench, which runs `perfgate workload` under callgrind in the repository root.
 //! Collection is on only inside the workload function (`connascence::workload::run`, or `::aggregate`
@@ -18,7 +18,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::profile;
+use crate::engine::{build, profile};
 use crate::scenario::{Scenario, WorkloadKind};
 use crate::subject::{PreparedInput, Workload};
 use crate::tools;
@@ -71,6 +71,8 @@ pub struct FunctionIr {
 #[derive(Debug, Clone)]
 pub struct Tools {
     pub bench: PathBuf,
+    /// The perfgate the bench runs under callgrind (built with it).
+    pub binary: PathBuf,
     pub runner: PathBuf,
     pub valgrind: String,
 }
@@ -100,40 +102,18 @@ fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
 /// Checks valgrind, provides the runner and builds the bench (cargo does nothing when up to date).
 pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, String> {
     let valgrind = tools::valgrind_version("valgrind")?;
-    let workspace = super::build_workspace(root);
-    let runner = runner(&workspace, progress)?;
-    progress("building the callgrind bench (once; target/perfgate/callgrind)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
-        .args([
-            "bench",
-            "--no-run",
-            "--quiet",
-            "-p",
-            "perfgate",
-            "--bench",
-            "callgrind",
-            "--message-format=json-render-diagnostics",
-            "--target-dir",
-        ])
-        .arg(workspace.join("target/perfgate/callgrind"))
-        .current_dir(&workspace)
-        .output()
-        .map_err(|error| format!("cannot run {cargo} to build the callgrind bench: {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "building the callgrind bench failed: {}",
-            super::build_error(&output.stderr)
-        ));
-    }
-    let bench = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == "callgrind")
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .ok_or("cargo built no callgrind bench executable")?;
+    let runner = runner(&super::build_workspace(root), progress)?;
+    let source = build::Source::current(root);
+    progress(&format!(
+        "building the callgrind bench (once; {})",
+        source.target_dir.display()
+    ));
+    let built = build::build(&source, build::Kind::Callgrind)?;
     Ok(Tools {
-        bench,
+        bench: built
+            .bench
+            .ok_or("cargo built no callgrind bench executable")?,
+        binary: built.binary,
         runner,
         valgrind,
     })
@@ -192,6 +172,7 @@ pub fn run(
         // gungraun puts its output under `$GUNGRAUN_HOME/$CARGO_PKG_NAME/`, as under `cargo bench`.
         .env("CARGO_PKG_NAME", "perfgate")
         .env("PERFGATE_REPO", root)
+        .env("PERFGATE_BINARY", &tools.binary)
         .env("PERFGATE_SCENARIO", &scenario.name)
         .env("PERFGATE_SCENARIO_ID", &scenario.id)
         .env("PERFGATE_SCRATCH", &scratch)

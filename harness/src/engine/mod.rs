@@ -3,6 +3,7 @@
 //! build; `instructions` runs it under callgrind through gungraun, and `profile` reads callgrind's
 //! output files into per-function costs.
 
+pub mod build;
 pub mod heap;
 pub mod instructions;
 pub mod profile;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// The workspace whose perfgate the dhat and callgrind builds compile: `--repo` when it holds the
 /// harness sources, else the workspace this perfgate was compiled from (tests use tiny repositories).
-pub(crate) fn build_workspace(root: &Path) -> PathBuf {
+pub fn build_workspace(root: &Path) -> PathBuf {
     if root.join("harness/Cargo.toml").is_file() {
         root.to_path_buf()
     } else {
@@ -24,7 +25,7 @@ pub(crate) fn build_workspace(root: &Path) -> PathBuf {
 }
 
 /// The last non-empty line of a child's stderr, for an error message.
-pub(crate) fn last_line(stderr: &[u8]) -> String {
+pub fn last_line(stderr: &[u8]) -> String {
     String::from_utf8_lossy(stderr)
         .lines()
         .rev()

@@ -26,6 +26,10 @@ pub struct Round {
     pub times_ns: Vec<f64>,
     /// The median of times_ns[i] / iters[i].
     pub median_ns: f64,
+    /// Where this round ran in an interleaved schedule of two builds (`compare-branches`: 0, 1, 2,
+    /// … over both sides' rounds, A B B A A B …); absent for rounds of one build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u32>,
 }
 
 /// The time engine's data for one scenario.
@@ -78,6 +82,7 @@ pub fn read_round(criterion_home: &Path, id: &str) -> Result<Round, String> {
         .collect();
     Ok(Round {
         median_ns: crate::stats::median(&per_iteration),
+        sequence: None,
         iters: samples.iters,
         times_ns: samples.times,
     })
@@ -115,6 +120,36 @@ pub fn measure_round(
     Ok(())
 }
 
+/// Runs one round process of `exe` (a perfgate binary: this one, or a side's) for a scenario, with
+/// its own criterion home `home` (emptied first) and the extra environment `env`, and reads its
+/// samples.
+pub fn run_round(
+    exe: &Path,
+    root: &Path,
+    scenario: &Scenario,
+    settings: &TimeEngine,
+    home: &Path,
+    env: &[(&str, &Path)],
+) -> Result<Round, String> {
+    let _ = std::fs::remove_dir_all(home);
+    let output = Command::new(exe)
+        .arg("--repo")
+        .arg(root)
+        .args(["time-round", "--scenario", &scenario.name])
+        .args(["--samples", &settings.samples.to_string()])
+        .args(["--warm-up-ms", &settings.warm_up_ms.to_string()])
+        .args(["--measurement-ms", &settings.measurement_ms.to_string()])
+        .env("CRITERION_HOME", home)
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|error| format!("cannot start {}: {error}", exe.display()))?;
+    if !output.status.success() {
+        let last = super::last_line(&output.stderr);
+        return Err(format!("failed ({}): {last}", output.status));
+    }
+    read_round(home, &scenario.id)
+}
+
 /// Runs `rounds` round processes of this binary for a scenario and collects their samples.
 pub fn run_rounds(
     scenario: &Scenario,
@@ -132,22 +167,9 @@ pub fn run_rounds(
             .join("target/perfgate/criterion")
             .join(&scenario.id)
             .join(format!("round-{round}"));
-        let _ = std::fs::remove_dir_all(&home);
-        let output = Command::new(&exe)
-            .arg("--repo")
-            .arg(root)
-            .args(["time-round", "--scenario", &scenario.name])
-            .args(["--samples", &settings.samples.to_string()])
-            .args(["--warm-up-ms", &settings.warm_up_ms.to_string()])
-            .args(["--measurement-ms", &settings.measurement_ms.to_string()])
-            .env("CRITERION_HOME", &home)
-            .output()
-            .map_err(|error| format!("cannot start round {round}: {error}"))?;
-        if !output.status.success() {
-            let last = super::last_line(&output.stderr);
-            return Err(format!("round {round} failed ({}): {last}", output.status));
-        }
-        collected.push(read_round(&home, &scenario.id)?);
+        let measured = run_round(&exe, root, scenario, settings, &home, &[])
+            .map_err(|error| format!("round {round} {error}"))?;
+        collected.push(measured);
     }
     Ok(TimeData {
         settings: TimeEngine {

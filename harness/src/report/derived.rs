@@ -287,3 +287,53 @@ pub fn artifacts(input: &ReportInput, dir: &Path) -> Result<String, String> {
     out.push_str("</ul>\n");
     Ok(out)
 }
+
+/// The order effect of interleaved rounds (`compare-branches`): HEAD/BASE by which side ran first.
+pub fn order_effect(input: &ReportInput) -> String {
+    let effects = crate::branches::order_effects(input.baseline, input.candidate);
+    if effects.is_empty() {
+        return String::new();
+    }
+    let ratios = |values: &[f64]| {
+        if values.is_empty() {
+            "–".to_owned()
+        } else {
+            format!(
+                "{} ({} pairs)",
+                format::change(crate::stats::median(values)),
+                values.len()
+            )
+        }
+    };
+    let rows: Vec<Vec<String>> = effects
+        .iter()
+        .map(|e| {
+            vec![
+                escape(&e.scenario),
+                format!("#{}", ratios(&e.base_first)),
+                format!("#{}", ratios(&e.head_first)),
+                format!(
+                    "#{}",
+                    e.second_costs
+                        .map_or("–".into(), |c| format::change(1.0 + c))
+                ),
+                format!("#{}", e.balanced_ratio.map_or("–".into(), format::change)),
+                format!("#{}", e.p.map_or("–".into(), |p| format!("{p:.3}"))),
+            ]
+        })
+        .collect();
+    format!(
+        "<h2>Order effect of the interleaved rounds</h2>\n<p>Both builds ran in alternating pairs (A B, B A, A B, …; A = baseline). The change is shown separately for the pairs where the baseline ran first and those where the candidate did; if running second costs a factor 1 + e, the first show the change times 1 + e and the second divided by it, so e = √(first / second) − 1 and the balanced change is their geometric mean. p: two-sided Mann–Whitney test of the two orders. The verdict above uses the rounds themselves; this table says whether the order mattered.</p>\n{}",
+        html::table(
+            &[
+                "scenario",
+                "change, baseline first",
+                "change, candidate first",
+                "cost of running second",
+                "balanced change",
+                "p (orders differ)",
+            ],
+            &rows
+        )
+    )
+}

@@ -5,7 +5,8 @@
 //! Sections: the summary (gate result, verdict counts, both fingerprints, comparability notes, the
 //! calibration or "not calibrated"), the change of every scenario with its interval, one part per
 //! scenario (rounds over sample distributions, instructions and heap side by side, per-function
-//! attribution of instruction changes), what one pass buys and other derived figures
+//! attribution of instruction changes), the order effect of interleaved rounds (`compare-branches`),
+//! what one pass buys and other derived figures
 //! ([`derived`]), cost growth of the synthetic series, the artifacts, and the commands that
 //! reproduce the report. Every user-supplied string is escaped ([`html::escape`]).
 
@@ -477,6 +478,7 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
     );
     body.push_str(&summary(input));
     body.push_str(&changes(input, &mut charts));
+    body.push_str(&derived::order_effect(input));
     body.push_str("<h2>Scenarios</h2>\n");
     let mut names: Vec<&str> = input
         .candidate

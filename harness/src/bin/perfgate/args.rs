@@ -88,6 +88,9 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Compare two commits on this machine: each one's core built into this harness, the same
+    /// scenarios and corpora, wall time in interleaved rounds; exit 1 on a regression, 2 on errors.
+    CompareBranches(BranchArgs),
     /// Write an HTML report (index.html, SVG charts, artifacts) of a comparison.
     Report {
         /// A baseline name (of --profile) or a results/baseline file.
@@ -151,6 +154,46 @@ pub struct SelectArgs {
     /// Time rounds per scenario, overriding the scenarios' `rounds` (3 is "low power").
     #[arg(long)]
     pub rounds: Option<u32>,
+}
+
+/// Which commit's scenario files both sides run.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScenariosFrom {
+    Base,
+    Head,
+}
+
+/// `compare-branches BASE HEAD`.
+#[derive(clap::Args)]
+pub struct BranchArgs {
+    /// The baseline revision (branch, tag or commit).
+    pub base: String,
+    /// The candidate revision.
+    pub head: String,
+    /// Time rounds per side, interleaved A B B A A B … (one process each).
+    #[arg(long, default_value_t = 7)]
+    pub rounds: u32,
+    /// Whose scenario files (and corpora lock) both sides run.
+    #[arg(long, value_enum, default_value = "head")]
+    pub scenarios_from: ScenariosFrom,
+    /// Run even though the work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Only scenarios whose name matches this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub filter: Option<String>,
+    /// Only scenarios with one of these tags (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
+    pub tags: Vec<String>,
+    /// Engines (comma-separated): time, instructions, allocations, counters.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "time,instructions,allocations,counters"
+    )]
+    pub engines: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Where verdicts go.

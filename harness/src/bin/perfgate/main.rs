@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// In the dhat build (feature `dhat-heap`, built by the heap engine into target/perfgate/dhat) every
+/// In the dhat build (feature `dhat-heap`, built by the heap engine into target/perfgate/build, run from target/perfgate/bin/perfgate-dhat) every
 /// allocation goes through dhat; the timing binaries never carry it.
 #[cfg(feature = "dhat-heap")]
 #[global_allocator]
@@ -17,6 +17,7 @@ use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
 use perfgate::scenario::{self, Context, Scenario};
 
 mod args;
+mod branches;
 
 use args::{BaselineAction, Cli, Command, CorpusAction, OutputArgs, SelectArgs};
 
@@ -298,6 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             );
             return Ok(comparison.exit_code());
         }
+        Command::CompareBranches(args) => return branches::compare_branches(&root, args),
         Command::Report {
             baseline,
             candidate,

@@ -1,0 +1,397 @@
+//! `perfgate compare-branches BASE HEAD`: both commits' cores built into this harness, measured on
+//! this machine with the same scenario files and corpora, wall time in interleaved rounds; the
+//! verdicts, exports and report of the gate, and its exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use perfgate::branches;
+use perfgate::corpus::{CorpusLock, LOCK_FILE};
+use perfgate::engine::{build, time};
+use perfgate::git::{self, Worktree};
+use perfgate::results::{Results, Status};
+use perfgate::run::Engine;
+use perfgate::scenario::{self, Context, Scenario};
+use perfgate::sides::Side;
+
+use crate::args::{BranchArgs, ScenariosFrom};
+
+/// A revision as a folder name: `feature/x` → `feature-x`.
+fn slug(rev: &str) -> String {
+    let slug: String = rev
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    slug.trim_matches('-').to_owned()
+}
+
+fn say(line: &str) {
+    eprintln!("compare-branches: {line}");
+}
+
+/// The scenario files of `source` (its `scenarios/`), selected like `perfgate run` selects.
+fn scenarios(
+    root: &Path,
+    source: &Path,
+    filter: Option<&str>,
+    tags: &[String],
+) -> anyhow::Result<(Vec<Scenario>, Vec<Scenario>)> {
+    let lock = CorpusLock::load(&source.join("scenarios").join(LOCK_FILE))?;
+    let rules = perfgate::subject::rule_ids();
+    let context = Context {
+        repo_root: source,
+        lock: &lock,
+        rules: &rules,
+    };
+    let all = scenario::load_dir(&source.join("scenarios"), &context)?;
+    let settings =
+        perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
+    let tags = if tags.is_empty() && filter.is_none() {
+        settings.run.default_tags.clone()
+    } else {
+        tags.to_vec()
+    };
+    let selected = perfgate::run::select(all.clone(), filter, &tags).map_err(anyhow::Error::msg)?;
+    if selected.is_empty() {
+        anyhow::bail!("no scenario matches the filter and tags");
+    }
+    Ok((selected, all))
+}
+
+/// Runs the side's perfgate (`run` with the engines other than time) in its worktree and loads its
+/// results, artifact paths made absolute (the worktree goes away after the report).
+fn run_side(
+    side: &Side,
+    binary: &Path,
+    names: &[String],
+    engines: &[String],
+    corpora: &Path,
+    runner: Option<&Path>,
+) -> anyhow::Result<Results> {
+    let out = side.dir.join("results.json");
+    let _ = std::fs::remove_file(&out);
+    let mut command = Command::new(binary);
+    command
+        .arg("--repo")
+        .arg(&side.root)
+        .args(["run", "--engines", &engines.join(",")])
+        .args(["--filter", &format!("{{{}}}", names.join(","))])
+        .arg("--out")
+        .arg(&out)
+        .env(build::SIDE_VARIABLE, &side.dir)
+        .env(perfgate::corpus::CORPORA_VARIABLE, corpora);
+    if let Some(runner) = runner {
+        command.env("GUNGRAUN_RUNNER", runner);
+    }
+    // Its table goes to stderr with the progress: stdout is the comparison's.
+    let status = command.stdout(std::io::stderr()).status()?;
+    if !out.is_file() {
+        anyhow::bail!(
+            "{} ({}): `perfgate run` wrote no results ({status})",
+            side.label,
+            side.short()
+        );
+    }
+    let mut results = Results::load(&out)?;
+    let absolute = |path: &mut String| *path = side.root.join(&*path).display().to_string();
+    for scenario in &mut results.scenarios {
+        if let Some(data) = &mut scenario.instructions {
+            absolute(&mut data.artifacts);
+            data.flamegraphs.iter_mut().for_each(absolute);
+        }
+        if let Some(profile) = &mut scenario.heap_profile {
+            absolute(profile);
+        }
+    }
+    // The lock the side was built with (the current one, adjusted to its core), not its checkout's.
+    results.fingerprint.cargo_lock_hash =
+        perfgate::corpus::sha256_file(&side.dir.join("Cargo.lock")).ok();
+    Ok(results)
+}
+
+/// Interleaved time rounds of every selected scenario that both sides ran: pairs A B, B A, ….
+fn time_rounds(
+    scenarios: &[Scenario],
+    sides: [(&Side, &Path, &mut Results); 2],
+    rounds: u32,
+    corpora: &Path,
+) {
+    let [
+        (base, base_bin, base_results),
+        (head, head_bin, head_results),
+    ] = sides;
+    for scenario in scenarios {
+        let Some(settings) = scenario.engines.time else {
+            continue;
+        };
+        let ok = |results: &Results| {
+            results
+                .scenarios
+                .iter()
+                .any(|s| s.name == scenario.name && s.status == Status::Ok)
+        };
+        if !ok(base_results) || !ok(head_results) {
+            continue;
+        }
+        let mut collected: [Vec<time::Round>; 2] = [Vec::new(), Vec::new()];
+        let mut failure: Option<(usize, String)> = None;
+        let mut sequence = 0;
+        'pairs: for pair in 0..rounds {
+            let order = if branches::base_first(pair) {
+                [0, 1]
+            } else {
+                [1, 0]
+            };
+            for index in order {
+                let (side, binary) = [(base, base_bin), (head, head_bin)][index];
+                say(&format!(
+                    "{} time round {}/{rounds} of {} ({})",
+                    scenario.name,
+                    pair + 1,
+                    side.label,
+                    ["A", "B"][index]
+                ));
+                let home = side
+                    .root
+                    .join("target/perfgate/criterion")
+                    .join(&scenario.id)
+                    .join(format!("round-{}", pair + 1));
+                match time::run_round(
+                    binary,
+                    &side.root,
+                    scenario,
+                    &settings,
+                    &home,
+                    &[(perfgate::corpus::CORPORA_VARIABLE, corpora)],
+                ) {
+                    Ok(mut round) => {
+                        round.sequence = Some(sequence);
+                        collected[index].push(round);
+                    }
+                    Err(error) => {
+                        failure = Some((index, format!("time round {} {error}", pair + 1)));
+                        break 'pairs;
+                    }
+                }
+                sequence += 1;
+            }
+        }
+        for (index, results) in [&mut *base_results, &mut *head_results]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(entry) = results
+                .scenarios
+                .iter_mut()
+                .find(|s| s.name == scenario.name)
+            else {
+                continue;
+            };
+            match &failure {
+                Some((failed, reason)) if *failed == index => {
+                    entry.status = Status::Failed {
+                        reason: reason.clone(),
+                    };
+                }
+                Some(_) => {}
+                None => {
+                    entry.time = Some(time::TimeData {
+                        settings: perfgate::scenario::TimeEngine { rounds, ..settings },
+                        rounds: std::mem::take(&mut collected[index]),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The whole command; returns the exit code (0 pass, 1 regression, 2 errors).
+pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
+    if args.rounds == 0 {
+        anyhow::bail!("--rounds must be at least 1");
+    }
+    let engines: Vec<Engine> = args
+        .engines
+        .iter()
+        .map(|name| Engine::parse(name))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let formats = crate::formats(&args.output)?;
+    if !args.allow_dirty {
+        let changes = git::changes(root).map_err(anyhow::Error::msg)?;
+        if !changes.is_empty() {
+            anyhow::bail!(
+                "the work tree of {} has uncommitted changes ({}{}); commit or stash them, or pass --allow-dirty",
+                root.display(),
+                changes[..changes.len().min(3)].join(", "),
+                if changes.len() > 3 { ", …" } else { "" }
+            );
+        }
+    }
+    let base_commit = git::resolve(root, &args.base).map_err(anyhow::Error::msg)?;
+    let head_commit = git::resolve(root, &args.head).map_err(anyhow::Error::msg)?;
+    let workspace = perfgate::engine::build_workspace(root);
+    let worktrees = root.join("target/perfgate/worktrees");
+    let base_tree = Worktree::add(root, &worktrees.join(&base_commit[..12]), &base_commit)
+        .map_err(anyhow::Error::msg)?;
+    let head_path = match base_commit == head_commit {
+        true => worktrees.join(format!("{}-head", &head_commit[..12])),
+        false => worktrees.join(&head_commit[..12]),
+    };
+    let head_tree = Worktree::add(root, &head_path, &head_commit).map_err(anyhow::Error::msg)?;
+    let (source, other) = match args.scenarios_from {
+        ScenariosFrom::Head => (&head_tree, &base_tree),
+        ScenariosFrom::Base => (&base_tree, &head_tree),
+    };
+    other
+        .take_dir_from(source.commit(), "scenarios")
+        .map_err(anyhow::Error::msg)?;
+    let (selected, all) = scenarios(root, source.path(), args.filter.as_deref(), &args.tags)?;
+    let names: Vec<String> = selected.iter().map(|s| s.name.clone()).collect();
+
+    let base = Side::prepare(&workspace, base_tree.path(), &args.base, &base_commit)
+        .map_err(anyhow::Error::msg)?;
+    let head = Side::prepare(&workspace, head_tree.path(), &args.head, &head_commit)
+        .map_err(anyhow::Error::msg)?;
+    let mut binaries: Vec<PathBuf> = Vec::new();
+    for side in [&base, &head] {
+        say(&format!(
+            "building {} ({}) into {}",
+            side.label,
+            side.short(),
+            build::target_dir(&workspace).display()
+        ));
+        binaries.push(side.build().map_err(anyhow::Error::msg)?.binary);
+    }
+    let runner = match engines.contains(&Engine::Instructions) {
+        true => Some(
+            perfgate::tools::ensure_runner(&workspace, &|line| say(line))
+                .map_err(anyhow::Error::msg)?,
+        ),
+        false => None,
+    };
+    // The side runs: every engine but time (interleaved below); counters always.
+    let mut side_engines: Vec<String> = args
+        .engines
+        .iter()
+        .filter(|e| e.as_str() != "time")
+        .cloned()
+        .collect();
+    if !side_engines.iter().any(|e| e == "counters") {
+        side_engines.push("counters".into());
+    }
+    let corpora = root.join("target/perfgate/corpora");
+    let mut results = Vec::new();
+    for (side, binary) in [&base, &head].into_iter().zip(&binaries) {
+        say(&format!(
+            "running {} on {} ({})",
+            side_engines.join(","),
+            side.label,
+            side.short()
+        ));
+        results.push(run_side(
+            side,
+            binary,
+            &names,
+            &side_engines,
+            &corpora,
+            runner.as_deref(),
+        )?);
+    }
+    let [mut base_results, mut head_results]: [Results; 2] = results.try_into().expect("two sides");
+    if engines.contains(&Engine::Time) {
+        time_rounds(
+            &selected,
+            [
+                (&base, &binaries[0], &mut base_results),
+                (&head, &binaries[1], &mut head_results),
+            ],
+            args.rounds,
+            &corpora,
+        );
+    }
+    let label = format!("{}-{}", slug(&args.base), slug(&args.head));
+    let out_dir = root.join("target/perfgate/compare-branches").join(&label);
+    base_results.save(&out_dir.join("base.json"))?;
+    head_results.save(&out_dir.join("head.json"))?;
+
+    let settings =
+        perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
+    let options =
+        perfgate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
+    let comparison = perfgate::compare::compare(&base_results, &head_results, &options);
+    let exports = args
+        .output
+        .output
+        .clone()
+        .unwrap_or_else(|| out_dir.clone());
+    let written = perfgate::gate::emit(&comparison, &head_results, &args.base, &formats, &exports)
+        .map_err(anyhow::Error::msg)?;
+    let report_dir = root.join("reports").join(format!("compare-{label}"));
+    let command = format!(
+        "cargo run --release -p perfgate -- compare-branches {} {} --rounds {} --engines {}{}{}{}",
+        args.base,
+        args.head,
+        args.rounds,
+        args.engines.join(","),
+        args.filter
+            .as_ref()
+            .map_or(String::new(), |f| format!(" --filter '{f}'")),
+        if args.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" --tags {}", args.tags.join(","))
+        },
+        match args.scenarios_from {
+            ScenariosFrom::Head => "",
+            ScenariosFrom::Base => " --scenarios-from base",
+        }
+    );
+    let index = perfgate::gate::write_report(
+        root,
+        &args.output.profile,
+        &comparison,
+        (&base_results, &format!("{} ({})", args.base, base.short())),
+        (&head_results, &format!("{} ({})", args.head, head.short())),
+        &all,
+        &report_dir,
+        vec![command],
+    )
+    .map_err(anyhow::Error::msg)?;
+    let markdown = report_dir.join("summary.md");
+    perfgate::export::write_atomic(
+        &markdown,
+        &perfgate::export::by_name("markdown")
+            .map_err(anyhow::Error::msg)?
+            .render(&perfgate::export::Report {
+                comparison: &comparison,
+                candidate: &head_results,
+                baseline: &args.base,
+            }),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let relative = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    eprintln!("report: {}", relative(&index));
+    eprintln!("PR comment (Markdown): {}", relative(&markdown));
+    eprintln!(
+        "exports: {}",
+        written
+            .iter()
+            .map(|p| relative(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    drop((base_tree, head_tree));
+    Ok(comparison.exit_code())
+}

@@ -1,0 +1,199 @@
+//! The release builds the engines run: the callgrind bench, the dhat-instrumented perfgate and (for
+//! `compare-branches`) the plain perfgate of a side.
+//!
+//! Every build goes into one target folder, `target/perfgate/build` of the harness's workspace, so
+//! third-party crates compile once for all of them — this workspace's core and any other commit's
+//! core (a *side*, [`crate::sides`]): the two cores are different packages (different paths), so
+//! their artifacts live side by side and a rebuild of either is incremental. cargo puts a package's
+//! binary at the same place (`release/perfgate`) whichever build made it, so each build copies the
+//! binary it made into its own folder of binaries while it holds a lock on the target folder; the
+//! engines run those copies, never `release/perfgate` itself.
+//!
+//! Which sources: the workspace of the harness ([`super::build_workspace`]), or — when
+//! [`SIDE_VARIABLE`] names a side folder — that side's generated manifest, which builds the current
+//! harness against the side's core.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Set by `compare-branches` for a side's `perfgate run`: the side folder
+/// (`target/perfgate/sides/<commit>/`, with its `Cargo.toml`), whose entry points the engines build.
+pub const SIDE_VARIABLE: &str = "PERFGATE_SIDE";
+
+/// What to build from and where its binaries go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The manifest cargo builds (`-p perfgate` of it).
+    pub manifest: PathBuf,
+    /// The shared target folder.
+    pub target_dir: PathBuf,
+    /// The folder the built binaries are copied into.
+    pub bin_dir: PathBuf,
+}
+
+/// The shared target folder of a workspace's perfgate builds.
+pub fn target_dir(workspace: &Path) -> PathBuf {
+    workspace.join("target/perfgate/build")
+}
+
+impl Source {
+    /// This workspace's harness and core (the `perfgate run` of a repository).
+    pub fn workspace(root: &Path) -> Source {
+        let workspace = super::build_workspace(root);
+        Source {
+            manifest: workspace.join("Cargo.toml"),
+            target_dir: target_dir(&workspace),
+            bin_dir: workspace.join("target/perfgate/bin"),
+        }
+    }
+
+    /// A side folder made by [`crate::sides`]: its manifest, binaries in `<side>/bin`, the target
+    /// folder of the workspace it lives in (`<workspace>/target/perfgate/sides/<commit>`).
+    pub fn side(side: &Path) -> Source {
+        let workspace = side
+            .ancestors()
+            .nth(4)
+            .map_or_else(|| side.to_path_buf(), Path::to_path_buf);
+        Source {
+            manifest: side.join("Cargo.toml"),
+            target_dir: target_dir(&workspace),
+            bin_dir: side.join("bin"),
+        }
+    }
+
+    /// The side named by [`SIDE_VARIABLE`], else this workspace.
+    pub fn current(root: &Path) -> Source {
+        match std::env::var_os(SIDE_VARIABLE) {
+            Some(side) => Source::side(Path::new(&side)),
+            None => Source::workspace(root),
+        }
+    }
+}
+
+/// What a build makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `perfgate` in the release profile (the binary timed rounds run).
+    Plain,
+    /// `perfgate` with the `dhat-heap` feature (the heap engine's binary).
+    Dhat,
+    /// The `callgrind` bench, and the plain `perfgate` it runs under callgrind.
+    Callgrind,
+}
+
+/// The built files: the binary copied into the source's folder of binaries, and the bench
+/// executable ([`Kind::Callgrind`] only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    pub binary: PathBuf,
+    pub bench: Option<PathBuf>,
+}
+
+fn copy_out(from: &Path, to: &Path) -> Result<(), String> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    // A copy under a temporary name, then a rename: a running binary is never overwritten.
+    let temp = to.with_extension("partial");
+    std::fs::copy(from, &temp)
+        .and_then(|_| std::fs::rename(&temp, to))
+        .map_err(|error| {
+            format!(
+                "cannot copy {} to {}: {error}",
+                from.display(),
+                to.display()
+            )
+        })
+}
+
+/// Builds `kind` from `source` (cargo does nothing when it is up to date) and copies the result
+/// into the source's folder of binaries, holding the target folder's lock meanwhile.
+pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
+    std::fs::create_dir_all(&source.target_dir)
+        .map_err(|error| format!("cannot create {}: {error}", source.target_dir.display()))?;
+    let lock_path = source.target_dir.join(".perfgate-build.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|error| format!("cannot create {}: {error}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(&cargo);
+    match kind {
+        Kind::Plain => command.args(["build", "--release", "--bin", "perfgate"]),
+        Kind::Dhat => command.args([
+            "build",
+            "--release",
+            "--bin",
+            "perfgate",
+            "--features",
+            "dhat-heap",
+        ]),
+        Kind::Callgrind => command.args([
+            "bench",
+            "--no-run",
+            "--bench",
+            "callgrind",
+            "--message-format=json-render-diagnostics",
+        ]),
+    };
+    let what = match kind {
+        Kind::Plain => "perfgate",
+        Kind::Dhat => "the dhat binary",
+        Kind::Callgrind => "the callgrind bench",
+    };
+    let output = command
+        .args(["--quiet", "-p", "perfgate", "--manifest-path"])
+        .arg(&source.manifest)
+        .arg("--target-dir")
+        .arg(&source.target_dir)
+        // A side's generated manifest lives in target/; never let a parent workspace claim it.
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .map_err(|error| format!("cannot run {cargo} to build {what}: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building {what} from {} failed: {}",
+            source.manifest.display(),
+            super::build_error(&output.stderr)
+        ));
+    }
+    let name = match kind {
+        Kind::Dhat => "perfgate-dhat",
+        _ => "perfgate",
+    };
+    let binary = source.bin_dir.join(name);
+    copy_out(&source.target_dir.join("release/perfgate"), &binary)?;
+    let bench = match kind {
+        Kind::Callgrind => {
+            let built = String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter(|message| message["target"]["name"] == "callgrind")
+                .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+                .ok_or("cargo built no callgrind bench executable")?;
+            let bench = source.bin_dir.join("callgrind-bench");
+            copy_out(&built, &bench)?;
+            Some(bench)
+        }
+        _ => None,
+    };
+    Ok(Built { binary, bench })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_side_builds_into_the_target_folder_of_the_workspace_it_lives_in() {
+        let side = Path::new("/w/target/perfgate/sides/0123456789ab");
+        assert_eq!(
+            Source::side(side),
+            Source {
+                manifest: side.join("Cargo.toml"),
+                target_dir: PathBuf::from("/w/target/perfgate/build"),
+                bin_dir: side.join("bin"),
+            }
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! A *side* of `compare-branches`: the current harness built against one commit's core.
+//!
+//! As rustc-perf keeps one collector and varies the compiler, perfgate keeps one harness and varies
+//! the core. A side folder `target/perfgate/sides/<commit12>/` (in the harness's workspace) holds a
+//! generated `Cargo.toml`: a package `perfgate` whose library, binary and callgrind bench are the
+//! *current* harness's source files (absolute paths), whose `connascence` dependency is the side's
+//! `core/` in its worktree, and whose profiles are the side's own (a profile change is part of the
+//! change under test). `Cargo.lock` is the current workspace's, so both sides use the same
+//! third-party versions unless a side's core needs others. All sides build into the shared target
+//! folder of [`crate::engine::build`]. A core without the workload API (`core/src/workload.rs`) is
+//! refused before anything is built.
+
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use crate::engine::build::{self, Built, Kind, Source};
+
+/// The first file of the stable workload API the harness builds against.
+pub const WORKLOAD_API: &str = "core/src/workload.rs";
+
+fn read_table(path: &Path) -> Result<Table, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    text.parse::<Table>()
+        .map_err(|error| format!("{} is not valid TOML: {error}", path.display()))
+}
+
+fn absolute(path: &Path) -> Value {
+    Value::String(path.to_string_lossy().into_owned())
+}
+
+/// A dependency table with `workspace = true` entries resolved from the workspace's
+/// `[workspace.dependencies]` (their own keys, such as `features`, added).
+fn resolve_dependencies(deps: &Table, workspace_deps: &Table) -> Result<Table, String> {
+    let mut resolved = Table::new();
+    for (name, spec) in deps {
+        let inherits = spec
+            .get("workspace")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let value = if inherits {
+            let mut base = match workspace_deps.get(name) {
+                Some(Value::String(version)) => {
+                    let mut table = Table::new();
+                    table.insert("version".into(), Value::String(version.clone()));
+                    table
+                }
+                Some(Value::Table(table)) => table.clone(),
+                _ => {
+                    return Err(format!(
+                        "dependency `{name}` inherits from [workspace.dependencies], which has no `{name}`"
+                    ));
+                }
+            };
+            if let Value::Table(own) = spec {
+                for (key, value) in own.iter().filter(|(key, _)| key.as_str() != "workspace") {
+                    base.insert(key.clone(), value.clone());
+                }
+            }
+            Value::Table(base)
+        } else {
+            spec.clone()
+        };
+        resolved.insert(name.clone(), value);
+    }
+    Ok(resolved)
+}
+
+/// The side manifest: the harness of `workspace` (its `harness/` sources, dependencies, features)
+/// against the core at `side_root/core`, with `side_root`'s profiles.
+pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<String, String> {
+    let harness = workspace.join("harness");
+    let package = read_table(&harness.join("Cargo.toml"))?;
+    let root = read_table(&workspace.join("Cargo.toml"))?;
+    let side = read_table(&side_root.join("Cargo.toml"))?;
+    let workspace_table = root.get("workspace").and_then(Value::as_table);
+    let inherited = |key: &str| -> Result<Value, String> {
+        match package.get("package").and_then(|p| p.get(key)) {
+            Some(Value::Table(t)) if t.get("workspace").is_some() => workspace_table
+                .and_then(|w| w.get("package"))
+                .and_then(|p| p.get(key))
+                .cloned()
+                .ok_or_else(|| format!("[workspace.package] has no `{key}`")),
+            Some(value) => Ok(value.clone()),
+            None => Err(format!("harness/Cargo.toml has no package.{key}")),
+        }
+    };
+    let empty = Table::new();
+    let workspace_deps = workspace_table
+        .and_then(|w| w.get("dependencies"))
+        .and_then(Value::as_table)
+        .unwrap_or(&empty);
+
+    let mut out = Table::new();
+    let mut pkg = Table::new();
+    pkg.insert("name".into(), Value::String("perfgate".into()));
+    pkg.insert("version".into(), inherited("version")?);
+    pkg.insert("edition".into(), inherited("edition")?);
+    pkg.insert("publish".into(), Value::Boolean(false));
+    for auto in ["autobins", "autoexamples", "autotests", "autobenches"] {
+        pkg.insert(auto.into(), Value::Boolean(false));
+    }
+    out.insert("package".into(), Value::Table(pkg));
+
+    let mut lib = Table::new();
+    lib.insert("path".into(), absolute(&harness.join("src/lib.rs")));
+    lib.insert("bench".into(), Value::Boolean(false));
+    lib.insert("doctest".into(), Value::Boolean(false));
+    out.insert("lib".into(), Value::Table(lib));
+    let mut bin = Table::new();
+    bin.insert("name".into(), Value::String("perfgate".into()));
+    bin.insert(
+        "path".into(),
+        absolute(&harness.join("src/bin/perfgate/main.rs")),
+    );
+    bin.insert("bench".into(), Value::Boolean(false));
+    out.insert("bin".into(), Value::Array(vec![Value::Table(bin)]));
+    let mut bench = Table::new();
+    bench.insert("name".into(), Value::String("callgrind".into()));
+    bench.insert(
+        "path".into(),
+        absolute(&harness.join("benches/callgrind.rs")),
+    );
+    bench.insert("harness".into(), Value::Boolean(false));
+    out.insert("bench".into(), Value::Array(vec![Value::Table(bench)]));
+
+    for section in ["dependencies", "dev-dependencies"] {
+        let deps = package
+            .get(section)
+            .and_then(Value::as_table)
+            .unwrap_or(&empty);
+        let mut deps = resolve_dependencies(deps, workspace_deps)?;
+        if section == "dependencies" {
+            let mut core = Table::new();
+            core.insert("path".into(), absolute(&side_root.join("core")));
+            deps.insert("connascence".into(), Value::Table(core));
+        }
+        out.insert(section.into(), Value::Table(deps));
+    }
+    if let Some(features) = package.get("features") {
+        out.insert("features".into(), features.clone());
+    }
+    // Its own workspace (never a member of the repository's), with the side's profiles.
+    out.insert("workspace".into(), Value::Table(Table::new()));
+    if let Some(profile) = side.get("profile") {
+        out.insert("profile".into(), profile.clone());
+    }
+    let body = toml::to_string(&out).map_err(|error| format!("cannot write TOML: {error}"))?;
+    Ok(format!(
+        "# Generated by `perfgate compare-branches`: the harness of {} built against the core of\n# commit {commit} ({}). Do not edit; it is rewritten on every run.\n{body}",
+        workspace.display(),
+        side_root.join("core").display()
+    ))
+}
+
+/// A side's generated folder, made ready to build.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// The revision as the user wrote it (`main`, `v0.1.0`, a commit).
+    pub label: String,
+    pub commit: String,
+    /// `target/perfgate/sides/<commit12>/`.
+    pub dir: PathBuf,
+    /// The side's checkout (its worktree).
+    pub root: PathBuf,
+}
+
+impl Side {
+    /// Checks that the side's core has the workload API, writes its manifest and `Cargo.lock`.
+    pub fn prepare(
+        workspace: &Path,
+        root: &Path,
+        label: &str,
+        commit: &str,
+    ) -> Result<Side, String> {
+        if !root.join(WORKLOAD_API).is_file() {
+            return Err(format!(
+                "{label} ({}) predates the stable workload API: its core has no {WORKLOAD_API}, so the current harness cannot be built against it; compare commits that have it",
+                &commit[..commit.len().min(12)]
+            ));
+        }
+        let dir = workspace
+            .join("target/perfgate/sides")
+            .join(&commit[..commit.len().min(12)]);
+        std::fs::create_dir_all(&dir)
+            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        crate::write_atomic(&dir.join("Cargo.toml"), &manifest(workspace, root, commit)?)
+            .map_err(|error| format!("cannot write {}: {error}", dir.display()))?;
+        let lock = workspace.join("Cargo.lock");
+        if lock.is_file() {
+            std::fs::copy(&lock, dir.join("Cargo.lock"))
+                .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
+        }
+        Ok(Side {
+            label: label.to_owned(),
+            commit: commit.to_owned(),
+            dir,
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Builds the side's plain perfgate (the binary that times rounds and runs the other engines).
+    pub fn build(&self) -> Result<Built, String> {
+        build::build(&Source::side(&self.dir), Kind::Plain)
+            .map_err(|error| format!("{} ({}): {error}", self.label, self.short()))
+    }
+
+    /// The first 12 characters of the commit.
+    pub fn short(&self) -> &str {
+        &self.commit[..self.commit.len().min(12)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_builds_the_current_harness_against_the_sides_core_with_its_profiles() {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let side = tempfile::tempdir().unwrap();
+        std::fs::write(
+            side.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"core\"]\n[profile.release]\nlto = true\n",
+        )
+        .unwrap();
+        let text = manifest(workspace, side.path(), "abc").unwrap();
+        let table: Table = text.parse().unwrap();
+        assert_eq!(table["package"]["name"].as_str(), Some("perfgate"));
+        assert_eq!(table["package"]["edition"].as_str(), Some("2024"));
+        assert_eq!(
+            table["dependencies"]["connascence"]["path"].as_str(),
+            Some(side.path().join("core").to_str().unwrap())
+        );
+        assert_eq!(
+            table["lib"]["path"].as_str(),
+            Some(workspace.join("harness/src/lib.rs").to_str().unwrap())
+        );
+        assert_eq!(table["bench"][0]["name"].as_str(), Some("callgrind"));
+        assert_eq!(
+            table["dev-dependencies"]["gungraun"].as_str(),
+            Some("=0.20.0")
+        );
+        assert!(table["features"].get("dhat-heap").is_some());
+        assert_eq!(table["profile"]["release"]["lto"].as_bool(), Some(true));
+        assert!(table["workspace"].as_table().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_core_without_the_workload_api_is_refused_by_name() {
+        let side = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(side.path().join("core/src")).unwrap();
+        let error = Side::prepare(
+            Path::new("/nonexistent"),
+            side.path(),
+            "v0.0.1",
+            "0123456789abcdef",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "v0.0.1 (0123456789ab) predates the stable workload API: its core has no core/src/workload.rs, so the current harness cannot be built against it; compare commits that have it"
+        );
+    }
+
+    #[test]
+    fn inherited_dependencies_take_the_workspace_spec_and_their_own_keys() {
+        let deps: Table = "a = { workspace = true, features = [\"x\"] }\nb = \"1\"\n"
+            .parse()
+            .unwrap();
+        let workspace: Table = "a = \"=0.0.10\"\n".parse().unwrap();
+        let resolved = resolve_dependencies(&deps, &workspace).unwrap();
+        assert_eq!(resolved["a"]["version"].as_str(), Some("=0.0.10"));
+        assert_eq!(resolved["a"]["features"][0].as_str(), Some("x"));
+        assert!(resolved["a"].get("workspace").is_none());
+        assert_eq!(resolved["b"].as_str(), Some("1"));
+        let missing: Table = "c = { workspace = true }\n".parse().unwrap();
+        assert_eq!(
+            resolve_dependencies(&missing, &workspace).unwrap_err(),
+            "dependency `c` inherits from [workspace.dependencies], which has no `c`"
+        );
+    }
+}
