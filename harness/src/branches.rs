@@ -16,7 +16,7 @@ use crate::stats;
 
 /// Which side runs first in pair `pair` (0-based): BASE in even pairs, HEAD in odd ones.
 pub fn base_first(pair: u32) -> bool {
-    pair % 2 == 0
+    pair.is_multiple_of(2)
 }
 
 /// The schedule of `rounds` pairs as side letters, `A B B A A B …` (A = BASE).

@@ -167,10 +167,12 @@ pub struct Side {
 }
 
 impl Side {
-    /// Checks that the side's core has the workload API, writes its manifest and `Cargo.lock`.
+    /// Checks that the side's core has the workload API, writes its manifest and `Cargo.lock` into
+    /// `target/perfgate/sides/<name>` (`name`: the commit's first 12 characters).
     pub fn prepare(
         workspace: &Path,
         root: &Path,
+        name: &str,
         label: &str,
         commit: &str,
     ) -> Result<Side, String> {
@@ -180,9 +182,7 @@ impl Side {
                 &commit[..commit.len().min(12)]
             ));
         }
-        let dir = workspace
-            .join("target/perfgate/sides")
-            .join(&commit[..commit.len().min(12)]);
+        let dir = workspace.join("target/perfgate/sides").join(name);
         std::fs::create_dir_all(&dir)
             .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
         crate::write_atomic(&dir.join("Cargo.toml"), &manifest(workspace, root, commit)?)
@@ -254,6 +254,7 @@ mod tests {
         let error = Side::prepare(
             Path::new("/nonexistent"),
             side.path(),
+            "0123456789ab",
             "v0.0.1",
             "0123456789abcdef",
         )

@@ -238,29 +238,59 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
     let head_commit = git::resolve(root, &args.head).map_err(anyhow::Error::msg)?;
     let workspace = perfgate::engine::build_workspace(root);
     let worktrees = root.join("target/perfgate/worktrees");
+    // A commit against itself is an A/A comparison of one build: one worktree, one side.
+    let same = base_commit == head_commit;
     let base_tree = Worktree::add(root, &worktrees.join(&base_commit[..12]), &base_commit)
         .map_err(anyhow::Error::msg)?;
-    let head_path = match base_commit == head_commit {
-        true => worktrees.join(format!("{}-head", &head_commit[..12])),
-        false => worktrees.join(&head_commit[..12]),
+    let head_tree = match same {
+        true => None,
+        false => Some(
+            Worktree::add(root, &worktrees.join(&head_commit[..12]), &head_commit)
+                .map_err(anyhow::Error::msg)?,
+        ),
     };
-    let head_tree = Worktree::add(root, &head_path, &head_commit).map_err(anyhow::Error::msg)?;
-    let (source, other) = match args.scenarios_from {
-        ScenariosFrom::Head => (&head_tree, &base_tree),
-        ScenariosFrom::Base => (&base_tree, &head_tree),
+    let source = match (&head_tree, args.scenarios_from) {
+        (Some(head_tree), ScenariosFrom::Head) => {
+            base_tree
+                .take_dir_from(head_tree.commit(), "scenarios")
+                .map_err(anyhow::Error::msg)?;
+            head_tree.path()
+        }
+        (Some(head_tree), ScenariosFrom::Base) => {
+            head_tree
+                .take_dir_from(base_tree.commit(), "scenarios")
+                .map_err(anyhow::Error::msg)?;
+            base_tree.path()
+        }
+        (None, _) => base_tree.path(),
     };
-    other
-        .take_dir_from(source.commit(), "scenarios")
-        .map_err(anyhow::Error::msg)?;
-    let (selected, all) = scenarios(root, source.path(), args.filter.as_deref(), &args.tags)?;
+    let (selected, all) = scenarios(root, source, args.filter.as_deref(), &args.tags)?;
     let names: Vec<String> = selected.iter().map(|s| s.name.clone()).collect();
 
-    let base = Side::prepare(&workspace, base_tree.path(), &args.base, &base_commit)
-        .map_err(anyhow::Error::msg)?;
-    let head = Side::prepare(&workspace, head_tree.path(), &args.head, &head_commit)
-        .map_err(anyhow::Error::msg)?;
+    let side = |tree: &Worktree, label: &str| {
+        Side::prepare(
+            &workspace,
+            tree.path(),
+            &tree.commit()[..12],
+            label,
+            tree.commit(),
+        )
+        .map_err(anyhow::Error::msg)
+    };
+    let base = side(&base_tree, &args.base)?;
+    let head = match &head_tree {
+        Some(tree) => side(tree, &args.head)?,
+        None => Side {
+            label: args.head.clone(),
+            ..base.clone()
+        },
+    };
     let mut binaries: Vec<PathBuf> = Vec::new();
     for side in [&base, &head] {
+        if same && !binaries.is_empty() {
+            binaries.push(binaries[0].clone());
+            continue;
+        }
         say(&format!(
             "building {} ({}) into {}",
             side.label,

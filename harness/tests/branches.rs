@@ -1,0 +1,217 @@
+//! `perfgate compare-branches` end to end on a temporary git repository that holds a copy of this
+//! workspace's layout (root manifest, lock, the core's sources, one tiny scenario): a commit that
+//! predates the workload API is refused, a dirty work tree is refused, a commit that adds work to a
+//! detector is reported as an instruction regression (exit 1, attributed to that detector), and a
+//! commit compared with itself (an A/A comparison of one build) passes (exit 0). The current harness
+//! is built against each commit's core in the shared build folder, so after the first run only the
+//! cores and the harness recompile.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "user.name=perfgate", "-c", "user.email=perfgate@test"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The anchor in the magic-literal detector the second commit adds work after.
+const ANCHOR: &str = "    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {\n";
+
+/// Three commits: `c0` without a core, `c1` this workspace's core and a tiny scenario, `c2` with
+/// a loop added to every node the magic-literal detector visits.
+fn fixture() -> (tempfile::TempDir, [String; 3]) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "--quiet", "--initial-branch=main"]);
+    std::fs::write(root.join(".gitignore"), "target/\nreports/\n").unwrap();
+    std::fs::write(
+        root.join("perfgate.toml"),
+        "[run]\ndefault_tags = [\"pr\"]\n",
+    )
+    .unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "c0: no core yet"]);
+    let c0 = git(root, &["rev-parse", "HEAD"]);
+
+    // The workspace manifest with the core as its only member.
+    let manifest = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace("members = [\"core\", \"harness\"]", "members = [\"core\"]");
+    assert!(manifest.contains("members = [\"core\"]"));
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    for part in ["src", "benches"] {
+        copy_dir(
+            &workspace.join("core").join(part),
+            &root.join("core").join(part),
+        );
+    }
+    for file in ["Cargo.toml", "build.rs"] {
+        std::fs::copy(
+            workspace.join("core").join(file),
+            root.join("core").join(file),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::copy(
+        workspace.join("scenarios/corpora.toml"),
+        root.join("scenarios/corpora.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("scenarios/tiny.toml"),
+        "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n",
+    )
+    .unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "c1: the core"]);
+    let c1 = git(root, &["rev-parse", "HEAD"]);
+
+    let detector = root.join("core/src/detectors/magic_literal.rs");
+    let source = std::fs::read_to_string(&detector).unwrap();
+    assert!(source.contains(ANCHOR), "the anchor moved: update ANCHOR");
+    let slower = source.replace(
+        ANCHOR,
+        &format!(
+            "{ANCHOR}        for i in 0..400u32 {{\n            std::hint::black_box(i);\n        }}\n"
+        ),
+    );
+    std::fs::write(&detector, slower).unwrap();
+    git(
+        root,
+        &["commit", "--quiet", "-am", "c2: more work per node"],
+    );
+    let c2 = git(root, &["rev-parse", "HEAD"]);
+    (dir, [c0, c1, c2])
+}
+
+fn compare(root: &Path, base: &str, head: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(root)
+        .args(["compare-branches", base, head])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn no_worktrees_left(root: &Path) {
+    let left: Vec<_> = std::fs::read_dir(root.join("target/perfgate/worktrees"))
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(git(root, &["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
+fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches_itself() {
+    let (dir, [c0, c1, c2]) = fixture();
+    let root = dir.path();
+    let engines = ["--engines", "instructions,counters"];
+
+    let old = compare(root, &c0, &c2, &engines);
+    assert_eq!(old.status.code(), Some(2), "{}", text(&old));
+    assert_eq!(
+        String::from_utf8_lossy(&old.stderr),
+        format!(
+            "error: {c0} ({}) predates the stable workload API: its core has no core/src/workload.rs, so the current harness cannot be built against it; compare commits that have it\n",
+            &c0[..12]
+        )
+    );
+    no_worktrees_left(root);
+
+    std::fs::write(root.join("notes.txt"), "draft").unwrap();
+    let dirty = compare(root, &c1, &c2, &engines);
+    assert_eq!(dirty.status.code(), Some(2), "{}", text(&dirty));
+    assert_eq!(
+        String::from_utf8_lossy(&dirty.stderr),
+        format!(
+            "error: the work tree of {} has uncommitted changes (?? notes.txt); commit or stash them, or pass --allow-dirty\n",
+            root.display()
+        )
+    );
+    std::fs::remove_file(root.join("notes.txt")).unwrap();
+
+    let regressed = compare(root, &c1, &c2, &engines);
+    let output = text(&regressed);
+    assert_eq!(regressed.status.code(), Some(1), "{output}");
+    let row = |output: &str, metric: &str| {
+        output
+            .lines()
+            .find(|line| line.starts_with("tiny ") && line.contains(&format!(" {metric} ")))
+            .unwrap_or_else(|| panic!("no {metric} row in {output}"))
+            .to_owned()
+    };
+    assert!(
+        row(&output, "instructions").contains("regressed"),
+        "{output}"
+    );
+    let label = format!("compare-{c1}-{c2}");
+    let report =
+        std::fs::read_to_string(root.join("reports").join(&label).join("index.html")).unwrap();
+    // The attribution names the detector the loop was added to.
+    assert!(
+        report.contains("magic_literal"),
+        "no attribution in the report"
+    );
+    let summary =
+        std::fs::read_to_string(root.join("reports").join(&label).join("summary.md")).unwrap();
+    assert!(summary.contains("regressed"), "{summary}");
+    no_worktrees_left(root);
+
+    // One commit against itself, with interleaved time rounds: nothing moves. (Three rounds a side
+    // cannot give a wall-time verdict — the exact one-sided p of 3 against 3 is at least 1/20, not
+    // below α = 0.05 — so two builds' layout differences cannot make this flaky.)
+    let same = compare(
+        root,
+        &c2,
+        &c2,
+        &["--engines", "instructions,counters,time", "--rounds", "3"],
+    );
+    let output = text(&same);
+    assert_eq!(same.status.code(), Some(0), "{output}");
+    assert!(
+        row(&output, "instructions").contains("unchanged"),
+        "{output}"
+    );
+    for pair in ["time round 1/3 of", "time round 3/3 of"] {
+        assert_eq!(output.matches(pair).count(), 2, "{output}");
+    }
+    let report = std::fs::read_to_string(
+        root.join("reports")
+            .join(format!("compare-{c2}-{c2}"))
+            .join("index.html"),
+    )
+    .unwrap();
+    assert!(report.contains("Order effect of the interleaved rounds"));
+    no_worktrees_left(root);
+}
