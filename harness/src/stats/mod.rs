@@ -5,6 +5,7 @@
 //! Welch's t on logs is a second opinion, Holm / Benjamini–Hochberg handle many scenarios, and the
 //! minimum detectable effect and Clopper–Pearson intervals say what a run can and cannot see.
 
+pub mod changepoint;
 mod multiple;
 mod parametric;
 mod rank;
