@@ -76,6 +76,7 @@ fn report(c: &mut Criterion) {
                 calibration: None,
                 root: dir.path(),
                 commands: vec!["perfgate report".into()],
+                history: None,
             };
             perfgate::report::write(&input, &dir.path().join("report")).expect("a report")
         })

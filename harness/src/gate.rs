@@ -124,7 +124,7 @@ pub fn emit(
 }
 
 /// Writes the HTML report of a comparison into `out` (with the profile's calibration when there is
-/// one) and returns its index.html.
+/// one, and trends when a history is given) and returns its index.html.
 #[allow(clippy::too_many_arguments)]
 pub fn write_report(
     root: &Path,
@@ -135,6 +135,7 @@ pub fn write_report(
     scenarios: &[Scenario],
     out: &Path,
     commands: Vec<String>,
+    history: Option<&[crate::history::Record]>,
 ) -> Result<PathBuf, String> {
     let calibration = crate::calibrate::Calibration::load(root, profile).ok();
     let input = crate::report::ReportInput {
@@ -147,6 +148,7 @@ pub fn write_report(
         calibration: calibration.as_ref(),
         root,
         commands,
+        history,
     };
     crate::report::write(&input, out)
 }

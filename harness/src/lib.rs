@@ -15,6 +15,7 @@ pub mod export;
 pub mod fingerprint;
 pub mod gate;
 pub mod git;
+pub mod history;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -1,6 +1,7 @@
 //! The report's SVG charts, drawn with plotters' SVG backend (its built-in text layout, so no system
 //! font library is needed): rounds over sample distributions, the change of every scenario with its
-//! interval and the threshold band, and cost growth on log-log axes with the fitted slope.
+//! interval and the threshold band, cost growth on log-log axes with the fitted slope, and trends
+//! over a history with their change points.
 
 use plotters::prelude::*;
 
@@ -248,6 +249,82 @@ pub fn growth(caption: &str, y_desc: &str, points: &[(f64, f64)]) -> ChartResult
                     .map(|p| Circle::new(*p, 4, BASE_COLOUR.filled())),
             )
             .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// A metric over the runs of a history (points joined by a line), the mean of each segment between
+/// change points (flat lines) and each change point (a vertical line at its first run).
+pub fn trend(caption: &str, y_desc: &str, values: &[f64], change_points: &[usize]) -> ChartResult {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (low, high) = finite
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let (low, high) = if finite.is_empty() {
+        (0.0, 1.0)
+    } else {
+        let pad = ((high - low) * 0.1).max(high.abs() * 0.01).max(1e-9);
+        (low - pad, high + pad)
+    };
+    let n = values.len().max(1) as f64;
+    let mut bounds: Vec<usize> = vec![0];
+    bounds.extend(change_points.iter().copied());
+    bounds.push(values.len());
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0.5..n + 0.5, low..high)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("run")
+            .y_desc(y_desc)
+            .draw()
+            .map_err(fail)?;
+        let points: Vec<(f64, f64)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64 + 1.0, *v))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                BASE_COLOUR.mix(0.5),
+            ))
+            .map_err(fail)?;
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|p| Circle::new(*p, 3, BASE_COLOUR.filled())),
+            )
+            .map_err(fail)?;
+        for pair in bounds.windows(2) {
+            let (start, end) = (pair[0], pair[1]);
+            if end <= start {
+                continue;
+            }
+            let mean = values[start..end].iter().sum::<f64>() / (end - start) as f64;
+            chart
+                .draw_series(LineSeries::new(
+                    [(start as f64 + 0.5, mean), (end as f64 + 0.5, mean)],
+                    CAND_COLOUR.stroke_width(2),
+                ))
+                .map_err(fail)?;
+        }
+        for &index in change_points {
+            let x = index as f64 + 0.5;
+            chart
+                .draw_series(LineSeries::new([(x, low), (x, high)], RED.stroke_width(2)))
+                .map_err(fail)?;
+        }
         root.present().map_err(fail)?;
     }
     Ok(svg)

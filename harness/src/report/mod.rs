@@ -7,7 +7,8 @@
 //! scenario (rounds over sample distributions, instructions and heap side by side, per-function
 //! attribution of instruction changes), the order effect of interleaved rounds (`compare-branches`),
 //! what one pass buys and other derived figures
-//! ([`derived`]), cost growth of the synthetic series, the artifacts, and the commands that
+//! ([`derived`]), cost growth of the synthetic series, trends over the history with change points
+//! (`trends`), the artifacts, and the commands that
 //! reproduce the report. Every user-supplied string is escaped ([`html::escape`]).
 
 pub mod attribution;
@@ -15,6 +16,9 @@ pub mod charts;
 mod derived;
 pub mod format;
 pub mod html;
+mod trends;
+
+pub use trends::write_page as write_trends;
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +42,8 @@ pub struct ReportInput<'a> {
     pub root: &'a Path,
     /// The commands that reproduce the report.
     pub commands: Vec<String>,
+    /// The run history, for the trend section (`gate --history`).
+    pub history: Option<&'a [crate::history::Record]>,
 }
 
 /// A chart written beside the page.
@@ -496,6 +502,7 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
     }
     body.push_str(&derived::one_pass(input));
     body.push_str(&derived::growth(input, &mut charts));
+    body.push_str(&trends::section(input, &mut charts));
     body.push_str(&derived::artifacts(input, &artifacts_dir)?);
     body.push_str("<h2>Reproduce</h2>\n<pre>");
     for command in &input.commands {

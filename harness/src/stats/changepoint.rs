@@ -77,7 +77,8 @@ fn best_split(x: &[f64], min_size: usize) -> Option<(usize, f64)> {
         }
     }
     let sum = |a: usize, b: usize, c: usize, d: usize| {
-        prefix[b * width + d] - prefix[a * width + d] - prefix[b * width + c] + prefix[a * width + c]
+        prefix[b * width + d] - prefix[a * width + d] - prefix[b * width + c]
+            + prefix[a * width + c]
     };
     let mut best: Option<(usize, f64)> = None;
     for tau in min_size..=n - min_size {
@@ -102,8 +103,7 @@ fn test_split(x: &[f64], options: &Options, rng: &mut ChaCha8Rng) -> Option<(usi
     while done < options.permutations {
         shuffled.shuffle(rng);
         done += 1;
-        if best_split(&shuffled, options.min_size).is_some_and(|(_, qp)| qp >= q * (1.0 - 1e-12))
-        {
+        if best_split(&shuffled, options.min_size).is_some_and(|(_, qp)| qp >= q * (1.0 - 1e-12)) {
             exceed += 1;
             if exceed >= options.stop_after {
                 // Besag–Clifford: p = h / l after l permutations with h exceedances.
@@ -116,7 +116,12 @@ fn test_split(x: &[f64], options: &Options, rng: &mut ChaCha8Rng) -> Option<(usi
 
 /// Candidate change points of one series (binary segmentation, each split kept when its own
 /// p-value is below `threshold`), sorted by index, not yet adjusted.
-fn candidates(x: &[f64], options: &Options, threshold: f64, rng: &mut ChaCha8Rng) -> Vec<(usize, f64)> {
+fn candidates(
+    x: &[f64],
+    options: &Options,
+    threshold: f64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<(usize, f64)> {
     let mut found = Vec::new();
     let mut segments = vec![(0usize, x.len())];
     while let Some((start, end)) = segments.pop() {
@@ -271,12 +276,21 @@ mod tests {
                 .find(|p| p.index.abs_diff(30) <= 2)
                 .unwrap_or_else(|| panic!("seed {seed}: {found:?}"));
             exact += usize::from(point.index.abs_diff(30) <= 1);
-            assert!((point.after / point.before - 1.05).abs() < 0.03, "{point:?}");
+            assert!(
+                (point.after / point.before - 1.05).abs() < 0.03,
+                "{point:?}"
+            );
             others += found.iter().filter(|p| p.index.abs_diff(30) > 2).count();
         }
-        assert!(exact >= 17, "found within ±1 of the step in {exact} of 20 seeds");
+        assert!(
+            exact >= 17,
+            "found within ±1 of the step in {exact} of 20 seeds"
+        );
         // Each extra point is a false alarm of one test at α = 0.01 (about two tests a series).
-        assert!(others <= 2, "{others} change points away from the step in 20 series");
+        assert!(
+            others <= 2,
+            "{others} change points away from the step in 20 series"
+        );
     }
 
     #[test]
@@ -288,7 +302,10 @@ mod tests {
             let points = detect(&x, &Options::default());
             found += usize::from(points.iter().any(|p| p.index.abs_diff(30) <= 1));
         }
-        assert!(found >= 15, "five runs after a 5 % step: found in {found} of 20 seeds");
+        assert!(
+            found >= 15,
+            "five runs after a 5 % step: found in {found} of 20 seeds"
+        );
     }
 
     #[test]
@@ -299,7 +316,10 @@ mod tests {
                 detect(&noisy(&mut rng, &[(100, 100.0)]), &Options::default()).is_empty()
             })
             .count();
-        assert!(clean >= 95, "{clean} of 100 flat series had no change point");
+        assert!(
+            clean >= 95,
+            "{clean} of 100 flat series had no change point"
+        );
     }
 
     #[test]
@@ -309,7 +329,10 @@ mod tests {
         let first = detect(&x, &Options::default());
         let indices: Vec<usize> = first.iter().map(|p| p.index).collect();
         assert_eq!(indices.len(), 2, "{first:?}");
-        assert!(indices[0].abs_diff(20) <= 1 && indices[1].abs_diff(40) <= 1, "{indices:?}");
+        assert!(
+            indices[0].abs_diff(20) <= 1 && indices[1].abs_diff(40) <= 1,
+            "{indices:?}"
+        );
         assert_eq!(detect(&x, &Options::default()), first);
     }
 

@@ -85,6 +85,9 @@ pub enum Command {
         /// Re-run regressed or inconclusive wall-time scenarios and decide on the new rounds alone.
         #[arg(long)]
         confirm: bool,
+        /// Append this run to a history file (JSON lines) and show its trends in the report.
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -127,6 +130,11 @@ pub enum Command {
         rounds: Option<u32>,
         #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
         profile: String,
+    },
+    /// The run history of `gate --history`: list the runs, or find change points and draw trends.
+    History {
+        #[command(subcommand)]
+        action: HistoryAction,
     },
     /// Pinned corpora: list them, or fetch them (pip download by name, version and sha256).
     Corpus {
@@ -246,6 +254,35 @@ pub enum BaselineAction {
         name: String,
         #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
         profile: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HistoryAction {
+    /// One line per run: date, commit, host, exit code, verdicts.
+    Show {
+        /// The history file [default: reports/history/<profile>.jsonl].
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+    },
+    /// Change points of every (host, scenario, metric) series, and trend charts.
+    Trend {
+        /// The history file [default: reports/history/<profile>.jsonl].
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        profile: String,
+        /// Only scenarios whose name matches this glob.
+        #[arg(long, value_name = "GLOB")]
+        filter: Option<String>,
+        /// Only this metric (time, instructions, heap.max_bytes, …).
+        #[arg(long)]
+        metric: Option<String>,
+        /// Folder for index.html and the trend charts [default: reports/history/trend].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 

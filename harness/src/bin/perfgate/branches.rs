@@ -392,6 +392,7 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
         &all,
         &report_dir,
         vec![command],
+        None,
     )
     .map_err(anyhow::Error::msg)?;
     let markdown = report_dir.join("summary.md");

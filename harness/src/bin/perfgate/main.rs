@@ -18,6 +18,7 @@ use perfgate::scenario::{self, Context, Scenario};
 
 mod args;
 mod branches;
+mod history;
 
 use args::{BaselineAction, Cli, Command, CorpusAction, OutputArgs, SelectArgs};
 
@@ -221,6 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             baseline,
             select: args,
             confirm,
+            history,
             output,
         } => {
             let formats = formats(&output)?;
@@ -259,6 +261,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 .unwrap_or_else(|| root.join("target/perfgate/gate"));
             let written = perfgate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)
                 .map_err(anyhow::Error::msg)?;
+            let history = match &history {
+                Some(file) => Some(history::record(
+                    &cand,
+                    &comparison,
+                    &output.profile,
+                    &baseline,
+                    file,
+                )?),
+                None => None,
+            };
             let report_dir = root.join("reports/gate");
             let mut gate_command = format!(
                 "cargo run --release -p perfgate -- gate --baseline {baseline} --engines {}",
@@ -283,6 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 &all,
                 &report_dir,
                 vec![gate_command, report_command],
+                history.as_deref(),
             )
             .map_err(anyhow::Error::msg)?;
             eprintln!(
@@ -300,6 +313,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             return Ok(comparison.exit_code());
         }
         Command::CompareBranches(args) => return branches::compare_branches(&root, args),
+        Command::History { action } => return history::history(&root, action),
         Command::Report {
             baseline,
             candidate,
@@ -331,6 +345,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 &all,
                 &out,
                 vec![command],
+                None,
             )
             .map_err(anyhow::Error::msg)?;
             println!("report: {}", index.display());

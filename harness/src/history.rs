@@ -1,0 +1,372 @@
+//! The nightly history: one JSON line per gate run (`perfgate gate --history FILE`), its series
+//! per (host, scenario, metric), and their change points ([`crate::stats::changepoint`]).
+//!
+//! A record keeps what a trend needs and what identifies the run: when, which commit, on which host
+//! (an id over CPU model, cores, CPU flags and target — series never mix hosts, since wall time and
+//! even instruction counts can differ between them), the gate's exit code and verdict counts, and
+//! per scenario the value of each metric (time: the median of the round medians in ns; Ir; heap
+//! bytes and blocks). The file is rewritten atomically with the new line appended, so a run killed
+//! mid-write leaves the old file; a line that does not parse is an error naming its line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::Comparison;
+use crate::results::{Fingerprint, Results, ScenarioResult, Status};
+use crate::stats::changepoint::{self, ChangePoint};
+
+pub const HISTORY_SCHEMA: u32 = 1;
+
+/// One gate run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub schema_version: u32,
+    /// Seconds since the Unix epoch, when the run started.
+    pub timestamp: u64,
+    pub commit: Option<String>,
+    pub dirty: Option<bool>,
+    /// [`host_id`] of the machine.
+    pub host: String,
+    /// CPU model and cores, for people.
+    pub host_label: String,
+    pub profile: String,
+    pub baseline: String,
+    pub exit_code: u8,
+    /// Verdict → count.
+    pub verdicts: BTreeMap<String, usize>,
+    /// Scenario → metric → value; failed scenarios are absent.
+    pub scenarios: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A short id of the machine a run measured on.
+pub fn host_id(fingerprint: &Fingerprint) -> String {
+    let key = format!(
+        "{}|{}|{}|{}",
+        fingerprint.cpu_model.as_deref().unwrap_or("?"),
+        fingerprint.cores,
+        fingerprint.cpu_flags_hash.as_deref().unwrap_or("?"),
+        fingerprint.target
+    );
+    format!("{:012x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) >> 16)
+}
+
+/// Every metric value of one scenario result.
+pub fn metric_values(scenario: &ScenarioResult) -> BTreeMap<String, f64> {
+    let mut values = BTreeMap::new();
+    if let Some(time) = scenario.time.as_ref().filter(|t| !t.rounds.is_empty()) {
+        values.insert("time".to_owned(), time.median_ns());
+    }
+    if let Some(data) = &scenario.instructions {
+        values.insert("instructions".to_owned(), data.ir() as f64);
+    }
+    if let Some(heap) = &scenario.heap {
+        values.insert("heap.total_bytes".to_owned(), heap.total_bytes as f64);
+        values.insert("heap.total_blocks".to_owned(), heap.total_blocks as f64);
+        values.insert("heap.max_bytes".to_owned(), heap.max_bytes as f64);
+    }
+    values
+}
+
+impl Record {
+    /// The record of a gate run.
+    pub fn new(
+        results: &Results,
+        comparison: &Comparison,
+        profile: &str,
+        baseline: &str,
+    ) -> Record {
+        let fingerprint = &results.fingerprint;
+        Record {
+            schema_version: HISTORY_SCHEMA,
+            timestamp: fingerprint.timestamp,
+            commit: fingerprint.git_commit.clone(),
+            dirty: fingerprint.git_dirty,
+            host: host_id(fingerprint),
+            host_label: format!(
+                "{}, {} cores",
+                fingerprint.cpu_model.as_deref().unwrap_or("unknown CPU"),
+                fingerprint.cores
+            ),
+            profile: profile.to_owned(),
+            baseline: baseline.to_owned(),
+            exit_code: comparison.exit_code(),
+            verdicts: comparison
+                .tally()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            scenarios: results
+                .scenarios
+                .iter()
+                .filter(|s| s.status == Status::Ok)
+                .map(|s| (s.name.clone(), metric_values(s)))
+                .filter(|(_, values)| !values.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// `reports/history/<profile>.jsonl`.
+pub fn default_path(root: &Path, profile: &str) -> PathBuf {
+    root.join("reports/history")
+        .join(format!("{profile}.jsonl"))
+}
+
+/// Reads a history file; a missing file is an empty history.
+pub fn load(path: &Path) -> Result<Vec<Record>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+    };
+    let mut records = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Record = serde_json::from_str(line).map_err(|error| {
+            // serde's message without its own "at line 1 column N" (the line is the file's).
+            let text = error.to_string();
+            let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
+            format!(
+                "{}:{}:{}: not a history record ({message}); expected one JSON object per line as `perfgate gate --history` writes",
+                path.display(),
+                number + 1,
+                error.column()
+            )
+        })?;
+        if record.schema_version != HISTORY_SCHEMA {
+            return Err(format!(
+                "{}:{}:1: history schema {} is not the supported {HISTORY_SCHEMA}",
+                path.display(),
+                number + 1,
+                record.schema_version
+            ));
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+/// Appends a record: the existing file (checked to parse) plus the new line, written atomically.
+pub fn append(path: &Path, record: &Record) -> Result<(), String> {
+    load(path)?;
+    let mut text = std::fs::read_to_string(path).unwrap_or_default();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(
+        &serde_json::to_string(record).map_err(|error| format!("cannot encode: {error}"))?,
+    );
+    text.push('\n');
+    crate::write_atomic(path, &text)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+/// One point of a series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    pub timestamp: u64,
+    pub commit: Option<String>,
+    pub value: f64,
+}
+
+/// The values of one metric of one scenario on one host, in run order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    pub host: String,
+    pub host_label: String,
+    pub scenario: String,
+    pub metric: String,
+    pub points: Vec<Point>,
+}
+
+impl Series {
+    pub fn values(&self) -> Vec<f64> {
+        self.points.iter().map(|p| p.value).collect()
+    }
+}
+
+/// Every (host, scenario, metric) series of the records, sorted by key.
+pub fn series(records: &[Record]) -> Vec<Series> {
+    let mut by_key: BTreeMap<(String, String, String), Series> = BTreeMap::new();
+    for record in records {
+        for (scenario, values) in &record.scenarios {
+            for (metric, value) in values {
+                let key = (record.host.clone(), scenario.clone(), metric.clone());
+                by_key
+                    .entry(key)
+                    .or_insert_with(|| Series {
+                        host: record.host.clone(),
+                        host_label: record.host_label.clone(),
+                        scenario: scenario.clone(),
+                        metric: metric.clone(),
+                        points: Vec::new(),
+                    })
+                    .points
+                    .push(Point {
+                        timestamp: record.timestamp,
+                        commit: record.commit.clone(),
+                        value: *value,
+                    });
+            }
+        }
+    }
+    by_key.into_values().collect()
+}
+
+/// Every series with its change points (BH across all of them).
+pub fn trends(
+    records: &[Record],
+    options: &changepoint::Options,
+) -> Vec<(Series, Vec<ChangePoint>)> {
+    let all = series(records);
+    let values: Vec<Vec<f64>> = all.iter().map(Series::values).collect();
+    let refs: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
+    let found = changepoint::detect_all(&refs, options);
+    all.into_iter().zip(found).collect()
+}
+
+/// `history show`: one line per run.
+pub fn show(records: &[Record]) -> String {
+    let mut out = format!(
+        "{:<20} {:<12} {:<12} {:>4}  {}\n",
+        "date (UTC)", "commit", "host", "exit", "verdicts"
+    );
+    for record in records {
+        let date = jiff::Timestamp::from_second(record.timestamp as i64)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|_| record.timestamp.to_string());
+        let verdicts: Vec<String> = record
+            .verdicts
+            .iter()
+            .map(|(verdict, count)| format!("{count} {verdict}"))
+            .collect();
+        out.push_str(&format!(
+            "{:<20} {:<12} {:<12} {:>4}  {}\n",
+            date,
+            record
+                .commit
+                .as_deref()
+                .map_or("-", |c| &c[..c.len().min(12)]),
+            record.host,
+            record.exit_code,
+            verdicts.join(", ")
+        ));
+    }
+    out
+}
+
+/// `history trend`: every change point found, as a table.
+pub fn trend_table(trends: &[(Series, Vec<ChangePoint>)]) -> String {
+    let mut out = format!(
+        "{:<24} {:<18} {:<12} {:>5} {:<12} {:>9} {:>8} {:>8}\n",
+        "scenario", "metric", "host", "run", "commit", "change", "p", "p (BH)"
+    );
+    let mut any = false;
+    for (series, points) in trends {
+        for point in points {
+            any = true;
+            let commit = series.points[point.index]
+                .commit
+                .as_deref()
+                .map_or("-", |c| &c[..c.len().min(12)]);
+            out.push_str(&format!(
+                "{:<24} {:<18} {:<12} {:>5} {:<12} {:>8.2}% {:>8.4} {:>8.4}\n",
+                series.scenario,
+                series.metric,
+                series.host,
+                point.index + 1,
+                commit,
+                (point.after / point.before - 1.0) * 100.0,
+                point.p,
+                point.p_adjusted
+            ));
+        }
+    }
+    if !any {
+        out.push_str(&format!(
+            "no change point in {} series (E-divisive means, min segment 5, BH α = 0.01)\n",
+            trends.len()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(host: &str, timestamp: u64, ir: f64) -> Record {
+        Record {
+            schema_version: HISTORY_SCHEMA,
+            timestamp,
+            commit: Some(format!("{timestamp:040x}")),
+            dirty: Some(false),
+            host: host.into(),
+            host_label: "test CPU, 2 cores".into(),
+            profile: "ci".into(),
+            baseline: "main".into(),
+            exit_code: 0,
+            verdicts: BTreeMap::from([("unchanged".to_owned(), 1)]),
+            scenarios: BTreeMap::from([(
+                "s".to_owned(),
+                BTreeMap::from([("instructions".to_owned(), ir)]),
+            )]),
+        }
+    }
+
+    #[test]
+    fn records_append_atomically_and_load_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history/ci.jsonl");
+        assert!(load(&path).unwrap().is_empty());
+        let (a, b) = (record("h", 1, 10.0), record("h", 2, 11.0));
+        append(&path, &a).unwrap();
+        append(&path, &b).unwrap();
+        assert_eq!(load(&path).unwrap(), [a, b]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    }
+
+    #[test]
+    fn a_bad_line_is_an_error_naming_its_line_and_column_and_nothing_is_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ci.jsonl");
+        let good = serde_json::to_string(&record("h", 1, 10.0)).unwrap();
+        std::fs::write(&path, format!("{good}\n{{\"schema_version\": 1, oops}}\n")).unwrap();
+        let error = load(&path).unwrap_err();
+        assert!(
+            error
+                == format!(
+                    "{}:2:23: not a history record (key must be a string); expected one JSON object per line as `perfgate gate --history` writes",
+                    path.display()
+                ),
+            "{error}"
+        );
+        assert_eq!(append(&path, &record("h", 2, 1.0)).unwrap_err(), error);
+    }
+
+    #[test]
+    fn series_never_mix_hosts_and_a_step_in_instructions_is_a_change_point() {
+        let mut records = Vec::new();
+        for run in 0..30u64 {
+            // Instruction counts repeat within a build: a flat line, then a 2 % step at run 20.
+            let ir = if run < 20 { 1_000_000.0 } else { 1_020_000.0 };
+            records.push(record("a", run, ir + (run % 3) as f64));
+            records.push(record("b", run, 2_000_000.0 + (run % 2) as f64));
+        }
+        let trends = trends(&records, &changepoint::Options::default());
+        let keys: Vec<(&str, usize)> = trends
+            .iter()
+            .map(|(s, points)| (s.host.as_str(), points.len()))
+            .collect();
+        assert_eq!(keys, [("a", 1), ("b", 0)]);
+        let (series, points) = &trends[0];
+        assert_eq!(series.points.len(), 30);
+        assert_eq!(points[0].index, 20);
+        let table = trend_table(&trends);
+        assert!(table.contains("s                        instructions       a               21 000000000000     2.00%"), "{table}");
+    }
+}

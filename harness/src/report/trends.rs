@@ -1,0 +1,121 @@
+//! The report's trend section: with a history (`gate --history`, `history trend`), each metric of
+//! each scenario of this host over the runs, change points marked, and the table of change points.
+
+use super::{Charts, ReportInput, format, html};
+use crate::history::{self, Series};
+use crate::stats::changepoint::{ChangePoint, Options};
+use html::escape;
+
+fn unit_value(metric: &str, value: f64) -> String {
+    match metric {
+        "time" => format::duration(value),
+        m if m.ends_with("bytes") => format::bytes(value),
+        "instructions" => format::count(value, "Ir"),
+        _ => format::count(value, ""),
+    }
+}
+
+/// The trend charts and change points of the report's host, for the scenarios in the report.
+pub fn section(input: &ReportInput, charts: &mut Charts) -> String {
+    let Some(records) = input.history else {
+        return String::new();
+    };
+    let host = history::host_id(&input.candidate.fingerprint);
+    let trends: Vec<(Series, Vec<ChangePoint>)> = history::trends(records, &Options::default())
+        .into_iter()
+        .filter(|(series, _)| series.host == host)
+        .filter(|(series, _)| {
+            input
+                .candidate
+                .scenarios
+                .iter()
+                .any(|s| s.name == series.scenario)
+        })
+        .collect();
+    format!(
+        "<h2>Trends</h2>\n<p>{} runs in the history on this host ({}).</p>\n{}",
+        records.iter().filter(|r| r.host == host).count(),
+        escape(&host),
+        render(&trends, charts)
+    )
+}
+
+/// The explanation, the change-point table and one chart per series.
+fn render(trends: &[(Series, Vec<ChangePoint>)], charts: &mut Charts) -> String {
+    let mut out = format!(
+        "<p>Change points: E-divisive means with a seeded permutation test, segments of at least 5 runs, Benjamini–Hochberg at α = 0.01 across all {} series, each placed at the least-squares split; red lines mark them, orange lines are segment means.</p>\n",
+        trends.len()
+    );
+    let mut rows = Vec::new();
+    for (series, points) in trends {
+        for point in points {
+            let at = &series.points[point.index];
+            rows.push(vec![
+                escape(&series.scenario),
+                escape(&series.metric),
+                format!("<code>{}</code>", escape(&series.host)),
+                format!("#{}", point.index + 1),
+                format!(
+                    "<code>{}</code>",
+                    escape(at.commit.as_deref().map_or("-", |c| &c[..c.len().min(12)]))
+                ),
+                format!("#{}", unit_value(&series.metric, point.before)),
+                format!("#{}", unit_value(&series.metric, point.after)),
+                format!("#{}", format::change(point.after / point.before)),
+                format!("#{:.4}", point.p_adjusted),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        out.push_str("<p>No change point.</p>\n");
+    } else {
+        out.push_str(&html::table(
+            &[
+                "scenario", "metric", "host", "from run", "commit", "before", "after", "change",
+                "p (BH)",
+            ],
+            &rows,
+        ));
+    }
+    for (index, (series, points)) in trends.iter().enumerate() {
+        let indices: Vec<usize> = points.iter().map(|p| p.index).collect();
+        let caption = format!(
+            "{} · {} · {}: {} runs, {} change point(s)",
+            series.scenario,
+            series.metric,
+            series.host_label,
+            series.points.len(),
+            indices.len()
+        );
+        out.push_str(&charts.add(
+            &format!("trend-{index}"),
+            super::charts::trend(&caption, &series.metric, &series.values(), &indices),
+            &escape(&caption),
+        ));
+    }
+    out
+}
+
+/// `perfgate history trend`: a page of its own with every series of the history.
+pub fn write_page(
+    trends: &[(Series, Vec<ChangePoint>)],
+    source: &str,
+    out: &std::path::Path,
+) -> Result<std::path::PathBuf, String> {
+    let charts_dir = out.join("charts");
+    let _ = std::fs::remove_dir_all(&charts_dir);
+    std::fs::create_dir_all(&charts_dir)
+        .map_err(|error| format!("cannot create {}: {error}", charts_dir.display()))?;
+    let mut charts = Charts {
+        dir: &charts_dir,
+        written: 0,
+    };
+    let body = format!(
+        "<h1>perfgate trends</h1>\n<p class=\"note\">{}</p>\n{}",
+        escape(source),
+        render(trends, &mut charts)
+    );
+    let index = out.join("index.html");
+    crate::export::write_atomic(&index, &html::page("perfgate trends", &body))?;
+    Ok(index)
+}
