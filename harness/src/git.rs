@@ -86,7 +86,29 @@ fn install_interrupt_handler() {
     });
 }
 
-/// A detached worktree of one commit, removed (with everything written into it) when dropped.
+/// Gives every file under `dir` (but `.git`) the modification time `time`.
+fn set_mtimes(dir: &Path, time: std::time::SystemTime) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            set_mtimes(&entry.path(), time)?;
+        } else if kind.is_file() {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())?
+                .set_modified(time)?;
+        }
+    }
+    Ok(())
+}
+
+/// A detached worktree of one commit, removed (with everything written into it) when dropped. Its
+/// files carry the commit's time, not the checkout's: a worktree of the same commit at the same
+/// path is then up to date for cargo, so comparing or bisecting again rebuilds nothing.
 #[derive(Debug)]
 pub struct Worktree {
     repo: PathBuf,
@@ -120,6 +142,12 @@ impl Worktree {
             repo,
             &["worktree", "add", "--quiet", "--detach", &target, commit],
         )?;
+        let seconds: u64 = git(repo, &["show", "-s", "--format=%ct", commit])?
+            .parse()
+            .map_err(|error| format!("git gave no commit time for {commit}: {error}"))?;
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+        set_mtimes(path, time)
+            .map_err(|error| format!("cannot date the files of {}: {error}", path.display()))?;
         Ok(worktree)
     }
 
@@ -199,6 +227,18 @@ mod tests {
             assert_eq!(
                 std::fs::read_to_string(worktree.path().join("a.txt")).unwrap(),
                 "one\n"
+            );
+            let committed: u64 = git(dir.path(), &["show", "-s", "--format=%ct", "HEAD"])
+                .unwrap()
+                .parse()
+                .unwrap();
+            let modified = std::fs::metadata(worktree.path().join("a.txt"))
+                .unwrap()
+                .modified()
+                .unwrap();
+            assert_eq!(
+                modified,
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(committed)
             );
             std::fs::write(path.join("scratch"), "x").unwrap();
         }

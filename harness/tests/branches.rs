@@ -37,9 +37,9 @@ fn copy_dir(from: &Path, to: &Path) {
 /// The anchor in the magic-literal detector the second commit adds work after.
 const ANCHOR: &str = "    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {\n";
 
-/// Three commits: `c0` without a core, `c1` this workspace's core and a tiny scenario, `c2` with
-/// a loop added to every node the magic-literal detector visits.
-fn fixture() -> (tempfile::TempDir, [String; 3]) {
+/// Ten commits: `c0` without a core, `c1` this workspace's core and a tiny scenario, `c2`–`c5` and
+/// `c7`–`c9` only edit a note, `c6` adds a loop to every node the magic-literal detector visits.
+fn fixture() -> (tempfile::TempDir, Vec<String>) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -88,22 +88,27 @@ fn fixture() -> (tempfile::TempDir, [String; 3]) {
     git(root, &["commit", "--quiet", "-m", "c1: the core"]);
     let c1 = git(root, &["rev-parse", "HEAD"]);
 
-    let detector = root.join("core/src/detectors/magic_literal.rs");
-    let source = std::fs::read_to_string(&detector).unwrap();
-    assert!(source.contains(ANCHOR), "the anchor moved: update ANCHOR");
-    let slower = source.replace(
-        ANCHOR,
-        &format!(
-            "{ANCHOR}        for i in 0..400u32 {{\n            std::hint::black_box(i);\n        }}\n"
-        ),
-    );
-    std::fs::write(&detector, slower).unwrap();
-    git(
-        root,
-        &["commit", "--quiet", "-am", "c2: more work per node"],
-    );
-    let c2 = git(root, &["rev-parse", "HEAD"]);
-    (dir, [c0, c1, c2])
+    let mut commits = vec![c0, c1];
+    for n in 2..=9 {
+        if n == 6 {
+            let detector = root.join("core/src/detectors/magic_literal.rs");
+            let source = std::fs::read_to_string(&detector).unwrap();
+            assert!(source.contains(ANCHOR), "the anchor moved: update ANCHOR");
+            let slower = source.replace(
+                ANCHOR,
+                &format!(
+                    "{ANCHOR}        for i in 0..400u32 {{\n            std::hint::black_box(i);\n        }}\n"
+                ),
+            );
+            std::fs::write(&detector, slower).unwrap();
+        } else {
+            std::fs::write(root.join("NOTES.md"), format!("note {n}\n")).unwrap();
+            git(root, &["add", "NOTES.md"]);
+        }
+        git(root, &["commit", "--quiet", "-am", &format!("c{n}")]);
+        commits.push(git(root, &["rev-parse", "HEAD"]));
+    }
+    (dir, commits)
 }
 
 fn compare(root: &Path, base: &str, head: &str, extra: &[&str]) -> Output {
@@ -133,12 +138,13 @@ fn no_worktrees_left(root: &Path) {
 }
 
 #[test]
-fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches_itself() {
-    let (dir, [c0, c1, c2]) = fixture();
+fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too() {
+    let (dir, commits) = fixture();
+    let (c0, c1, c6) = (&commits[0], &commits[1], &commits[6]);
     let root = dir.path();
     let engines = ["--engines", "instructions,counters"];
 
-    let old = compare(root, &c0, &c2, &engines);
+    let old = compare(root, c0, c6, &engines);
     assert_eq!(old.status.code(), Some(2), "{}", text(&old));
     assert_eq!(
         String::from_utf8_lossy(&old.stderr),
@@ -150,7 +156,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches
     no_worktrees_left(root);
 
     std::fs::write(root.join("notes.txt"), "draft").unwrap();
-    let dirty = compare(root, &c1, &c2, &engines);
+    let dirty = compare(root, c1, c6, &engines);
     assert_eq!(dirty.status.code(), Some(2), "{}", text(&dirty));
     assert_eq!(
         String::from_utf8_lossy(&dirty.stderr),
@@ -161,7 +167,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches
     );
     std::fs::remove_file(root.join("notes.txt")).unwrap();
 
-    let regressed = compare(root, &c1, &c2, &engines);
+    let regressed = compare(root, c1, c6, &engines);
     let output = text(&regressed);
     assert_eq!(regressed.status.code(), Some(1), "{output}");
     let row = |output: &str, metric: &str| {
@@ -175,7 +181,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches
         row(&output, "instructions").contains("regressed"),
         "{output}"
     );
-    let label = format!("compare-{c1}-{c2}");
+    let label = format!("compare-{c1}-{c6}");
     let report =
         std::fs::read_to_string(root.join("reports").join(&label).join("index.html")).unwrap();
     // The attribution names the detector the loop was added to.
@@ -193,8 +199,8 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches
     // below α = 0.05 — so two builds' layout differences cannot make this flaky.)
     let same = compare(
         root,
-        &c2,
-        &c2,
+        c6,
+        c6,
         &["--engines", "instructions,counters,time", "--rounds", "3"],
     );
     let output = text(&same);
@@ -208,10 +214,39 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_and_a_commit_matches
     }
     let report = std::fs::read_to_string(
         root.join("reports")
-            .join(format!("compare-{c2}-{c2}"))
+            .join(format!("compare-{c6}-{c6}"))
             .join("index.html"),
     )
     .unwrap();
     assert!(report.contains("Order effect of the interleaved rounds"));
+    no_worktrees_left(root);
+
+    // Bisect over the eight commits after c1: GOOD and BAD, then three steps (c5, c7, c6); c1 and c6
+    // are up to date from the comparisons above (same worktree path, files dated by the commit).
+    let bisect = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(root)
+        .args(["bisect", c1, &commits[9], "--scenario", "tiny"])
+        .output()
+        .unwrap();
+    let output = text(&bisect);
+    assert_eq!(bisect.status.code(), Some(0), "{output}");
+    let stdout = String::from_utf8_lossy(&bisect.stdout).into_owned();
+    let measured: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .take(5)
+        .map(|line| line.split_whitespace().next().unwrap())
+        .collect();
+    let short = |n: usize| &commits[n][..12];
+    assert_eq!(
+        measured,
+        [short(1), short(9), short(5), short(7), short(6)],
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("first commit beyond 1 %: {} c6 (+", commits[6])),
+        "{output}"
+    );
     no_worktrees_left(root);
 }

@@ -94,6 +94,9 @@ pub enum Command {
     /// Compare two commits on this machine: each one's core built into this harness, the same
     /// scenarios and corpora, wall time in interleaved rounds; exit 1 on a regression, 2 on errors.
     CompareBranches(BranchArgs),
+    /// Find the first commit between GOOD and BAD whose count of one scenario moves beyond the
+    /// threshold (binary search; each step builds that commit's core into this harness).
+    Bisect(BisectArgs),
     /// Write an HTML report (index.html, SVG charts, artifacts) of a comparison.
     Report {
         /// A baseline name (of --profile) or a results/baseline file.
@@ -202,6 +205,27 @@ pub struct BranchArgs {
     pub engines: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `bisect GOOD BAD`.
+#[derive(clap::Args)]
+pub struct BisectArgs {
+    /// A commit whose count is the reference (an ancestor of BAD).
+    pub good: String,
+    /// A commit whose count moved.
+    pub bad: String,
+    /// The scenario to count (its file as BAD has it).
+    #[arg(long)]
+    pub scenario: String,
+    /// instructions, heap.total_bytes, heap.total_blocks or heap.max_bytes (deterministic counts).
+    #[arg(long, default_value = "instructions")]
+    pub metric: String,
+    /// The change that counts, in percent [default: the gate's threshold of the metric].
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Run even though the work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
 }
 
 /// Where verdicts go.

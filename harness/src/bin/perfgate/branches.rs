@@ -31,12 +31,29 @@ fn slug(rev: &str) -> String {
     slug.trim_matches('-').to_owned()
 }
 
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     eprintln!("compare-branches: {line}");
 }
 
+/// Refuses a work tree with uncommitted changes unless `allow_dirty`.
+pub(crate) fn ensure_clean(root: &Path, allow_dirty: bool) -> anyhow::Result<()> {
+    if allow_dirty {
+        return Ok(());
+    }
+    let changes = git::changes(root).map_err(anyhow::Error::msg)?;
+    if !changes.is_empty() {
+        anyhow::bail!(
+            "the work tree of {} has uncommitted changes ({}{}); commit or stash them, or pass --allow-dirty",
+            root.display(),
+            changes[..changes.len().min(3)].join(", "),
+            if changes.len() > 3 { ", …" } else { "" }
+        );
+    }
+    Ok(())
+}
+
 /// The scenario files of `source` (its `scenarios/`), selected like `perfgate run` selects.
-fn scenarios(
+pub(crate) fn scenarios(
     root: &Path,
     source: &Path,
     filter: Option<&str>,
@@ -66,7 +83,7 @@ fn scenarios(
 
 /// Runs the side's perfgate (`run` with the engines other than time) in its worktree and loads its
 /// results, artifact paths made absolute (the worktree goes away after the report).
-fn run_side(
+pub(crate) fn run_side(
     side: &Side,
     binary: &Path,
     names: &[String],
@@ -223,17 +240,7 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
         .collect::<Result<_, _>>()
         .map_err(anyhow::Error::msg)?;
     let formats = crate::formats(&args.output)?;
-    if !args.allow_dirty {
-        let changes = git::changes(root).map_err(anyhow::Error::msg)?;
-        if !changes.is_empty() {
-            anyhow::bail!(
-                "the work tree of {} has uncommitted changes ({}{}); commit or stash them, or pass --allow-dirty",
-                root.display(),
-                changes[..changes.len().min(3)].join(", "),
-                if changes.len() > 3 { ", …" } else { "" }
-            );
-        }
-    }
+    ensure_clean(root, args.allow_dirty)?;
     let base_commit = git::resolve(root, &args.base).map_err(anyhow::Error::msg)?;
     let head_commit = git::resolve(root, &args.head).map_err(anyhow::Error::msg)?;
     let workspace = perfgate::engine::build_workspace(root);

@@ -17,6 +17,7 @@ use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
 use perfgate::scenario::{self, Context, Scenario};
 
 mod args;
+mod bisect;
 mod branches;
 mod history;
 
@@ -314,6 +315,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::CompareBranches(args) => return branches::compare_branches(&root, args),
         Command::History { action } => return history::history(&root, action),
+        Command::Bisect(args) => return bisect::bisect(&root, args),
         Command::Report {
             baseline,
             candidate,
