@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod gate;
 pub mod git;
 pub mod history;
+pub mod merge;
 pub mod report;
 pub mod results;
 pub mod run;

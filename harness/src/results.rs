@@ -91,6 +91,10 @@ pub struct ScenarioResult {
     /// The dhat profile of the heap run (`dhat-heap.json`), repository-relative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heap_profile: Option<String>,
+    /// Where this scenario was measured, when that is not the file's fingerprint (a results file
+    /// merged from shards run on several machines, `perfgate merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// A whole results file.

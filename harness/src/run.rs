@@ -106,6 +106,7 @@ fn run_one(
         instructions: None,
         heap: None,
         heap_profile: None,
+        fingerprint: None,
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {

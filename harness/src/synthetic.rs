@@ -95,6 +95,7 @@ pub fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> Scena
             max_blocks: 100,
         }),
         heap_profile: None,
+        fingerprint: None,
     }
 }
 

@@ -248,6 +248,11 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         }
         checks::counters(old, new, &mut comparison.counter_changes);
         let scenario_reason = checks::scenario_reason(old, new);
+        // A merged results file keeps each scenario's own fingerprint.
+        let hosts = checks::Environments::new(
+            old.fingerprint.as_ref().unwrap_or(&baseline.fingerprint),
+            new.fingerprint.as_ref().unwrap_or(&candidate.fingerprint),
+        );
         for metric in checks::metrics_of(old, new, &mut comparison.errors) {
             let threshold = options.threshold(&old.name, metric.family());
             let name = metric.name();

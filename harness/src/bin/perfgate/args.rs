@@ -26,9 +26,21 @@ pub enum Command {
     Run {
         #[command(flatten)]
         select: SelectArgs,
+        /// Only shard K of N (1-based; by a hash of the scenario name, stable as scenarios are added).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         /// The results file [default: target/perfgate/results/<timestamp>-<commit>.json].
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Merge results files (shards of one run, maybe from several machines) into one.
+    Merge {
+        /// The results files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The merged results file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// One round of the time engine, in its own process (run by `perfgate run`).
     #[command(hide = true)]

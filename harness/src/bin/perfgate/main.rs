@@ -183,8 +183,27 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             println!("{name}: {findings} findings");
         }
-        Command::Run { select: args, out } => {
-            let (selected, _, _) = select(&root, &lock, args.filter.as_deref(), &args.tags)?;
+        Command::Run {
+            select: args,
+            shard,
+            out,
+        } => {
+            let (mut selected, _, _) = select(&root, &lock, args.filter.as_deref(), &args.tags)?;
+            if let Some(shard) = &shard {
+                let shard = perfgate::merge::Shard::parse(shard).map_err(anyhow::Error::msg)?;
+                selected.retain(|s| shard.contains(&s.name));
+                eprintln!(
+                    "shard {}/{}: {} scenario(s){}",
+                    shard.k,
+                    shard.n,
+                    selected.len(),
+                    if selected.is_empty() {
+                        " (an empty shard: nothing to run)"
+                    } else {
+                        ""
+                    }
+                );
+            }
             let (results, path) = run_and_save(&root, &lock, &selected, &args, out)?;
             print!("{}", perfgate::run::summary(&results));
             println!("results: {}", path.display());
@@ -195,6 +214,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::Baseline { action } => return baseline(&root, action),
+        Command::Merge { files, out } => {
+            let mut loaded = Vec::new();
+            for file in &files {
+                loaded.push((
+                    file.display().to_string(),
+                    perfgate::results::Results::load(file)?,
+                ));
+            }
+            let merged = perfgate::merge::merge(&loaded).map_err(anyhow::Error::msg)?;
+            merged.save(&out)?;
+            println!(
+                "merged {} file(s), {} scenario(s): {}",
+                files.len(),
+                merged.scenarios.len(),
+                out.display()
+            );
+        }
         Command::Compare {
             baseline,
             candidate,

@@ -1,0 +1,171 @@
+//! Many machines: `perfgate run --shard K/N` runs a deterministic subset of the scenarios, and
+//! `perfgate merge` puts the shards' results files back together.
+//!
+//! A scenario belongs to shard `xxh3(name) mod N`: the same on every machine and in every run, and
+//! adding or removing a scenario never moves another one to a different shard (a shard's baseline
+//! and history stay comparable). The price is balance: with few scenarios a shard can be empty,
+//! which is not an error (it writes an empty results file).
+//!
+//! Merging keeps each scenario's fingerprint (where it was measured) on the scenario, so the
+//! comparison checks hosts per scenario. The same scenario in two files is pooled — its wall-time
+//! rounds concatenated — only when both were measured on the same host (CPU model, cores, kernel,
+//! rustc, build profile, RUSTFLAGS); rounds from different hosts measure different machines, and
+//! pooling them is refused.
+
+use crate::results::{Fingerprint, Results, ScenarioResult};
+
+/// Shard `k` of `n` (1-based), parsed from `K/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: u64,
+    pub n: u64,
+}
+
+impl Shard {
+    /// Parses `K/N` with `1 ≤ K ≤ N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard expects K/N with 1 ≤ K ≤ N (e.g. 2/3), got `{text}`");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Whether the scenario named `name` belongs to this shard.
+    pub fn contains(&self, name: &str) -> bool {
+        xxhash_rust::xxh3::xxh3_64(name.as_bytes()) % self.n == self.k - 1
+    }
+}
+
+/// What must be equal for two round sets to be pooled.
+fn host_key(fingerprint: &Fingerprint) -> String {
+    format!(
+        "{} / {} cores / kernel {} / {} / {} / RUSTFLAGS `{}`",
+        fingerprint.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        fingerprint.cores,
+        fingerprint.kernel.as_deref().unwrap_or("unknown"),
+        fingerprint.rustc.as_deref().unwrap_or("unknown rustc"),
+        fingerprint.build_profile,
+        fingerprint.rustflags
+    )
+}
+
+/// Merges results files (name, results) in order; the first file's fingerprint heads the merged
+/// file and every scenario keeps its own.
+pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
+    let Some((_, first)) = files.first() else {
+        return Err("nothing to merge: give at least one results file".into());
+    };
+    let mut merged = Results {
+        schema_version: first.schema_version,
+        fingerprint: first.fingerprint.clone(),
+        scenarios: Vec::new(),
+        history: Vec::new(),
+    };
+    let mut origin: Vec<String> = Vec::new();
+    for (file, results) in files {
+        for scenario in &results.scenarios {
+            let mut scenario: ScenarioResult = scenario.clone();
+            scenario
+                .fingerprint
+                .get_or_insert_with(|| results.fingerprint.clone());
+            let Some(index) = merged
+                .scenarios
+                .iter()
+                .position(|s| s.name == scenario.name)
+            else {
+                merged.scenarios.push(scenario);
+                origin.push(file.clone());
+                continue;
+            };
+            let existing = &mut merged.scenarios[index];
+            let (a, b) = (
+                host_key(existing.fingerprint.as_ref().expect("set above")),
+                host_key(scenario.fingerprint.as_ref().expect("set above")),
+            );
+            if a != b {
+                return Err(format!(
+                    "scenario `{}` is in {} and {}, measured on different hosts ({a} vs {b}); wall-time rounds of different machines are not pooled: merge results of one host per scenario",
+                    scenario.name, origin[index], file
+                ));
+            }
+            match (&mut existing.time, scenario.time) {
+                (Some(time), Some(more)) => {
+                    time.rounds.extend(more.rounds);
+                    time.settings.rounds = time.rounds.len() as u32;
+                }
+                (none @ None, Some(more)) => *none = Some(more),
+                _ => {}
+            }
+            existing.counters = existing.counters.take().or(scenario.counters);
+            existing.instructions = existing.instructions.take().or(scenario.instructions);
+            existing.heap = existing.heap.take().or(scenario.heap);
+            existing.heap_profile = existing.heap_profile.take().or(scenario.heap_profile);
+        }
+    }
+    merged.scenarios.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic;
+
+    #[test]
+    fn shards_are_parsed_strictly_and_cover_every_name_once() {
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { k: 2, n: 3 }));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert_eq!(
+                Shard::parse(bad).unwrap_err(),
+                format!("--shard expects K/N with 1 ≤ K ≤ N (e.g. 2/3), got `{bad}`")
+            );
+        }
+        let names: Vec<String> = (0..50).map(|i| format!("scenario-{i}")).collect();
+        let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
+        for name in &names {
+            assert_eq!(shards.iter().filter(|s| s.contains(name)).count(), 1);
+        }
+        // Stable: a scenario's shard depends on its name only.
+        assert!(
+            shards
+                .iter()
+                .all(|s| s.contains("scenario-7") == s.contains("scenario-7"))
+        );
+    }
+
+    #[test]
+    fn rounds_of_one_host_are_pooled_and_of_two_hosts_refused() {
+        let one = synthetic::results(vec![synthetic::scenario("s", 1.0, 100, 100)]);
+        let merged = merge(&[
+            ("a.json".into(), one.clone()),
+            ("b.json".into(), one.clone()),
+        ])
+        .unwrap();
+        assert_eq!(merged.scenarios.len(), 1);
+        let rounds = one.scenarios[0].time.as_ref().unwrap().rounds.len();
+        let time = merged.scenarios[0].time.as_ref().unwrap();
+        assert_eq!(
+            (time.rounds.len(), time.settings.rounds as usize),
+            (2 * rounds, 2 * rounds)
+        );
+        assert_eq!(
+            merged.scenarios[0].fingerprint.as_ref(),
+            Some(&one.fingerprint)
+        );
+
+        let mut other = one.clone();
+        other.fingerprint.cpu_model = Some("Other CPU".into());
+        let error = merge(&[("a.json".into(), one), ("b.json".into(), other)]).unwrap_err();
+        assert!(
+            error
+                .starts_with("scenario `s` is in a.json and b.json, measured on different hosts ("),
+            "{error}"
+        );
+    }
+}
