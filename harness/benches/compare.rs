@@ -77,6 +77,7 @@ fn report(c: &mut Criterion) {
                 root: dir.path(),
                 commands: vec!["perfgate report".into()],
                 history: None,
+                release: false,
             };
             perfgate::report::write(&input, &dir.path().join("report")).expect("a report")
         })

@@ -149,6 +149,7 @@ pub fn write_report(
         root,
         commands,
         history,
+        release: false,
     };
     crate::report::write(&input, out)
 }

@@ -81,7 +81,7 @@ fn fixture() -> (tempfile::TempDir, Vec<String>) {
     .unwrap();
     std::fs::write(
         root.join("scenarios/tiny.toml"),
-        "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n",
+        "name = \"tiny\"\ntags = [\"pr\", \"release\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n",
     )
     .unwrap();
     git(root, &["add", "."]);
@@ -192,6 +192,45 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     let summary =
         std::fs::read_to_string(root.join("reports").join(&label).join("summary.md")).unwrap();
     assert!(summary.contains("regressed"), "{summary}");
+    no_worktrees_left(root);
+
+    // The release report of c1 → c6 (both builds up to date), with a history of three runs in
+    // that range and one after it.
+    let fingerprint = perfgate::fingerprint::collect(root);
+    let host = perfgate::history::host_id(&fingerprint);
+    let history = root.join("history.jsonl");
+    let mut lines = String::new();
+    for (n, ir) in [(1, 1.0e6), (3, 1.0e6), (6, 1.2e6), (9, 1.2e6)] {
+        lines.push_str(&format!(
+            "{{\"schema_version\":1,\"timestamp\":{n},\"commit\":\"{}\",\"dirty\":false,\"host\":\"{host}\",\"host_label\":\"here\",\"profile\":\"ci\",\"baseline\":\"main\",\"exit_code\":0,\"verdicts\":{{}},\"scenarios\":{{\"tiny\":{{\"instructions\":{ir}}}}}}}\n",
+            commits[n]
+        ));
+    }
+    std::fs::write(&history, lines).unwrap();
+    let release = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(root)
+        .args(["release-report", "--from", c1, "--to", c6])
+        .args(["--engines", "instructions,counters", "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    let output = text(&release);
+    assert_eq!(release.status.code(), Some(1), "{output}");
+    assert!(output.contains("history: 3 run(s) of"), "{output}");
+    let report = std::fs::read_to_string(
+        root.join("reports")
+            .join(format!("release-{c1}-{c6}"))
+            .join("index.html"),
+    )
+    .unwrap();
+    for part in [
+        "<h2>Release headline</h2>",
+        "<h2>What the replaced system claimed, measured</h2>",
+        "<h2>Trends</h2>\n<p>3 runs in the history on this host",
+    ] {
+        assert!(report.contains(part), "{part}");
+    }
     no_worktrees_left(root);
 
     // One commit against itself, with interleaved time rounds: nothing moves. (Three rounds a side

@@ -16,6 +16,7 @@ pub mod charts;
 mod derived;
 pub mod format;
 pub mod html;
+mod release;
 mod trends;
 
 pub use trends::write_page as write_trends;
@@ -44,6 +45,8 @@ pub struct ReportInput<'a> {
     pub commands: Vec<String>,
     /// The run history, for the trend section (`gate --history`).
     pub history: Option<&'a [crate::history::Record]>,
+    /// A release report (`release-report`): the headline table and the measured claims first.
+    pub release: bool,
 }
 
 /// A chart written beside the page.
@@ -482,6 +485,10 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
         escape(input.candidate_label),
         escape(input.baseline_label)
     );
+    if input.release {
+        body.push_str(&release::headline(input));
+        body.push_str(&release::claims(input));
+    }
     body.push_str(&summary(input));
     body.push_str(&changes(input, &mut charts));
     body.push_str(&derived::order_effect(input));

@@ -109,6 +109,9 @@ pub enum Command {
     /// Find the first commit between GOOD and BAD whose count of one scenario moves beyond the
     /// threshold (binary search; each step builds that commit's core into this harness).
     Bisect(BisectArgs),
+    /// A release's performance report: both tags built into this harness, the `release`
+    /// scenarios, a headline table, trends between the tags and the measured claims.
+    ReleaseReport(ReleaseArgs),
     /// Write an HTML report (index.html, SVG charts, artifacts) of a comparison.
     Report {
         /// A baseline name (of --profile) or a results/baseline file.
@@ -215,6 +218,39 @@ pub struct BranchArgs {
         default_value = "time,instructions,allocations,counters"
     )]
     pub engines: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `release-report --from TAG --to TAG`.
+#[derive(clap::Args)]
+pub struct ReleaseArgs {
+    /// The previous release (tag, branch or commit).
+    #[arg(long, value_name = "REV")]
+    pub from: String,
+    /// The release being reported.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub to: String,
+    /// Time rounds per side, interleaved.
+    #[arg(long, default_value_t = 7)]
+    pub rounds: u32,
+    /// The scenarios reported (comma-separated tags).
+    #[arg(long, value_delimiter = ',', default_value = "release")]
+    pub tags: Vec<String>,
+    /// Engines (comma-separated): time, instructions, allocations, counters.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "time,instructions,allocations,counters"
+    )]
+    pub engines: Vec<String>,
+    /// The nightly history for the trend between the tags [default: reports/history/<profile>.jsonl
+    /// when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Run even though the work tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

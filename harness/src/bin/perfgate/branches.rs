@@ -228,8 +228,53 @@ fn time_rounds(
     }
 }
 
+/// Both sides measured and compared; the worktrees live until this is dropped (the report copies
+/// artifacts out of them).
+pub(crate) struct Measured {
+    pub base: Side,
+    pub head: Side,
+    pub base_results: Results,
+    pub head_results: Results,
+    pub all: Vec<Scenario>,
+    pub comparison: perfgate::compare::Comparison,
+    /// `<base>-<head>` as folder names.
+    pub label: String,
+    /// `target/perfgate/<kind>/<label>/`: both results files, and the exports by default.
+    pub out_dir: PathBuf,
+    _trees: (Worktree, Option<Worktree>),
+}
+
 /// The whole command; returns the exit code (0 pass, 1 regression, 2 errors).
 pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
+    let measured = measure(root, &args, "compare-branches")?;
+    let command = format!(
+        "cargo run --release -p perfgate -- compare-branches {} {} --rounds {} --engines {}{}{}{}",
+        args.base,
+        args.head,
+        args.rounds,
+        args.engines.join(","),
+        args.filter
+            .as_ref()
+            .map_or(String::new(), |f| format!(" --filter '{f}'")),
+        if args.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" --tags {}", args.tags.join(","))
+        },
+        match args.scenarios_from {
+            ScenariosFrom::Head => "",
+            ScenariosFrom::Base => " --scenarios-from base",
+        }
+    );
+    let report_dir = root
+        .join("reports")
+        .join(format!("compare-{}", measured.label));
+    finish(root, &args, &measured, &report_dir, command, None, false)
+}
+
+/// Builds and measures both sides and compares them; `kind` names the folder of the results
+/// (`target/perfgate/<kind>/<base>-<head>/`).
+pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Result<Measured> {
     if args.rounds == 0 {
         anyhow::bail!("--rounds must be at least 1");
     }
@@ -239,7 +284,7 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
         .map(|name| Engine::parse(name))
         .collect::<Result<_, _>>()
         .map_err(anyhow::Error::msg)?;
-    let formats = crate::formats(&args.output)?;
+    crate::formats(&args.output)?;
     ensure_clean(root, args.allow_dirty)?;
     let base_commit = git::resolve(root, &args.base).map_err(anyhow::Error::msg)?;
     let head_commit = git::resolve(root, &args.head).map_err(anyhow::Error::msg)?;
@@ -354,62 +399,78 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
         );
     }
     let label = format!("{}-{}", slug(&args.base), slug(&args.head));
-    let out_dir = root.join("target/perfgate/compare-branches").join(&label);
+    let out_dir = root.join("target/perfgate").join(kind).join(&label);
     base_results.save(&out_dir.join("base.json"))?;
     head_results.save(&out_dir.join("head.json"))?;
-
     let settings =
         perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
     let options =
         perfgate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
     let comparison = perfgate::compare::compare(&base_results, &head_results, &options);
+    Ok(Measured {
+        base,
+        head,
+        base_results,
+        head_results,
+        all,
+        comparison,
+        label,
+        out_dir,
+        _trees: (base_tree, head_tree),
+    })
+}
+
+/// The outputs of a measured comparison: the table, the exports, the HTML report (with the
+/// release sections when `release`), the PR-comment Markdown; returns the exit code.
+pub(crate) fn finish(
+    root: &Path,
+    args: &BranchArgs,
+    measured: &Measured,
+    report_dir: &Path,
+    command: String,
+    history: Option<&[perfgate::history::Record]>,
+    release: bool,
+) -> anyhow::Result<u8> {
+    let formats = crate::formats(&args.output)?;
+    let comparison = &measured.comparison;
     let exports = args
         .output
         .output
         .clone()
-        .unwrap_or_else(|| out_dir.clone());
-    let written = perfgate::gate::emit(&comparison, &head_results, &args.base, &formats, &exports)
-        .map_err(anyhow::Error::msg)?;
-    let report_dir = root.join("reports").join(format!("compare-{label}"));
-    let command = format!(
-        "cargo run --release -p perfgate -- compare-branches {} {} --rounds {} --engines {}{}{}{}",
-        args.base,
-        args.head,
-        args.rounds,
-        args.engines.join(","),
-        args.filter
-            .as_ref()
-            .map_or(String::new(), |f| format!(" --filter '{f}'")),
-        if args.tags.is_empty() {
-            String::new()
-        } else {
-            format!(" --tags {}", args.tags.join(","))
-        },
-        match args.scenarios_from {
-            ScenariosFrom::Head => "",
-            ScenariosFrom::Base => " --scenarios-from base",
-        }
-    );
-    let index = perfgate::gate::write_report(
-        root,
-        &args.output.profile,
-        &comparison,
-        (&base_results, &format!("{} ({})", args.base, base.short())),
-        (&head_results, &format!("{} ({})", args.head, head.short())),
-        &all,
-        &report_dir,
-        vec![command],
-        None,
+        .unwrap_or_else(|| measured.out_dir.clone());
+    let written = perfgate::gate::emit(
+        comparison,
+        &measured.head_results,
+        &args.base,
+        &formats,
+        &exports,
     )
     .map_err(anyhow::Error::msg)?;
+    let calibration = perfgate::calibrate::Calibration::load(root, &args.output.profile).ok();
+    let base_label = format!("{} ({})", args.base, measured.base.short());
+    let head_label = format!("{} ({})", args.head, measured.head.short());
+    let input = perfgate::report::ReportInput {
+        comparison,
+        baseline: &measured.base_results,
+        candidate: &measured.head_results,
+        baseline_label: &base_label,
+        candidate_label: &head_label,
+        scenarios: &measured.all,
+        calibration: calibration.as_ref(),
+        root,
+        commands: vec![command],
+        history,
+        release,
+    };
+    let index = perfgate::report::write(&input, report_dir).map_err(anyhow::Error::msg)?;
     let markdown = report_dir.join("summary.md");
     perfgate::export::write_atomic(
         &markdown,
         &perfgate::export::by_name("markdown")
             .map_err(anyhow::Error::msg)?
             .render(&perfgate::export::Report {
-                comparison: &comparison,
-                candidate: &head_results,
+                comparison,
+                candidate: &measured.head_results,
                 baseline: &args.base,
             }),
     )
@@ -430,6 +491,5 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    drop((base_tree, head_tree));
     Ok(comparison.exit_code())
 }

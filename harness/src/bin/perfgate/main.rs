@@ -20,6 +20,7 @@ mod args;
 mod bisect;
 mod branches;
 mod history;
+mod release;
 
 use args::{BaselineAction, Cli, Command, CorpusAction, OutputArgs, SelectArgs};
 
@@ -352,6 +353,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::CompareBranches(args) => return branches::compare_branches(&root, args),
         Command::History { action } => return history::history(&root, action),
         Command::Bisect(args) => return bisect::bisect(&root, args),
+        Command::ReleaseReport(args) => return release::release_report(&root, args),
         Command::Report {
             baseline,
             candidate,
