@@ -1,7 +1,7 @@
-//! The `perfgate` command line. Implemented so far: `perfgate run` (all engines),
-//! `perfgate scenarios` (parse and validate every scenario), `perfgate corpus list` and
-//! `perfgate corpus fetch [NAME]`. Exit codes: 0 success, 2 usage,
-//! configuration or input errors.
+//! The `perfgate` command line: scenarios, run (and --shard), merge, gate, compare, report,
+//! baseline, calibrate, corpus here; compare-branches (`branches`), bisect, release-report
+//! (`release`) and history in their own modules. Exit codes: 0 success, 1 a regression (gate,
+//! compare, compare-branches, release-report), 2 usage, configuration or input errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,12 +17,13 @@ use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
 use perfgate::scenario::{self, Context, Scenario};
 
 mod args;
+mod baseline;
 mod bisect;
 mod branches;
 mod history;
 mod release;
 
-use args::{BaselineAction, Cli, Command, CorpusAction, OutputArgs, SelectArgs};
+use args::{Cli, Command, CorpusAction, OutputArgs, SelectArgs};
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -214,7 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 ));
             }
         }
-        Command::Baseline { action } => return baseline(&root, action),
+        Command::Baseline { action } => return baseline::baseline(&root, action),
         Command::Merge { files, out } => {
             let mut loaded = Vec::new();
             for file in &files {
@@ -486,65 +487,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     if cached { " (cached)" } else { "" }
                 );
             }
-        }
-    }
-    Ok(0)
-}
-
-fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
-    use perfgate::baseline::{self, Promotion};
-    match action {
-        BaselineAction::Save {
-            name,
-            from,
-            reason,
-            profile,
-        } => {
-            let from = match from {
-                Some(from) => from,
-                None => baseline::latest_results(root).map_err(anyhow::Error::msg)?,
-            };
-            let file = baseline::promote(&Promotion {
-                root,
-                profile: &profile,
-                name: &name,
-                from: &from,
-                reason: reason.as_deref(),
-                accept: false,
-            })
-            .map_err(anyhow::Error::msg)?;
-            println!("saved {} from {}", file.display(), from.display());
-        }
-        BaselineAction::Accept {
-            name,
-            from,
-            reason,
-            profile,
-        } => {
-            let file = baseline::promote(&Promotion {
-                root,
-                profile: &profile,
-                name: &name,
-                from: &from,
-                reason: Some(&reason),
-                accept: true,
-            })
-            .map_err(anyhow::Error::msg)?;
-            println!(
-                "accepted {} from {}: {reason}",
-                file.display(),
-                from.display()
-            );
-        }
-        BaselineAction::List { profile } => {
-            for line in baseline::list(root, &profile).map_err(anyhow::Error::msg)? {
-                println!("{line}");
-            }
-        }
-        BaselineAction::Show { name, profile } => {
-            let file = baseline::resolve(root, &profile, &name).map_err(anyhow::Error::msg)?;
-            let results = perfgate::results::Results::load(&file)?;
-            print!("{}", baseline::show(&name, &file, &results));
         }
     }
     Ok(0)
