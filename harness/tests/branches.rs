@@ -2,7 +2,9 @@
 //! workspace's layout (root manifest, lock, the core's sources, one tiny scenario): a commit that
 //! predates the workload API is refused, a dirty work tree is refused, a commit that adds work to a
 //! detector is reported as an instruction regression (exit 1, attributed to that detector), and a
-//! commit compared with itself (an A/A comparison of one build) passes (exit 0). The current harness
+//! commit compared with itself (an A/A comparison of one build) passes (exit 0); the release report
+//! of the two commits has its headline, claims and trend sections; `bisect` over eight commits names
+//! the one that added the work. The current harness
 //! is built against each commit's core in the shared build folder, so after the first run only the
 //! cores and the harness recompile.
 
@@ -198,7 +200,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     // that range and one after it.
     let fingerprint = perfgate::fingerprint::collect(root);
     let host = perfgate::history::host_id(&fingerprint);
-    let history = root.join("history.jsonl");
+    let history = root.join("target/history.jsonl");
     let mut lines = String::new();
     for (n, ir) in [(1, 1.0e6), (3, 1.0e6), (6, 1.2e6), (9, 1.2e6)] {
         lines.push_str(&format!(
