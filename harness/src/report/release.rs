@@ -22,7 +22,8 @@ fn pair(old: Option<f64>, new: Option<f64>, show: impl Fn(f64) -> String) -> Str
         (Some(a), Some(b)) if a > 0.0 => {
             format!("#{} → {} ({})", show(a), show(b), format::change(b / a))
         }
-        (_, Some(b)) => format!("#{} (new)", show(b)),
+        (Some(a), Some(b)) => format!("#{} → {}", show(a), show(b)),
+        (None, Some(b)) => format!("#{} (new)", show(b)),
         _ => "–".into(),
     }
 }
@@ -109,6 +110,7 @@ pub fn claims(input: &ReportInput) -> String {
                         && u.corpus == per.corpus
                         && u.kind == per.kind
                         && u.detectors == per.detectors
+                        && u.threads == per.threads
                 })
                 .map(|u| (u.name.as_str(), per.name.as_str()))
         })
