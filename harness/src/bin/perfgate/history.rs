@@ -20,7 +20,7 @@ pub fn record(
     let record = Record::new(results, comparison, profile, baseline);
     history::append(file, &record).map_err(anyhow::Error::msg)?;
     let records = history::load(file).map_err(anyhow::Error::msg)?;
-    eprintln!("history: {} ({} runs)", file.display(), records.len());
+    eprintln!("history: {} ({} run(s))", file.display(), records.len());
     Ok(records)
 }
 
