@@ -19,19 +19,6 @@ pub fn base_first(pair: u32) -> bool {
     pair.is_multiple_of(2)
 }
 
-/// The schedule of `rounds` pairs as side letters, `A B B A A B …` (A = BASE).
-pub fn schedule(rounds: u32) -> Vec<char> {
-    (0..rounds)
-        .flat_map(|pair| {
-            if base_first(pair) {
-                ['A', 'B']
-            } else {
-                ['B', 'A']
-            }
-        })
-        .collect()
-}
-
 /// The order effect of one scenario's interleaved rounds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderEffect {
@@ -107,6 +94,19 @@ mod tests {
     use super::*;
     use crate::engine::time::{Round, TimeData};
     use crate::scenario::TimeEngine;
+
+    /// The schedule of `rounds` pairs as side letters, `A B B A A B …` (A = BASE).
+    fn schedule(rounds: u32) -> Vec<char> {
+        (0..rounds)
+            .flat_map(|pair| {
+                if base_first(pair) {
+                    ['A', 'B']
+                } else {
+                    ['B', 'A']
+                }
+            })
+            .collect()
+    }
 
     #[test]
     fn the_schedule_alternates_which_side_goes_first() {

@@ -45,7 +45,8 @@ pub fn attribution_table(attribution: &Attribution, verdict: Verdict) -> String 
     )
 }
 
-fn median_ns(result: &ScenarioResult) -> Option<f64> {
+/// The median of a scenario's round medians, when it has rounds.
+pub(super) fn median_ns(result: &ScenarioResult) -> Option<f64> {
     result
         .time
         .as_ref()

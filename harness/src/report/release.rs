@@ -3,18 +3,11 @@
 //! and the figures the replaced system only claimed, each measured in this run with the command that
 //! reproduces it.
 
+use super::derived::median_ns;
 use super::{ReportInput, format, html};
 use crate::results::ScenarioResult;
 use crate::scenario::{Traversal, WorkloadKind};
 use html::escape;
-
-fn median_ns(result: &ScenarioResult) -> Option<f64> {
-    result
-        .time
-        .as_ref()
-        .filter(|t| !t.rounds.is_empty())
-        .map(|t| t.median_ns())
-}
 
 /// `old → new (change)`, or what is missing.
 fn pair(old: Option<f64>, new: Option<f64>, show: impl Fn(f64) -> String) -> String {

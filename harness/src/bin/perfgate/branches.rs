@@ -11,7 +11,7 @@ use perfgate::engine::{build, time};
 use perfgate::git::{self, Worktree};
 use perfgate::results::{Results, Status};
 use perfgate::run::Engine;
-use perfgate::scenario::{self, Context, Scenario};
+use perfgate::scenario::Scenario;
 use perfgate::sides::Side;
 
 use crate::args::{BranchArgs, ScenariosFrom};
@@ -60,24 +60,7 @@ pub(crate) fn scenarios(
     tags: &[String],
 ) -> anyhow::Result<(Vec<Scenario>, Vec<Scenario>)> {
     let lock = CorpusLock::load(&source.join("scenarios").join(LOCK_FILE))?;
-    let rules = perfgate::subject::rule_ids();
-    let context = Context {
-        repo_root: source,
-        lock: &lock,
-        rules: &rules,
-    };
-    let all = scenario::load_dir(&source.join("scenarios"), &context)?;
-    let settings =
-        perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
-    let tags = if tags.is_empty() && filter.is_none() {
-        settings.run.default_tags.clone()
-    } else {
-        tags.to_vec()
-    };
-    let selected = perfgate::run::select(all.clone(), filter, &tags).map_err(anyhow::Error::msg)?;
-    if selected.is_empty() {
-        anyhow::bail!("no scenario matches the filter and tags");
-    }
+    let (selected, all, _) = crate::select_in(root, source, &lock, filter, tags)?;
     Ok((selected, all))
 }
 

@@ -42,13 +42,25 @@ fn select(
     filter: Option<&str>,
     tags: &[String],
 ) -> anyhow::Result<(Vec<Scenario>, Vec<Scenario>, perfgate::settings::Settings)> {
+    select_in(root, root, lock, filter, tags)
+}
+
+/// [`select`] of the scenario files in `source` (another checkout, with its corpora lock `lock`),
+/// with the settings of `root`.
+fn select_in(
+    root: &Path,
+    source: &Path,
+    lock: &CorpusLock,
+    filter: Option<&str>,
+    tags: &[String],
+) -> anyhow::Result<(Vec<Scenario>, Vec<Scenario>, perfgate::settings::Settings)> {
     let rules = perfgate::subject::rule_ids();
     let context = Context {
-        repo_root: root,
+        repo_root: source,
         lock,
         rules: &rules,
     };
-    let all = scenario::load_dir(&root.join("scenarios"), &context)?;
+    let all = scenario::load_dir(&source.join("scenarios"), &context)?;
     let settings =
         perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
     // Without --tags and --filter, the default set of perfgate.toml.
