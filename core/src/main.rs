@@ -119,6 +119,10 @@ struct CheckArgs {
     /// the first path].
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     cache_dir: Option<PathBuf>,
+    /// Measurement floor: decode, parse and walk every file with no detector (no findings, no
+    /// cache); what `perfgate peers` compares the analysis with.
+    #[arg(long, conflicts_with_all = ["select", "cache_dir"])]
+    parse_only: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -207,7 +211,11 @@ fn effective_config(args: &CheckArgs) -> anyhow::Result<Config> {
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let config = effective_config(args)?;
     let options = AnalysisOptions {
-        settings: config.settings.clone(),
+        settings: if args.parse_only {
+            connascence::Settings::only(&[])
+        } else {
+            config.settings.clone()
+        },
         mode: match args.mode {
             ModeArg::Unified => Mode::Unified,
             ModeArg::PerDetector => Mode::PerDetector,
@@ -215,7 +223,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         exclude: config.exclude.clone(),
         root: config.root.clone(),
-        cache: (!args.no_cache).then(|| {
+        cache: (!args.no_cache && !args.parse_only).then(|| {
             let dir = args
                 .cache_dir
                 .clone()

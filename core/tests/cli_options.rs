@@ -266,3 +266,36 @@ fn json_stats_carry_the_configuration_hash() {
         hash(&["check", "app.py", "--format", "json", "--ignore", "timing"])
     );
 }
+
+#[test]
+fn parse_only_parses_and_walks_without_detectors_or_cache() {
+    let dir = project(&[("app.py", SLEEPS), ("bad.py", "def f(:\n")]);
+    let output = connascence(
+        &["check", ".", "--parse-only", "--format", "json"],
+        dir.path(),
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            json["stats"]["files"].as_u64(),
+            json["stats"]["files_analyzed"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(json["stats"]["detector_calls"], 0);
+    assert_eq!(json["stats"]["nodes"], json["stats"]["node_visits"]);
+    assert!(json["stats"]["nodes"].as_u64().unwrap() > 10);
+    assert!(!dir.path().join(".connascence_cache").exists());
+    let refused = connascence(
+        &["check", ".", "--parse-only", "--select", "timing"],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("cannot be used with"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -78,6 +78,7 @@ fn report(c: &mut Criterion) {
                 commands: vec!["perfgate report".into()],
                 history: None,
                 release: false,
+                peers: None,
             };
             perfgate::report::write(&input, &dir.path().join("report")).expect("a report")
         })

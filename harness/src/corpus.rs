@@ -103,14 +103,7 @@ impl CorpusLock {
 
     pub fn parse(text: &str, label: &str) -> Result<CorpusLock, CorpusError> {
         let lock: LockFile = toml::from_str(text).map_err(|error| {
-            let start = error.span().map_or(0, |span| span.start);
-            let before = &text[..start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before
-                .rsplit('\n')
-                .next()
-                .map_or(0, |tail| tail.chars().count())
-                + 1;
+            let (line, column) = line_column(text, error.span().map_or(0, |span| span.start));
             CorpusError::Lock(format!(
                 "{label}:{line}:{column}: {}",
                 error.message().trim_end()
@@ -203,6 +196,18 @@ pub fn sha256_file(path: &Path) -> Result<String, CorpusError> {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect())
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
+    (line, column)
 }
 
 /// Overrides where corpora are unpacked (`compare-branches` points both sides' runs at the

@@ -138,6 +138,7 @@ pub fn write_report(
     history: Option<&[crate::history::Record]>,
 ) -> Result<PathBuf, String> {
     let calibration = crate::calibrate::Calibration::load(root, profile).ok();
+    let peers = crate::peers::PeersReport::load_if_present(root)?;
     let input = crate::report::ReportInput {
         comparison,
         baseline: baseline.0,
@@ -150,6 +151,7 @@ pub fn write_report(
         commands,
         history,
         release: false,
+        peers: peers.as_ref(),
     };
     crate::report::write(&input, out)
 }

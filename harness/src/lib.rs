@@ -17,6 +17,7 @@ pub mod gate;
 pub mod git;
 pub mod history;
 pub mod merge;
+pub mod peers;
 pub mod report;
 pub mod results;
 pub mod run;

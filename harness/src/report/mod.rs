@@ -16,6 +16,7 @@ pub mod charts;
 mod derived;
 pub mod format;
 pub mod html;
+pub mod peers;
 mod release;
 mod trends;
 
@@ -47,6 +48,8 @@ pub struct ReportInput<'a> {
     pub history: Option<&'a [crate::history::Record]>,
     /// A release report (`release-report`): the headline table and the measured claims first.
     pub release: bool,
+    /// The last peer comparison (`perfgate peers`), shown when there is one.
+    pub peers: Option<&'a crate::peers::PeersReport>,
 }
 
 /// A chart written beside the page.
@@ -510,6 +513,9 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
     body.push_str(&derived::one_pass(input));
     body.push_str(&derived::growth(input, &mut charts));
     body.push_str(&trends::section(input, &mut charts));
+    if let Some(report) = input.peers {
+        body.push_str(&peers::section(report));
+    }
     body.push_str(&derived::artifacts(input, &artifacts_dir)?);
     body.push_str("<h2>Reproduce</h2>\n<pre>");
     for command in &input.commands {

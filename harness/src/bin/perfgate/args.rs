@@ -112,6 +112,9 @@ pub enum Command {
     /// A release's performance report: both tags built into this harness, the `release`
     /// scenarios, a headline table, trends between the tags and the measured claims.
     ReleaseReport(ReleaseArgs),
+    /// connascence against ruff (pinned in scenarios/peers.toml) and against its parse-only floor,
+    /// whole processes in alternating rounds on the pinned corpora: a reported comparison.
+    Peers(PeersArgs),
     /// Write an HTML report (index.html, SVG charts, artifacts) of a comparison.
     Report {
         /// A baseline name (of --profile) or a results/baseline file.
@@ -223,6 +226,22 @@ pub struct BranchArgs {
 }
 
 /// `release-report --from TAG --to TAG`.
+#[derive(clap::Args)]
+pub struct PeersArgs {
+    /// Pinned corpora to compare on (repeatable) [default: scenarios/peers.toml's].
+    #[arg(long = "corpus", value_name = "NAME")]
+    pub corpora: Vec<String>,
+    /// Also compare on this folder (repeatable), e.g. a Python standard library.
+    #[arg(long = "path", value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Rounds (at least 10) [default: scenarios/peers.toml's].
+    #[arg(long)]
+    pub rounds: Option<usize>,
+    /// The results file [default: target/perfgate/peers/peers.json; a Markdown table beside it].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 #[derive(clap::Args)]
 pub struct ReleaseArgs {
     /// The previous release (tag, branch or commit).

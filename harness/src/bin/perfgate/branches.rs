@@ -432,6 +432,11 @@ pub(crate) fn finish(
     let calibration = perfgate::calibrate::Calibration::load(root, &args.output.profile).ok();
     let base_label = format!("{} ({})", args.base, measured.base.short());
     let head_label = format!("{} ({})", args.head, measured.head.short());
+    let peers = if release {
+        perfgate::peers::PeersReport::load_if_present(root).map_err(anyhow::Error::msg)?
+    } else {
+        None
+    };
     let input = perfgate::report::ReportInput {
         comparison,
         baseline: &measured.base_results,
@@ -444,6 +449,7 @@ pub(crate) fn finish(
         commands: vec![command],
         history,
         release,
+        peers: peers.as_ref(),
     };
     let index = perfgate::report::write(&input, report_dir).map_err(anyhow::Error::msg)?;
     let markdown = report_dir.join("summary.md");

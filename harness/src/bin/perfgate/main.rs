@@ -21,6 +21,7 @@ mod baseline;
 mod bisect;
 mod branches;
 mod history;
+mod peers;
 mod release;
 
 use args::{Cli, Command, CorpusAction, OutputArgs, SelectArgs};
@@ -367,6 +368,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::History { action } => return history::history(&root, action),
         Command::Bisect(args) => return bisect::bisect(&root, args),
         Command::ReleaseReport(args) => return release::release_report(&root, args),
+        Command::Peers(args) => return peers::peers(&root, &args),
         Command::Report {
             baseline,
             candidate,

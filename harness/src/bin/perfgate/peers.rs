@@ -1,0 +1,170 @@
+//! `perfgate peers`: provisions the pinned ruff and the corpora, builds connascence, measures the
+//! five commands of `perfgate::peers::commands` on each corpus in alternating rounds, prints the
+//! table and writes `target/perfgate/peers/peers.json` (the gate's report shows it) and `peers.md`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
+use perfgate::peers::{self, PeerRow, PeersConfig, PeersReport};
+
+use crate::args::PeersArgs;
+
+fn say(line: &str) {
+    eprintln!("peers: {line}");
+}
+
+/// Builds the release connascence binary (nothing to do when it is up to date) and returns it.
+fn build_connascence(root: &Path) -> anyhow::Result<PathBuf> {
+    say("building connascence (cargo build --release -p connascence)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args(["build", "--release", "--quiet", "-p", "connascence"])
+        .args([
+            "--bin",
+            "connascence",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(root)
+        .output()
+        .with_context(|| format!("cannot run {cargo}"))?;
+    if !output.status.success() {
+        bail!(
+            "building connascence failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == "connascence")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .context("cargo built no connascence executable")
+}
+
+/// Files and lines connascence finds under `dir`, and the files ruff checks there.
+fn sizes(connascence: &Path, ruff: &Path, dir: &Path) -> anyhow::Result<(u64, u64, u64)> {
+    let output = Command::new(connascence)
+        .args([
+            "check",
+            "--parse-only",
+            "--no-cache",
+            "--exit-zero",
+            "--format",
+            "json",
+        ])
+        .arg(dir)
+        .output()
+        .context("cannot run connascence")?;
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("connascence gave no JSON report for {}", dir.display()))?;
+    let count = |key: &str| json["stats"][key].as_u64().unwrap_or(0);
+    let listed = Command::new(ruff)
+        .args(["check", "--isolated", "--show-files"])
+        .arg(dir)
+        .output()
+        .context("cannot run ruff")?;
+    let ruff_files = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .count() as u64;
+    Ok((count("files_analyzed"), count("lines"), ruff_files))
+}
+
+pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
+    let config_path = root.join("scenarios").join(peers::CONFIG_FILE);
+    let config = PeersConfig::load(&config_path).map_err(anyhow::Error::msg)?;
+    let rounds = args.rounds.unwrap_or(config.comparison.rounds);
+    if rounds < peers::MIN_ROUNDS {
+        bail!(
+            "--rounds must be at least {}, got {rounds}",
+            peers::MIN_ROUNDS
+        );
+    }
+    let lock = CorpusLock::load(&root.join("scenarios").join(LOCK_FILE))?;
+    let names = if args.corpora.is_empty() && args.paths.is_empty() {
+        config.comparison.corpora.clone()
+    } else {
+        args.corpora.clone()
+    };
+    let mut targets: Vec<(String, PathBuf)> = Vec::new();
+    let fetcher = Fetcher::new(root);
+    for name in &names {
+        let corpus = lock.require(name)?;
+        if fetcher.cached(corpus).is_none() {
+            say(&format!(
+                "fetching corpus {name} (pip download --require-hashes)"
+            ));
+        }
+        fetcher.fetch(corpus)?;
+        targets.push((name.clone(), fetcher.dir(corpus)));
+    }
+    for path in &args.paths {
+        if !path.is_dir() {
+            bail!("--path {}: not a folder", path.display());
+        }
+        let label = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        targets.push((label, path.clone()));
+    }
+    let ruff = peers::ensure_ruff(root, &config.ruff, &say).map_err(anyhow::Error::msg)?;
+    let connascence = build_connascence(root)?;
+    let fingerprint = perfgate::fingerprint::collect(root);
+    let mut rows = Vec::new();
+    for (label, dir) in &targets {
+        let (files, lines, ruff_files) = sizes(&connascence, &ruff, dir)?;
+        say(&format!(
+            "{label}: {files} files, {lines} lines; {} rounds of {} commands",
+            rounds,
+            peers::KEYS.len()
+        ));
+        let commands = peers::commands(&connascence, &ruff, &config.ruff, dir);
+        let samples = peers::measure(&commands, rounds, &say).map_err(anyhow::Error::msg)?;
+        rows.push(PeerRow {
+            corpus: label.clone(),
+            files,
+            ruff_files,
+            lines,
+            seconds: commands
+                .iter()
+                .map(|c| c.key.clone())
+                .zip(samples)
+                .collect(),
+        });
+    }
+    let shown = peers::commands(
+        Path::new("target/release/connascence"),
+        ruff.strip_prefix(root).unwrap_or(&ruff),
+        &config.ruff,
+        Path::new("CORPUS"),
+    );
+    let report = PeersReport {
+        fingerprint,
+        ruff_version: config.ruff.version.clone(),
+        rounds,
+        rows,
+        commands: std::iter::once(format!(
+            "cargo run --release -p perfgate -- peers --rounds {rounds}"
+        ))
+        .chain(shown.iter().map(peers::PeerCommand::display))
+        .collect(),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| peers::default_output(root));
+    report.save(&out).map_err(anyhow::Error::msg)?;
+    let markdown = perfgate::report::peers::markdown(&report);
+    let markdown_path = out.with_extension("md");
+    perfgate::export::write_atomic(&markdown_path, &markdown).map_err(anyhow::Error::msg)?;
+    println!("{markdown}");
+    say(&format!(
+        "wrote {} and {}",
+        out.display(),
+        markdown_path.display()
+    ));
+    Ok(0)
+}

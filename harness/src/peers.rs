@@ -1,0 +1,457 @@
+//! The peer comparison: connascence against ruff, and against its own parse-only floor, on the
+//! pinned corpora, each tool run as a whole process (discovery, reading, parsing, output) in
+//! alternating rounds. A reported comparison, never a gate: the two rule sets differ.
+//!
+//! `scenarios/peers.toml` pins ruff by version and wheel sha256. [`ensure_ruff`] downloads the wheel
+//! with `pip download --require-hashes` (as the corpora are), checks its sha256 again, and installs it
+//! into a venv under `target/perfgate/tools/ruff-<version>/` with `--no-index`, so nothing unpinned is
+//! fetched. [`measure`] runs every command once unrecorded, then `rounds` rounds in which each
+//! command runs once, the order rotated by one place per round (no command always runs first, right
+//! after another). [`summarize`] turns the samples into medians and ratios with 95 % intervals
+//! (Hodges–Lehmann and Moses on log times, as `compare` does for wall time).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// The configuration file's name inside `scenarios/`.
+pub const CONFIG_FILE: &str = "peers.toml";
+/// The fewest rounds a comparison may have.
+pub const MIN_ROUNDS: usize = 10;
+
+/// `scenarios/peers.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeersConfig {
+    pub ruff: RuffPin,
+    pub comparison: ComparisonConfig,
+}
+
+/// The ruff release measured against, pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuffPin {
+    pub version: String,
+    /// sha256 of each wheel pip may choose (lowercase hex).
+    pub wheels: Vec<String>,
+    /// ruff's rules closest to connascence's default set.
+    pub select: Vec<String>,
+}
+
+/// What is compared by default.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonConfig {
+    /// Pinned corpora (names from `scenarios/corpora.toml`).
+    pub corpora: Vec<String>,
+    pub rounds: usize,
+}
+
+impl PeersConfig {
+    pub fn load(path: &Path) -> Result<PeersConfig, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks the file; errors name `label`, the line and column.
+    pub fn parse(text: &str, label: &str) -> Result<PeersConfig, String> {
+        let config: PeersConfig = toml::from_str(text).map_err(|error| {
+            let at = error.span().map_or(String::new(), |span| {
+                let (line, column) = crate::corpus::line_column(text, span.start);
+                format!(":{line}:{column}")
+            });
+            format!("{label}{at}: {}", error.message().trim_end())
+        })?;
+        let valid_hash =
+            |h: &String| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if config.ruff.wheels.is_empty() || !config.ruff.wheels.iter().all(valid_hash) {
+            return Err(format!(
+                "{label}: [ruff] wheels must list one or more sha256 hashes (64 lowercase hex digits)"
+            ));
+        }
+        if config.ruff.version.is_empty()
+            || !config
+                .ruff
+                .version
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            return Err(format!(
+                "{label}: [ruff] version must be a release number such as \"0.16.4\", got {:?}",
+                config.ruff.version
+            ));
+        }
+        if config.comparison.rounds < MIN_ROUNDS {
+            return Err(format!(
+                "{label}: [comparison] rounds must be at least {MIN_ROUNDS}, got {}",
+                config.comparison.rounds
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// The version a ruff binary reports (`ruff 0.16.4` → `0.16.4`), if it runs.
+pub fn ruff_version(ruff: &Path) -> Option<String> {
+    let output = Command::new(ruff).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim()
+        .strip_prefix("ruff ")
+        .map(|version| version.trim().to_owned())
+}
+
+/// Where the pinned ruff is installed.
+pub fn ruff_dir(root: &Path, pin: &RuffPin) -> PathBuf {
+    crate::tools::tools_root(root).join(format!("ruff-{}", pin.version))
+}
+
+fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
+    let output = command
+        .output()
+        .map_err(|error| format!("cannot run {what}: {error}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+    Err(format!(
+        "{what} failed ({}): {}",
+        output.status,
+        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+    ))
+}
+
+/// Checks a downloaded wheel against the pins; the error names the file and both hashes.
+pub fn verify_wheel(wheel: &Path, pin: &RuffPin) -> Result<(), String> {
+    let actual = crate::corpus::sha256_file(wheel).map_err(|error| error.to_string())?;
+    if pin.wheels.contains(&actual) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} has sha256 {actual}, which is none of the pinned {}; nothing was installed",
+            wheel.display(),
+            pin.wheels.join(", ")
+        ))
+    }
+}
+
+/// The pinned ruff: already installed, or downloaded, verified and installed now.
+pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+    let dir = ruff_dir(root, pin);
+    let ruff = dir.join("venv/bin/ruff");
+    if ruff_version(&ruff).as_deref() == Some(pin.version.as_str()) {
+        return Ok(ruff);
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    let lock_path = dir.join(".install.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|error| format!("cannot create {}: {error}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+    if ruff_version(&ruff).as_deref() == Some(pin.version.as_str()) {
+        return Ok(ruff);
+    }
+    progress(&format!(
+        "installing ruff {} into {} (pip download --require-hashes, then a venv; once)",
+        pin.version,
+        dir.display()
+    ));
+    let downloads = dir.join("downloads");
+    std::fs::create_dir_all(&downloads)
+        .map_err(|error| format!("cannot create {}: {error}", downloads.display()))?;
+    let requirements = downloads.join("requirements.txt");
+    let hashes: Vec<String> = pin
+        .wheels
+        .iter()
+        .map(|hash| format!("--hash=sha256:{hash}"))
+        .collect();
+    crate::export::write_atomic(
+        &requirements,
+        &format!("ruff=={} {}\n", pin.version, hashes.join(" ")),
+    )?;
+    run_checked(
+        Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+            ])
+            .args(["--require-hashes", "--disable-pip-version-check", "-r"])
+            .arg(&requirements)
+            .arg("-d")
+            .arg(&downloads),
+        &format!("pip download of ruff {}", pin.version),
+    )?;
+    let prefix = format!("ruff-{}-", pin.version);
+    let wheel = std::fs::read_dir(&downloads)
+        .map_err(|error| format!("cannot read {}: {error}", downloads.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+        })
+        .ok_or_else(|| format!("pip left no {prefix}*.whl in {}", downloads.display()))?;
+    verify_wheel(&wheel, pin)?;
+    let venv = dir.join("venv");
+    run_checked(
+        Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+        "python3 -m venv",
+    )?;
+    run_checked(
+        Command::new(venv.join("bin/python"))
+            .args(["-m", "pip", "install", "--no-deps", "--no-index"])
+            .arg("--disable-pip-version-check")
+            .arg(&wheel),
+        "pip install of the verified ruff wheel",
+    )?;
+    match ruff_version(&ruff) {
+        Some(version) if version == pin.version => Ok(ruff),
+        other => Err(format!(
+            "{} reports version {:?} after installing, expected {}",
+            ruff.display(),
+            other,
+            pin.version
+        )),
+    }
+}
+
+/// One command of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCommand {
+    /// Short name: `connascence-1`, `ruff-1`, `parse-only-1`, `connascence-all`, `ruff-all`.
+    pub key: String,
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub env: Vec<(String, String)>,
+}
+
+impl PeerCommand {
+    /// The command as a person would type it.
+    pub fn display(&self) -> String {
+        let mut words: Vec<String> = self.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        words.push(self.program.display().to_string());
+        words.extend(self.args.iter().map(|a| a.to_string_lossy().into_owned()));
+        words.join(" ")
+    }
+
+    fn run_once(&self) -> Result<f64, String> {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let start = Instant::now();
+        let output = command
+            .output()
+            .map_err(|error| format!("cannot run `{}`: {error}", self.display()))?;
+        let seconds = start.elapsed().as_secs_f64();
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(format!(
+                "`{}` failed ({}): {}",
+                self.display(),
+                output.status,
+                stderr.lines().last().unwrap_or("")
+            ));
+        }
+        Ok(seconds)
+    }
+}
+
+/// The order of the commands in round `round`: rotated by one place per round.
+pub fn round_order(commands: usize, round: usize) -> Vec<usize> {
+    (0..commands).map(|i| (i + round) % commands).collect()
+}
+
+/// Runs each command once unrecorded, then `rounds` alternating rounds; returns the seconds per
+/// command, in the order of `commands`.
+pub fn measure(
+    commands: &[PeerCommand],
+    rounds: usize,
+    progress: &dyn Fn(&str),
+) -> Result<Vec<Vec<f64>>, String> {
+    for command in commands {
+        command.run_once()?;
+    }
+    let mut samples = vec![Vec::with_capacity(rounds); commands.len()];
+    for round in 0..rounds {
+        for index in round_order(commands.len(), round) {
+            samples[index].push(commands[index].run_once()?);
+        }
+        progress(&format!("  round {}/{rounds}", round + 1));
+    }
+    Ok(samples)
+}
+
+/// One corpus's measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerRow {
+    pub corpus: String,
+    /// Python files connascence analyzed, and the files ruff checked (`ruff check --show-files`).
+    pub files: u64,
+    pub ruff_files: u64,
+    pub lines: u64,
+    /// Seconds per round, by command key.
+    pub seconds: BTreeMap<String, Vec<f64>>,
+}
+
+/// A ratio of two commands' times with its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl PeerRow {
+    pub fn median(&self, key: &str) -> Option<f64> {
+        let samples = self.seconds.get(key)?;
+        (!samples.is_empty()).then(|| crate::stats::median(samples))
+    }
+
+    /// `numerator`'s time over `denominator`'s: Hodges–Lehmann on log times, Moses 95 % interval.
+    pub fn ratio(&self, numerator: &str, denominator: &str) -> Option<Ratio> {
+        let logs = |key: &str| -> Option<Vec<f64>> {
+            Some(self.seconds.get(key)?.iter().map(|s| s.ln()).collect())
+        };
+        let (x, y) = (logs(numerator)?, logs(denominator)?);
+        let shift = crate::stats::hodges_lehmann(&x, &y).ok()?;
+        let (low, high) = crate::stats::moses_interval(&x, &y, 0.95).ok()?;
+        Some(Ratio {
+            estimate: shift.exp(),
+            low: low.exp(),
+            high: high.exp(),
+        })
+    }
+
+    /// Lines per second of `key`'s median.
+    pub fn lines_per_second(&self, key: &str) -> Option<f64> {
+        self.median(key).map(|s| self.lines as f64 / s)
+    }
+}
+
+/// A whole comparison, as written to `target/perfgate/peers/peers.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeersReport {
+    pub fingerprint: crate::results::Fingerprint,
+    pub ruff_version: String,
+    pub rounds: usize,
+    pub rows: Vec<PeerRow>,
+    /// The commands, with `CORPUS` standing for the corpus folder.
+    pub commands: Vec<String>,
+}
+
+/// Where `perfgate peers` writes its results.
+pub fn default_output(root: &Path) -> PathBuf {
+    root.join("target/perfgate/peers/peers.json")
+}
+
+impl PeersReport {
+    pub fn load(path: &Path) -> Result<PeersReport, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        serde_json::from_str(&text).map_err(|error| {
+            format!(
+                "{}:{}:{}: not a peers report: {error}",
+                path.display(),
+                error.line(),
+                error.column()
+            )
+        })
+    }
+
+    /// The report at [`default_output`], if `perfgate peers` has written one.
+    pub fn load_if_present(root: &Path) -> Result<Option<PeersReport>, String> {
+        let path = default_output(root);
+        if path.exists() {
+            Self::load(&path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|error| error.to_string())?;
+        crate::export::write_atomic(path, &text)
+    }
+}
+
+/// The command keys, in the order the table shows them.
+pub const KEYS: [&str; 5] = [
+    "connascence-1",
+    "ruff-1",
+    "parse-only-1",
+    "connascence-all",
+    "ruff-all",
+];
+
+/// The five commands for one corpus folder.
+pub fn commands(connascence: &Path, ruff: &Path, pin: &RuffPin, corpus: &Path) -> Vec<PeerCommand> {
+    let analysis = |threads: &str, extra: &[&str]| -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["check", "--threads", threads, "--no-cache", "--exit-zero"]
+            .iter()
+            .chain(extra)
+            .chain(&["--format", "json"])
+            .map(OsString::from)
+            .collect();
+        args.push(corpus.into());
+        args
+    };
+    let ruff_args = || -> Vec<OsString> {
+        let select = pin.select.join(",");
+        let mut args: Vec<OsString> = [
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--exit-zero",
+            "--preview",
+            "--select",
+            &select,
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        args.push(corpus.into());
+        args
+    };
+    let command =
+        |key: &str, program: &Path, args: Vec<OsString>, env: &[(&str, &str)]| PeerCommand {
+            key: key.to_owned(),
+            program: program.to_owned(),
+            args,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+    vec![
+        command("connascence-1", connascence, analysis("1", &[]), &[]),
+        command("ruff-1", ruff, ruff_args(), &[("RAYON_NUM_THREADS", "1")]),
+        command(
+            "parse-only-1",
+            connascence,
+            analysis("1", &["--parse-only"]),
+            &[],
+        ),
+        command("connascence-all", connascence, analysis("0", &[]), &[]),
+        command("ruff-all", ruff, ruff_args(), &[]),
+    ]
+}
+
+#[cfg(test)]
+mod tests;
