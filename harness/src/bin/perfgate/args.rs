@@ -231,7 +231,8 @@ pub struct PeersArgs {
     /// Pinned corpora to compare on (repeatable) [default: scenarios/peers.toml's].
     #[arg(long = "corpus", value_name = "NAME")]
     pub corpora: Vec<String>,
-    /// Also compare on this folder (repeatable), e.g. a Python standard library.
+    /// Also compare on this folder (repeatable), e.g. a Python standard library (`ci/peers.sh` adds
+    /// this machine's).
     #[arg(long = "path", value_name = "DIR")]
     pub paths: Vec<PathBuf>,
     /// Rounds (at least 10) [default: scenarios/peers.toml's].

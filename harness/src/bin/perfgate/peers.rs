@@ -83,7 +83,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
         );
     }
     let lock = CorpusLock::load(&root.join("scenarios").join(LOCK_FILE))?;
-    let names = if args.corpora.is_empty() && args.paths.is_empty() {
+    let names = if args.corpora.is_empty() {
         config.comparison.corpora.clone()
     } else {
         args.corpora.clone()
