@@ -36,6 +36,7 @@ pub struct KindSet(u128);
 
 impl KindSet {
     pub const ALL: KindSet = KindSet(u128::MAX);
+    pub const NONE: KindSet = KindSet(0);
 
     pub const fn of(kinds: &[NodeKind]) -> Self {
         let mut bits = 0u128;
@@ -57,8 +58,13 @@ pub trait Detector {
     fn rule(&self) -> Rule;
     /// A new instance with the same options and no per-file state.
     fn fresh(&self) -> Box<dyn Detector + Send>;
-    /// The node kinds this detector's `enter`/`leave` must see.
+    /// The node kinds this detector's `enter` must see.
     fn interests(&self) -> KindSet;
+    /// The node kinds this detector's `leave` must see (default: none, for detectors that keep
+    /// `leave` a no-op).
+    fn leave_interests(&self) -> KindSet {
+        KindSet::NONE
+    }
     /// Called once per traversal before the first node, with the whole module.
     fn begin(&mut self, _module: &ModModule, _cx: &mut FileContext<'_>) {}
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>);
@@ -93,23 +99,32 @@ const KIND_SLOTS: usize = 128;
 
 struct Dispatcher<'d, 'c, 's> {
     detectors: &'d mut [Box<dyn Detector + Send>],
-    interested: [u64; KIND_SLOTS],
+    /// Per node kind, the detectors whose `enter` (`.0`) and `leave` (`.1`) want it, one bit each.
+    interested: [(u64, u64); KIND_SLOTS],
     cx: &'c mut FileContext<'s>,
     visits: u64,
     calls: u64,
 }
 
+/// Sets `bit` in `masks[slot]` for every slot of `set`, visiting only the set's kinds.
+fn mark(set: KindSet, bit: usize, mut apply: impl FnMut(usize, u64)) {
+    let mut kinds = set.0;
+    while kinds != 0 {
+        let slot = kinds.trailing_zeros() as usize;
+        kinds &= kinds - 1;
+        apply(slot, 1 << bit);
+    }
+}
+
 impl<'d, 'c, 's> Dispatcher<'d, 'c, 's> {
     fn new(detectors: &'d mut [Box<dyn Detector + Send>], cx: &'c mut FileContext<'s>) -> Self {
         assert!(detectors.len() <= 64, "at most 64 detectors per traversal");
-        let mut interested = [0u64; KIND_SLOTS];
+        let mut interested = [(0u64, 0u64); KIND_SLOTS];
         for (bit, detector) in detectors.iter().enumerate() {
-            let set = detector.interests();
-            for (slot, mask) in interested.iter_mut().enumerate() {
-                if set.0 & (1u128 << slot) != 0 {
-                    *mask |= 1 << bit;
-                }
-            }
+            mark(detector.interests(), bit, |slot, b| interested[slot].0 |= b);
+            mark(detector.leave_interests(), bit, |slot, b| {
+                interested[slot].1 |= b;
+            });
         }
         Self {
             detectors,
@@ -125,7 +140,7 @@ impl<'a> SourceOrderVisitor<'a> for Dispatcher<'_, '_, '_> {
     #[inline]
     fn enter_node(&mut self, node: AnyNodeRef<'a>) -> TraversalSignal {
         self.visits += 1;
-        let mut mask = self.interested[node.kind() as usize];
+        let mut mask = self.interested[node.kind() as usize].0;
         while mask != 0 {
             let index = mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -137,7 +152,7 @@ impl<'a> SourceOrderVisitor<'a> for Dispatcher<'_, '_, '_> {
 
     #[inline]
     fn leave_node(&mut self, node: AnyNodeRef<'a>) {
-        let mut mask = self.interested[node.kind() as usize];
+        let mut mask = self.interested[node.kind() as usize].1;
         while mask != 0 {
             let index = mask.trailing_zeros() as usize;
             mask &= mask - 1;

@@ -98,6 +98,10 @@ impl Detector for AssertionDensity {
         KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtAssert])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        KindSet::of(&[NodeKind::StmtFunctionDef])
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         match node {
             AnyNodeRef::StmtFunctionDef(function) => self.frames.push(Frame {

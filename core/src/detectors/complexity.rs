@@ -125,6 +125,10 @@ impl Detector for Complexity {
         ])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        KindSet::of(&[NodeKind::StmtFunctionDef])
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         if let AnyNodeRef::StmtFunctionDef(function) = node {
             self.frames.push(Frame {

@@ -128,6 +128,10 @@ impl Detector for DeepNesting {
         ])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        self.interests()
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         if let AnyNodeRef::StmtFunctionDef(function) = node {
             self.frames.push(Frame {

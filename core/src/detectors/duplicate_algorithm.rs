@@ -30,14 +30,14 @@
 //!     return total
 //! ```
 
-use ruff_python_ast::AnyNodeRef;
-use ruff_text_size::{Ranged, TextRange, TextSize};
+use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
+use ruff_python_ast::{AnyNodeRef, NodeKind};
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::common::{body_start_after_docstring, function_header};
+use super::common::{docstring, function_header};
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{self, ConnascenceType, Finding, Severity};
 use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
@@ -73,43 +73,40 @@ impl Default for Options {
     }
 }
 
-/// A function whose body is being hashed.
-struct Frame {
-    name: String,
-    header: TextRange,
-    /// Nodes starting here or later belong to the body (docstring skipped); `None`: nothing does.
-    body_start: Option<TextSize>,
-    /// Whether the traversal has reached the body (header nodes come first).
-    in_body: bool,
+pub struct DuplicateAlgorithm {
+    rule: Rule,
+    options: Options,
+}
+
+impl DuplicateAlgorithm {
+    pub fn new(rule: Rule, options: Options) -> Self {
+        Self { rule, options }
+    }
+}
+
+/// Hashes a function body's shape in one walk of its own, statically dispatched: the shared
+/// traversal only calls this detector at `def`s instead of at every node. A nested function is
+/// walked again for its own fact, as part of its enclosing body's shape is its shape.
+#[derive(Default)]
+struct BodyShape {
     /// A fast non-cryptographic hash: bodies are compared within one run (facts are cached per
     /// build), so only speed and a low collision rate matter.
     hasher: FxHasher,
     statements: u32,
 }
 
-impl Frame {
-    /// Nodes are seen in source order and the body is a function's last child, so once a node at or
-    /// after the body's start arrives, every later node until the function's `leave` is in the body.
-    fn enter_node(&mut self, node: AnyNodeRef<'_>) {
-        if !self.in_body && self.body_start.is_some_and(|start| node.start() >= start) {
-            self.in_body = true;
-        }
+impl<'a> SourceOrderVisitor<'a> for BodyShape {
+    fn enter_node(&mut self, node: AnyNodeRef<'a>) -> TraversalSignal {
+        let mut bytes = ShapeBytes::default();
+        bytes.push(ENTER);
+        shape(node, &mut bytes);
+        self.hasher.write(bytes.as_slice());
+        self.statements += u32::from(node.is_statement());
+        TraversalSignal::Traverse
     }
-}
 
-pub struct DuplicateAlgorithm {
-    rule: Rule,
-    options: Options,
-    frames: Vec<Frame>,
-}
-
-impl DuplicateAlgorithm {
-    pub fn new(rule: Rule, options: Options) -> Self {
-        Self {
-            rule,
-            options,
-            frames: Vec::new(),
-        }
+    fn leave_node(&mut self, _node: AnyNodeRef<'a>) {
+        self.hasher.write_u8(LEAVE);
     }
 }
 
@@ -175,48 +172,23 @@ impl Detector for DuplicateAlgorithm {
     }
 
     fn interests(&self) -> KindSet {
-        KindSet::ALL
+        KindSet::of(&[NodeKind::StmtFunctionDef])
     }
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if let Some(innermost) = self.frames.last_mut() {
-            innermost.enter_node(node);
-            let mut bytes = ShapeBytes::default();
-            bytes.push(ENTER);
-            shape(node, &mut bytes);
-            let bytes = bytes.as_slice();
-            let statement = node.is_statement();
-            for frame in self.frames.iter_mut().filter(|frame| frame.in_body) {
-                frame.hasher.write(bytes);
-                frame.statements += u32::from(statement);
-            }
-        }
-        if let AnyNodeRef::StmtFunctionDef(function) = node {
-            self.frames.push(Frame {
-                name: function.name.to_string(),
-                header: function_header(cx, function),
-                body_start: body_start_after_docstring(&function.body),
-                hasher: FxHasher::default(),
-                statements: 0,
-                in_body: false,
-            });
-        }
-    }
-
-    fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if let AnyNodeRef::StmtFunctionDef(_) = node
-            && let Some(frame) = self.frames.pop()
-            && frame.statements > self.options.min_statements
-        {
+        let AnyNodeRef::StmtFunctionDef(function) = node else {
+            return;
+        };
+        let skip = usize::from(docstring(&function.body).is_some());
+        let mut body = BodyShape::default();
+        body.visit_body(&function.body[skip..]);
+        if body.statements > self.options.min_statements {
             cx.add_function_fact(
-                &frame.name,
-                frame.header,
-                frame.hasher.finish(),
-                frame.statements,
+                function.name.as_str(),
+                function_header(cx, function),
+                body.hasher.finish(),
+                body.statements,
             );
-        }
-        for frame in self.frames.iter_mut().filter(|frame| frame.in_body) {
-            frame.hasher.write_u8(LEAVE);
         }
     }
 }

@@ -103,6 +103,10 @@ impl Detector for GlobalState {
         KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtGlobal])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        KindSet::of(&[NodeKind::StmtFunctionDef])
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         match node {
             AnyNodeRef::StmtFunctionDef(function) => self.functions.push(FunctionFrame {

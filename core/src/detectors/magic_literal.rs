@@ -253,6 +253,10 @@ impl Detector for MagicLiteral {
         ])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        self.interests()
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         if self.is_exempting(node) {
             self.exempt.push((node.kind(), node.range()));

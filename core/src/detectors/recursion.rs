@@ -84,6 +84,10 @@ impl Detector for Recursion {
         ])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtClassDef])
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         match node {
             AnyNodeRef::StmtFunctionDef(function) => {

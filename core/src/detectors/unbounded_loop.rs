@@ -154,6 +154,10 @@ impl Detector for UnboundedLoop {
         ])
     }
 
+    fn leave_interests(&self) -> KindSet {
+        self.interests()
+    }
+
     fn enter(&mut self, node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {
         match node {
             AnyNodeRef::StmtWhile(stmt) => self.frames.push(Frame::Loop {

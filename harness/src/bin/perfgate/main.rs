@@ -12,6 +12,12 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
+/// Elsewhere the allocator `connascence` itself uses (mimalloc), so the workloads measured here
+/// allocate as the shipped command does.
+#[cfg(not(feature = "dhat-heap"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
 use perfgate::scenario::{self, Context, Scenario};
