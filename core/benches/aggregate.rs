@@ -42,7 +42,7 @@ fn outcomes() -> Vec<FileOutcome> {
                         end_column: 30,
                         message,
                         recommendation: "give it a name that says what it means: a module-level constant".into(),
-                        fingerprint: format!("{:016x}", (file_index as u64) << 20 | index as u64),
+                        fingerprint: connascence::finding::Fingerprint((file_index as u64) << 20 | index as u64),
                     }
                 })
                 .collect();

@@ -242,8 +242,7 @@ impl Aggregator {
             let total = match batch_of.get(&file) {
                 Some(&index) => {
                     let batch = &mut self.batches[index];
-                    batch.extend(extra);
-                    batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                    *batch = merge_sorted(std::mem::take(batch), extra);
                     batch.len()
                 }
                 None => {
@@ -254,7 +253,9 @@ impl Aggregator {
             };
             file_totals.push((file, total as u64));
         }
-        self.batches.sort_by(|a, b| a[0].file.cmp(&b[0].file));
+        if !self.batches.is_sorted_by(|a, b| a[0].file <= b[0].file) {
+            self.batches.sort_by(|a, b| a[0].file.cmp(&b[0].file));
+        }
         for (file, total) in file_totals {
             self.top.retain(|Reverse((_, Reverse(name)))| *name != file);
             self.top.push(Reverse((total, Reverse(file))));
@@ -262,6 +263,21 @@ impl Aggregator {
                 self.top.pop();
             }
         }
+    }
+}
+
+/// Merges two lists sorted by [`Finding::sort_key`] into one (`a`'s finding first among equals).
+fn merge_sorted(a: Vec<Finding>, b: Vec<Finding>) -> Vec<Finding> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.sort_key() <= y.sort_key(),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return merged,
+        };
+        merged.extend(if take_a { a.next() } else { b.next() });
     }
 }
 

@@ -31,7 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::detectors::Rule;
 use crate::engine::{Counters, FileOutcome};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Fingerprint, Severity};
+use std::borrow::Cow;
 
 /// The analyzer build that cache entries belong to.
 pub const BUILD_ID: &str = env!("CONNASCENCE_BUILD_ID");
@@ -75,8 +76,9 @@ pub struct CacheCounters {
     pub corrupt: u64,
 }
 
-/// A finding as stored: the rule by registry index (the build id pins the registry) and no file
-/// name (the label is part of the key), which makes decoding several times cheaper.
+/// A finding as stored: the rule by registry index (the build id pins the registry), no file name
+/// (the label is part of the key), the fingerprint as its number and a fixed recommendation as its
+/// index in the rule's list, so decoding allocates one string per finding (the message).
 #[derive(Serialize, Deserialize)]
 struct StoredFinding {
     rule: u8,
@@ -86,12 +88,25 @@ struct StoredFinding {
     end_line: u32,
     end_column: u32,
     message: String,
-    recommendation: String,
-    fingerprint: String,
+    recommendation: StoredRecommendation,
+    fingerprint: u64,
+}
+
+/// A recommendation: one of the rule's fixed texts, or a text built for this finding.
+#[derive(Serialize, Deserialize)]
+enum StoredRecommendation {
+    Fixed(u8),
+    Text(String),
 }
 
 impl StoredFinding {
     fn new(finding: &Finding) -> Self {
+        let fixed = finding
+            .rule
+            .info()
+            .recommendations
+            .iter()
+            .position(|text| *text == finding.recommendation);
         Self {
             rule: finding.rule.index() as u8,
             severity: finding.severity,
@@ -100,13 +115,22 @@ impl StoredFinding {
             end_line: finding.end_line,
             end_column: finding.end_column,
             message: finding.message.clone(),
-            recommendation: finding.recommendation.to_string(),
-            fingerprint: finding.fingerprint.clone(),
+            recommendation: match fixed {
+                Some(index) => StoredRecommendation::Fixed(index as u8),
+                None => StoredRecommendation::Text(finding.recommendation.to_string()),
+            },
+            fingerprint: finding.fingerprint.0,
         }
     }
 
     fn into_finding(self, file: &str) -> Option<Finding> {
         let rule = Rule::all().nth(usize::from(self.rule))?;
+        let recommendation = match self.recommendation {
+            StoredRecommendation::Fixed(index) => {
+                Cow::Borrowed(*rule.info().recommendations.get(usize::from(index))?)
+            }
+            StoredRecommendation::Text(text) => Cow::Owned(text),
+        };
         Some(Finding {
             rule,
             connascence_type: rule.info().connascence_type,
@@ -117,8 +141,8 @@ impl StoredFinding {
             end_line: self.end_line,
             end_column: self.end_column,
             message: self.message,
-            recommendation: self.recommendation.into(),
-            fingerprint: self.fingerprint,
+            recommendation,
+            fingerprint: Fingerprint(self.fingerprint),
         })
     }
 }
@@ -225,6 +249,8 @@ pub struct Cache {
     config_hash: String,
     l1: Mutex<lru::LruCache<Key, Vec<u8>>>,
     l2: Option<Database>,
+    /// One read transaction for the whole run (one B-tree lookup per file, no transaction each).
+    reader: Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
     pending: Mutex<Vec<(Key, Vec<u8>)>>,
     counters: AtomicCounters,
     /// What the user should be told once (e.g. running without the disk cache).
@@ -245,6 +271,16 @@ fn prepare_dir(dir: &Path) -> std::io::Result<()> {
 /// database left by another build is emptied (its entries could never be hit again).
 fn open_database(path: &Path, wait: Duration) -> Result<(Database, Option<String>), String> {
     let (database, notice) = open_file(path, wait)?;
+    // The usual case, a database of this build, needs no write transaction (and no fsync).
+    let current = (|| -> Result<bool, redb::Error> {
+        let read = database.begin_read()?;
+        let meta = read.open_table(META)?;
+        let build = meta.get("build_id")?;
+        Ok(build.is_some_and(|value| value.value() == BUILD_ID))
+    })();
+    if current.unwrap_or(false) {
+        return Ok((database, notice));
+    }
     let reset = (|| -> Result<(), redb::Error> {
         let transaction = database.begin_write()?;
         {
@@ -330,10 +366,16 @@ impl Cache {
             },
         };
         let entries = NonZeroUsize::new(options.l1_entries).unwrap_or(NonZeroUsize::MIN);
+        // No table yet (a new or just emptied database): nothing to read.
+        let reader = l2
+            .as_ref()
+            .and_then(|database| database.begin_read().ok())
+            .and_then(|read| read.open_table(ENTRIES).ok());
         Cache {
             config_hash: config_hash.to_owned(),
             l1: Mutex::new(lru::LruCache::new(entries)),
             l2,
+            reader,
             pending: Mutex::new(Vec::new()),
             counters: AtomicCounters::default(),
             notice,
@@ -359,39 +401,53 @@ impl Cache {
         hasher.digest128().to_le_bytes()
     }
 
-    /// The stored value of a key, from L1 or L2, and which level answered.
-    fn stored(&self, key: &Key) -> Option<(Vec<u8>, bool)> {
+    /// Calls `read` with the stored value of a key (from L1, else read in place from L2) and
+    /// whether L1 answered.
+    fn with_stored<R>(&self, key: &Key, read: impl FnOnce(&[u8], bool) -> R) -> Option<R> {
         let in_memory = self.l1.lock().ok().and_then(|mut l1| l1.get(key).cloned());
-        match in_memory {
-            Some(stored) => Some((stored, true)),
-            None => self.read_l2(key).map(|stored| (stored, false)),
+        if let Some(stored) = in_memory {
+            return Some(read(&stored, true));
         }
+        let guard = self.reader.as_ref()?.get(key.as_slice()).ok()??;
+        Some(read(guard.value(), false))
+    }
+
+    /// The stored value of a key, copied, and which level answered.
+    fn stored(&self, key: &Key) -> Option<(Vec<u8>, bool)> {
+        self.with_stored(key, |stored, from_l1| (stored.to_vec(), from_l1))
     }
 
     /// Looks a file up by its stamp; see [`Lookup`]. Damaged entries count as `corrupt` and miss.
+    /// A hit is decoded where it lies (L2 pages) and not copied into L1: one run looks a file up
+    /// once.
     pub fn lookup(&self, key: &Key, label: &str, stamp: Option<Stamp>) -> Lookup {
-        let Some((stored, from_l1)) = self.stored(key) else {
-            return Lookup::Miss;
-        };
-        let Some(header) = Header::read(&stored) else {
-            self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
-            return Lookup::Miss;
-        };
-        if stamp == Some(header.stamp) {
-            return match self.decode(&stored, label, header.stamp.size) {
+        let found = self.with_stored(key, |stored, from_l1| {
+            let Some(header) = Header::read(stored) else {
+                self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
+                return Lookup::Miss;
+            };
+            if stamp != Some(header.stamp) {
+                return Lookup::Changed {
+                    content: header.content,
+                };
+            }
+            match self.decode(stored, label, header.stamp.size) {
                 Some(outcome) => {
-                    self.hit(from_l1, *key, stored);
+                    let level = if from_l1 {
+                        &self.counters.l1_hits
+                    } else {
+                        &self.counters.l2_hits
+                    };
+                    level.fetch_add(1, Ordering::Relaxed);
                     Lookup::Hit(Box::new(outcome))
                 }
                 None => {
                     self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
                     Lookup::Miss
                 }
-            };
-        }
-        Lookup::Changed {
-            content: header.content,
-        }
+            }
+        });
+        found.unwrap_or(Lookup::Miss)
     }
 
     /// For a [`Lookup::Changed`] file whose content hash turned out equal: the stored outcome, with
@@ -449,14 +505,6 @@ impl Cache {
             facts: entry.facts,
             suppressions: entry.suppressions,
         })
-    }
-
-    fn read_l2(&self, key: &Key) -> Option<Vec<u8>> {
-        let database = self.l2.as_ref()?;
-        let read = database.begin_read().ok()?;
-        let table = read.open_table(ENTRIES).ok()?;
-        let value = table.get(key.as_slice()).ok()??;
-        Some(value.value().to_vec())
     }
 
     fn remember(&self, key: Key, stored: Vec<u8>) {

@@ -12,7 +12,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use walkdir::{DirEntry, WalkDir};
 
 use crate::finding::{Diagnostic, DiagnosticKind};
 
@@ -54,16 +53,6 @@ fn is_python(path: &Path) -> bool {
         path.extension().and_then(|e| e.to_str()),
         Some("py" | "pyi")
     )
-}
-
-fn is_skipped_dir(entry: &DirEntry) -> bool {
-    if entry.depth() == 0 || !entry.file_type().is_dir() {
-        return false;
-    }
-    let name = entry.file_name().to_string_lossy();
-    name.starts_with('.')
-        || SKIPPED_DIRS.contains(&name.as_ref())
-        || entry.path().join("pyvenv.cfg").is_file()
 }
 
 /// Paths to skip while walking: globs matched against an entry's name and against its path
@@ -172,41 +161,120 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
     found
 }
 
+/// A folder on the way down from a walked root, and where it really is (resolved only when a
+/// symbolic link to a folder has to be checked against it).
+struct Ancestor {
+    path: PathBuf,
+    canonical: std::cell::OnceCell<Option<PathBuf>>,
+}
+
+impl Ancestor {
+    fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            canonical: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn canonical(&self) -> Option<&PathBuf> {
+        self.canonical
+            .get_or_init(|| std::fs::canonicalize(&self.path).ok())
+            .as_ref()
+    }
+}
+
+fn io_diagnostic(path: &Path, message: String) -> Diagnostic {
+    Diagnostic {
+        file: path.display().to_string(),
+        line: 1,
+        column: 1,
+        kind: DiagnosticKind::Io,
+        message,
+    }
+}
+
+/// Walks a folder. Each folder costs one listing: entry types come from the listing itself (no
+/// `stat` but for symbolic links), a virtual environment is recognized by `pyvenv.cfg` among the
+/// listed names, and a loop can only close through a link, so only a linked folder is compared
+/// with the folders above it. No sorting here: `discover` sorts the files once, at the end.
 fn walk(root: &Path, exclude: &Exclude, found: &mut Discovered) {
-    // No sorting while walking: `discover` sorts the files it found once, at the end.
-    let walker = WalkDir::new(root).follow_links(true);
-    let keep = |entry: &DirEntry| {
-        !is_skipped_dir(entry) && (entry.depth() == 0 || !exclude.matches(entry.path()))
+    let mut ancestors = vec![Ancestor::new(root.to_path_buf())];
+    walk_dir(root, exclude, found, &mut ancestors);
+}
+
+fn walk_dir(dir: &Path, exclude: &Exclude, found: &mut Discovered, ancestors: &mut Vec<Ancestor>) {
+    let listing = match std::fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(error) => {
+            found
+                .diagnostics
+                .push(io_diagnostic(dir, io_message(&error)));
+            return;
+        }
     };
-    for entry in walker.into_iter().filter_entry(keep) {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() && is_python(entry.path()) => {
-                let path = entry.into_path();
-                found.files.push(InputFile {
-                    label: path.display().to_string(),
-                    path,
-                });
+    let mut entries = Vec::new();
+    for entry in listing {
+        match entry.and_then(|entry| Ok((entry.file_name(), entry.file_type()?))) {
+            Ok(named) => entries.push(named),
+            Err(error) => found
+                .diagnostics
+                .push(io_diagnostic(dir, io_message(&error))),
+        }
+    }
+    let is_root = ancestors.len() == 1;
+    if !is_root
+        && entries
+            .iter()
+            .any(|(name, kind)| name == "pyvenv.cfg" && !kind.is_dir())
+    {
+        return;
+    }
+    for (name, kind) in entries {
+        let path = dir.join(&name);
+        let linked = kind.is_symlink();
+        let kind = if linked {
+            match std::fs::metadata(&path) {
+                Ok(meta) => meta.file_type(),
+                Err(error) => {
+                    found
+                        .diagnostics
+                        .push(io_diagnostic(&path, io_message(&error)));
+                    continue;
+                }
             }
-            Ok(_) => {}
-            Err(error) => {
-                let path = error.path().unwrap_or(root).display().to_string();
-                let message = match error.loop_ancestor() {
-                    Some(ancestor) => format!(
+        } else {
+            kind
+        };
+        if kind.is_dir() {
+            let name = name.to_string_lossy();
+            if name.starts_with('.')
+                || SKIPPED_DIRS.contains(&name.as_ref())
+                || exclude.matches(&path)
+            {
+                continue;
+            }
+            if linked {
+                let target = std::fs::canonicalize(&path).ok();
+                if let Some(ancestor) = ancestors
+                    .iter()
+                    .find(|ancestor| target.is_some() && ancestor.canonical() == target.as_ref())
+                {
+                    let message = format!(
                         "symbolic link loop back to {}; not followed",
-                        ancestor.display()
-                    ),
-                    None => error
-                        .io_error()
-                        .map_or_else(|| error.to_string(), io_message),
-                };
-                found.diagnostics.push(Diagnostic {
-                    file: path,
-                    line: 1,
-                    column: 1,
-                    kind: DiagnosticKind::Io,
-                    message,
-                });
+                        ancestor.path.display()
+                    );
+                    found.diagnostics.push(io_diagnostic(&path, message));
+                    continue;
+                }
             }
+            ancestors.push(Ancestor::new(path.clone()));
+            walk_dir(&path, exclude, found, ancestors);
+            ancestors.pop();
+        } else if kind.is_file() && is_python(&path) && !exclude.matches(&path) {
+            found.files.push(InputFile {
+                label: path.display().to_string(),
+                path,
+            });
         }
     }
 }

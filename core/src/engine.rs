@@ -59,6 +59,9 @@ impl AnalysisOptions {
 /// Nanoseconds spent per phase, summed over files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhaseTimes {
+    /// Walking the command-line folders and listing the files (`check` only; zero in a workload).
+    #[serde(default)]
+    pub discover_ns: u64,
     pub read_ns: u64,
     pub parse_ns: u64,
     pub visit_ns: u64,
@@ -358,7 +361,9 @@ pub fn check(
     let rules = options.settings.compile()?;
     let exclude =
         discover::Exclude::new(&options.exclude, &options.root).map_err(RunError::Exclude)?;
+    let discovering = Instant::now();
     let discovered = discover::discover(paths, &exclude);
+    let discover_ns = nanos(discovering.elapsed());
     let config_hash = options.config_hash();
     let cache = options
         .cache
@@ -373,6 +378,7 @@ pub fn check(
         report.notices.extend(cache.notice.clone());
     }
     report.stats.config_hash = config_hash;
+    report.stats.phases.discover_ns = discover_ns;
     report.stats.diagnostics += discovered.diagnostics.len() as u64;
     report.diagnostics.extend(discovered.diagnostics);
     report

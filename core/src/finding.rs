@@ -96,7 +96,55 @@ pub struct Finding {
     pub message: String,
     /// What to do about it; most rules share one text, so it is borrowed when it can be.
     pub recommendation: Cow<'static, str>,
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
+}
+
+/// A finding's stable identity: 64 bits of xxh3, written as 16 lowercase hex digits (in JSON too).
+/// A number rather than its text, so that computing, caching and comparing one allocates nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub u64);
+
+impl Fingerprint {
+    /// The 16 hex digits as bytes, without allocating.
+    pub fn hex(self) -> [u8; 16] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        for (index, byte) in out.iter_mut().enumerate() {
+            *byte = DIGITS[((self.0 >> (60 - 4 * index)) & 0xf) as usize];
+        }
+        out
+    }
+
+    /// Reads 1 to 16 hex digits.
+    pub fn parse(text: &str) -> Option<Fingerprint> {
+        if text.is_empty() || text.len() > 16 {
+            return None;
+        }
+        u64::from_str_radix(text, 16).ok().map(Fingerprint)
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hex = self.hex();
+        // The digits are ASCII by construction.
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Fingerprint::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("a fingerprint is 16 hex digits, got {text:?}"))
+        })
+    }
 }
 
 impl Finding {
@@ -162,7 +210,7 @@ pub fn snippet_hash(code: &str) -> u64 {
 }
 
 /// The stable fingerprint of a finding: rule, file, snippet hash and occurrence among equal snippets.
-pub fn fingerprint(rule: Rule, file: &str, snippet_hash: u64, occurrence: u32) -> String {
+pub fn fingerprint(rule: Rule, file: &str, snippet_hash: u64, occurrence: u32) -> Fingerprint {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(rule.id().as_bytes());
     hasher.update(&[0]);
@@ -170,7 +218,7 @@ pub fn fingerprint(rule: Rule, file: &str, snippet_hash: u64, occurrence: u32) -
     hasher.update(&[0]);
     hasher.update(&snippet_hash.to_le_bytes());
     hasher.update(&occurrence.to_le_bytes());
-    format!("{:016x}", hasher.digest())
+    Fingerprint(hasher.digest())
 }
 
 #[cfg(test)]
@@ -187,6 +235,20 @@ mod tests {
             snippet_hash("def f(a, b):"),
             snippet_hash("def  f(a,\n b):")
         );
+    }
+
+    #[test]
+    fn fingerprints_are_sixteen_hex_digits_in_text_and_json() {
+        let print = Fingerprint(0x00ab_cdef_0123_4567);
+        assert_eq!(print.to_string(), "00abcdef01234567");
+        assert_eq!(&print.hex(), b"00abcdef01234567");
+        assert_eq!(serde_json::to_string(&print).unwrap(), "\"00abcdef01234567\"");
+        assert_eq!(
+            serde_json::from_str::<Fingerprint>("\"00abcdef01234567\"").unwrap(),
+            print
+        );
+        assert_eq!(Fingerprint::parse("zz"), None);
+        assert!(serde_json::from_str::<Fingerprint>("\"x\"").is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
 use crate::detectors::Rule;
-use crate::finding::{self, Finding, Severity};
+use crate::finding::{self, Finding, Fingerprint, Severity};
 use crate::source::LineIndex;
 
 /// How detectors see a tree: one shared traversal, or one traversal per detector.
@@ -346,7 +346,7 @@ impl<'s> FileContext<'s> {
                     end_column,
                     message: p.message,
                     recommendation: p.recommendation,
-                    fingerprint: String::new(),
+                    fingerprint: Fingerprint::default(),
                 };
                 (finding, p.snippet_hash)
             })

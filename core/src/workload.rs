@@ -179,7 +179,7 @@ pub fn aggregate(prepared: &PreparedAggregation, outcomes: Vec<engine::FileOutco
 fn digest(findings: &crate::findings::Findings) -> String {
     let mut digest = xxhash_rust::xxh3::Xxh3::new();
     for finding in findings {
-        digest.update(finding.fingerprint.as_bytes());
+        digest.update(&finding.fingerprint.hex());
         digest.update(&finding.line.to_le_bytes());
         digest.update(&finding.column.to_le_bytes());
     }

@@ -70,7 +70,7 @@ fn finding(file: &str, line: u32, fingerprint: &str) -> Finding {
         end_column: 5,
         message: "m".into(),
         recommendation: "r".into(),
-        fingerprint: fingerprint.to_owned(),
+        fingerprint: connascence::finding::Fingerprint::parse(fingerprint).unwrap(),
     }
 }
 
@@ -130,7 +130,7 @@ fn top_files_keeps_the_ten_with_most_findings_ties_by_name() {
         let file = format!("f{index:02}.py");
         let count = if index < 5 { 3 } else { 1 + index % 2 };
         let findings = (0..count)
-            .map(|line| finding(&file, line + 1, &format!("{file}{line}")))
+            .map(|line| finding(&file, line + 1, &format!("{index:02x}{line:02x}")))
             .collect();
         aggregator.add(outcome(&file, findings));
     }

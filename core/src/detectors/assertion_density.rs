@@ -26,6 +26,9 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "assert the function's preconditions on entry and its postconditions before returning";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "assertion-density",
     connascence_type: Some(ConnascenceType::NasaRule5),
@@ -33,6 +36,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 10 lines, < 2 asserts",
     default_severity: "low",
     enabled_by_default: false,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("assertion_density.rs"),
     make: |rule, options| {
@@ -145,7 +149,7 @@ impl Detector for AssertionDensity {
                 frame.asserts,
                 if frame.asserts == 1 { "" } else { "s" }
             ),
-            "assert the function's preconditions on entry and its postconditions before returning",
+            RECOMMENDATION,
         );
     }
 }

@@ -27,6 +27,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "split the decisions into smaller functions, replace branch chains with a lookup table or \
+             polymorphism, and return early for simple cases";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "complexity",
     connascence_type: None,
@@ -34,6 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 10",
     default_severity: "medium; high above 15",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("complexity.rs"),
     make: |rule, options| {
@@ -169,8 +174,7 @@ impl Detector for Complexity {
                 "function `{}` has cyclomatic complexity {} (limit {max_complexity})",
                 frame.name, frame.complexity
             ),
-            "split the decisions into smaller functions, replace branch chains with a lookup table or \
-             polymorphism, and return early for simple cases",
+            RECOMMENDATION,
         );
     }
 }

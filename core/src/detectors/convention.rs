@@ -35,6 +35,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any such name",
     default_severity: "low",
     enabled_by_default: true,
+    recommendations: &[],
     read_options: read_toml_options::<Options>,
     source: include_str!("convention.rs"),
     make: |rule, options| {

@@ -31,6 +31,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "return early for the simple cases (guard clauses) and extract the inner blocks into \
+             functions with names";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "deep-nesting",
     connascence_type: None,
@@ -38,6 +42,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 4 levels",
     default_severity: "medium",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("deep_nesting.rs"),
     make: |rule, options| {
@@ -180,8 +185,7 @@ impl Detector for DeepNesting {
                 "function `{}` nests control flow {} levels deep (limit {})",
                 frame.name, frame.max_depth, self.options.max_depth
             ),
-            "return early for the simple cases (guard clauses) and extract the inner blocks into \
-             functions with names",
+            RECOMMENDATION,
         );
     }
 }

@@ -39,8 +39,12 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use super::common::{docstring, function_header};
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
-use crate::finding::{self, ConnascenceType, Finding, Severity};
+use crate::finding::{self, ConnascenceType, Finding, Fingerprint, Severity};
 use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
+
+/// What to do about a finding of this rule.
+const RECOMMENDATION: &str = "keep one implementation and call it from every place (parameterize \
+                              what differs), so a fix reaches all of them";
 
 pub const RULE: RuleInfo = RuleInfo {
     id: "duplicate-algorithm",
@@ -49,6 +53,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 3 statements",
     default_severity: "medium",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("duplicate_algorithm.rs"),
     make: |rule, options| {
@@ -197,17 +202,22 @@ impl Detector for DuplicateAlgorithm {
 /// of every group of two or more. `files` pairs each file's label with its facts; the findings come
 /// back sorted by file, line and column.
 pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
-    let mut groups: FxHashMap<u64, Vec<(&str, &FunctionFact)>> = FxHashMap::default();
-    for (file, facts) in files {
-        for function in &facts.functions {
-            groups
-                .entry(function.body_hash)
-                .or_default()
-                .push((file, function));
-        }
-    }
+    // Grouped by sorting one flat list (stable: a group keeps file and source order) rather than
+    // a map of small vectors, one per function.
+    let mut all: Vec<(u64, &str, &FunctionFact)> = files
+        .iter()
+        .flat_map(|(file, facts)| {
+            facts
+                .functions
+                .iter()
+                .map(move |function| (function.body_hash, *file, function))
+        })
+        .collect();
+    all.sort_by_key(|(hash, _, _)| *hash);
     let mut findings = Vec::new();
-    for members in groups.values().filter(|members| members.len() > 1) {
+    for group in all.chunk_by(|a, b| a.0 == b.0).filter(|group| group.len() > 1) {
+        let members: Vec<(&str, &FunctionFact)> =
+            group.iter().map(|(_, file, function)| (*file, *function)).collect();
         for (index, (file, function)) in members.iter().enumerate() {
             // Name at most three of the others (a group can hold hundreds of functions).
             let others: Vec<String> = members
@@ -243,11 +253,8 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
                         "function `{}` has the same algorithm ({} statements) as {named}",
                         function.name, function.statements
                     ),
-                    recommendation:
-                        "keep one implementation and call it from every place (parameterize what \
-                                     differs), so a fix reaches all of them"
-                            .into(),
-                    fingerprint: String::new(),
+                    recommendation: RECOMMENDATION.into(),
+                    fingerprint: Fingerprint::default(),
                 },
             ));
         }

@@ -30,6 +30,13 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "pass the value in and return the new one, or keep the state in an object the caller owns";
+
+/// What else to do of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION_2: &str = "gather this mutable state into one object (a class instance or a context) passed to the \
+             functions that need it";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "global-state",
     connascence_type: Some(ConnascenceType::Identity),
@@ -37,6 +44,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any `global` / > 5 names per module",
     default_severity: "low / high",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
     read_options: read_toml_options::<Options>,
     source: include_str!("global_state.rs"),
     make: |rule, options| {
@@ -154,7 +162,7 @@ impl Detector for GlobalState {
                 if names.len() == 1 { "" } else { "s" },
                 names.join(", ")
             ),
-            "pass the value in and return the new one, or keep the state in an object the caller owns",
+            RECOMMENDATION,
         );
     }
 
@@ -181,8 +189,7 @@ impl Detector for GlobalState {
                 self.options.max_module_globals,
                 names.join(", ")
             ),
-            "gather this mutable state into one object (a class instance or a context) passed to the \
-             functions that need it",
+            RECOMMENDATION_2,
         );
     }
 }

@@ -27,6 +27,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "split the class by responsibility: move groups of methods that share state into \
+             collaborators it delegates to";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "god-object",
     connascence_type: None,
@@ -34,6 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 20 methods / > 500 lines",
     default_severity: "high; critical at twice a limit",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("god_object.rs"),
     make: |rule, options| {
@@ -129,8 +134,7 @@ impl Detector for GodObject {
             range,
             range,
             format!("class `{name}` {}", excess.join(" and ")),
-            "split the class by responsibility: move groups of methods that share state into \
-             collaborators it delegates to",
+            RECOMMENDATION,
         );
     }
 }

@@ -23,6 +23,9 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "extract cohesive steps into well-named helper functions until each fits on one screen";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "long-function",
     connascence_type: Some(ConnascenceType::NasaRule4),
@@ -30,6 +33,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 60 lines",
     default_severity: "medium",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("long_function.rs"),
     make: |rule, options| {
@@ -98,7 +102,7 @@ impl Detector for LongFunction {
                 "function `{name}` spans {lines} lines (limit {})",
                 self.options.max_lines
             ),
-            "extract cohesive steps into well-named helper functions until each fits on one screen",
+            RECOMMENDATION,
         );
     }
 }

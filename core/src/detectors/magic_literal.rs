@@ -40,6 +40,14 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "give the number a name that says what it means: a module-level constant (`NAME = value`) or \
+             an Enum member";
+
+/// What else to do of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION_2: &str = "compare against a named constant or an Enum member, so every place that must agree on \
+             this value refers to one definition";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "magic-literal",
     connascence_type: Some(ConnascenceType::Meaning),
@@ -47,6 +55,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "numbers ∉ {-1, 0, 1, 2}; strings > 3 chars",
     default_severity: "medium in a comparison or if/while test, else low",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
     read_options: read_toml_options::<Options>,
     source: include_str!("magic_literal.rs"),
     make: |rule, options| {
@@ -172,8 +181,7 @@ impl MagicLiteral {
             range,
             range,
             format!("magic number {text}{place}"),
-            "give the number a name that says what it means: a module-level constant (`NAME = value`) or \
-             an Enum member",
+            RECOMMENDATION,
         );
     }
 
@@ -201,8 +209,7 @@ impl MagicLiteral {
             range,
             range,
             format!("magic string {text}{place}"),
-            "compare against a named constant or an Enum member, so every place that must agree on \
-             this value refers to one definition",
+            RECOMMENDATION_2,
         );
     }
 

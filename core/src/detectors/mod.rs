@@ -76,6 +76,9 @@ pub struct RuleInfo {
     pub default_threshold: &'static str,
     pub default_severity: &'static str,
     pub enabled_by_default: bool,
+    /// The fixed recommendations the detector gives (a finding's may also be built for it, e.g.
+    /// convention's suggested name); the cache stores a finding's recommendation as an index here.
+    pub recommendations: &'static [&'static str],
     /// The detector's source file; its `//!` lines are the rule's documentation.
     pub source: &'static str,
     pub read_options: ReadOptions,

@@ -26,6 +26,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "make the trailing parameters keyword-only (add `*,` before them) or group related \
+             values into a dataclass, so callers name what they pass";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "positional-params",
     connascence_type: Some(ConnascenceType::Position),
@@ -33,6 +37,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "> 3",
     default_severity: "medium (≤ 6), high (≤ 10), critical (> 10)",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("positional_params.rs"),
     make: |rule, options| {
@@ -119,8 +124,7 @@ impl Detector for PositionalParams {
                 "function `{name}` takes {count} positional parameters (limit {})",
                 self.options.max_positional
             ),
-            "make the trailing parameters keyword-only (add `*,` before them) or group related \
-             values into a dataclass, so callers name what they pass",
+            RECOMMENDATION,
         );
     }
 }

@@ -26,6 +26,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "rewrite it as a loop over an explicit stack or queue with a size limit, or bound the depth \
+             with a parameter checked on entry";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "recursion",
     connascence_type: Some(ConnascenceType::NasaRule1),
@@ -33,6 +37,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any direct recursion",
     default_severity: "high",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("recursion.rs"),
     make: |rule, options| {
@@ -149,8 +154,7 @@ impl Detector for Recursion {
             header,
             header,
             format!("function `{name}` calls itself (line {line}): recursion has no static depth bound"),
-            "rewrite it as a loop over an explicit stack or queue with a size limit, or bound the depth \
-             with a parameter checked on entry",
+            RECOMMENDATION,
         );
     }
 }

@@ -31,6 +31,9 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "define the value once as a named constant (`NAME = value`) and use the name everywhere";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "repeated-value",
     connascence_type: Some(ConnascenceType::Values),
@@ -38,6 +41,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "≥ 3 occurrences",
     default_severity: "low; medium at ≥ 5",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("repeated_value.rs"),
     make: |rule, options| {
@@ -204,7 +208,7 @@ impl Detector for RepeatedValue {
                 first,
                 first,
                 format!("value {text} appears {count} times in this file (again on line{} {})", if others.len() == 1 { "" } else { "s" }, list_lines(&others, 5)),
-                "define the value once as a named constant (`NAME = value`) and use the name everywhere",
+                RECOMMENDATION,
             );
         }
     }

@@ -22,6 +22,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "wait for the event itself (an Event, Condition, future or queue) with a timeout, and \
+             inject the clock or sleeper so tests need not wait";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "timing",
     connascence_type: Some(ConnascenceType::Timing),
@@ -29,6 +33,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any call",
     default_severity: "medium",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("timing.rs"),
     make: |rule, options| {
@@ -78,8 +83,7 @@ impl Detector for Timing {
             call.range(),
             call.range(),
             format!("`{callee}(...)` waits a fixed time: connascence of timing"),
-            "wait for the event itself (an Event, Condition, future or queue) with a timeout, and \
-             inject the clock or sleeper so tests need not wait",
+            RECOMMENDATION,
         );
     }
 }

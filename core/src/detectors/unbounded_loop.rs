@@ -30,6 +30,10 @@ use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
+/// What to do about a finding of this rule (listed in [`RULE`] for the cache).
+const RECOMMENDATION: &str = "give the loop an explicit bound (an iteration limit or a deadline) and a `break` when \
+             its work is done or a stop is requested";
+
 pub const RULE: RuleInfo = RuleInfo {
     id: "unbounded-loop",
     connascence_type: Some(ConnascenceType::NasaRule2),
@@ -37,6 +41,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_threshold: "any such loop",
     default_severity: "high",
     enabled_by_default: true,
+    recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("unbounded_loop.rs"),
     make: |rule, options| {
@@ -125,8 +130,7 @@ impl UnboundedLoop {
             format!(
                 "`while {test}:` loop has no `break` or `return`: it can end only by an exception"
             ),
-            "give the loop an explicit bound (an iteration limit or a deadline) and a `break` when \
-             its work is done or a stop is requested",
+            RECOMMENDATION,
         );
     }
 }

@@ -44,7 +44,7 @@ fn result(finding: &Finding) -> Value {
                 }
             }
         }],
-        "partialFingerprints": { "connascence/v1": finding.fingerprint },
+        "partialFingerprints": { "connascence/v1": finding.fingerprint.to_string() },
         "properties": {
             "severity": finding.severity.as_str(),
             "connascenceType": finding.connascence_type.map(|t| t.as_str()),

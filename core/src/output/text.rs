@@ -113,7 +113,8 @@ fn render_stats(report: &Report, out: &mut String) {
     let p = &stats.phases;
     let _ = writeln!(
         out,
-        "time (ms): read {:.3}, parse {:.3}, visit {:.3}, aggregate {:.3}",
+        "time (ms): discover {:.3}, read {:.3}, parse {:.3}, visit {:.3}, aggregate {:.3}",
+        ms(p.discover_ns),
         ms(p.read_ns),
         ms(p.parse_ns),
         ms(p.visit_ns),
