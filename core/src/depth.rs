@@ -128,9 +128,11 @@ pub fn check(text: &str) -> Result<(), TooDeep> {
                 }
             }
             b'#' => {
-                while index < bytes.len() && bytes[index] != b'\n' {
-                    index += 1;
-                }
+                index = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
+            }
+            b' ' => {
+                // Runs of spaces (alignment, blank padding) are common: skip them at once.
+                index += bytes[index..].iter().take_while(|&&b| b == b' ').count();
             }
             b'\\' => index += 2,
             b'(' | b'[' | b'{' => {
@@ -180,6 +182,16 @@ fn skip_string(bytes: &[u8], start: usize, quote: u8) -> usize {
     let mut index = start + if triple { 3 } else { 1 };
     // A raw prefix does not change where the string ends: `\` still escapes the quote for the tokenizer.
     while index < bytes.len() {
+        // Jump to the next byte that can end or escape the string.
+        let next = if triple {
+            memchr::memchr2(quote, b'\\', &bytes[index..])
+        } else {
+            memchr::memchr3(quote, b'\\', b'\n', &bytes[index..])
+        };
+        match next {
+            Some(offset) => index += offset,
+            None => return bytes.len(),
+        }
         match bytes[index] {
             b'\\' => index += 2,
             b'\n' if !triple => return index,

@@ -242,7 +242,10 @@ mod tests {
         let print = Fingerprint(0x00ab_cdef_0123_4567);
         assert_eq!(print.to_string(), "00abcdef01234567");
         assert_eq!(&print.hex(), b"00abcdef01234567");
-        assert_eq!(serde_json::to_string(&print).unwrap(), "\"00abcdef01234567\"");
+        assert_eq!(
+            serde_json::to_string(&print).unwrap(),
+            "\"00abcdef01234567\""
+        );
         assert_eq!(
             serde_json::from_str::<Fingerprint>("\"00abcdef01234567\"").unwrap(),
             print

@@ -248,13 +248,16 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         stats: args.stats,
         statistics: args.statistics,
     };
-    let rendered = output::render(&report, args.format, extras);
     match &args.output {
-        Some(path) => write_atomically(path, rendered.as_bytes())
-            .with_context(|| format!("cannot write the output to {}", path.display()))?,
+        Some(path) => {
+            write_atomically(path, |out| output::write(&report, args.format, extras, out))
+                .with_context(|| format!("cannot write the output to {}", path.display()))?
+        }
         None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (e.g. `| head`) is not an error worth a message.
-            let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+            let _ =
+                output::write(&report, args.format, extras, &mut out).and_then(|()| out.flush());
         }
     }
     for error in &argument_errors {
@@ -333,13 +336,20 @@ fn cache_command(action: &CacheAction) -> ExitCode {
 }
 
 /// Writes through a temporary file in the same folder, then renames it over the target.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(bytes)?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
     temp.as_file().sync_all()?;
     temp.persist(path)?;
     Ok(())

@@ -330,11 +330,22 @@ impl<'s> FileContext<'s> {
             pending,
             ..
         } = self;
-        let mut located: Vec<(Finding, u64)> = pending
+        // Positions first, then sort the small records (one file: the file name needs no
+        // comparing), then build the findings in order.
+        let mut located: Vec<(u32, u32, u32, u32, PendingFinding)> = pending
             .into_iter()
             .map(|p| {
                 let (line, column) = lines.position(text, p.range.start().to_u32());
                 let (end_line, end_column) = lines.position(text, p.range.end().to_u32());
+                (line, column, end_line, end_column, p)
+            })
+            .collect();
+        located.sort_by(|a, b| {
+            (a.0, a.1, a.4.rule.id(), &a.4.message).cmp(&(b.0, b.1, b.4.rule.id(), &b.4.message))
+        });
+        let located = located
+            .into_iter()
+            .map(|(line, column, end_line, end_column, p)| {
                 let finding = Finding {
                     rule: p.rule,
                     connascence_type: p.rule.info().connascence_type,
@@ -349,9 +360,7 @@ impl<'s> FileContext<'s> {
                     fingerprint: Fingerprint::default(),
                 };
                 (finding, p.snippet_hash)
-            })
-            .collect();
-        located.sort_by(|(a, _), (b, _)| a.sort_key().cmp(&b.sort_key()));
+            });
         let mut seen: rustc_hash::FxHashMap<(Rule, u64), u32> = rustc_hash::FxHashMap::default();
         located
             .into_iter()

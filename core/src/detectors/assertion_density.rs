@@ -27,7 +27,8 @@ use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
-const RECOMMENDATION: &str = "assert the function's preconditions on entry and its postconditions before returning";
+const RECOMMENDATION: &str =
+    "assert the function's preconditions on entry and its postconditions before returning";
 
 pub const RULE: RuleInfo = RuleInfo {
     id: "assertion-density",

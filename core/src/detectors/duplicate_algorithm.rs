@@ -215,9 +215,14 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
         .collect();
     all.sort_by_key(|(hash, _, _)| *hash);
     let mut findings = Vec::new();
-    for group in all.chunk_by(|a, b| a.0 == b.0).filter(|group| group.len() > 1) {
-        let members: Vec<(&str, &FunctionFact)> =
-            group.iter().map(|(_, file, function)| (*file, *function)).collect();
+    for group in all
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|group| group.len() > 1)
+    {
+        let members: Vec<(&str, &FunctionFact)> = group
+            .iter()
+            .map(|(_, file, function)| (*file, *function))
+            .collect();
         for (index, (file, function)) in members.iter().enumerate() {
             // Name at most three of the others (a group can hold hundreds of functions).
             let others: Vec<String> = members

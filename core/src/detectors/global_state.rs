@@ -31,7 +31,8 @@ use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
-const RECOMMENDATION: &str = "pass the value in and return the new one, or keep the state in an object the caller owns";
+const RECOMMENDATION: &str =
+    "pass the value in and return the new one, or keep the state in an object the caller owns";
 
 /// What else to do of this rule (listed in [`RULE`] for the cache).
 const RECOMMENDATION_2: &str = "gather this mutable state into one object (a class instance or a context) passed to the \

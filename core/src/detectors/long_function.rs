@@ -24,7 +24,8 @@ use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
-const RECOMMENDATION: &str = "extract cohesive steps into well-named helper functions until each fits on one screen";
+const RECOMMENDATION: &str =
+    "extract cohesive steps into well-named helper functions until each fits on one screen";
 
 pub const RULE: RuleInfo = RuleInfo {
     id: "long-function",

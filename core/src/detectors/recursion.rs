@@ -153,7 +153,9 @@ impl Detector for Recursion {
             Severity::High,
             header,
             header,
-            format!("function `{name}` calls itself (line {line}): recursion has no static depth bound"),
+            format!(
+                "function `{name}` calls itself (line {line}): recursion has no static depth bound"
+            ),
             RECOMMENDATION,
         );
     }

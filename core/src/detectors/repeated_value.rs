@@ -32,7 +32,8 @@ use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
-const RECOMMENDATION: &str = "define the value once as a named constant (`NAME = value`) and use the name everywhere";
+const RECOMMENDATION: &str =
+    "define the value once as a named constant (`NAME = value`) and use the name everywhere";
 
 pub const RULE: RuleInfo = RuleInfo {
     id: "repeated-value",
@@ -207,7 +208,11 @@ impl Detector for RepeatedValue {
                 severity,
                 first,
                 first,
-                format!("value {text} appears {count} times in this file (again on line{} {})", if others.len() == 1 { "" } else { "s" }, list_lines(&others, 5)),
+                format!(
+                    "value {text} appears {count} times in this file (again on line{} {})",
+                    if others.len() == 1 { "" } else { "s" },
+                    list_lines(&others, 5)
+                ),
                 RECOMMENDATION,
             );
         }

@@ -1,9 +1,246 @@
 //! JSON output: `{"findings": [...], "diagnostics": [...], "stats": {...}}`, pretty-printed.
+//!
+//! The findings array is written here by hand, byte for byte as `serde_json::to_string_pretty` of
+//! the report would (a test holds the two equal), because it is nearly all of the output: 100,000
+//! findings are 50 MB, and serde_json escaped every key and string one byte at a time. Here keys,
+//! rule ids, severities and fingerprints are written as they are (they never need escaping), a
+//! file's name is escaped once per file, a fixed recommendation once per run, and only the
+//! messages are escaped per finding. The rest of the report goes through serde_json. Output is
+//! streamed in 64 KiB chunks.
 
-use crate::engine::Report;
+use std::io::Write;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::engine::{Counters, Report};
+use crate::finding::{Diagnostic, Finding};
+use crate::suppress::UnusedSuppression;
+
+const CHUNK: usize = 64 << 10;
+
+/// Appends `text` as a JSON string literal, escaped as serde_json escapes.
+fn escape_into(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..index]);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]),
+        }
+        start = index + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Writes findings; remembers the escaped form of the last file and of each fixed recommendation.
+struct FindingWriter {
+    buffer: Vec<u8>,
+    file: (usize, usize),
+    escaped_file: Vec<u8>,
+    recommendations: FxHashMap<(usize, usize), Vec<u8>>,
+}
+
+impl FindingWriter {
+    fn field_plain(&mut self, key: &str, value: &str) {
+        self.buffer.extend_from_slice(b"      \"");
+        self.buffer.extend_from_slice(key.as_bytes());
+        self.buffer.extend_from_slice(b"\": \"");
+        self.buffer.extend_from_slice(value.as_bytes());
+        self.buffer.extend_from_slice(b"\",\n");
+    }
+
+    fn field_number(&mut self, key: &str, value: u32) {
+        self.buffer.extend_from_slice(b"      \"");
+        self.buffer.extend_from_slice(key.as_bytes());
+        self.buffer.extend_from_slice(b"\": ");
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut rest = value;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        self.buffer.extend_from_slice(&digits[at..]);
+        self.buffer.extend_from_slice(b",\n");
+    }
+
+    fn finding(&mut self, finding: &Finding) {
+        self.buffer.extend_from_slice(b"    {\n");
+        self.field_plain("rule", finding.rule.id());
+        match finding.connascence_type {
+            Some(kind) => self.field_plain("connascence_type", kind.as_str()),
+            None => self
+                .buffer
+                .extend_from_slice(b"      \"connascence_type\": null,\n"),
+        }
+        self.field_plain("severity", finding.severity.as_str());
+        let file = (finding.file.as_ptr() as usize, finding.file.len());
+        if file != self.file || self.escaped_file.is_empty() {
+            self.escaped_file.clear();
+            escape_into(&mut self.escaped_file, &finding.file);
+            self.file = file;
+        }
+        self.buffer.extend_from_slice(b"      \"file\": ");
+        self.buffer.extend_from_slice(&self.escaped_file);
+        self.buffer.extend_from_slice(b",\n");
+        self.field_number("line", finding.line);
+        self.field_number("column", finding.column);
+        self.field_number("end_line", finding.end_line);
+        self.field_number("end_column", finding.end_column);
+        self.buffer.extend_from_slice(b"      \"message\": ");
+        escape_into(&mut self.buffer, &finding.message);
+        self.buffer
+            .extend_from_slice(b",\n      \"recommendation\": ");
+        match &finding.recommendation {
+            std::borrow::Cow::Borrowed(text) => {
+                let escaped = self
+                    .recommendations
+                    .entry((text.as_ptr() as usize, text.len()))
+                    .or_insert_with(|| {
+                        let mut escaped = Vec::new();
+                        escape_into(&mut escaped, text);
+                        escaped
+                    });
+                self.buffer.extend_from_slice(escaped);
+            }
+            std::borrow::Cow::Owned(text) => escape_into(&mut self.buffer, text),
+        }
+        self.buffer.extend_from_slice(b",\n");
+        self.buffer.extend_from_slice(b"      \"fingerprint\": \"");
+        self.buffer.extend_from_slice(&finding.fingerprint.hex());
+        self.buffer.extend_from_slice(b"\"\n    }");
+    }
+}
+
+/// Everything after the findings, serialized by serde_json.
+#[derive(Serialize)]
+struct Rest<'a> {
+    diagnostics: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notices: &'a [String],
+    #[serde(skip_serializing_if = "<[UnusedSuppression]>::is_empty")]
+    unused_suppressions: &'a [UnusedSuppression],
+    stats: &'a Counters,
+}
+
+/// Streams the report to `out`.
+pub fn write<W: Write>(report: &Report, out: &mut W) -> std::io::Result<()> {
+    let mut writer = FindingWriter {
+        buffer: Vec::with_capacity(CHUNK + 4096),
+        file: (0, 0),
+        escaped_file: Vec::new(),
+        recommendations: FxHashMap::default(),
+    };
+    writer.buffer.extend_from_slice(b"{\n  \"findings\": [");
+    for (index, finding) in report.findings.iter().enumerate() {
+        writer
+            .buffer
+            .extend_from_slice(if index == 0 { b"\n" as &[u8] } else { b",\n" });
+        writer.finding(finding);
+        if writer.buffer.len() >= CHUNK {
+            out.write_all(&writer.buffer)?;
+            writer.buffer.clear();
+        }
+    }
+    if !report.findings.is_empty() {
+        writer.buffer.extend_from_slice(b"\n  ");
+    }
+    writer.buffer.extend_from_slice(b"],\n");
+    out.write_all(&writer.buffer)?;
+    let rest = serde_json::to_vec_pretty(&Rest {
+        diagnostics: &report.diagnostics,
+        notices: &report.notices,
+        unused_suppressions: &report.unused_suppressions,
+        stats: &report.stats,
+    })?;
+    // `{\n  "diagnostics": …}`: the members are already indented one level.
+    out.write_all(rest.get(2..).unwrap_or_default())?;
+    out.write_all(b"\n")
+}
 
 pub fn render(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
-    text.push('\n');
-    text
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail, and everything written is UTF-8.
+    let _ = write(report, &mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::visit::Mode;
+
+    #[test]
+    fn the_output_is_serde_jsons_pretty_printing_of_the_report() {
+        let rules = crate::Settings::default().compile().unwrap();
+        let source = "import time\nclass bad_name:\n    pass\ndef f(a, b, c, d, e):\n    if a == 'some \\\"text':\n        time.sleep(5)\n    if a:\n        if b:\n            if c:\n                if d:\n                    if e:\n                        return 7\n    return 42 + 42 + 42\n";
+        let mut aggregator = crate::aggregate::Aggregator::default();
+        for (label, text) in [
+            ("dir \"q\"\\é/a.py", source),
+            ("b.py", "def f(:\n"),
+            ("c.py", source),
+        ] {
+            aggregator.add(crate::engine::analyze_source(
+                label,
+                text,
+                &rules,
+                Mode::Unified,
+            ));
+        }
+        let mut report = aggregator.finish(&rules);
+        report.notices.push("a \"notice\"".into());
+        let kinds: Vec<_> = report.findings.iter().map(|f| f.connascence_type).collect();
+        assert!(kinds.contains(&None) && kinds.iter().any(Option::is_some));
+        assert!(report.findings.len() > 8 && !report.diagnostics.is_empty());
+        let expected = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        assert_eq!(render(&report), expected);
+        let empty = Report::default();
+        assert_eq!(
+            render(&empty),
+            serde_json::to_string_pretty(&empty).unwrap() + "\n"
+        );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "plain",
+            "q\"b\\s/",
+            "\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+            "é ✓ 𝄞",
+        ] {
+            let mut ours = Vec::new();
+            escape_into(&mut ours, text);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
+    }
 }

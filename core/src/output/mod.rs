@@ -36,3 +36,16 @@ pub fn render(report: &Report, format: Format, extras: TextExtras) -> String {
         Format::Github => github::render(report),
     }
 }
+
+/// Writes a report in a format to `out` (JSON streamed, the others rendered first).
+pub fn write<W: std::io::Write>(
+    report: &Report,
+    format: Format,
+    extras: TextExtras,
+    out: &mut W,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        other => out.write_all(render(report, other, extras).as_bytes()),
+    }
+}
