@@ -211,14 +211,26 @@ pub fn snippet_hash(code: &str) -> u64 {
 
 /// The stable fingerprint of a finding: rule, file, snippet hash and occurrence among equal snippets.
 pub fn fingerprint(rule: Rule, file: &str, snippet_hash: u64, occurrence: u32) -> Fingerprint {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(rule.id().as_bytes());
-    hasher.update(&[0]);
-    hasher.update(file.as_bytes());
-    hasher.update(&[0]);
-    hasher.update(&snippet_hash.to_le_bytes());
-    hasher.update(&occurrence.to_le_bytes());
-    Fingerprint(hasher.digest())
+    fingerprint_with(&mut Vec::new(), rule, file, snippet_hash, occurrence)
+}
+
+/// [`fingerprint`] hashing one buffer (reused across a file's findings) in one shot: the same value
+/// as the streaming hash of the same bytes, without setting up a streaming state per finding.
+pub fn fingerprint_with(
+    scratch: &mut Vec<u8>,
+    rule: Rule,
+    file: &str,
+    snippet_hash: u64,
+    occurrence: u32,
+) -> Fingerprint {
+    scratch.clear();
+    scratch.extend_from_slice(rule.id().as_bytes());
+    scratch.push(0);
+    scratch.extend_from_slice(file.as_bytes());
+    scratch.push(0);
+    scratch.extend_from_slice(&snippet_hash.to_le_bytes());
+    scratch.extend_from_slice(&occurrence.to_le_bytes());
+    Fingerprint(xxhash_rust::xxh3::xxh3_64(scratch))
 }
 
 #[cfg(test)]
@@ -234,6 +246,21 @@ mod tests {
         assert_eq!(
             snippet_hash("def f(a, b):"),
             snippet_hash("def  f(a,\n b):")
+        );
+    }
+
+    #[test]
+    fn the_one_shot_fingerprint_equals_the_streaming_hash_of_the_same_bytes() {
+        let rule = Rule::by_id("timing").unwrap();
+        let mut streaming = xxhash_rust::xxh3::Xxh3::new();
+        for part in [b"timing" as &[u8], &[0], b"pkg/a.py", &[0]] {
+            streaming.update(part);
+        }
+        streaming.update(&7u64.to_le_bytes());
+        streaming.update(&2u32.to_le_bytes());
+        assert_eq!(
+            fingerprint(rule, "pkg/a.py", 7, 2),
+            Fingerprint(streaming.digest())
         );
     }
 

@@ -362,11 +362,13 @@ impl<'s> FileContext<'s> {
                 (finding, p.snippet_hash)
             });
         let mut seen: rustc_hash::FxHashMap<(Rule, u64), u32> = rustc_hash::FxHashMap::default();
+        let mut scratch = Vec::with_capacity(path.len() + 48);
         located
             .into_iter()
             .map(|(mut finding, hash)| {
                 let occurrence = seen.entry((finding.rule, hash)).or_insert(0);
-                finding.fingerprint = finding::fingerprint(finding.rule, path, hash, *occurrence);
+                finding.fingerprint =
+                    finding::fingerprint_with(&mut scratch, finding.rule, path, hash, *occurrence);
                 *occurrence += 1;
                 finding
             })

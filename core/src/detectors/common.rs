@@ -128,16 +128,32 @@ pub fn is_dunder(name: &str) -> bool {
 
 /// Shortens a literal's source text for a message.
 pub fn shorten(text: &str, max_chars: usize) -> String {
-    let single_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if single_line.chars().count() <= max_chars {
-        single_line
-    } else {
-        let cut: String = single_line
-            .chars()
-            .take(max_chars.saturating_sub(1))
-            .collect();
-        format!("{cut}…")
+    let mut out = String::new();
+    push_shortened(&mut out, text, max_chars);
+    out
+}
+
+/// [`shorten`] appended to `out`, without a string of its own (findings' messages are built this
+/// way, once per finding).
+pub fn push_shortened(out: &mut String, text: &str, max_chars: usize) {
+    let start = out.len();
+    for (index, word) in text.split_whitespace().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
     }
+    let written = &out[start..];
+    // No more bytes than the limit means no more characters either.
+    if written.len() <= max_chars || written.chars().count() <= max_chars {
+        return;
+    }
+    let cut = written
+        .char_indices()
+        .nth(max_chars.saturating_sub(1))
+        .map_or(written.len(), |(at, _)| at);
+    out.truncate(start + cut);
+    out.push('…');
 }
 
 /// "12, 40 and 51" for a list of line numbers, at most `max` of them then "and N more".
@@ -159,6 +175,18 @@ pub fn list_lines(lines: &[u32], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortening_collapses_whitespace_and_cuts_with_an_ellipsis() {
+        assert_eq!(shorten("a  b\n c", 40), "a b c");
+        assert_eq!(shorten("abcdef", 6), "abcdef");
+        assert_eq!(shorten("abcdefg", 6), "abcde…");
+        assert_eq!(shorten("éééééé é", 6), "ééééé…");
+        assert_eq!(shorten("abc", 0), "…");
+        let mut out = String::from("x = ");
+        push_shortened(&mut out, "1 +\n   2", 40);
+        assert_eq!(out, "x = 1 + 2");
+    }
 
     fn value(source: &str) -> Option<NumberValue> {
         let parsed = ruff_python_parser::parse_expression(source).unwrap();

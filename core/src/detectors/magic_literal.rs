@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     DEFAULT_ALLOWED_NUMBERS, NumberValue, is_dunder, is_upper_case, literal_value, negated_literal,
-    shorten,
+    push_shortened, shorten,
 };
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
@@ -173,16 +173,12 @@ impl MagicLiteral {
         if value.is_allowed(&self.options.allowed_numbers) {
             return;
         }
-        let text = shorten(cx.slice(range), 40);
         let (severity, place) = self.severity(range.start(), in_comparison);
-        cx.report(
-            self.rule,
-            severity,
-            range,
-            range,
-            format!("magic number {text}{place}"),
-            RECOMMENDATION,
-        );
+        let mut message = String::with_capacity(64);
+        message.push_str("magic number ");
+        push_shortened(&mut message, cx.slice(range), 40);
+        message.push_str(place);
+        cx.report(self.rule, severity, range, range, message, RECOMMENDATION);
     }
 
     /// Judges a string that is a comparison operand or a case pattern value.

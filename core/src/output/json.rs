@@ -56,7 +56,7 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
 /// Writes findings; remembers the escaped form of the last file and of each fixed recommendation.
 struct FindingWriter {
     buffer: Vec<u8>,
-    file: (usize, usize),
+    file: String,
     escaped_file: Vec<u8>,
     recommendations: FxHashMap<(usize, usize), Vec<u8>>,
 }
@@ -99,11 +99,12 @@ impl FindingWriter {
                 .extend_from_slice(b"      \"connascence_type\": null,\n"),
         }
         self.field_plain("severity", finding.severity.as_str());
-        let file = (finding.file.as_ptr() as usize, finding.file.len());
-        if file != self.file || self.escaped_file.is_empty() {
+        // Findings of one file come together (each with its own copy of the name).
+        if finding.file != self.file || self.escaped_file.is_empty() {
             self.escaped_file.clear();
             escape_into(&mut self.escaped_file, &finding.file);
-            self.file = file;
+            self.file.clear();
+            self.file.push_str(&finding.file);
         }
         self.buffer.extend_from_slice(b"      \"file\": ");
         self.buffer.extend_from_slice(&self.escaped_file);
@@ -152,7 +153,7 @@ struct Rest<'a> {
 pub fn write<W: Write>(report: &Report, out: &mut W) -> std::io::Result<()> {
     let mut writer = FindingWriter {
         buffer: Vec::with_capacity(CHUNK + 4096),
-        file: (0, 0),
+        file: String::new(),
         escaped_file: Vec::new(),
         recommendations: FxHashMap::default(),
     };
