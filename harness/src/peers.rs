@@ -306,6 +306,12 @@ pub struct PeerRow {
     pub files: u64,
     pub ruff_files: u64,
     pub lines: u64,
+    /// Findings each tool reports (connascence's default rules; ruff's selection): the rule sets
+    /// differ, and reporting (building and printing) findings is part of each tool's time.
+    #[serde(default)]
+    pub findings: u64,
+    #[serde(default)]
+    pub ruff_findings: u64,
     /// Seconds per round, by command key.
     pub seconds: BTreeMap<String, Vec<f64>>,
 }

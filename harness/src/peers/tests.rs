@@ -114,6 +114,8 @@ fn row(connascence: &[f64], ruff: &[f64]) -> PeerRow {
         files: 1,
         ruff_files: 1,
         lines: 1000,
+        findings: 0,
+        ruff_findings: 0,
         seconds: BTreeMap::from([
             ("connascence-1".to_owned(), connascence.to_vec()),
             ("ruff-1".to_owned(), ruff.to_vec()),

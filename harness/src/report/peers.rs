@@ -25,10 +25,11 @@ fn lines_per_second(row: &PeerRow) -> String {
         .map_or("–".into(), |rate| format!("{} M", sig3(rate / 1e6)))
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "corpus",
     "files (ruff)",
     "lines",
+    "findings (ruff)",
     "connascence s",
     "ruff s",
     "ratio [95 %]",
@@ -40,11 +41,12 @@ const HEADER: [&str; 12] = [
     "analysis / parse+walk",
 ];
 
-fn cells(row: &PeerRow) -> [String; 12] {
+fn cells(row: &PeerRow) -> [String; 13] {
     [
         row.corpus.clone(),
         format!("{} ({})", row.files, row.ruff_files),
         row.lines.to_string(),
+        format!("{} ({})", row.findings, row.ruff_findings),
         seconds(row, "connascence-1"),
         seconds(row, "ruff-1"),
         ratio(row, "connascence-1", "ruff-1"),
@@ -168,6 +170,8 @@ mod tests {
                 files: 885,
                 ruff_files: 886,
                 lines: 159_000,
+                findings: 4561,
+                ruff_findings: 912,
                 seconds,
             }],
             commands: vec!["cargo run --release -p perfgate -- peers --rounds 10".into()],
@@ -181,7 +185,7 @@ mod tests {
         assert_eq!(rows[0], format!("| {} |", HEADER.join(" | ")));
         assert_eq!(
             rows[2],
-            "| <b>django</b> | 885 (886) | 159000 | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] |"
+            "| <b>django</b> | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] |"
         );
         assert!(text.contains("ruff 0.16.4; 10 alternating rounds"));
         assert!(

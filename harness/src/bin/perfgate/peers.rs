@@ -43,17 +43,24 @@ fn build_connascence(root: &Path) -> anyhow::Result<PathBuf> {
         .context("cargo built no connascence executable")
 }
 
-/// Files and lines connascence finds under `dir`, and the files ruff checks there.
-fn sizes(connascence: &Path, ruff: &Path, dir: &Path) -> anyhow::Result<(u64, u64, u64)> {
+/// What each tool finds under `dir`: connascence's files, lines and findings (one full analysis,
+/// which also warms the file cache), ruff's files and findings.
+struct Sizes {
+    files: u64,
+    lines: u64,
+    findings: u64,
+    ruff_files: u64,
+    ruff_findings: u64,
+}
+
+fn sizes(
+    connascence: &Path,
+    ruff: &Path,
+    pin: &peers::RuffPin,
+    dir: &Path,
+) -> anyhow::Result<Sizes> {
     let output = Command::new(connascence)
-        .args([
-            "check",
-            "--parse-only",
-            "--no-cache",
-            "--exit-zero",
-            "--format",
-            "json",
-        ])
+        .args(["check", "--no-cache", "--exit-zero", "--format", "json"])
         .arg(dir)
         .output()
         .context("cannot run connascence")?;
@@ -69,7 +76,27 @@ fn sizes(connascence: &Path, ruff: &Path, dir: &Path) -> anyhow::Result<(u64, u6
         .lines()
         .filter(|line| !line.trim().is_empty())
         .count() as u64;
-    Ok((count("files_analyzed"), count("lines"), ruff_files))
+    let reported = Command::new(ruff)
+        .args([
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--exit-zero",
+            "--preview",
+        ])
+        .args(["--output-format", "json", "--select", &pin.select.join(",")])
+        .arg(dir)
+        .output()
+        .context("cannot run ruff")?;
+    let ruff_json: serde_json::Value = serde_json::from_slice(&reported.stdout)
+        .with_context(|| format!("ruff gave no JSON report for {}", dir.display()))?;
+    Ok(Sizes {
+        files: count("files_analyzed"),
+        lines: count("lines"),
+        findings: count("findings"),
+        ruff_files,
+        ruff_findings: ruff_json.as_array().map_or(0, |a| a.len() as u64),
+    })
 }
 
 pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
@@ -115,19 +142,24 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
     let fingerprint = perfgate::fingerprint::collect(root);
     let mut rows = Vec::new();
     for (label, dir) in &targets {
-        let (files, lines, ruff_files) = sizes(&connascence, &ruff, dir)?;
+        let size = sizes(&connascence, &ruff, &config.ruff, dir)?;
         say(&format!(
-            "{label}: {files} files, {lines} lines; {} rounds of {} commands",
-            rounds,
+            "{label}: {} files, {} lines, {} findings (ruff: {}); {rounds} rounds of {} commands",
+            size.files,
+            size.lines,
+            size.findings,
+            size.ruff_findings,
             peers::KEYS.len()
         ));
         let commands = peers::commands(&connascence, &ruff, &config.ruff, dir);
         let samples = peers::measure(&commands, rounds, &say).map_err(anyhow::Error::msg)?;
         rows.push(PeerRow {
             corpus: label.clone(),
-            files,
-            ruff_files,
-            lines,
+            files: size.files,
+            ruff_files: size.ruff_files,
+            lines: size.lines,
+            findings: size.findings,
+            ruff_findings: size.ruff_findings,
             seconds: commands
                 .iter()
                 .map(|c| c.key.clone())
