@@ -27,10 +27,24 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         )
         .unwrap();
     }
+    // A parse-only twin of `tiny` (the analysis-over-parse target).
+    std::fs::write(
+        root.join("scenarios/tiny-parse-only.toml"),
+        "name = \"tiny-parse-only\"\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"parse-only\"\n",
+    )
+    .unwrap();
+    // Heap and findings four times as large at four times the lines: slope 1 against both.
     let synthetic = |name: &str, factor: f64, lines: u64| {
-        let mut s = scenario(name, factor, (1_000_000.0 * factor) as u64, 100_000);
+        let mut s = scenario(
+            name,
+            factor,
+            (1_000_000.0 * factor) as u64,
+            (100_000.0 * factor) as u64,
+        );
         s.corpus_id = format!("synthetic:{name}");
         s.counters.as_mut().unwrap().lines = lines;
+        s.counters.as_mut().unwrap().findings = (10.0 * factor) as u64;
+        s.heap.as_mut().unwrap().max_bytes = (50_000.0 * factor) as u64;
         s
     };
     let function = |ir: u64| perfgate::engine::instructions::FunctionIr {
@@ -48,10 +62,30 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         synthetic("syn-1x", 1.0, 1000),
         synthetic("syn-4x", 4.0, 4000),
         scenario("tiny-per-detector", 1.5, 1_545_000, 100_000),
+        scenario("tiny-parse-only", 1.0, 800_000, 100_000),
     ]);
     // Per-function data on both sides, so the Ir change (+30,000) is attributed.
     base.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(500_000)];
     cand.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(530_000)];
+    // A peer comparison left by `perfgate peers`: the report shows it.
+    let peers = perfgate::peers::PeersReport {
+        fingerprint: perfgate::synthetic::fingerprint(),
+        ruff_version: "0.16.4".into(),
+        rounds: 10,
+        rows: vec![perfgate::peers::PeerRow {
+            corpus: "django".into(),
+            files: 885,
+            ruff_files: 885,
+            lines: 158_984,
+            findings: 4561,
+            ruff_findings: 1142,
+            seconds: [("connascence-1", 0.116), ("ruff-1", 0.141)]
+                .map(|(key, s)| (key.to_owned(), vec![s; 10]))
+                .into(),
+        }],
+        commands: vec!["cargo run --release -p perfgate -- peers --rounds 10".into()],
+    };
+    peers.save(&perfgate::peers::default_output(root)).unwrap();
     base.save(&root.join("base.json")).unwrap();
     cand.save(&root.join("cand.json")).unwrap();
     let output = perfgate(
@@ -81,13 +115,30 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "<h3 id=\"scenario-tiny\">tiny</h3>",
         "<h2>What one pass buys, and other figures of this run</h2>",
         "<h2>Cost growth (synthetic series)</h2>",
+        "<h2>Targets of the core</h2>",
+        "<h2>connascence and ruff, side by side</h2>",
+        "<td>django</td><td class=\"num\">885 (885)</td><td class=\"num\">158984</td><td class=\"num\">4561 (1142)</td><td class=\"num\">0.116</td><td class=\"num\">0.141</td>",
+        // tiny ÷ tiny-parse-only by median wall time: 1.10 (≤ 1.2: met).
+        "<td>1.10× (wall time)</td><td>≤ 1.2×</td><td><span class=\"verdict-improved\">met</span></td><td>tiny / tiny-parse-only</td>",
+        "<td>slope 1.00 against lines, 1.00 against findings</td>",
+        "<td>–</td><td>≥ 20×</td><td>reported</td>",
         "<h2>Artifacts</h2>",
         "<h2>Reproduce</h2>",
         "Not calibrated",
         "FAIL — regression",
         "explain 100 % of it",
     ] {
-        assert!(index.contains(section), "missing {section}");
+        assert!(
+            index.contains(section),
+            "missing {section} in {}",
+            index
+                .split("<h2>Targets of the core</h2>")
+                .nth(1)
+                .unwrap_or("")
+                .split("<h2>")
+                .next()
+                .unwrap_or("")
+        );
     }
     assert!(!index.contains("<script>"), "an unescaped user string");
     assert!(index.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"));
@@ -110,8 +161,8 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
             "{name} not shown"
         );
     }
-    // The change chart, one rounds chart per scenario with time (five), two growth charts.
-    assert_eq!(charts, 8);
+    // The change chart, one rounds chart per scenario with time (six), two growth charts.
+    assert_eq!(charts, 9);
     let growth = std::fs::read_to_string(dir.join("charts/growth-time.svg")).unwrap();
     assert!(growth.contains("fitted slope 1.00"), "time ∝ lines");
     // Per-detector ÷ unified instructions: 1,545,000 / 1,030,000.

@@ -18,6 +18,7 @@ pub mod format;
 pub mod html;
 pub mod peers;
 mod release;
+mod targets;
 mod trends;
 
 pub use trends::write_page as write_trends;
@@ -511,6 +512,7 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
         body.push_str(&scenario_section(input, name, &mut charts));
     }
     body.push_str(&derived::one_pass(input));
+    body.push_str(&targets::section(input));
     body.push_str(&derived::growth(input, &mut charts));
     body.push_str(&trends::section(input, &mut charts));
     if let Some(report) = input.peers {

@@ -1,0 +1,270 @@
+//! The performance targets of the core, computed from the scenarios of this run: analysis against
+//! parse+walk alone, a warm cache against a cold one, aggregation throughput, and how the peak heap
+//! grows over the synthetic series. Each row names the scenarios it comes from; a target whose
+//! scenarios are not in the run says so instead of showing a number.
+
+use super::ReportInput;
+use super::derived::median_ns;
+use super::format::sig3;
+use super::html::{self, escape};
+use crate::results::ScenarioResult;
+use crate::scenario::{Scenario, Traversal, WorkloadKind};
+
+/// One target's row: what, the measured value, the target, met or not, and the source.
+struct Row {
+    target: &'static str,
+    measured: String,
+    goal: &'static str,
+    met: Option<bool>,
+    from: String,
+}
+
+fn result<'a>(input: &'a ReportInput, name: &str) -> Option<&'a ScenarioResult> {
+    input.candidate.scenarios.iter().find(|s| s.name == name)
+}
+
+/// The first pair of one-pass scenarios on one corpus and thread count with kinds `(a, b)`, both
+/// measured.
+fn pair<'a>(
+    input: &'a ReportInput,
+    a: WorkloadKind,
+    b: WorkloadKind,
+) -> Option<(
+    &'a Scenario,
+    &'a ScenarioResult,
+    &'a Scenario,
+    &'a ScenarioResult,
+)> {
+    input
+        .scenarios
+        .iter()
+        .filter(|s| s.kind == a && s.traversal == Traversal::Unified)
+        .find_map(|first| {
+            let second = input.scenarios.iter().find(|s| {
+                s.kind == b
+                    && s.corpus == first.corpus
+                    && s.threads == first.threads
+                    && s.traversal == Traversal::Unified
+            })?;
+            Some((
+                first,
+                result(input, &first.name)?,
+                second,
+                result(input, &second.name)?,
+            ))
+        })
+}
+
+/// `numerator / denominator` by median wall time, or by instructions when there is no time.
+fn ratio(numerator: &ScenarioResult, denominator: &ScenarioResult) -> Option<(f64, &'static str)> {
+    if let (Some(a), Some(b)) = (median_ns(numerator), median_ns(denominator))
+        && b > 0.0
+    {
+        return Some((a / b, "wall time"));
+    }
+    match (&numerator.instructions, &denominator.instructions) {
+        (Some(a), Some(b)) if b.ir() > 0 => Some((a.ir() as f64 / b.ir() as f64, "instructions")),
+        _ => None,
+    }
+}
+
+fn analysis_over_parse(input: &ReportInput) -> Row {
+    let found = pair(input, WorkloadKind::Analyze, WorkloadKind::ParseOnly);
+    let (measured, met, from) = match found.and_then(|(a, ra, p, rp)| Some((a, p, ratio(ra, rp)?)))
+    {
+        Some((a, p, (value, by))) => (
+            format!("{}× ({by})", sig3(value)),
+            Some(value <= 1.2),
+            format!("{} / {}", a.name, p.name),
+        ),
+        None => (
+            "–".into(),
+            None,
+            "an analyze and a parse-only scenario of one corpus".into(),
+        ),
+    };
+    Row {
+        target: "analysis against parse+walk alone",
+        measured,
+        goal: "≤ 1.2×",
+        met,
+        from,
+    }
+}
+
+fn warm_over_cold(input: &ReportInput) -> Row {
+    let found = pair(input, WorkloadKind::CacheCold, WorkloadKind::CacheWarm);
+    let (measured, met, from) = match found.and_then(|(c, rc, w, rw)| Some((c, w, ratio(rc, rw)?)))
+    {
+        Some((c, w, (value, by))) => (
+            format!("{}× faster ({by})", sig3(value)),
+            Some(value >= 20.0),
+            format!("{} / {}", c.name, w.name),
+        ),
+        None => (
+            "–".into(),
+            None,
+            "a cache-cold and a cache-warm scenario of one corpus".into(),
+        ),
+    };
+    Row {
+        target: "warm cache against cold",
+        measured,
+        goal: "≥ 20×",
+        met,
+        from,
+    }
+}
+
+fn aggregation(input: &ReportInput) -> Row {
+    let found = input
+        .scenarios
+        .iter()
+        .filter(|s| s.kind == WorkloadKind::Aggregate)
+        .find_map(|s| {
+            let r = result(input, &s.name)?;
+            Some((
+                s,
+                r.counters.as_ref()?.findings as f64 / (median_ns(r)? / 1e9),
+            ))
+        });
+    let (measured, met, from) = match found {
+        Some((s, rate)) => (
+            format!("{} M findings/s", sig3(rate / 1e6)),
+            Some(rate >= 50e6),
+            s.name.clone(),
+        ),
+        None => (
+            "–".into(),
+            None,
+            "an aggregate scenario with wall time".into(),
+        ),
+    };
+    Row {
+        target: "aggregation, one thread",
+        measured,
+        goal: "≥ 50 M findings/s",
+        met,
+        from,
+    }
+}
+
+/// Peak heap against lines and against findings over the synthetic analyze scenarios.
+fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
+    let mut points: Vec<(String, u64, u64, u64)> = input
+        .candidate
+        .scenarios
+        .iter()
+        .filter(|r| r.corpus_id.starts_with("synthetic:"))
+        .filter(|r| {
+            input
+                .scenarios
+                .iter()
+                .any(|s| s.name == r.name && s.kind == WorkloadKind::Analyze)
+        })
+        .filter_map(|r| {
+            let counters = r.counters.as_ref()?;
+            Some((
+                r.name.clone(),
+                counters.lines,
+                counters.findings,
+                r.heap?.max_bytes,
+            ))
+        })
+        .collect();
+    points.sort_by_key(|p| p.1);
+    let slope = |x: fn(&(String, u64, u64, u64)) -> u64| {
+        super::charts::log_log_slope(
+            &points
+                .iter()
+                .map(|p| (x(p) as f64, p.3 as f64))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (by_lines, by_findings) = (slope(|p| p.1), slope(|p| p.2));
+    let measured = match (by_lines, by_findings) {
+        (Some(l), Some(f)) => format!("slope {l:.2} against lines, {f:.2} against findings"),
+        _ => "–".into(),
+    };
+    let rows = points
+        .iter()
+        .map(|(name, lines, findings, heap)| {
+            vec![
+                escape(name),
+                format!("#{lines}"),
+                format!("#{findings}"),
+                format!("#{}", super::format::bytes(*heap as f64)),
+                format!(
+                    "#{}",
+                    if *findings > 0 {
+                        format!("{} B", *heap / findings)
+                    } else {
+                        "–".into()
+                    }
+                ),
+            ]
+        })
+        .collect();
+    let row = Row {
+        target: "peak heap over the synthetic series",
+        measured,
+        goal: "grows with findings kept, not with source",
+        met: None,
+        from: if points.len() >= 2 {
+            points
+                .iter()
+                .map(|p| p.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            "two or more synthetic analyze scenarios with allocations".into()
+        },
+    };
+    (row, rows)
+}
+
+/// The section: one row per target, then the heap series.
+pub fn section(input: &ReportInput) -> String {
+    let (heap_row, heap_rows) = heap_growth(input);
+    let rows: Vec<Vec<String>> = [
+        analysis_over_parse(input),
+        warm_over_cold(input),
+        aggregation(input),
+        heap_row,
+    ]
+    .into_iter()
+    .map(|row| {
+        vec![
+            escape(row.target),
+            escape(&row.measured),
+            escape(row.goal),
+            match row.met {
+                Some(true) => "<span class=\"verdict-improved\">met</span>".into(),
+                Some(false) => "<span class=\"verdict-regressed\">not met</span>".into(),
+                None => "reported".into(),
+            },
+            escape(&row.from),
+        ]
+    })
+    .collect();
+    let mut out = String::from(
+        "<h2>Targets of the core</h2>\n<p class=\"note\">Computed from this run's scenarios (the gate protects each scenario against regressions; these rows say where the core stands).</p>\n",
+    );
+    out.push_str(&html::table(
+        &["target", "measured", "target", "", "from"],
+        &rows,
+    ));
+    if !heap_rows.is_empty() {
+        out.push_str(&html::table(
+            &[
+                "scenario",
+                "lines",
+                "findings",
+                "peak heap",
+                "heap per finding",
+            ],
+            &heap_rows,
+        ));
+    }
+    out
+}
