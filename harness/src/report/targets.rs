@@ -149,8 +149,9 @@ fn aggregation(input: &ReportInput) -> Row {
     }
 }
 
-/// Peak heap against lines and against findings over the synthetic analyze scenarios.
-fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
+/// The synthetic scenarios of one kind with counters and heap: (name, lines, findings, peak heap),
+/// by lines.
+fn synthetic_heap(input: &ReportInput, kind: WorkloadKind) -> Vec<(String, u64, u64, u64)> {
     let mut points: Vec<(String, u64, u64, u64)> = input
         .candidate
         .scenarios
@@ -160,7 +161,7 @@ fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
             input
                 .scenarios
                 .iter()
-                .any(|s| s.name == r.name && s.kind == WorkloadKind::Analyze)
+                .any(|s| s.name == r.name && s.kind == kind)
         })
         .filter_map(|r| {
             let counters = r.counters.as_ref()?;
@@ -173,7 +174,15 @@ fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
         })
         .collect();
     points.sort_by_key(|p| p.1);
-    let slope = |x: fn(&(String, u64, u64, u64)) -> u64| {
+    points
+}
+
+/// Peak heap against lines and against findings over the synthetic analyze scenarios, and against
+/// lines over the parse-only ones (which keep nothing: it should stay flat).
+fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
+    let points = synthetic_heap(input, WorkloadKind::Analyze);
+    let parse_only = synthetic_heap(input, WorkloadKind::ParseOnly);
+    let slope = |points: &[(String, u64, u64, u64)], x: fn(&(String, u64, u64, u64)) -> u64| {
         super::charts::log_log_slope(
             &points
                 .iter()
@@ -181,13 +190,17 @@ fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
                 .collect::<Vec<_>>(),
         )
     };
-    let (by_lines, by_findings) = (slope(|p| p.1), slope(|p| p.2));
-    let measured = match (by_lines, by_findings) {
+    let (by_lines, by_findings) = (slope(&points, |p| p.1), slope(&points, |p| p.2));
+    let mut measured = match (by_lines, by_findings) {
         (Some(l), Some(f)) => format!("slope {l:.2} against lines, {f:.2} against findings"),
         _ => "–".into(),
     };
+    if let Some(flat) = slope(&parse_only, |p| p.1) {
+        measured.push_str(&format!("; parse-only {flat:.2} against lines"));
+    }
     let rows = points
         .iter()
+        .chain(&parse_only)
         .map(|(name, lines, findings, heap)| {
             vec![
                 escape(name),
