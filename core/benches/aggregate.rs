@@ -12,6 +12,10 @@ use connascence::engine::FileOutcome;
 use connascence::{Finding, Rule, Settings, Severity};
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
+/// The allocator the `connascence` command ships with, so the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const FILES: usize = 100_000;
 const PER_FILE: usize = 100;
 

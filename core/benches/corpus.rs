@@ -12,6 +12,10 @@ use std::process::Command;
 use connascence::workload::{self, WorkloadKind, WorkloadSpec};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
+/// The allocator the `connascence` command ships with, so the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn corpus_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CONNASCENCE_BENCH_CORPUS") {
         return PathBuf::from(dir);

@@ -89,9 +89,11 @@ enum Value {
 pub struct RepeatedValue {
     rule: Rule,
     options: Options,
-    /// Each value with the ranges of its occurrences, in source order.
-    seen: FxHashMap<Value, Vec<TextRange>>,
-    docstrings: Vec<TextSize>,
+    /// Each value with its first occurrence and the later ones, in source order (a value seen once,
+    /// the common case, allocates nothing).
+    seen: FxHashMap<Value, (TextRange, Vec<TextRange>)>,
+    /// Where docstrings start (a set: a file can hold thousands of them and of strings).
+    docstrings: rustc_hash::FxHashSet<TextSize>,
     /// Number literals already counted as part of `-<literal>`.
     negated: Vec<TextSize>,
 }
@@ -102,13 +104,16 @@ impl RepeatedValue {
             rule,
             options,
             seen: FxHashMap::default(),
-            docstrings: Vec::new(),
+            docstrings: rustc_hash::FxHashSet::default(),
             negated: Vec::new(),
         }
     }
 
     fn record(&mut self, value: Value, range: TextRange) {
-        self.seen.entry(value).or_default().push(range);
+        self.seen
+            .entry(value)
+            .and_modify(|(_, later)| later.push(range))
+            .or_insert((range, Vec::new()));
     }
 }
 
@@ -150,7 +155,11 @@ impl Detector for RepeatedValue {
                     return;
                 }
                 let value = string.value.to_str();
-                if value.chars().count() > self.options.min_string_length {
+                let min = self.options.min_string_length;
+                // Bytes bound characters (1 to 4 bytes each): count only when they cannot decide.
+                let long_enough =
+                    value.len() > min && (value.len() > 4 * min || value.chars().count() > min);
+                if long_enough {
                     self.record(
                         Value::Text(xxhash_rust::xxh3::xxh3_64(value.as_bytes())),
                         string.range(),
@@ -186,7 +195,8 @@ impl Detector for RepeatedValue {
     fn finish(&mut self, cx: &mut FileContext<'_>) {
         let mut repeated: Vec<Vec<TextRange>> = std::mem::take(&mut self.seen)
             .into_values()
-            .filter(|ranges| ranges.len() >= self.options.min_occurrences)
+            .filter(|(_, later)| 1 + later.len() >= self.options.min_occurrences)
+            .map(|(first, later)| std::iter::once(first).chain(later).collect())
             .collect();
         repeated.sort_by_key(|ranges| ranges[0].start());
         for ranges in repeated {
