@@ -80,14 +80,8 @@ pub fn load(path: &Path) -> Result<Settings, String> {
         Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
     };
     toml::from_str(&text).map_err(|error| {
-        let start = error.span().map_or(0, |span| span.start);
-        let before = &text[..start.min(text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map_or(0, |tail| tail.chars().count())
-            + 1;
+        let (line, column) =
+            crate::corpus::line_column(&text, error.span().map_or(0, |span| span.start));
         format!(
             "{}:{line}:{column}: {}",
             path.display(),

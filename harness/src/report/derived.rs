@@ -170,20 +170,27 @@ pub fn one_pass(input: &ReportInput) -> String {
     out
 }
 
-/// Time and peak heap of the synthetic analysis series against corpus size, log-log.
-pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
-    let series: Vec<&ScenarioResult> = input
+/// The candidate's results of synthetic-corpus scenarios of one kind.
+pub(super) fn synthetic_results<'a>(
+    input: &'a ReportInput,
+    kind: WorkloadKind,
+) -> impl Iterator<Item = &'a ScenarioResult> {
+    input
         .candidate
         .scenarios
         .iter()
         .filter(|r| r.corpus_id.starts_with("synthetic:"))
-        .filter(|r| {
+        .filter(move |r| {
             input
                 .scenarios
                 .iter()
-                .any(|s| s.name == r.name && s.kind == WorkloadKind::Analyze)
+                .any(|s| s.name == r.name && s.kind == kind)
         })
-        .collect();
+}
+
+/// Time and peak heap of the synthetic analysis series against corpus size, log-log.
+pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
+    let series: Vec<&ScenarioResult> = synthetic_results(input, WorkloadKind::Analyze).collect();
     let time: Vec<(f64, f64)> = series
         .iter()
         .filter_map(|r| Some((r.counters.as_ref()?.lines as f64, median_ns(r)? / 1e6)))

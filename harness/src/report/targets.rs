@@ -152,17 +152,7 @@ fn aggregation(input: &ReportInput) -> Row {
 /// The synthetic scenarios of one kind with counters and heap: (name, lines, findings, peak heap),
 /// by lines.
 fn synthetic_heap(input: &ReportInput, kind: WorkloadKind) -> Vec<(String, u64, u64, u64)> {
-    let mut points: Vec<(String, u64, u64, u64)> = input
-        .candidate
-        .scenarios
-        .iter()
-        .filter(|r| r.corpus_id.starts_with("synthetic:"))
-        .filter(|r| {
-            input
-                .scenarios
-                .iter()
-                .any(|s| s.name == r.name && s.kind == kind)
-        })
+    let mut points: Vec<(String, u64, u64, u64)> = super::derived::synthetic_results(input, kind)
         .filter_map(|r| {
             let counters = r.counters.as_ref()?;
             Some((

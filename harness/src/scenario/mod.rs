@@ -202,13 +202,7 @@ struct Located<'t> {
 
 impl Located<'_> {
     fn at(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
-        let before = &self.text[..span.start.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map_or(0, |tail| tail.chars().count())
-            + 1;
+        let (line, column) = crate::corpus::line_column(self.text, span.start);
         ScenarioError {
             file: self.file.clone(),
             line: line as u32,
