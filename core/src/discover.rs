@@ -1,7 +1,8 @@
 //! Finding the Python files of a run and reading them safely.
 //!
-//! Directories are walked following symbolic links (a link loop is reported, not followed forever),
-//! and the files found are sorted by label, so the order is deterministic. Hidden entries,
+//! Directories are walked following symbolic links (a link loop is reported, not followed forever;
+//! as in ruff's walker, loops are looked for through links, not through bind mounts), and the files
+//! found are sorted by label, so the order is deterministic. Hidden folders,
 //! `__pycache__`, `site-packages`, `node_modules`, `__pypackages__`, virtual environments (a folder
 //! holding `pyvenv.cfg`) and `exclude` globs are skipped; inside directories only `.py` and `.pyi`
 //! files are taken, while a file named on the command line is taken whatever its extension, as ruff
@@ -222,10 +223,13 @@ fn walk_dir(dir: &Path, exclude: &Exclude, found: &mut Discovered, ancestors: &m
         }
     }
     let is_root = ancestors.len() == 1;
+    let is_file = |name: &std::ffi::OsString, kind: &std::fs::FileType| {
+        kind.is_file() || (kind.is_symlink() && dir.join(name).is_file())
+    };
     if !is_root
         && entries
             .iter()
-            .any(|(name, kind)| name == "pyvenv.cfg" && !kind.is_dir())
+            .any(|(name, kind)| name == "pyvenv.cfg" && is_file(name, kind))
     {
         return;
     }

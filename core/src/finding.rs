@@ -115,9 +115,14 @@ impl Fingerprint {
         out
     }
 
-    /// Reads 1 to 16 hex digits.
+    /// Reads exactly 16 lowercase hex digits (the written form).
     pub fn parse(text: &str) -> Option<Fingerprint> {
-        if text.is_empty() || text.len() > 16 {
+        let digits = text.as_bytes();
+        if digits.len() != 16
+            || !digits
+                .iter()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             return None;
         }
         u64::from_str_radix(text, 16).ok().map(Fingerprint)
@@ -277,7 +282,15 @@ mod tests {
             serde_json::from_str::<Fingerprint>("\"00abcdef01234567\"").unwrap(),
             print
         );
-        assert_eq!(Fingerprint::parse("zz"), None);
+        for bad in [
+            "zz",
+            "abc",
+            "+0abcdef01234567",
+            "00ABCDEF01234567",
+            "00abcdef012345678",
+        ] {
+            assert_eq!(Fingerprint::parse(bad), None, "{bad}");
+        }
         assert!(serde_json::from_str::<Fingerprint>("\"x\"").is_err());
     }
 

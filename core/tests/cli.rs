@@ -230,6 +230,53 @@ fn symlink_loops_are_diagnostics_not_hangs() {
 }
 
 #[test]
+fn links_to_files_and_folders_are_followed_and_a_broken_link_is_a_diagnostic() {
+    let dir = project(&[
+        ("real/app.py", MEDIUM_ONLY),
+        ("outside/lib.py", MEDIUM_ONLY),
+        ("skipped/x.py", MEDIUM_ONLY),
+    ]);
+    let link = |target: &str, at: &str| {
+        std::os::unix::fs::symlink(dir.path().join(target), dir.path().join(at)).unwrap();
+    };
+    link("real/app.py", "real/linked.py");
+    link("outside", "real/linked_folder");
+    link("skipped", "real/excluded");
+    link("real/missing.py", "real/broken.py");
+    let output = connascence(
+        &["check", "real", "--no-cache", "--exclude", "excluded"],
+        dir.path(),
+    );
+    let text = stdout(&output);
+    for expected in [
+        "real/app.py:3:1: timing",
+        "real/linked.py:3:1: timing",
+        "real/linked_folder/lib.py:3:1: timing",
+        "real/broken.py:1:1: io-error No such file or directory\n",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    assert!(!text.contains("excluded"), "{text}");
+}
+
+#[test]
+fn a_linked_pyvenv_cfg_marks_a_virtualenv_too() {
+    let dir = project(&[
+        ("pkg/app.py", MEDIUM_ONLY),
+        ("pkg/env/lib/x.py", MEDIUM_ONLY),
+        ("cfg/pyvenv.cfg", b"home = /usr\n"),
+    ]);
+    std::os::unix::fs::symlink(
+        dir.path().join("cfg/pyvenv.cfg"),
+        dir.path().join("pkg/env/pyvenv.cfg"),
+    )
+    .unwrap();
+    let text = stdout(&connascence(&["check", "pkg", "--no-cache"], dir.path()));
+    assert!(text.contains("pkg/app.py:3:1: timing"), "{text}");
+    assert!(!text.contains("env/lib/x.py"), "{text}");
+}
+
+#[test]
 fn rules_lists_every_rule_with_type_threshold_severity_and_default() {
     let dir = project(&[]);
     let output = connascence(&["rules"], dir.path());

@@ -70,7 +70,9 @@ fn finding(file: &str, line: u32, fingerprint: &str) -> Finding {
         end_column: 5,
         message: "m".into(),
         recommendation: "r".into(),
-        fingerprint: connascence::finding::Fingerprint::parse(fingerprint).unwrap(),
+        fingerprint: connascence::finding::Fingerprint(
+            u64::from_str_radix(fingerprint, 16).unwrap(),
+        ),
     }
 }
 

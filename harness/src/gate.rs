@@ -138,7 +138,7 @@ pub fn write_report(
     history: Option<&[crate::history::Record]>,
 ) -> Result<PathBuf, String> {
     let calibration = crate::calibrate::Calibration::load(root, profile).ok();
-    let peers = crate::peers::PeersReport::load_if_present(root)?;
+    let peers = crate::peers::PeersReport::load_or_warn(root);
     let input = crate::report::ReportInput {
         comparison,
         baseline: baseline.0,

@@ -391,6 +391,15 @@ impl PeersReport {
         }
     }
 
+    /// [`PeersReport::load_if_present`] for a report that only shows the table: a damaged or
+    /// outdated file is left out with a warning rather than failing the report.
+    pub fn load_or_warn(root: &Path) -> Option<PeersReport> {
+        Self::load_if_present(root).unwrap_or_else(|error| {
+            eprintln!("warning: {error}; the report leaves the peer table out");
+            None
+        })
+    }
+
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|error| error.to_string())?;
         crate::export::write_atomic(path, &text)

@@ -4,7 +4,7 @@
 use ruff_python_ast::{
     Expr, ExprNumberLiteral, ExprUnaryOp, Number, Stmt, StmtFunctionDef, UnaryOp,
 };
-use ruff_text_size::{Ranged, TextRange, TextSize};
+use ruff_text_size::{Ranged, TextRange};
 
 use crate::visit::{FileContext, definition_start};
 
@@ -28,12 +28,6 @@ pub fn docstring(body: &[Stmt]) -> Option<&Stmt> {
         Some(stmt @ Stmt::Expr(expr)) if expr.value.is_string_literal_expr() => Some(stmt),
         _ => None,
     }
-}
-
-/// Where a body starts once its docstring is skipped (`None` for a body that is only a docstring).
-pub fn body_start_after_docstring(body: &[Stmt]) -> Option<TextSize> {
-    let skip = usize::from(docstring(body).is_some());
-    body.get(skip).map(Ranged::start)
 }
 
 /// Numbers that are never magic nor counted as repeated values, by default (the contract's -1, 0, 1, 2).

@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn the_output_is_serde_jsons_pretty_printing_of_the_report() {
         let rules = crate::Settings::default().compile().unwrap();
-        let source = "import time\nclass bad_name:\n    pass\ndef f(a, b, c, d, e):\n    if a == 'some \\\"text':\n        time.sleep(5)\n    if a:\n        if b:\n            if c:\n                if d:\n                    if e:\n                        return 7\n    return 42 + 42 + 42\n";
+        let source = "import time  # connascence: ignore[timing]\nclass bad_name:\n    pass\ndef f(a, b, c, d, e):\n    if a == 'some \\\"text':\n        time.sleep(5)\n    if a:\n        if b:\n            if c:\n                if d:\n                    if e:\n                        return 7\n    return 42 + 42 + 42\n";
         let mut aggregator = crate::aggregate::Aggregator::default();
         for (label, text) in [
             ("dir \"q\"\\é/a.py", source),
@@ -215,6 +215,7 @@ mod tests {
         }
         let mut report = aggregator.finish(&rules);
         report.notices.push("a \"notice\"".into());
+        assert!(!report.unused_suppressions.is_empty());
         let kinds: Vec<_> = report.findings.iter().map(|f| f.connascence_type).collect();
         assert!(kinds.contains(&None) && kinds.iter().any(Option::is_some));
         assert!(report.findings.len() > 8 && !report.diagnostics.is_empty());

@@ -43,6 +43,7 @@ fn pair<'a>(
             let second = input.scenarios.iter().find(|s| {
                 s.kind == b
                     && s.corpus == first.corpus
+                    && s.detectors == first.detectors
                     && s.threads == first.threads
                     && s.traversal == Traversal::Unified
             })?;
@@ -120,7 +121,7 @@ fn aggregation(input: &ReportInput) -> Row {
     let found = input
         .scenarios
         .iter()
-        .filter(|s| s.kind == WorkloadKind::Aggregate)
+        .filter(|s| s.kind == WorkloadKind::Aggregate && s.threads == 1)
         .find_map(|s| {
             let r = result(input, &s.name)?;
             Some((
@@ -254,7 +255,7 @@ pub fn section(input: &ReportInput) -> String {
         "<h2>Targets of the core</h2>\n<p class=\"note\">Computed from this run's scenarios (the gate protects each scenario against regressions; these rows say where the core stands).</p>\n",
     );
     out.push_str(&html::table(
-        &["target", "measured", "target", "", "from"],
+        &["target", "measured", "goal", "", "from"],
         &rows,
     ));
     if !heap_rows.is_empty() {
@@ -264,7 +265,7 @@ pub fn section(input: &ReportInput) -> String {
                 "lines",
                 "findings",
                 "peak heap",
-                "heap per finding",
+                "peak heap ÷ findings",
             ],
             &heap_rows,
         ));

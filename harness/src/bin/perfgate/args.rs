@@ -225,7 +225,7 @@ pub struct BranchArgs {
     pub output: OutputArgs,
 }
 
-/// `release-report --from TAG --to TAG`.
+/// `peers [--corpus NAME]... [--path DIR]... [--rounds N]`.
 #[derive(clap::Args)]
 pub struct PeersArgs {
     /// Pinned corpora to compare on (repeatable) [default: scenarios/peers.toml's].
@@ -243,6 +243,7 @@ pub struct PeersArgs {
     pub out: Option<PathBuf>,
 }
 
+/// `release-report --from TAG --to TAG`.
 #[derive(clap::Args)]
 pub struct ReleaseArgs {
     /// The previous release (tag, branch or commit).

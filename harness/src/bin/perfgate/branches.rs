@@ -433,7 +433,7 @@ pub(crate) fn finish(
     let base_label = format!("{} ({})", args.base, measured.base.short());
     let head_label = format!("{} ({})", args.head, measured.head.short());
     let peers = if release {
-        perfgate::peers::PeersReport::load_if_present(root).map_err(anyhow::Error::msg)?
+        perfgate::peers::PeersReport::load_or_warn(root)
     } else {
         None
     };

@@ -59,36 +59,53 @@ fn sizes(
     pin: &peers::RuffPin,
     dir: &Path,
 ) -> anyhow::Result<Sizes> {
-    let output = Command::new(connascence)
-        .args(["check", "--no-cache", "--exit-zero", "--format", "json"])
-        .arg(dir)
-        .output()
-        .context("cannot run connascence")?;
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+    let run = |command: &mut Command, what: &str| -> anyhow::Result<Vec<u8>> {
+        let output = command
+            .output()
+            .with_context(|| format!("cannot run {what}"))?;
+        if !output.status.success() {
+            bail!(
+                "{what} on {} failed ({}): {}",
+                dir.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(output.stdout)
+    };
+    let analysis = run(
+        Command::new(connascence)
+            .args(["check", "--no-cache", "--exit-zero", "--format", "json"])
+            .arg(dir),
+        "connascence",
+    )?;
+    let json: serde_json::Value = serde_json::from_slice(&analysis)
         .with_context(|| format!("connascence gave no JSON report for {}", dir.display()))?;
     let count = |key: &str| json["stats"][key].as_u64().unwrap_or(0);
-    let listed = Command::new(ruff)
-        .args(["check", "--isolated", "--show-files"])
-        .arg(dir)
-        .output()
-        .context("cannot run ruff")?;
-    let ruff_files = String::from_utf8_lossy(&listed.stdout)
+    let listed = run(
+        Command::new(ruff)
+            .args(["check", "--isolated", "--preview", "--show-files"])
+            .arg(dir),
+        "ruff --show-files",
+    )?;
+    let ruff_files = String::from_utf8_lossy(&listed)
         .lines()
         .filter(|line| !line.trim().is_empty())
         .count() as u64;
-    let reported = Command::new(ruff)
-        .args([
-            "check",
-            "--no-cache",
-            "--isolated",
-            "--exit-zero",
-            "--preview",
-        ])
-        .args(["--output-format", "json", "--select", &pin.select.join(",")])
-        .arg(dir)
-        .output()
-        .context("cannot run ruff")?;
-    let ruff_json: serde_json::Value = serde_json::from_slice(&reported.stdout)
+    let reported = run(
+        Command::new(ruff)
+            .args([
+                "check",
+                "--no-cache",
+                "--isolated",
+                "--exit-zero",
+                "--preview",
+            ])
+            .args(["--output-format", "json", "--select", &pin.select.join(",")])
+            .arg(dir),
+        "ruff",
+    )?;
+    let ruff_json: serde_json::Value = serde_json::from_slice(&reported)
         .with_context(|| format!("ruff gave no JSON report for {}", dir.display()))?;
     Ok(Sizes {
         files: count("files_analyzed"),
@@ -102,6 +119,16 @@ fn sizes(
 pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
     let config_path = root.join("scenarios").join(peers::CONFIG_FILE);
     let config = PeersConfig::load(&config_path).map_err(anyhow::Error::msg)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| peers::default_output(root));
+    if out.extension().is_some_and(|e| e == "md") {
+        bail!(
+            "--out {}: the results file is JSON (the Markdown table is written beside it as .md)",
+            out.display()
+        );
+    }
     let rounds = args.rounds.unwrap_or(config.comparison.rounds);
     if rounds < peers::MIN_ROUNDS {
         bail!(
@@ -131,10 +158,16 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
         if !path.is_dir() {
             bail!("--path {}: not a folder", path.display());
         }
-        let label = path.file_name().map_or_else(
+        let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+        // Two folders of one name get their whole paths as labels.
+        let label = if targets.iter().any(|(other, _)| *other == name) {
+            path.display().to_string()
+        } else {
+            name
+        };
         targets.push((label, path.clone()));
     }
     let ruff = peers::ensure_ruff(root, &config.ruff, &say).map_err(anyhow::Error::msg)?;
@@ -184,10 +217,6 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
         .chain(shown.iter().map(peers::PeerCommand::display))
         .collect(),
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| peers::default_output(root));
     report.save(&out).map_err(anyhow::Error::msg)?;
     let markdown = perfgate::report::peers::markdown(&report);
     let markdown_path = out.with_extension("md");

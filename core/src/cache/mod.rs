@@ -29,10 +29,11 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::detectors::Rule;
 use crate::engine::{Counters, FileOutcome};
-use crate::finding::{Finding, Fingerprint, Severity};
-use std::borrow::Cow;
+use crate::finding::Finding;
+
+mod stored;
+use stored::StoredFinding;
 
 /// The analyzer build that cache entries belong to.
 pub const BUILD_ID: &str = env!("CONNASCENCE_BUILD_ID");
@@ -74,77 +75,6 @@ pub struct CacheCounters {
     pub evictions: u64,
     /// Entries found damaged (bad checksum or encoding) and recomputed.
     pub corrupt: u64,
-}
-
-/// A finding as stored: the rule by registry index (the build id pins the registry), no file name
-/// (the label is part of the key), the fingerprint as its number and a fixed recommendation as its
-/// index in the rule's list, so decoding allocates one string per finding (the message).
-#[derive(Serialize, Deserialize)]
-struct StoredFinding {
-    rule: u8,
-    severity: Severity,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    message: String,
-    recommendation: StoredRecommendation,
-    fingerprint: u64,
-}
-
-/// A recommendation: one of the rule's fixed texts, or a text built for this finding.
-#[derive(Serialize, Deserialize)]
-enum StoredRecommendation {
-    Fixed(u8),
-    Text(String),
-}
-
-impl StoredFinding {
-    fn new(finding: &Finding) -> Self {
-        let fixed = finding
-            .rule
-            .info()
-            .recommendations
-            .iter()
-            .position(|text| *text == finding.recommendation);
-        Self {
-            rule: finding.rule.index() as u8,
-            severity: finding.severity,
-            line: finding.line,
-            column: finding.column,
-            end_line: finding.end_line,
-            end_column: finding.end_column,
-            message: finding.message.clone(),
-            recommendation: match fixed {
-                Some(index) => StoredRecommendation::Fixed(index as u8),
-                None => StoredRecommendation::Text(finding.recommendation.to_string()),
-            },
-            fingerprint: finding.fingerprint.0,
-        }
-    }
-
-    fn into_finding(self, file: &str) -> Option<Finding> {
-        let rule = Rule::all().nth(usize::from(self.rule))?;
-        let recommendation = match self.recommendation {
-            StoredRecommendation::Fixed(index) => {
-                Cow::Borrowed(*rule.info().recommendations.get(usize::from(index))?)
-            }
-            StoredRecommendation::Text(text) => Cow::Owned(text),
-        };
-        Some(Finding {
-            rule,
-            connascence_type: rule.info().connascence_type,
-            severity: self.severity,
-            file: file.to_owned(),
-            line: self.line,
-            column: self.column,
-            end_line: self.end_line,
-            end_column: self.end_column,
-            message: self.message,
-            recommendation,
-            fingerprint: Fingerprint(self.fingerprint),
-        })
-    }
 }
 
 /// A file outcome as stored: everything but the file's label, which is part of the key.
@@ -248,9 +178,10 @@ struct AtomicCounters {
 pub struct Cache {
     config_hash: String,
     l1: Mutex<lru::LruCache<Key, Vec<u8>>>,
-    l2: Option<Database>,
     /// One read transaction for the whole run (one B-tree lookup per file, no transaction each).
+    /// Declared before `l2` so it is dropped first: the database then closes with nothing pinned.
     reader: Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
+    l2: Option<Database>,
     pending: Mutex<Vec<(Key, Vec<u8>)>>,
     counters: AtomicCounters,
     /// What the user should be told once (e.g. running without the disk cache).
