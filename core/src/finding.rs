@@ -209,8 +209,17 @@ pub fn normalize_whitespace(code: &str) -> String {
     normalized
 }
 
-/// Hash of a code snippet after whitespace normalization.
+/// Whether `text` is printable ASCII without any whitespace: then normalizing it changes nothing.
+pub fn is_one_ascii_word(text: &str) -> bool {
+    text.bytes().all(|byte| (b'!'..=b'~').contains(&byte))
+}
+
+/// Hash of a code snippet after whitespace normalization (most snippets — numbers, strings without
+/// spaces, names — are one word and are hashed as they are).
 pub fn snippet_hash(code: &str) -> u64 {
+    if is_one_ascii_word(code) {
+        return xxhash_rust::xxh3::xxh3_64(code.as_bytes());
+    }
     xxhash_rust::xxh3::xxh3_64(normalize_whitespace(code).as_bytes())
 }
 
@@ -252,6 +261,14 @@ mod tests {
             snippet_hash("def f(a, b):"),
             snippet_hash("def  f(a,\n b):")
         );
+        // The one-word fast path hashes what normalizing would have produced.
+        for code in ["", "  ", "x", "42", "'x'", " a  b\tc\n", "é", "a\u{a0}b", "a\u{b}b"] {
+            assert_eq!(
+                snippet_hash(code),
+                xxhash_rust::xxh3::xxh3_64(normalize_whitespace(code).as_bytes()),
+                "{code:?}"
+            );
+        }
     }
 
     #[test]

@@ -130,6 +130,10 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
 /// [`shorten`] appended to `out`, without a string of its own (findings' messages are built this
 /// way, once per finding).
 pub fn push_shortened(out: &mut String, text: &str, max_chars: usize) {
+    if text.len() <= max_chars && crate::finding::is_one_ascii_word(text) {
+        out.push_str(text);
+        return;
+    }
     let start = out.len();
     for (index, word) in text.split_whitespace().enumerate() {
         if index > 0 {
