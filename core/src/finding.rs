@@ -262,7 +262,17 @@ mod tests {
             snippet_hash("def  f(a,\n b):")
         );
         // The one-word fast path hashes what normalizing would have produced.
-        for code in ["", "  ", "x", "42", "'x'", " a  b\tc\n", "é", "a\u{a0}b", "a\u{b}b"] {
+        for code in [
+            "",
+            "  ",
+            "x",
+            "42",
+            "'x'",
+            " a  b\tc\n",
+            "é",
+            "a\u{a0}b",
+            "a\u{b}b",
+        ] {
             assert_eq!(
                 snippet_hash(code),
                 xxhash_rust::xxh3::xxh3_64(normalize_whitespace(code).as_bytes()),
