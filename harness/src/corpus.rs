@@ -198,6 +198,34 @@ pub fn sha256_file(path: &Path) -> Result<String, CorpusError> {
         .collect())
 }
 
+/// `python -m pip download` of exactly the hash-pinned wheels in `requirements` into `dir`: no
+/// dependencies, no source distributions (a wheel is a zip; an sdist would run build code).
+pub fn pip_download(python: &str, requirements: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(python);
+    command
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+        ])
+        .args(["--require-hashes", "--disable-pip-version-check", "-r"])
+        .arg(requirements)
+        .arg("-d")
+        .arg(dir);
+    command
+}
+
+/// The last `lines` lines of a tool's standard error, joined on one line (what a failure says).
+pub fn stderr_tail(stderr: &[u8], lines: usize) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let mut tail: Vec<&str> = text.lines().rev().take(lines).collect();
+    tail.reverse();
+    tail.join(" | ")
+}
+
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -254,23 +282,8 @@ impl Fetcher {
             ),
         )
         .map_err(io(format!("cannot write {}", requirements.display())))?;
-        let mut command = Command::new(&self.python);
-        command
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary",
-                ":all:",
-                "--require-hashes",
-                "--disable-pip-version-check",
-            ])
-            .arg("-r")
-            .arg(&requirements)
-            .arg("-d")
-            .arg(&downloads)
-            .args(&self.extra_pip_args);
+        let mut command = pip_download(&self.python, &requirements, &downloads);
+        command.args(&self.extra_pip_args);
         let output = command.output().map_err(|error| CorpusError::PipMissing {
             python: self.python.clone(),
             reason: error.to_string(),
@@ -289,15 +302,7 @@ impl Fetcher {
                     .status
                     .code()
                     .map_or_else(|| "signal".into(), |code| code.to_string()),
-                stderr: stderr
-                    .lines()
-                    .rev()
-                    .take(3)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<Vec<_>>()
-                    .join(" | "),
+                stderr: stderr_tail(&output.stderr, 3),
             });
         }
         let wheel = find_wheel(&downloads, corpus)?;

@@ -98,11 +98,7 @@ impl PeersConfig {
 
 /// The version a ruff binary reports (`ruff 0.16.4` → `0.16.4`), if it runs.
 pub fn ruff_version(ruff: &Path) -> Option<String> {
-    let output = Command::new(ruff).arg("--version").output().ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    text.trim()
-        .strip_prefix("ruff ")
-        .map(|version| version.trim().to_owned())
+    crate::tools::reported_version(ruff, "ruff ")
 }
 
 /// Where the pinned ruff is installed.
@@ -117,12 +113,10 @@ fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
     if output.status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
     Err(format!(
         "{what} failed ({}): {}",
         output.status,
-        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        crate::corpus::stderr_tail(&output.stderr, 3)
     ))
 }
 
@@ -176,19 +170,7 @@ pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Resul
         &format!("ruff=={} {}\n", pin.version, hashes.join(" ")),
     )?;
     run_checked(
-        Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary",
-                ":all:",
-            ])
-            .args(["--require-hashes", "--disable-pip-version-check", "-r"])
-            .arg(&requirements)
-            .arg("-d")
-            .arg(&downloads),
+        &mut crate::corpus::pip_download("python3", &requirements, &downloads),
         &format!("pip download of ruff {}", pin.version),
     )?;
     let prefix = format!("ruff-{}-", pin.version);

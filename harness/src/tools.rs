@@ -28,13 +28,18 @@ pub fn valgrind_version(program: &str) -> Result<String, String> {
     Ok(version)
 }
 
-/// The version a runner binary reports (`gungraun-runner 0.20.0` → `0.20.0`), if it runs.
-pub fn runner_version(runner: &Path) -> Option<String> {
-    let output = Command::new(runner).arg("--version").output().ok()?;
+/// The version `program --version` prints after `prefix` (`ruff 0.16.4` → `0.16.4`), if it runs.
+pub fn reported_version(program: &Path, prefix: &str) -> Option<String> {
+    let output = Command::new(program).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     text.trim()
-        .strip_prefix("gungraun-runner ")
+        .strip_prefix(prefix)
         .map(|version| version.trim().to_owned())
+}
+
+/// The version a runner binary reports (`gungraun-runner 0.20.0` → `0.20.0`), if it runs.
+pub fn runner_version(runner: &Path) -> Option<String> {
+    reported_version(runner, "gungraun-runner ")
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
