@@ -25,6 +25,7 @@ fn outcomes() -> Vec<FileOutcome> {
     (0..FILES)
         .map(|file_index| {
             let file = format!("src/package_{}/module_{file_index}.py", file_index % 97);
+            let shared: std::sync::Arc<str> = std::sync::Arc::from(file.as_str());
             let findings = (0..PER_FILE)
                 .map(|index| {
                     let rule = rules[(file_index + index * 7) % rules.len()];
@@ -39,7 +40,7 @@ fn outcomes() -> Vec<FileOutcome> {
                         rule,
                         connascence_type: rule.info().connascence_type,
                         severity: severities[index % 4],
-                        file: file.clone(),
+                        file: std::sync::Arc::clone(&shared),
                         line,
                         column: 5,
                         end_line: line,

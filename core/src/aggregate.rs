@@ -11,6 +11,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use std::time::Instant;
@@ -198,7 +199,7 @@ impl Aggregator {
     /// Drops the run-level findings that a suppression comment on their line covers.
     fn suppress_run_level(&mut self, found: Vec<Finding>) -> Vec<Finding> {
         let mut kept = Vec::with_capacity(found.len());
-        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        let mut by_file: BTreeMap<Arc<str>, Vec<Finding>> = BTreeMap::new();
         for finding in found {
             by_file
                 .entry(finding.file.clone())
@@ -206,7 +207,7 @@ impl Aggregator {
                 .push(finding);
         }
         for (file, mut findings) in by_file {
-            if let Some(suppressions) = self.suppressions.get_mut(&file) {
+            if let Some(suppressions) = self.suppressions.get_mut(&*file) {
                 self.stats.suppressed += suppress::apply(&mut findings, suppressions);
             }
             kept.extend(findings);
@@ -219,14 +220,14 @@ impl Aggregator {
         if found.is_empty() {
             return;
         }
-        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        let mut by_file: BTreeMap<Arc<str>, Vec<Finding>> = BTreeMap::new();
         for finding in found {
             by_file
                 .entry(finding.file.clone())
                 .or_default()
                 .push(finding);
         }
-        let batch_of: FxHashMap<String, usize> = self
+        let batch_of: FxHashMap<Arc<str>, usize> = self
             .batches
             .iter()
             .enumerate()
@@ -251,7 +252,7 @@ impl Aggregator {
                     len
                 }
             };
-            file_totals.push((file, total as u64));
+            file_totals.push((file.to_string(), total as u64));
         }
         if !self.batches.is_sorted_by(|a, b| a[0].file <= b[0].file) {
             self.batches.sort_by(|a, b| a[0].file.cmp(&b[0].file));

@@ -88,7 +88,8 @@ pub struct Finding {
     /// `None` for structural rules that measure no connascence (god-object, deep-nesting, complexity).
     pub connascence_type: Option<ConnascenceType>,
     pub severity: Severity,
-    pub file: String,
+    /// The file's label, shared by all findings of the file (one allocation per file, not per finding).
+    pub file: std::sync::Arc<str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,

@@ -343,6 +343,7 @@ impl<'s> FileContext<'s> {
         located.sort_by(|a, b| {
             (a.0, a.1, a.4.rule.id(), &a.4.message).cmp(&(b.0, b.1, b.4.rule.id(), &b.4.message))
         });
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(path);
         let located = located
             .into_iter()
             .map(|(line, column, end_line, end_column, p)| {
@@ -350,7 +351,7 @@ impl<'s> FileContext<'s> {
                     rule: p.rule,
                     connascence_type: p.rule.info().connascence_type,
                     severity: p.severity,
-                    file: path.to_owned(),
+                    file: std::sync::Arc::clone(&shared),
                     line,
                     column,
                     end_line,

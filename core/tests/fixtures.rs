@@ -101,7 +101,7 @@ fn fixtures_produce_exactly_the_marked_findings() {
         let label = path.display().to_string();
         let findings: Vec<Finding> = analyze(&[folder], Settings::only(&[rule]), Mode::Unified)
             .into_iter()
-            .filter(|finding| finding.file == label)
+            .filter(|finding| *finding.file == *label)
             .collect();
         let source = std::fs::read_to_string(&path).unwrap();
         let actual: Vec<u32> = findings.iter().map(|f| f.line).collect();

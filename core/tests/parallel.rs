@@ -63,7 +63,7 @@ fn finding(file: &str, line: u32, fingerprint: &str) -> Finding {
         rule,
         connascence_type: rule.info().connascence_type,
         severity: connascence::Severity::Medium,
-        file: file.to_owned(),
+        file: file.into(),
         line,
         column: 1,
         end_line: line,
@@ -98,7 +98,7 @@ fn outcomes_arriving_out_of_order_are_folded_in_order_and_wait_only_for_gaps() {
         .finish(&rules)
         .findings
         .into_iter()
-        .map(|f| f.file)
+        .map(|f| f.file.to_string())
         .collect();
     assert_eq!(files, ["a.py", "b.py", "c.py", "d.py"]);
 }

@@ -78,9 +78,20 @@ pub struct CacheCounters {
 }
 
 /// A file outcome as stored: everything but the file's label, which is part of the key.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Entry {
     findings: Vec<StoredFinding>,
+    diagnostics: Vec<crate::finding::Diagnostic>,
+    facts: crate::visit::FileFacts,
+    suppressions: Vec<crate::suppress::Suppression>,
+    lines: u64,
+    suppressed: u64,
+}
+
+/// What follows the findings in an encoded [`Entry`] (postcard writes a struct as its fields in
+/// order, and a list as its length then its items), decoded after them.
+#[derive(Deserialize)]
+struct EntryTail {
     diagnostics: Vec<crate::finding::Diagnostic>,
     facts: crate::visit::FileFacts,
     suppressions: Vec<crate::suppress::Suppression>,
@@ -234,10 +245,20 @@ fn open_database(path: &Path, wait: Duration) -> Result<(Database, Option<String
     Ok((database, notice))
 }
 
+/// redb's page cache, bounded: each file's entry is read once per run, so a cache that keeps every
+/// page read (redb's default allows 1 GiB) only costs fresh memory; B-tree branch pages fit easily.
+const PAGE_CACHE_BYTES: usize = 4 << 20;
+
+fn database_builder() -> redb::Builder {
+    let mut builder = redb::Builder::new();
+    builder.set_cache_size(PAGE_CACHE_BYTES);
+    builder
+}
+
 fn open_file(path: &Path, wait: Duration) -> Result<(Database, Option<String>), String> {
     let started = Instant::now();
     loop {
-        match Database::create(path) {
+        match database_builder().create(path) {
             Ok(database) => return Ok((database, None)),
             Err(DatabaseError::DatabaseAlreadyOpen) if started.elapsed() < wait => {
                 std::thread::sleep(Duration::from_millis(50));
@@ -258,7 +279,7 @@ fn open_file(path: &Path, wait: Duration) -> Result<(Database, Option<String>), 
                         path.display()
                     )
                 })?;
-                let database = Database::create(path).map_err(|again| {
+                let database = database_builder().create(path).map_err(|again| {
                     format!(
                         "the disk cache {} cannot be created ({again}); this run does not use it",
                         path.display()
@@ -413,12 +434,19 @@ impl Cache {
 
     /// Decodes a value whose header has been verified.
     fn decode(&self, stored: &[u8], label: &str, bytes: u64) -> Option<FileOutcome> {
-        let entry: Entry = postcard::from_bytes(stored.get(HEADER_BYTES..)?).ok()?;
-        let findings: Vec<Finding> = entry
-            .findings
-            .into_iter()
-            .map(|finding| finding.into_finding(label))
-            .collect::<Option<_>>()?;
+        // An `Entry` decoded field by field: each finding becomes a `Finding` as it is read (no
+        // list of stored findings in between), then the rest in one go.
+        let (count, mut rest) =
+            postcard::take_from_bytes::<u64>(stored.get(HEADER_BYTES..)?).ok()?;
+        let count = usize::try_from(count).ok()?;
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(label);
+        let mut findings: Vec<Finding> = Vec::with_capacity(count.min(rest.len()));
+        for _ in 0..count {
+            let (finding, after) = postcard::take_from_bytes::<StoredFinding>(rest).ok()?;
+            findings.push(finding.into_finding(&shared)?);
+            rest = after;
+        }
+        let entry: EntryTail = postcard::from_bytes(rest).ok()?;
         let counters = Counters {
             files: 1,
             lines: entry.lines,

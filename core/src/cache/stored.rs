@@ -1,6 +1,7 @@
 //! The stored form of a finding in the result cache: small and cheap to decode.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +55,7 @@ impl StoredFinding {
         }
     }
 
-    pub(super) fn into_finding(self, file: &str) -> Option<Finding> {
+    pub(super) fn into_finding(self, file: &Arc<str>) -> Option<Finding> {
         let rule = Rule::all().nth(usize::from(self.rule))?;
         let recommendation = match self.recommendation {
             StoredRecommendation::Fixed(index) => {
@@ -66,7 +67,7 @@ impl StoredFinding {
             rule,
             connascence_type: rule.info().connascence_type,
             severity: self.severity,
-            file: file.to_owned(),
+            file: Arc::clone(file),
             line: self.line,
             column: self.column,
             end_line: self.end_line,

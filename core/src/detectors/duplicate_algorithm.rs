@@ -34,6 +34,7 @@ use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal
 use ruff_python_ast::{AnyNodeRef, NodeKind};
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
@@ -202,19 +203,27 @@ impl Detector for DuplicateAlgorithm {
 /// of every group of two or more. `files` pairs each file's label with its facts; the findings come
 /// back sorted by file, line and column.
 pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
-    // Grouped by sorting one flat list (stable: a group keeps file and source order) rather than
-    // a map of small vectors, one per function.
-    let mut all: Vec<(u64, &str, &FunctionFact)> = files
-        .iter()
-        .flat_map(|(file, facts)| {
-            facts
-                .functions
-                .iter()
-                .map(move |function| (function.body_hash, *file, function))
+    // Grouped by sorting one flat list of (hash, file index, function index) rather than a map of
+    // small vectors, one per function; the indexes make the order total, so an unstable sort
+    // keeps a group in file and source order.
+    let total = files.iter().map(|(_, facts)| facts.functions.len()).sum();
+    let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
+    for (file_index, (_, facts)) in files.iter().enumerate() {
+        for (index, function) in facts.functions.iter().enumerate() {
+            order.push((function.body_hash, file_index as u32, index as u32));
+        }
+    }
+    order.sort_unstable();
+    let all: Vec<(u64, &str, &FunctionFact)> = order
+        .into_iter()
+        .map(|(hash, file, index)| {
+            let (label, facts) = files[file as usize];
+            (hash, label, &facts.functions[index as usize])
         })
         .collect();
-    all.sort_by_key(|(hash, _, _)| *hash);
     let mut findings = Vec::new();
+    // One shared label per file with duplicates.
+    let mut labels: FxHashMap<&str, Arc<str>> = FxHashMap::default();
     for group in all
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|group| group.len() > 1)
@@ -249,7 +258,7 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
                     rule,
                     connascence_type: rule.info().connascence_type,
                     severity: Severity::Medium,
-                    file: (*file).to_owned(),
+                    file: Arc::clone(labels.entry(*file).or_insert_with(|| Arc::from(*file))),
                     line: function.line,
                     column: function.column,
                     end_line: function.end_line,
@@ -265,7 +274,7 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
         }
     }
     findings.sort_by(|(_, a), (_, b)| a.sort_key().cmp(&b.sort_key()));
-    let mut occurrences: FxHashMap<(String, u64), u32> = FxHashMap::default();
+    let mut occurrences: FxHashMap<(Arc<str>, u64), u32> = FxHashMap::default();
     findings
         .into_iter()
         .map(|(header_hash, mut finding)| {

@@ -100,7 +100,7 @@ impl FindingWriter {
         }
         self.field_plain("severity", finding.severity.as_str());
         // Findings of one file come together (each with its own copy of the name).
-        if finding.file != self.file || self.escaped_file.is_empty() {
+        if *finding.file != *self.file || self.escaped_file.is_empty() {
             self.escaped_file.clear();
             escape_into(&mut self.escaped_file, &finding.file);
             self.file.clear();
