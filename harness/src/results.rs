@@ -158,8 +158,15 @@ impl Results {
             file: file.clone(),
             source,
         })?;
+        Results::parse(&text, &file)
+    }
+
+    /// Parses a results file's text (`file` names it in errors), checking its schema version before
+    /// anything else.
+    pub fn parse(text: &str, file: &str) -> Result<Results, ResultsError> {
+        let file = file.to_owned();
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|error| ResultsError::Invalid {
+            serde_json::from_str(text).map_err(|error| ResultsError::Invalid {
                 file: file.clone(),
                 reason: error.to_string(),
             })?;
