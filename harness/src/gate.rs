@@ -58,6 +58,8 @@ pub fn apply_confirmation(
     let mut only: Results = baseline.clone();
     only.scenarios
         .retain(|s| fresh.scenarios.iter().any(|f| f.name == s.name));
+    // The confirmation measures wall time only.
+    restrict_to_engines(&mut only, &[crate::run::Engine::Time]);
     let second = compare::compare(&only, fresh, options);
     let mut by_name: BTreeMap<&str, &compare::MetricComparison> = BTreeMap::new();
     for metric in second.metrics.iter().filter(|m| m.metric == "time") {
@@ -154,4 +156,34 @@ pub fn write_report(
         peers: peers.as_ref(),
     };
     crate::report::write(&input, out)
+}
+
+/// Drops from the baseline the data of the engines this gate was not asked to run (`--engines`),
+/// so that choosing fewer engines compares fewer metrics instead of failing; returns the families
+/// dropped, for a note. Data the baseline has for an engine that did run but measured nothing is
+/// kept, and [`compare::compare`] makes it an error.
+pub fn restrict_to_engines(baseline: &mut Results, engines: &[crate::run::Engine]) -> Vec<String> {
+    use crate::run::Engine;
+    let mut dropped = Vec::new();
+    for (engine, family) in [
+        (Engine::Time, "time"),
+        (Engine::Instructions, "instructions"),
+        (Engine::Allocations, "heap"),
+    ] {
+        if engines.contains(&engine) {
+            continue;
+        }
+        let mut had = false;
+        for scenario in &mut baseline.scenarios {
+            had |= match engine {
+                Engine::Time => scenario.time.take().is_some(),
+                Engine::Instructions => scenario.instructions.take().is_some(),
+                _ => scenario.heap.take().is_some(),
+            };
+        }
+        if had {
+            dropped.push(family.to_owned());
+        }
+    }
+    dropped
 }

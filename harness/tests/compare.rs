@@ -177,7 +177,7 @@ fn the_exit_code_table_case_by_case() {
     );
     assert_eq!(
         comparison.errors,
-        ["scenario `a`: Ir == 0 is not a measurement"]
+        ["scenario `a`: Ir == 0 is not a measurement (this run)"]
     );
     assert_eq!(comparison.exit_code(), 2);
     // Zero samples: 2.
@@ -186,7 +186,7 @@ fn the_exit_code_table_case_by_case() {
     let comparison = compare(&base(), &results(vec![empty]), &options());
     assert_eq!(
         comparison.errors,
-        ["scenario `a`: the time engine recorded zero samples"]
+        ["scenario `a`: the time engine recorded zero samples (this run)"]
     );
     assert_eq!(comparison.exit_code(), 2);
     // A scenario missing from the candidate: 1.
@@ -271,7 +271,12 @@ fn another_toolchain_or_cpu_flags_make_counts_not_comparable() {
             .iter()
             .all(|m| m.verdict == Verdict::NotComparable)
     );
-    assert_eq!(comparison.exit_code(), 0);
+    // ... and a gate that compared nothing fails closed.
+    assert_eq!(
+        comparison.errors,
+        ["nothing was compared: no metric of the baseline was measured comparably by this run"]
+    );
+    assert_eq!(comparison.exit_code(), 2);
 }
 
 #[test]

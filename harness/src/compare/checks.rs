@@ -166,9 +166,53 @@ impl Metric {
     }
 }
 
+/// Why one side's data of a scenario cannot be a measurement (fail-closed: each is an error that
+/// makes the gate exit 2): zero samples, fewer rounds than a wall-time verdict needs, a round
+/// median that is not a positive time, Ir == 0. `side` names the side in the message.
+pub fn unusable(scenario: &ScenarioResult, side: &str, errors: &mut Vec<String>) {
+    let name = &scenario.name;
+    if let Some(time) = &scenario.time {
+        if time.rounds.is_empty() || time.rounds.iter().any(|r| r.iters.is_empty()) {
+            errors.push(format!(
+                "scenario `{name}`: the time engine recorded zero samples ({side})"
+            ));
+        } else if time.rounds.len() < super::time::MIN_ROUNDS {
+            errors.push(format!(
+                "scenario `{name}`: {} time round(s) ({side}); a wall-time verdict needs at least {} per side (`time = {{ rounds = … }}` or `--rounds`)",
+                time.rounds.len(),
+                super::time::MIN_ROUNDS
+            ));
+        } else if let Some(bad) = time
+            .rounds
+            .iter()
+            .map(|r| r.median_ns)
+            .find(|median| !median.is_finite() || *median <= 0.0)
+        {
+            errors.push(format!(
+                "scenario `{name}`: a time round median of {bad} ns is not a measurement ({side})"
+            ));
+        }
+    }
+    if let Some(data) = &scenario.instructions
+        && data.ir() == 0
+    {
+        errors.push(format!(
+            "scenario `{name}`: Ir == 0 is not a measurement ({side})"
+        ));
+    }
+    if let Some(heap) = &scenario.heap
+        && heap.total_blocks == 0
+    {
+        errors.push(format!(
+            "scenario `{name}`: a heap profile of 0 blocks is not a measurement ({side})"
+        ));
+    }
+}
+
 /// The metrics both sides measured, and those only the candidate measured (shown as not
-/// comparable: a committed baseline from another machine carries no wall time, for example); a
-/// candidate metric that cannot be a result (zero samples, Ir == 0) is an error.
+/// comparable: a committed baseline from another machine carries no wall time, for example). A
+/// metric the baseline has and the candidate lacks (an engine skipped or disabled) is an error:
+/// the gate must not pass on what it did not measure.
 pub fn metrics_of(
     old: &ScenarioResult,
     new: &ScenarioResult,
@@ -176,12 +220,20 @@ pub fn metrics_of(
 ) -> Vec<Metric> {
     let mut metrics = Vec::new();
     let name = &new.name;
-    if let Some(time) = &new.time
-        && (time.rounds.is_empty() || time.rounds.iter().any(|r| r.iters.is_empty()))
-    {
-        errors.push(format!(
-            "scenario `{name}`: the time engine recorded zero samples"
-        ));
+    for (family, in_baseline, in_candidate) in [
+        ("time", old.time.is_some(), new.time.is_some()),
+        (
+            "instructions",
+            old.instructions.is_some(),
+            new.instructions.is_some(),
+        ),
+        ("heap", old.heap.is_some(), new.heap.is_some()),
+    ] {
+        if in_baseline && !in_candidate {
+            errors.push(format!(
+                "scenario `{name}`: the baseline has {family} data but this run did not measure it (engine skipped or disabled)"
+            ));
+        }
     }
     match (&old.time, &new.time) {
         (Some(a), Some(b)) => metrics.push(Metric::Time {
@@ -190,11 +242,6 @@ pub fn metrics_of(
         }),
         (None, Some(_)) => metrics.push(Metric::Absent { family: "time" }),
         _ => {}
-    }
-    if let Some(data) = &new.instructions
-        && data.ir() == 0
-    {
-        errors.push(format!("scenario `{name}`: Ir == 0 is not a measurement"));
     }
     match (&old.instructions, &new.instructions) {
         (Some(a), Some(b)) => metrics.push(Metric::Count {

@@ -222,11 +222,21 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         .iter()
         .map(|s| (s.name.as_str(), s))
         .collect();
+    if baseline.scenarios.is_empty() {
+        comparison
+            .errors
+            .push("the baseline holds no scenarios: nothing to compare with".into());
+    }
+    for scenario in &baseline.scenarios {
+        checks::unusable(scenario, "baseline", &mut comparison.errors);
+    }
     for scenario in &candidate.scenarios {
         if let Status::Failed { reason } = &scenario.status {
             comparison
                 .errors
                 .push(format!("scenario `{}` failed: {reason}", scenario.name));
+        } else {
+            checks::unusable(scenario, "this run", &mut comparison.errors);
         }
         if !base.contains_key(scenario.name.as_str()) {
             comparison.added.push(scenario.name.clone());
@@ -310,6 +320,16 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         }
     }
     decide_time(&mut comparison, time_tests, options);
+    let compared = comparison
+        .metrics
+        .iter()
+        .any(|metric| metric.verdict != Verdict::NotComparable);
+    if !compared && comparison.errors.is_empty() && comparison.missing.is_empty() {
+        comparison.errors.push(
+            "nothing was compared: no metric of the baseline was measured comparably by this run"
+                .into(),
+        );
+    }
     comparison
 }
 

@@ -154,6 +154,11 @@ pub fn run(
         Workload::new(&scenario, input, &root.join(&scratch))?;
     }
     let home = root.join("target/perfgate/gungraun");
+    let dir = home
+        .join("perfgate/callgrind/scenarios")
+        .join(format!("workload.{}", scenario.id));
+    // A summary left by an earlier run must never be read as this run's counts.
+    super::remove_stale(&dir)?;
     let runner_dir = tools.runner.parent().unwrap_or(Path::new("."));
     let path = match std::env::var_os("PATH") {
         Some(path) => std::env::join_paths(
@@ -196,9 +201,6 @@ pub fn run(
             relative(root, &log)
         ));
     }
-    let dir = home
-        .join("perfgate/callgrind/scenarios")
-        .join(format!("workload.{}", scenario.id));
     let summary = gungraun_summary::v7::parse(&dir.join("summary.json"))
         .map_err(|error| format!("cannot read gungraun's summary: {error}"))?;
     let events = callgrind_events(&summary)?;

@@ -24,6 +24,19 @@ pub fn build_workspace(root: &Path) -> PathBuf {
     }
 }
 
+/// Removes an engine's output folder before a measurement, so that only what this measurement
+/// writes can be read as its result; a folder that cannot be removed is an error (fail-closed).
+pub fn remove_stale(dir: &Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(format!(
+            "cannot remove the earlier output {} before measuring: {error}",
+            dir.display()
+        )),
+    }
+}
+
 /// The last non-empty line of a child's stderr, for an error message.
 pub fn last_line(stderr: &[u8]) -> String {
     String::from_utf8_lossy(stderr)

@@ -131,7 +131,8 @@ pub fn run_round(
     home: &Path,
     env: &[(&str, &Path)],
 ) -> Result<Round, String> {
-    let _ = std::fs::remove_dir_all(home);
+    // A stale `sample.json` must never be read as this round's samples.
+    super::remove_stale(home)?;
     let output = Command::new(exe)
         .arg("--repo")
         .arg(root)

@@ -63,3 +63,14 @@ pub fn tiny_repo() -> tempfile::TempDir {
     .unwrap();
     dir
 }
+
+/// [`perfgate`] with extra environment variables.
+pub fn perfgate_env(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(repo)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}

@@ -290,6 +290,24 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             // Only the scenarios of this gate are expected in the candidate.
             base.scenarios
                 .retain(|s| selected.iter().any(|chosen| chosen.name == s.name));
+            if base.scenarios.is_empty() {
+                anyhow::bail!(
+                    "the baseline `{baseline}` has none of the {} selected scenario(s) ({}): nothing to gate against; save a baseline of these scenarios or select others",
+                    selected.len(),
+                    selected
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let engines = args
+                .engines
+                .iter()
+                .map(|engine| perfgate::run::Engine::parse(engine))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engines);
             let (cand, path) = run_and_save(&root, &lock, &selected, &args, None)?;
             eprintln!("results: {}", path.display());
             let options = perfgate::gate::compare_options(
@@ -300,6 +318,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 output.allow_foreign,
             );
             let mut comparison = perfgate::compare::compare(&base, &cand, &options);
+            if !not_gated.is_empty() {
+                comparison.notes.push(format!(
+                    "not gated (not in --engines): {}",
+                    not_gated.join(", ")
+                ));
+            }
             if confirm {
                 let names = perfgate::gate::to_confirm(&comparison);
                 if !names.is_empty() {
