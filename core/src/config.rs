@@ -38,7 +38,7 @@ pub struct ConfigError {
 }
 
 /// The effective configuration of a run.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub settings: Settings,
     /// Glob patterns of paths to skip, relative to [`Config::root`].
@@ -48,9 +48,31 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The folder globs and the cache are relative to: the config file's folder, else the working one.
     pub root: PathBuf,
+    /// `max-file-size`: files above it are skipped with a `too-large` diagnostic.
+    pub max_file_bytes: u64,
 }
 
-const TOP_LEVEL_KEYS: [&str; 5] = ["select", "ignore", "exclude", "fail-on", "rules"];
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            settings: Settings::default(),
+            exclude: Vec::new(),
+            fail_on: None,
+            source: None,
+            root: PathBuf::new(),
+            max_file_bytes: crate::discover::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+const TOP_LEVEL_KEYS: [&str; 6] = [
+    "select",
+    "ignore",
+    "exclude",
+    "fail-on",
+    "max-file-size",
+    "rules",
+];
 
 /// The nearest configuration file at or above `start`.
 pub fn discover(start: &Path) -> Option<PathBuf> {
@@ -141,6 +163,15 @@ pub fn parse(text: &str, file: &str, is_pyproject: bool) -> Result<Config, Confi
             "ignore" => ignore = rule_list(value, &at)?,
             "exclude" => config.exclude = typed::<Vec<String>>(value).map_err(from_toml)?,
             "fail-on" => config.fail_on = Some(severity(value, &at)?),
+            "max-file-size" => {
+                let text = match value.get_ref() {
+                    DeValue::String(text) => text.to_string(),
+                    DeValue::Integer(number) => number.to_string(),
+                    _ => String::new(),
+                };
+                config.max_file_bytes = crate::discover::parse_size(&text)
+                    .map_err(|error| at(value.span(), format!("`max-file-size` {error}")))?;
+            }
             "rules" => {
                 for (id, rule_value) in expect_table(value, "rules", &at)? {
                     let Some(rule) = Rule::by_id(id.get_ref()) else {

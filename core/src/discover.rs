@@ -292,20 +292,128 @@ pub fn io_message(error: &std::io::Error) -> String {
     }
 }
 
-/// Reads a file's bytes, refusing anything that is not a regular file (FIFOs, devices, directories).
-pub fn read_regular_file(path: &Path) -> Result<Vec<u8>, String> {
+/// Files above this size are skipped with a `too-large` diagnostic unless configured otherwise
+/// (`max-file-size`, `--max-file-size`): analysis needs about 35 bytes of memory per byte of
+/// source, so one 1 GiB file would need more memory than a CI machine has.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The largest `max-file-size` allowed: the parser addresses source with 32-bit offsets.
+pub const MAX_FILE_BYTES_LIMIT: u64 = u32::MAX as u64;
+
+/// Why a file was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not readable (permissions, not a regular file, vanished), as a sentence.
+    Io(String),
+    /// Larger than the configured limit; not read at all.
+    TooLarge { size: u64, limit: u64 },
+}
+
+impl ReadError {
+    pub fn kind(&self) -> DiagnosticKind {
+        match self {
+            ReadError::Io(_) => DiagnosticKind::Io,
+            ReadError::TooLarge { .. } => DiagnosticKind::TooLarge,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::Io(message) => message.clone(),
+            ReadError::TooLarge { size, limit } => format!(
+                "file of {} is above the {} limit; skipped (raise `max-file-size` or `--max-file-size` to analyze it)",
+                format_size(*size),
+                format_size(*limit)
+            ),
+        }
+    }
+}
+
+/// A size as people write it: `1 GiB`, `16 MiB`, `300 KiB`, `12 bytes` (exact values only get a
+/// unit; otherwise the byte count follows).
+pub fn format_size(bytes: u64) -> String {
+    for (unit, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= scale {
+            return if bytes.is_multiple_of(scale) {
+                format!("{} {unit}", bytes / scale)
+            } else {
+                format!("{:.1} {unit} ({bytes} bytes)", bytes as f64 / scale as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Parses a size: a whole number of bytes, optionally followed by `KiB`, `MiB` or `GiB`
+/// (`16MiB`, `16 MiB`, `1048576`); at most [`MAX_FILE_BYTES_LIMIT`].
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let expected = "expected a size such as `16MiB`, `512KiB`, `1GiB` or a number of bytes";
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(split);
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return Err(format!("`{text}`: {expected}")),
+    };
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}`: {expected}"))?;
+    let bytes = value
+        .checked_mul(scale)
+        .filter(|bytes| (1..=MAX_FILE_BYTES_LIMIT).contains(bytes))
+        .ok_or_else(|| {
+            format!(
+                "`{text}`: the size must be between 1 byte and {} (the parser's limit)",
+                format_size(MAX_FILE_BYTES_LIMIT)
+            )
+        })?;
+    Ok(bytes)
+}
+
+/// Reads a file's bytes, refusing anything that is not a regular file (FIFOs, devices, directories)
+/// and anything above `max_bytes` (without reading it).
+pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let io = |error: std::io::Error| ReadError::Io(io_message(&error));
+    let not_regular =
+        || ReadError::Io("not a regular file; expected a Python source file".to_owned());
     // Check before opening: opening a FIFO for reading would block until a writer appears.
-    let before = std::fs::metadata(path).map_err(|error| io_message(&error))?;
+    let before = std::fs::metadata(path).map_err(io)?;
     if !before.is_file() {
-        return Err("not a regular file; expected a Python source file".to_owned());
+        return Err(not_regular());
     }
-    let mut file = std::fs::File::open(path).map_err(|error| io_message(&error))?;
-    let meta = file.metadata().map_err(|error| io_message(&error))?;
+    if before.len() > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: before.len(),
+            limit: max_bytes,
+        });
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
-        return Err("not a regular file; expected a Python source file".to_owned());
+        return Err(not_regular());
     }
+    if meta.len() > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit: max_bytes,
+        });
+    }
+    // `take`: a file that grows while it is read still stops at the limit (+1 to notice).
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|error| io_message(&error))?;
+    (&mut file)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: max_bytes,
+        });
+    }
     Ok(bytes)
 }

@@ -27,7 +27,7 @@ use crate::suppress::{self, Suppression, UnusedSuppression};
 use crate::visit::{self, FileContext, FileFacts, Mode, TraversalCounts};
 
 /// What to run and how.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisOptions {
     pub settings: Settings,
     pub mode: Mode,
@@ -43,6 +43,27 @@ pub struct AnalysisOptions {
     /// The result cache; `None` analyzes every file.
     #[serde(default)]
     pub cache: Option<CacheOptions>,
+    /// Files larger than this are skipped with a `too-large` diagnostic.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+}
+
+fn default_max_file_bytes() -> u64 {
+    discover::DEFAULT_MAX_FILE_BYTES
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        Self {
+            settings: Settings::default(),
+            mode: Mode::default(),
+            threads: 0,
+            exclude: Vec::new(),
+            root: PathBuf::new(),
+            cache: None,
+            max_file_bytes: discover::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
 }
 
 impl AnalysisOptions {
@@ -255,7 +276,7 @@ pub fn analyze_bytes(label: &str, bytes: &[u8], rules: &RuleSet, mode: Mode) -> 
 
 /// Reads and analyzes one file from disk.
 pub fn analyze_file(file: &InputFile, rules: &RuleSet, mode: Mode) -> FileOutcome {
-    analyze_file_cached(file, rules, mode, None)
+    analyze_file_cached(file, rules, mode, None, discover::DEFAULT_MAX_FILE_BYTES)
 }
 
 /// Reads one file and takes its outcome from the cache, or analyzes it and stores the result.
@@ -264,14 +285,15 @@ pub fn analyze_file_cached(
     rules: &RuleSet,
     mode: Mode,
     cache: Option<&Cache>,
+    max_bytes: u64,
 ) -> FileOutcome {
     let started = Instant::now();
     let Some(cache) = cache else {
-        let read = discover::read_regular_file(&file.path);
+        let read = discover::read_regular_file(&file.path, max_bytes);
         let read_ns = nanos(started.elapsed());
         let mut outcome = match read {
             Ok(bytes) => analyze_bytes(&file.label, &bytes, rules, mode),
-            Err(message) => unreadable(&file.label, message),
+            Err(error) => unreadable(&file.label, &error),
         };
         outcome.counters.phases.read_ns = read_ns;
         return outcome;
@@ -281,6 +303,20 @@ pub fn analyze_file_cached(
         .ok()
         .filter(std::fs::Metadata::is_file)
         .and_then(|meta| Stamp::of(&meta));
+    // Above the limit: skipped, even if an earlier run with a higher limit cached it.
+    if let Some(stamp) = stamp
+        && stamp.size > max_bytes
+    {
+        let mut outcome = unreadable(
+            &file.label,
+            &discover::ReadError::TooLarge {
+                size: stamp.size,
+                limit: max_bytes,
+            },
+        );
+        outcome.counters.phases.read_ns = nanos(started.elapsed());
+        return outcome;
+    }
     let known_content = match cache.lookup(&key, &file.label, stamp) {
         Lookup::Hit(mut outcome) => {
             outcome.counters.phases.read_ns = nanos(started.elapsed());
@@ -289,10 +325,10 @@ pub fn analyze_file_cached(
         Lookup::Changed { content } => Some(content),
         Lookup::Miss => None,
     };
-    let read = discover::read_regular_file(&file.path);
+    let read = discover::read_regular_file(&file.path, max_bytes);
     let read_ns = nanos(started.elapsed());
     let mut outcome = match read {
-        Err(message) => unreadable(&file.label, message),
+        Err(error) => unreadable(&file.label, &error),
         Ok(bytes) => {
             let content = cache::content_hash(&bytes);
             let reused = match (known_content, stamp) {
@@ -339,7 +375,7 @@ pub fn analyze_bytes_cached(
     outcome
 }
 
-fn unreadable(label: &str, message: String) -> FileOutcome {
+fn unreadable(label: &str, error: &discover::ReadError) -> FileOutcome {
     let mut outcome = FileOutcome {
         file: label.to_owned(),
         ..FileOutcome::default()
@@ -348,7 +384,7 @@ fn unreadable(label: &str, message: String) -> FileOutcome {
     outcome.counters.diagnostics = 1;
     outcome
         .diagnostics
-        .push(diagnostic(label, 1, 1, DiagnosticKind::Io, message));
+        .push(diagnostic(label, 1, 1, error.kind(), error.message()));
     outcome
 }
 
@@ -371,7 +407,13 @@ pub fn check(
         .map(|cache| Cache::open(cache, &config_hash));
     let files = &discovered.files;
     let mut report = analyze_each(files.len(), &rules, options.threads, |position| {
-        analyze_file_cached(&files[position], &rules, options.mode, cache.as_ref())
+        analyze_file_cached(
+            &files[position],
+            &rules,
+            options.mode,
+            cache.as_ref(),
+            options.max_file_bytes,
+        )
     })?;
     if let Some(cache) = &cache {
         report.stats.cache = Some(cache.flush());

@@ -186,6 +186,8 @@ pub enum DiagnosticKind {
     Encoding,
     /// The text does not parse as Python.
     Syntax,
+    /// The file is larger than `max-file-size`; it was not read.
+    TooLarge,
 }
 
 impl DiagnosticKind {
@@ -194,6 +196,7 @@ impl DiagnosticKind {
             Self::Io => "io-error",
             Self::Encoding => "encoding-error",
             Self::Syntax => "syntax-error",
+            Self::TooLarge => "too-large",
         }
     }
 }

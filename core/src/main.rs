@@ -121,6 +121,10 @@ struct CheckArgs {
     /// Analyze every file; neither read nor write the result cache.
     #[arg(long)]
     no_cache: bool,
+    /// Skip files larger than SIZE with a `too-large` diagnostic (`16MiB`, `512KiB`, `1GiB` or a
+    /// number of bytes) [default: `max-file-size` of the configuration, else 16MiB].
+    #[arg(long, value_name = "SIZE", value_parser = connascence::discover::parse_size)]
+    max_file_size: Option<u64>,
     /// The cache folder [default: `.connascence_cache` where the configuration was found, else in
     /// the first path].
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
@@ -236,6 +240,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| project_root(&config, &args.paths).join(cache::DEFAULT_DIR));
             CacheOptions::in_dir(dir)
         }),
+        max_file_bytes: args.max_file_size.unwrap_or(config.max_file_bytes),
     };
     let (mut report, argument_errors) = engine::check(&args.paths, &options)?;
     if !args.report_unused_ignores {

@@ -82,8 +82,18 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<WorkloadFile>, String> {
         .files
         .into_iter()
         .map(|file| {
-            let bytes = discover::read_regular_file(&file.path)
-                .map_err(|message| format!("{}: {message}", file.label))?;
+            // A workload must be the corpus it names: a file above the limit is an error here,
+            // not a skipped file.
+            let bytes = discover::read_regular_file(&file.path, discover::DEFAULT_MAX_FILE_BYTES)
+                .map_err(|error| match error {
+                    discover::ReadError::TooLarge { size, limit } => format!(
+                        "{}: file of {} is above the {} limit; a workload must analyze its whole corpus, so this one cannot be measured",
+                        file.label,
+                        discover::format_size(size),
+                        discover::format_size(limit)
+                    ),
+                    other => format!("{}: {}", file.label, other.message()),
+                })?;
             Ok(WorkloadFile {
                 label: file.label,
                 bytes,

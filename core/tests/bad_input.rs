@@ -78,3 +78,67 @@ fn every_kind_of_bad_file_is_a_diagnostic_and_good_files_are_still_analyzed() {
     );
     assert_eq!(output.status.code(), Some(0));
 }
+
+#[test]
+fn a_file_above_the_size_limit_is_skipped_unread_with_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.py"), "import time\ntime.sleep(1)\n").unwrap();
+    // A sparse 1 GiB file: no disk used, and never read (the run would need tens of GiB).
+    let huge = std::fs::File::create(dir.path().join("huge.py")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    let output = check(dir.path(), &[".", "--no-cache", "--exit-zero"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "./huge.py:1:1: too-large file of 1 GiB is above the 16 MiB limit; skipped (raise `max-file-size` or `--max-file-size` to analyze it)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("./good.py:2:1: timing"), "{stdout}");
+    // The limit from the command line, then from the configuration (a number of bytes).
+    let output = check(
+        dir.path(),
+        &["good.py", "--no-cache", "--max-file-size", "10"],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "good.py:1:1: too-large file of 26 bytes is above the 10 bytes limit; skipped"
+        ),
+        "{stdout}"
+    );
+    std::fs::write(
+        dir.path().join("connascence.toml"),
+        "max-file-size = \"1KiB\"\n",
+    )
+    .unwrap();
+    let output = check(dir.path(), &["huge.py", "--no-cache"]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("huge.py:1:1: too-large file of 1 GiB is above the 1 KiB limit; skipped")
+    );
+    // Bad sizes: usage errors naming the place and the expected form.
+    std::fs::write(
+        dir.path().join("connascence.toml"),
+        "max-file-size = \"big\"\n",
+    )
+    .unwrap();
+    let output = check(dir.path(), &["good.py", "--no-cache"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "connascence.toml:1:17: `max-file-size` `big`: expected a size such as `16MiB`, `512KiB`, `1GiB` or a number of bytes"
+        ),
+        "{stderr}"
+    );
+    std::fs::remove_file(dir.path().join("connascence.toml")).unwrap();
+    let output = check(dir.path(), &["good.py", "--max-file-size", "5GiB"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "`5GiB`: the size must be between 1 byte and 4.0 GiB (4294967295 bytes) (the parser's limit)"
+        )
+    );
+}

@@ -14,7 +14,7 @@ fn error(text: &str) -> String {
 fn bad_configurations_are_rejected_with_location_and_allowed_values() {
     let known = "known rules: positional-params, magic-literal, duplicate-algorithm, timing, repeated-value, convention, global-state, god-object, recursion, unbounded-loop, long-function, assertion-density, deep-nesting, complexity";
     let cases: &[(&str, String)] = &[
-        ("selct = [\"timing\"]\n", "connascence.toml:1:1: unknown key `selct`; expected one of: select, ignore, exclude, fail-on, rules".into()),
+        ("selct = [\"timing\"]\n", "connascence.toml:1:1: unknown key `selct`; expected one of: select, ignore, exclude, fail-on, max-file-size, rules".into()),
         ("select = [\"magic\"]\n", format!("connascence.toml:1:11: unknown rule `magic`; {known}")),
         ("ignore = \"timing\"\n", "connascence.toml:1:10: expected an array of rule ids, such as [\"magic-literal\"]".into()),
         ("ignore = [3]\n", "connascence.toml:1:11: expected a rule id (a string)".into()),
