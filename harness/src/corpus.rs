@@ -111,6 +111,24 @@ impl CorpusLock {
         })?;
         let mut names = std::collections::BTreeSet::new();
         for corpus in &lock.corpus {
+            // These become folder names and a pip requirement line: no path separators, no
+            // `..`, no whitespace or newlines, no pip options.
+            for (key, value, extra) in [
+                ("name", &corpus.name, "._-"),
+                ("package", &corpus.package, "._-"),
+                ("version", &corpus.version, ".+!_-"),
+            ] {
+                let starts_well = value.starts_with(|c: char| c.is_ascii_alphanumeric());
+                let allowed = value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+                if !starts_well || !allowed || value.len() > 100 {
+                    return Err(CorpusError::Lock(format!(
+                        "{label}: corpus `{}` has {key} {value:?}; expected ASCII letters, digits and `{extra}`, starting with a letter or digit (at most 100)",
+                        corpus.name.escape_debug()
+                    )));
+                }
+            }
             if !names.insert(corpus.name.clone()) {
                 return Err(CorpusError::Lock(format!(
                     "{label}: corpus `{}` is pinned twice",
@@ -163,6 +181,26 @@ pub struct Fetcher {
     pub python: String,
     /// Extra pip arguments (tests use `--no-index --find-links DIR`).
     pub extra_pip_args: Vec<String>,
+    /// Caps on what one wheel may unpack to (a hash-pinned wheel is trusted, but a zip bomb
+    /// pinned by mistake must not fill the disk): entries and uncompressed bytes.
+    pub limits: UnpackLimits,
+}
+
+/// Caps on unpacking one wheel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnpackLimits {
+    pub entries: usize,
+    pub bytes: u64,
+}
+
+impl Default for UnpackLimits {
+    /// 100,000 entries and 2 GiB: ten times the largest pinned corpus (sympy: 1,533 files).
+    fn default() -> Self {
+        Self {
+            entries: 100_000,
+            bytes: 2 << 30,
+        }
+    }
 }
 
 /// What a fetched corpus holds.
@@ -250,6 +288,7 @@ impl Fetcher {
                 .map_or_else(|| repo_root.join("target/perfgate/corpora"), PathBuf::from),
             python: "python3".into(),
             extra_pip_args: Vec::new(),
+            limits: UnpackLimits::default(),
         }
     }
 
@@ -326,6 +365,13 @@ impl Fetcher {
             reason,
         };
         let mut archive = zip::ZipArchive::new(file).map_err(|error| bad(error.to_string()))?;
+        if archive.len() > self.limits.entries {
+            return Err(bad(format!(
+                "{} entries, more than the {} allowed; nothing was unpacked",
+                archive.len(),
+                self.limits.entries
+            )));
+        }
         for index in 0..archive.len() {
             let entry = archive
                 .by_index(index)
@@ -356,6 +402,13 @@ impl Fetcher {
         std::fs::create_dir_all(&staging)
             .map_err(io(format!("cannot create {}", staging.display())))?;
         let (mut files, mut lines, mut bytes) = (0, 0, 0);
+        let mut unpacked: u64 = 0;
+        let too_big = |limit: u64| {
+            format!(
+                "unpacks to more than {} bytes, the most allowed; nothing was unpacked",
+                limit
+            )
+        };
         for index in 0..archive.len() {
             let mut entry = archive
                 .by_index(index)
@@ -372,10 +425,20 @@ impl Fetcher {
                 std::fs::create_dir_all(parent)
                     .map_err(io(format!("cannot create {}", parent.display())))?;
             }
+            // Bounded whatever the entry declares: at most what is left of the limit, plus one byte
+            // to notice going over.
+            let left = self.limits.bytes - unpacked;
             let mut content = Vec::new();
-            entry
+            (&mut entry)
+                .take(left + 1)
                 .read_to_end(&mut content)
                 .map_err(io(format!("cannot read {name} from {}", wheel.display())))?;
+            unpacked += content.len() as u64;
+            if unpacked > self.limits.bytes {
+                drop(entry);
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(bad(too_big(self.limits.bytes)));
+            }
             if name.ends_with(".py") {
                 files += 1;
                 lines += content.iter().filter(|&&b| b == b'\n').count();

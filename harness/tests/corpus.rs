@@ -46,6 +46,7 @@ fn fetcher(cache: &Path) -> Fetcher {
         cache_dir: cache.to_path_buf(),
         python: "python3".into(),
         extra_pip_args: Vec::new(),
+        limits: perfgate::corpus::UnpackLimits::default(),
     }
 }
 
@@ -217,5 +218,80 @@ fn the_lock_refuses_duplicates_bad_hashes_and_unknown_keys() {
     assert_eq!(
         lock.require("y").unwrap_err().to_string(),
         "unknown corpus `y`; the lock has: x"
+    );
+}
+
+#[test]
+fn lock_fields_that_could_leave_the_cache_or_inject_pip_options_are_refused() {
+    let good = "a".repeat(64);
+    let lock = |package: &str, version: &str| {
+        CorpusLock::parse(
+            &format!(
+                "[[corpus]]\nname = \"x\"\npackage = {package:?}\nversion = {version:?}\nsha256 = \"{good}\"\n"
+            ),
+            "corpora.toml",
+        )
+        .map(|_| ())
+        .map_err(|error| error.to_string())
+    };
+    assert_eq!(lock("requests", "2.34.2"), Ok(()));
+    assert_eq!(lock("zope.interface", "7.0.1+local"), Ok(()));
+    assert_eq!(
+        lock("../../../tmp/pwn", "1"),
+        Err("corpora.toml: corpus `x` has package \"../../../tmp/pwn\"; expected ASCII letters, digits and `._-`, starting with a letter or digit (at most 100)".into())
+    );
+    assert_eq!(
+        lock("/etc", "1"),
+        Err("corpora.toml: corpus `x` has package \"/etc\"; expected ASCII letters, digits and `._-`, starting with a letter or digit (at most 100)".into())
+    );
+    assert_eq!(
+        lock("requests", "1\n--index-url https://example.invalid/simple"),
+        Err("corpora.toml: corpus `x` has version \"1\\n--index-url https://example.invalid/simple\"; expected ASCII letters, digits and `.+!_-`, starting with a letter or digit (at most 100)".into())
+    );
+    assert!(
+        lock("requests", "..")
+            .unwrap_err()
+            .starts_with("corpora.toml: corpus `x` has version \"..\"")
+    );
+}
+
+#[test]
+fn a_wheel_that_unpacks_to_too_much_is_refused_and_nothing_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x = 1\n".repeat(2000);
+    let wheel = wheel(
+        dir.path(),
+        "fakepkg",
+        "1.0",
+        &[
+            ("fakepkg/a.py", big.as_str()),
+            ("fakepkg/b.py", big.as_str()),
+        ],
+    );
+    let corpus = pinned("fakepkg", "1.0", &sha256_file(&wheel).unwrap());
+    let mut fetcher = fetcher(&dir.path().join("cache"));
+    fetcher.limits.bytes = 15_000;
+    let error = fetcher.unpack(&corpus, &wheel).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .ends_with("unpacks to more than 15000 bytes, the most allowed; nothing was unpacked"),
+        "{error}"
+    );
+    assert!(!fetcher.dir(&corpus).exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("cache")).unwrap().count(),
+        0
+    );
+    fetcher.limits = perfgate::corpus::UnpackLimits {
+        entries: 1,
+        bytes: 1 << 20,
+    };
+    let error = fetcher.unpack(&corpus, &wheel).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("entries, more than the 1 allowed; nothing was unpacked"),
+        "{error}"
     );
 }
