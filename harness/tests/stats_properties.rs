@@ -36,7 +36,7 @@ fn well_separated(a: &[f64], b: &[f64], threshold: f64) -> bool {
 
 fn verdict(a: &[f64], b: &[f64], threshold: f64) -> (TimeTest, TimeVerdict) {
     let result = test(a, b, threshold, ALPHA, 1, None).expect("valid samples");
-    let verdict = decide_family(&[result.clone()], &[threshold], ALPHA)[0];
+    let verdict = decide_family(std::slice::from_ref(&result), &[threshold], ALPHA)[0];
     (result, verdict)
 }
 
