@@ -184,10 +184,60 @@ impl Results {
                 expected: SCHEMA_VERSION,
             });
         }
-        serde_json::from_value(value).map_err(|error| ResultsError::Invalid {
-            file,
-            reason: error.to_string(),
-        })
+        let results: Results =
+            serde_json::from_value(value).map_err(|error| ResultsError::Invalid {
+                file: file.clone(),
+                reason: error.to_string(),
+            })?;
+        results
+            .check_paths()
+            .map_err(|reason| ResultsError::Invalid { file, reason })?;
+        Ok(results)
+    }
+
+    /// What a results file names on disk stays inside the repository's perfgate folders: a
+    /// scenario `id` (chart and artifact file names) is letters, digits and `_`; `heap_profile` and
+    /// `instructions.artifacts` are repository-relative paths under `target/perfgate/` without
+    /// `..`. A hand-edited or hostile file cannot make the report write or copy elsewhere.
+    fn check_paths(&self) -> Result<(), String> {
+        for scenario in &self.scenarios {
+            let id = &scenario.id;
+            if id.is_empty()
+                || id.len() > 200
+                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(format!(
+                    "scenario `{}` has id {id:?}; expected ASCII letters, digits and `_`",
+                    scenario.name.escape_debug()
+                ));
+            }
+            let paths = [
+                ("heap_profile", scenario.heap_profile.as_deref()),
+                (
+                    "instructions.artifacts",
+                    scenario
+                        .instructions
+                        .as_ref()
+                        .map(|data| data.artifacts.as_str())
+                        .filter(|path| !path.is_empty()),
+                ),
+            ];
+            for (key, path) in paths {
+                let Some(path) = path else { continue };
+                let relative = std::path::Path::new(path);
+                let inside = relative.starts_with("target/perfgate")
+                    && relative
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                if !inside {
+                    return Err(format!(
+                        "scenario `{}` has {key} {path:?}; expected a path under `target/perfgate/` without `..`",
+                        scenario.name.escape_debug()
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Writes atomically: a temporary file in the same folder, fsync, rename.

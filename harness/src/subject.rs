@@ -131,6 +131,7 @@ pub fn prepare(
         CorpusSource::Path { path } => {
             let files = workload::load(std::slice::from_ref(path))
                 .map_err(|error| format!("cannot load {}: {error}", path.display()))?;
+            outside_the_repository(repo_root, &files)?;
             (files, format!("path:{}", path.display()))
         }
     };
@@ -421,4 +422,22 @@ impl Workload {
                 .unwrap_or(u64::MAX),
         }
     }
+}
+
+/// Refuses a `path` corpus with a file that is really outside the repository (a symbolic link in
+/// the folder pointing elsewhere): a scenario reads only the repository's own files.
+fn outside_the_repository(repo_root: &Path, files: &[WorkloadFile]) -> Result<(), String> {
+    let root = std::fs::canonicalize(repo_root)
+        .map_err(|error| format!("cannot resolve {}: {error}", repo_root.display()))?;
+    for file in files {
+        let inside = std::fs::canonicalize(repo_root.join(&file.label))
+            .is_ok_and(|real| real.starts_with(&root));
+        if !inside {
+            return Err(format!(
+                "{} leads out of the repository through a symbolic link; a scenario reads only the repository's own files",
+                file.label
+            ));
+        }
+    }
+    Ok(())
 }

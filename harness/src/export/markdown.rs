@@ -16,9 +16,7 @@ fn icon(verdict: Verdict) -> &'static str {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
+use super::markdown_text as escape;
 
 fn rows(metrics: &[&MetricComparison]) -> String {
     let mut out = String::from(
@@ -28,7 +26,7 @@ fn rows(metrics: &[&MetricComparison]) -> String {
         out.push_str(&format!(
             "| {} | {} | {} {} | {} | {} | {} | {} | {} | {} |\n",
             escape(&m.scenario),
-            m.metric,
+            escape(&m.metric),
             icon(m.verdict),
             m.verdict.as_str(),
             value(&m.metric, m.baseline),
@@ -51,7 +49,10 @@ impl Exporter for Markdown {
     }
     fn render(&self, report: &Report) -> String {
         let comparison = report.comparison;
-        let mut out = format!("### perfgate\n\n**{}**\n\n", super::table::outcome(report));
+        let mut out = format!(
+            "### perfgate\n\n**{}**\n\n",
+            escape(&super::table::outcome(report))
+        );
         let notable: Vec<&MetricComparison> = comparison
             .metrics
             .iter()
@@ -71,9 +72,9 @@ impl Exporter for Markdown {
             out.push_str("Counters that changed (exact):\n\n");
             for c in &comparison.counter_changes {
                 out.push_str(&format!(
-                    "- `{}` {}: {} → {}{}\n",
+                    "- {} {}: {} → {}{}\n",
                     escape(&c.scenario),
-                    c.counter,
+                    escape(&c.counter),
                     escape(&c.baseline),
                     escape(&c.candidate),
                     if c.behaviour {

@@ -160,3 +160,45 @@ pub fn p_values(metric: &MetricComparison) -> String {
         _ => "-".into(),
     }
 }
+
+/// Text made inert for Markdown (a pull-request comment, a job summary, a table cell): HTML
+/// (`<`, `>`, `&`) and `@` mentions become character references; emphasis, code, links, table
+/// cells, strike-through and math (`\ * _ ` [ ] | ~ $`) get a backslash; line breaks become
+/// spaces and other control characters are dropped. Cells and list items never start a line, so
+/// line-start markers (`#`, `-`, `1.`) need nothing. The rendered text reads as the input.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("&#64;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_text;
+
+    #[test]
+    fn markdown_text_cannot_become_markup() {
+        assert_eq!(
+            markdown_text(
+                "x</details><img src=x onerror=alert(1)> | @octocat `t` [l](https://e.invalid) *b* ~s~ $m$ a\\|b\r\nc\u{7}"
+            ),
+            "x&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt; \\| &#64;octocat \\`t\\` \\[l\\](https://e.invalid) \\*b\\* \\~s\\~ \\$m\\$ a\\\\\\|b  c"
+        );
+        assert_eq!(markdown_text("django-unified"), "django-unified");
+        assert_eq!(markdown_text("heap.total_bytes"), "heap.total\\_bytes");
+    }
+}

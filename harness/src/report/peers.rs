@@ -91,7 +91,11 @@ pub fn markdown(report: &PeersReport) -> String {
     out.push_str(&"---|".repeat(HEADER.len()));
     out.push('\n');
     for row in &report.rows {
-        out.push_str(&format!("| {} |\n", cells(row).join(" | ")));
+        let cells: Vec<String> = cells(row)
+            .iter()
+            .map(|cell| crate::export::markdown_text(cell))
+            .collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out.push_str(&format!("\n{}.\n\n```sh\n", caption(report)));
     for command in &report.commands {

@@ -486,6 +486,22 @@ fn corpus_source(
             ),
         ));
     }
+    let inside = match (
+        std::fs::canonicalize(context.repo_root.join(relative)),
+        std::fs::canonicalize(context.repo_root),
+    ) {
+        (Ok(real), Ok(root)) => real.starts_with(root),
+        _ => false,
+    };
+    if !inside {
+        return Err(located.at(
+            path.span(),
+            format!(
+                "`path` `{}` leads out of the repository through a symbolic link; a scenario reads only the repository's own files",
+                path.get_ref()
+            ),
+        ));
+    }
     Ok(CorpusSource::Path {
         path: relative.to_path_buf(),
     })
