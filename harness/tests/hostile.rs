@@ -52,7 +52,8 @@ fn a_scenario_path_through_a_symbolic_link_out_of_the_repository_is_refused() {
 
 #[test]
 fn results_naming_places_outside_the_perfgate_folders_are_refused_on_load() {
-    let cases: [(&str, fn(&mut perfgate::results::ScenarioResult)); 3] = [
+    type Spoil = fn(&mut perfgate::results::ScenarioResult);
+    let cases: [(&str, Spoil); 3] = [
         (
             "scenario `a` has id \"../../x\"; expected ASCII letters, digits and `_`",
             |s| s.id = "../../x".into(),
