@@ -10,6 +10,8 @@ use std::process::Command;
 use common::{perfgate, tiny_repo};
 use perfgate::results::Results;
 use perfgate::synthetic::{results, scenario};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 fn write_results(path: &Path, time_factor: f64, ir: u64) {
     results(vec![
@@ -205,21 +207,57 @@ fn a_save_killed_midway_leaves_the_previous_baseline_whole() {
     );
     assert_eq!(save.status.code(), Some(0));
     let file = root.join("baselines/ci/main.json");
-    for delay_ms in [5, 20, 40, 60, 80, 120, 160, 240] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+    let save_big = || {
+        Command::new(env!("CARGO_BIN_EXE_perfgate"))
             .arg("--repo")
             .arg(root)
             .args(["baseline", "save", "main", "--from", big.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            .unwrap()
+    };
+    // How long a save takes here, to spread the kills over a whole save.
+    let started = std::time::Instant::now();
+    save_big().wait().unwrap();
+    // (Four fifths of it: a save that finished before its kill tests nothing.)
+    let span_us = (started.elapsed().as_micros() * 4 / 5).max(5_000) as u64;
+    // 50 kills at seeded random moments (a failure repeats): the baseline always loads, old or new.
+    let mut rng = ChaCha8Rng::seed_from_u64(50);
+    let mut killed = 0;
+    for trial in 0..50 {
+        let mut child = save_big();
+        let delay_us = rng.random_range(0..span_us);
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let loaded = Results::load(&file).unwrap_or_else(|error| {
-            panic!("after SIGKILL at {delay_ms} ms the baseline is damaged: {error}")
+            panic!("trial {trial}: after SIGKILL at {delay_us} µs the baseline is damaged: {error}")
         });
         assert!(matches!(loaded.scenarios.len(), 2 | 4000));
+        // Every other trial starts again from the small baseline, so both outcomes stay possible.
+        if trial % 2 == 0 {
+            let again = perfgate(
+                root,
+                &[
+                    "baseline",
+                    "save",
+                    "main",
+                    "--from",
+                    small.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(again.status.code(), Some(0));
+        }
     }
+    eprintln!("{killed} of 50 saves were killed while running (spread over {span_us} µs)");
+    assert!(
+        killed >= 17,
+        "only {killed} of 50 saves were still running when killed"
+    );
 }
 
 #[test]
