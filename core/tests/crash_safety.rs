@@ -79,7 +79,7 @@ fn a_check_killed_at_random_moments_never_breaks_or_changes_the_next_run() {
     let cold = connascence(CHECK, dir.path());
     assert_eq!(cold.status.code(), Some(0));
     // Every trial changes some files, so that every run has entries to write.
-    let mut edit = |trial: usize, rng: &mut ChaCha8Rng| {
+    let edit = |trial: usize, rng: &mut ChaCha8Rng| {
         for _ in 0..30 {
             let file = &files[rng.random_range(0..files.len())];
             append(file, &format!("\nTRIAL_{trial} = {trial} * 37\n"));
