@@ -57,3 +57,9 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     temp.persist(path).map_err(|error| error.error)?;
     Ok(())
 }
+
+/// A word quoted for a POSIX shell (single quotes; a `'` inside becomes `'\''`), for the
+/// reproduce commands printed in reports: a name with quotes or `$` pastes as itself.
+pub fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}

@@ -151,3 +151,28 @@ fn hostile_scenario_names_are_inert_in_markdown_junit_and_html() {
     );
     assert!(html.contains("x&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt;"));
 }
+
+#[test]
+fn reproduce_commands_quote_names_for_the_shell_and_names_refuse_control_characters() {
+    assert_eq!(perfgate::shell_quote("tiny"), "'tiny'");
+    assert_eq!(
+        perfgate::shell_quote("it's $(rm -rf ~)"),
+        "'it'\\''s $(rm -rf ~)'"
+    );
+    let repo = tiny_repo();
+    let root = repo.path();
+    std::fs::write(
+        root.join("scenarios/bell.toml"),
+        "name = \"a\\u001b[31mred\"\n[corpus]\npath = \"code\"\n[workload]\nkind = \"analyze\"\n",
+    )
+    .unwrap();
+    let output = perfgate(root, &["scenarios"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains(
+            "scenarios/bell.toml:1:8: `name` must be at most 100 characters without control characters (line breaks, tabs, escapes)"
+        ),
+        "{}",
+        text(&output)
+    );
+}

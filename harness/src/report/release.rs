@@ -84,8 +84,8 @@ pub fn claims(input: &ReportInput) -> String {
     let find = |name: &str| input.candidate.scenarios.iter().find(|s| s.name == name);
     let command = |names: &[&str], engines: &str| {
         format!(
-            "<code>cargo run --release -p perfgate -- run --filter '{{{}}}' --engines {engines}</code>",
-            escape(&names.join(","))
+            "<code>cargo run --release -p perfgate -- run --filter {} --engines {engines}</code>",
+            escape(&crate::shell_quote(&format!("{{{}}}", names.join(","))))
         )
     };
     let mut rows: Vec<Vec<String>> = Vec::new();

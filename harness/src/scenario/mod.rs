@@ -242,6 +242,12 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
     if name.is_empty() {
         return Err(located.at(raw.name.span(), "`name` must not be empty"));
     }
+    if name.chars().any(char::is_control) || name.chars().count() > 100 {
+        return Err(located.at(
+            raw.name.span(),
+            "`name` must be at most 100 characters without control characters (line breaks, tabs, escapes)",
+        ));
+    }
     for tag in &raw.tags {
         if tag.get_ref().is_empty()
             || !tag

@@ -236,9 +236,9 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
         args.head,
         args.rounds,
         args.engines.join(","),
-        args.filter
-            .as_ref()
-            .map_or(String::new(), |f| format!(" --filter '{f}'")),
+        args.filter.as_ref().map_or(String::new(), |f| {
+            format!(" --filter {}", perfgate::shell_quote(f))
+        }),
         if args.tags.is_empty() {
             String::new()
         } else {

@@ -359,7 +359,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 args.engines.join(",")
             );
             if let Some(filter) = &args.filter {
-                gate_command.push_str(&format!(" --filter '{filter}'"));
+                gate_command.push_str(&format!(" --filter {}", perfgate::shell_quote(filter)));
             }
             if !args.tags.is_empty() {
                 gate_command.push_str(&format!(" --tags {}", args.tags.join(",")));
