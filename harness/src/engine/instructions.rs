@@ -157,8 +157,9 @@ pub fn run(
     let dir = home
         .join("perfgate/callgrind/scenarios")
         .join(format!("workload.{}", scenario.id));
-    // A summary left by an earlier run must never be read as this run's counts.
-    super::remove_stale(&dir)?;
+    // A summary left by an earlier run must never be read as this run's counts (the rest of the
+    // folder stays: gungraun keeps the previous run's outputs for the differential flamegraph).
+    super::remove_stale(&dir.join("summary.json"))?;
     let runner_dir = tools.runner.parent().unwrap_or(Path::new("."));
     let path = match std::env::var_os("PATH") {
         Some(path) => std::env::join_paths(

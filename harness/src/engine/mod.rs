@@ -24,15 +24,21 @@ pub fn build_workspace(root: &Path) -> PathBuf {
     }
 }
 
-/// Removes an engine's output folder before a measurement, so that only what this measurement
-/// writes can be read as its result; a folder that cannot be removed is an error (fail-closed).
-pub fn remove_stale(dir: &Path) -> Result<(), String> {
-    match std::fs::remove_dir_all(dir) {
+/// Removes an engine's output (a folder or a file) before a measurement, so that only what this
+/// measurement writes can be read as its result; one that cannot be removed is an error
+/// (fail-closed).
+pub fn remove_stale(path: &Path) -> Result<(), String> {
+    let removed = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    };
+    match removed {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(error) => Err(format!(
             "cannot remove the earlier output {} before measuring: {error}",
-            dir.display()
+            path.display()
         )),
     }
 }

@@ -91,10 +91,9 @@ pub fn markdown(report: &PeersReport) -> String {
     out.push_str(&"---|".repeat(HEADER.len()));
     out.push('\n');
     for row in &report.rows {
-        let cells: Vec<String> = cells(row)
-            .iter()
-            .map(|cell| crate::export::markdown_text(cell))
-            .collect();
+        // The corpus name is the one string not made here.
+        let mut cells = cells(row);
+        cells[0] = crate::export::markdown_text(&cells[0]);
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out.push_str(&format!("\n{}.\n\n```sh\n", caption(report)));
@@ -189,7 +188,7 @@ mod tests {
         assert_eq!(rows[0], format!("| {} |", HEADER.join(" | ")));
         assert_eq!(
             rows[2],
-            "| <b>django</b> | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] |"
+            "| &lt;b&gt;django&lt;/b&gt; | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] |"
         );
         assert!(text.contains("ruff 0.16.4; 10 alternating rounds"));
         assert!(
