@@ -83,6 +83,16 @@ fn select_in(
     Ok((selected, all, settings))
 }
 
+/// The `--engines` of a run, parsed.
+fn engines(select: &SelectArgs) -> anyhow::Result<Vec<perfgate::run::Engine>> {
+    select
+        .engines
+        .iter()
+        .map(|engine| perfgate::run::Engine::parse(engine))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)
+}
+
 /// Runs the selected scenarios and saves the results; returns them and their file.
 fn run_and_save(
     root: &Path,
@@ -91,12 +101,7 @@ fn run_and_save(
     select: &SelectArgs,
     out: Option<PathBuf>,
 ) -> anyhow::Result<(perfgate::results::Results, PathBuf)> {
-    let engines = select
-        .engines
-        .iter()
-        .map(|engine| perfgate::run::Engine::parse(engine))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let engines = engines(select)?;
     if select.rounds == Some(0) {
         anyhow::bail!("--rounds must be at least 1");
     }
@@ -301,13 +306,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         .join(", ")
                 );
             }
-            let engines = args
-                .engines
-                .iter()
-                .map(|engine| perfgate::run::Engine::parse(engine))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(anyhow::Error::msg)?;
-            let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engines);
+            let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engines(&args)?);
             let (cand, path) = run_and_save(&root, &lock, &selected, &args, None)?;
             eprintln!("results: {}", path.display());
             let options = perfgate::gate::compare_options(
