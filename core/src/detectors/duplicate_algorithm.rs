@@ -103,36 +103,30 @@ struct BodyShape {
 
 impl<'a> SourceOrderVisitor<'a> for BodyShape {
     fn enter_node(&mut self, node: AnyNodeRef<'a>) -> TraversalSignal {
-        let mut bytes = ShapeBytes::default();
-        bytes.push(ENTER);
-        shape(node, &mut bytes);
-        self.hasher.write(bytes.as_slice());
+        let mut word = ShapeWord::default();
+        shape(node, &mut word);
+        // One multiply-add per node; the top bit tells an entered node from a leave mark.
+        self.hasher.write_u64(word.0 | ENTER);
         self.statements += u32::from(node.is_statement());
         TraversalSignal::Traverse
     }
 
     fn leave_node(&mut self, _node: AnyNodeRef<'a>) {
-        self.hasher.write_u8(LEAVE);
+        self.hasher.write_u64(LEAVE);
     }
 }
 
-const ENTER: u8 = 0x80;
-const LEAVE: u8 = 0x81;
+const ENTER: u64 = 1 << 63;
+const LEAVE: u64 = 0x81;
 
-/// A small stack buffer for one node's shape bytes (no allocation per node); a longer comparison
-/// chain than fits is cut, which only merges shapes that differ after the 13th operator.
+/// One node's shape bytes folded into a word (no buffer, no allocation): up to seven bytes are
+/// kept exactly, a longer comparison chain is mixed in by rotation.
 #[derive(Default)]
-struct ShapeBytes {
-    bytes: [u8; 16],
-    len: usize,
-}
+struct ShapeWord(u64);
 
-impl ShapeBytes {
+impl ShapeWord {
     fn push(&mut self, byte: u8) {
-        if self.len < self.bytes.len() {
-            self.bytes[self.len] = byte;
-            self.len += 1;
-        }
+        self.0 = (self.0.rotate_left(8) ^ u64::from(byte)) & !ENTER;
     }
 
     fn extend(&mut self, bytes: impl IntoIterator<Item = u8>) {
@@ -140,14 +134,10 @@ impl ShapeBytes {
             self.push(byte);
         }
     }
-
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
 }
 
 /// The erased shape of a node: its kind, and the operators and clause counts that change its meaning.
-fn shape(node: AnyNodeRef<'_>, out: &mut ShapeBytes) {
+fn shape(node: AnyNodeRef<'_>, out: &mut ShapeWord) {
     out.push(node.kind() as u8);
     match node {
         AnyNodeRef::ExprBinOp(e) => out.push(e.op as u8),
