@@ -40,11 +40,22 @@ fn verdict(a: &[f64], b: &[f64], threshold: f64) -> (TimeTest, TimeVerdict) {
     (result, verdict)
 }
 
+/// Equal within rounding; equal infinities (an unbounded interval end) count as equal.
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
 proptest! {
+    // A fixed seed: CI runs the same 1,000 cases every time (a failure repeats; another seed or
+    // more cases explore further: 15 random seeds of 1,000 cases and one of 20,000 passed before
+    // it was fixed), and nothing is written into the source tree.
+    #![proptest_config(ProptestConfig {
+        cases: 1000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(2026),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn swapping_the_sides_inverts_the_ratio_and_its_interval((a, b) in sides()) {
         let (forward, _) = verdict(&a, &b, 0.03);
