@@ -381,16 +381,13 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadErr
     let io = |error: std::io::Error| ReadError::Io(io_message(&error));
     let not_regular =
         || ReadError::Io("not a regular file; expected a Python source file".to_owned());
+    let too_large = |size: u64| ReadError::TooLarge {
+        size,
+        limit: max_bytes,
+    };
     // Check before opening: opening a FIFO for reading would block until a writer appears.
-    let before = std::fs::metadata(path).map_err(io)?;
-    if !before.is_file() {
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
         return Err(not_regular());
-    }
-    if before.len() > max_bytes {
-        return Err(ReadError::TooLarge {
-            size: before.len(),
-            limit: max_bytes,
-        });
     }
     let mut file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
@@ -398,10 +395,7 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadErr
         return Err(not_regular());
     }
     if meta.len() > max_bytes {
-        return Err(ReadError::TooLarge {
-            size: meta.len(),
-            limit: max_bytes,
-        });
+        return Err(too_large(meta.len()));
     }
     // `take`: a file that grows while it is read still stops at the limit (+1 to notice).
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -410,10 +404,7 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadErr
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(ReadError::TooLarge {
-            size: bytes.len() as u64,
-            limit: max_bytes,
-        });
+        return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
 }

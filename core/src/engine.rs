@@ -61,7 +61,7 @@ impl Default for AnalysisOptions {
             exclude: Vec::new(),
             root: PathBuf::new(),
             cache: None,
-            max_file_bytes: discover::DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: default_max_file_bytes(),
         }
     }
 }

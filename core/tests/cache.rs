@@ -8,22 +8,10 @@ use std::time::Duration;
 
 use connascence::cache::{Cache, CacheOptions, Lookup, Stamp, content_hash};
 use connascence::engine::FileOutcome;
-use connascence::synth::{self, Profile, SynthSpec};
 use support::connascence;
 
 fn project(files: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for file in synth::generate(&SynthSpec {
-        files,
-        lines_per_file: 120,
-        seed: 11,
-        profile: Profile::Dense,
-    }) {
-        let path = dir.path().join("src").join(&file.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, file.source).unwrap();
-    }
-    dir
+    support::synthetic_project(files, 11).0
 }
 
 fn json(output: &Output) -> serde_json::Value {

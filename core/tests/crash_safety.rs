@@ -4,33 +4,18 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use connascence::synth::{self, Profile, SynthSpec};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::connascence;
 
 const CHECK: &[&str] = &["check", "src", "--format", "json", "--exit-zero"];
 
-/// A project of synthetic files; returns the folder and the files' paths.
-fn project(files: usize) -> (tempfile::TempDir, Vec<PathBuf>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut paths = Vec::new();
-    for file in synth::generate(&SynthSpec {
-        files,
-        lines_per_file: 120,
-        seed: 23,
-        profile: Profile::Dense,
-    }) {
-        let path = dir.path().join("src").join(&file.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, file.source).unwrap();
-        paths.push(path);
-    }
-    (dir, paths)
+fn project(files: usize) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+    support::synthetic_project(files, 23)
 }
 
 fn findings(output: &Output) -> serde_json::Value {

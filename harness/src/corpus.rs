@@ -403,12 +403,6 @@ impl Fetcher {
             .map_err(io(format!("cannot create {}", staging.display())))?;
         let (mut files, mut lines, mut bytes) = (0, 0, 0);
         let mut unpacked: u64 = 0;
-        let too_big = |limit: u64| {
-            format!(
-                "unpacks to more than {} bytes, the most allowed; nothing was unpacked",
-                limit
-            )
-        };
         for index in 0..archive.len() {
             let mut entry = archive
                 .by_index(index)
@@ -435,9 +429,11 @@ impl Fetcher {
                 .map_err(io(format!("cannot read {name} from {}", wheel.display())))?;
             unpacked += content.len() as u64;
             if unpacked > self.limits.bytes {
-                drop(entry);
                 let _ = std::fs::remove_dir_all(&staging);
-                return Err(bad(too_big(self.limits.bytes)));
+                return Err(bad(format!(
+                    "unpacks to more than {} bytes, the most allowed; nothing was unpacked",
+                    self.limits.bytes
+                )));
             }
             if name.ends_with(".py") {
                 files += 1;

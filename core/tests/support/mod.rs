@@ -41,3 +41,23 @@ pub fn project_bytes(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// A project of `files` seeded synthetic modules (120 dense lines each) under `src/`; returns the
+/// folder and the files' paths.
+pub fn synthetic_project(files: usize, seed: u64) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+    use connascence::synth::{self, Profile, SynthSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for file in synth::generate(&SynthSpec {
+        files,
+        lines_per_file: 120,
+        seed,
+        profile: Profile::Dense,
+    }) {
+        let path = dir.path().join("src").join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, file.source).unwrap();
+        paths.push(path);
+    }
+    (dir, paths)
+}
