@@ -26,7 +26,158 @@ pub struct TooDeep {
 }
 
 /// Scans source text; `Err` at the first bracket or indentation level beyond CPython's limits.
+///
+/// Most files are checked by [`provably_shallow`], which only looks at the bytes that open or end
+/// a stretch (brackets, separators, newlines, strings, comments); only a file it cannot clear is
+/// scanned operator by operator, so the result is always that of the exact scan.
 pub fn check(text: &str) -> Result<(), TooDeep> {
+    if provably_shallow(text.as_bytes()) {
+        return Ok(());
+    }
+    check_exactly(text)
+}
+
+/// Bytes [`provably_shallow`] must look at; it skips every other byte.
+const STRETCH_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let special = *b"\n,;([{)]}#\\\"'";
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// One bracket level (or the statement level) in [`provably_shallow`].
+struct Stretch {
+    /// Where the level's opening bracket is.
+    opened: usize,
+    /// Where its current stretch began (the opener or the last separator).
+    start: usize,
+    /// Bytes of the stretch inside brackets nested in it (closed ones): not this level's steps.
+    nested: usize,
+}
+
+impl Stretch {
+    fn at(index: usize) -> Self {
+        Self {
+            opened: index,
+            start: index,
+            nested: 0,
+        }
+    }
+
+    /// Bytes of this level's own in the stretch up to `index`: a bound on the steps counted in it.
+    fn own(&self, index: usize) -> usize {
+        index - self.start - self.nested
+    }
+}
+
+/// `true` when no limit can be exceeded: brackets and indentation are followed exactly as in
+/// [`check_exactly`], and every stretch between separators (where the exact scan counts operators
+/// and keywords, one nesting step each, each at least one byte, each at the stretch's own level) has
+/// at most [`MAX_CHAIN`] bytes of its own, outside the brackets nested in it. Those bytes bound its
+/// count of steps, so a file this clears passes the exact scan; anything else (a limit crossed, or a
+/// stretch longer than the bound) is left to the exact scan.
+fn provably_shallow(bytes: &[u8]) -> bool {
+    let mut levels: Vec<Stretch> = vec![Stretch::at(0)];
+    let mut indents: Vec<usize> = vec![0];
+    let mut at_line_start = true;
+    let mut index = 0;
+    while index < bytes.len() {
+        if at_line_start {
+            at_line_start = false;
+            if indentation(bytes, &mut index, &mut indents).is_err() {
+                return false;
+            }
+            continue;
+        }
+        while index < bytes.len() && !STRETCH_BYTES[bytes[index] as usize] {
+            index += 1;
+        }
+        let Some(&byte) = bytes.get(index) else { break };
+        match byte {
+            b'\n' | b',' | b';' => {
+                let statement_level = levels.len() == 1;
+                if byte != b'\n' || statement_level {
+                    let level = levels
+                        .last_mut()
+                        .expect("the statement level is never popped");
+                    if level.own(index) > MAX_CHAIN {
+                        return false;
+                    }
+                    level.start = index;
+                    level.nested = 0;
+                    at_line_start = byte == b'\n';
+                }
+                index += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                levels.push(Stretch::at(index));
+                if levels.len() - 1 > MAX_BRACKET_DEPTH {
+                    return false;
+                }
+                index += 1;
+            }
+            b')' | b']' | b'}' => {
+                if levels.len() > 1 {
+                    let closed = levels.pop().expect("more than one level");
+                    if closed.own(index) > MAX_CHAIN {
+                        return false;
+                    }
+                    // The parent counted the opener; the inside and the closer are not its steps.
+                    let parent = levels
+                        .last_mut()
+                        .expect("the statement level is never popped");
+                    parent.nested += index - closed.opened;
+                }
+                index += 1;
+            }
+            b'#' => {
+                index = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
+            }
+            b'\\' => index += 2,
+            quote => index = skip_string(bytes, index, quote),
+        }
+    }
+    levels
+        .iter()
+        .all(|level| level.own(bytes.len()) <= MAX_CHAIN)
+}
+
+/// Reads the indentation of a logical line starting at `index` (moved past it) and updates the
+/// stack of indentation widths; `Err(start)` when it opens more levels than CPython allows.
+fn indentation(bytes: &[u8], index: &mut usize, indents: &mut Vec<usize>) -> Result<(), usize> {
+    let start = *index;
+    let mut width = 0;
+    while *index < bytes.len() && matches!(bytes[*index], b' ' | b'\t' | b'\x0c') {
+        width += if bytes[*index] == b'\t' {
+            8 - width % 8
+        } else {
+            1
+        };
+        *index += 1;
+    }
+    let blank = *index >= bytes.len() || matches!(bytes[*index], b'\n' | b'\r' | b'#' | b'\\');
+    if !blank {
+        let current = *indents.last().unwrap_or(&0);
+        if width > current {
+            indents.push(width);
+            if indents.len() - 1 > MAX_INDENT_DEPTH {
+                return Err(start);
+            }
+        } else {
+            while indents.len() > 1 && *indents.last().unwrap_or(&0) > width {
+                indents.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The exact scan: counts every operator and nesting keyword of a stretch.
+fn check_exactly(text: &str) -> Result<(), TooDeep> {
     let bytes = text.as_bytes();
     let mut brackets = 0usize;
     let mut indents: Vec<usize> = vec![0];
@@ -41,44 +192,23 @@ pub fn check(text: &str) -> Result<(), TooDeep> {
     let mut at_line_start = true;
     let mut index = 0;
     while index < bytes.len() {
-        if at_line_start && brackets == 0 {
+        if at_line_start {
             at_line_start = false;
-            let start = index;
-            let mut width = 0;
-            while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\x0c') {
-                width += if bytes[index] == b'\t' {
-                    8 - width % 8
-                } else {
-                    1
-                };
-                index += 1;
-            }
-            let blank =
-                index >= bytes.len() || matches!(bytes[index], b'\n' | b'\r' | b'#' | b'\\');
-            if !blank {
-                let current = *indents.last().unwrap_or(&0);
-                if width > current {
-                    indents.push(width);
-                    if indents.len() - 1 > MAX_INDENT_DEPTH {
-                        return Err(TooDeep {
-                            offset: start,
-                            message: format!(
-                                "too many levels of indentation (more than {MAX_INDENT_DEPTH}, CPython's limit); not analyzed"
-                            ),
-                        });
-                    }
-                } else {
-                    while indents.len() > 1 && *indents.last().unwrap_or(&0) > width {
-                        indents.pop();
-                    }
-                }
+            if let Err(start) = indentation(bytes, &mut index, &mut indents) {
+                return Err(TooDeep {
+                    offset: start,
+                    message: format!(
+                        "too many levels of indentation (more than {MAX_INDENT_DEPTH}, CPython's limit); not analyzed"
+                    ),
+                });
             }
             continue;
         }
         match bytes[index] {
             b'\n' => {
-                at_line_start = true;
+                // Only a newline outside brackets starts a logical line (with an indentation).
                 if brackets == 0 {
+                    at_line_start = true;
                     chains[0] = 0;
                 }
                 index += 1;
@@ -255,6 +385,74 @@ mod tests {
         assert_eq!(check(&table), Ok(()));
         let lines = "y = a + b + c\n".repeat(50_000);
         assert_eq!(check(&lines), Ok(()));
+    }
+
+    #[test]
+    fn the_quick_scan_clears_ordinary_code_and_leaves_long_stretches_to_the_exact_one() {
+        let ordinary = "def f(x):\n    return [(x, {'a': 1}), g(y)]  # (\n";
+        assert!(provably_shallow(ordinary.as_bytes()));
+        // One stretch of 20,000 bytes (a long string argument): not cleared by bytes, but it has
+        // few operators, so the exact scan passes it.
+        let long_string = format!("f('{}')\n", "x".repeat(20_000));
+        assert!(!provably_shallow(long_string.as_bytes()));
+        assert_eq!(check(&long_string), Ok(()));
+        // A long statement whose length is inside its brackets: each level's own bytes are few.
+        let table = format!("x = f([\n{}])\n", "    (768, 879, 0),\n".repeat(5_000));
+        assert!(provably_shallow(table.as_bytes()));
+        // Beyond the limits, both say no.
+        let deep = format!("x = {}1{}\n", "[".repeat(201), "]".repeat(201));
+        assert!(!provably_shallow(deep.as_bytes()));
+        let chain = format!("x = a{}\n", ".b".repeat(10_001));
+        assert!(!provably_shallow(chain.as_bytes()));
+        assert!(check(&chain).is_err());
+    }
+
+    #[test]
+    fn both_scans_agree_on_the_fixtures() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut checked = 0;
+        for entry in walk(std::path::Path::new(fixtures)) {
+            let Ok(text) = std::fs::read_to_string(&entry) else {
+                continue;
+            };
+            let exact = check_exactly(&text);
+            if provably_shallow(text.as_bytes()) {
+                assert_eq!(exact, Ok(()), "{}", entry.display());
+            }
+            assert_eq!(check(&text), exact, "{}", entry.display());
+            checked += 1;
+        }
+        assert!(checked > 10, "only {checked} fixtures read");
+    }
+
+    fn walk(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else if path.extension().is_some_and(|e| e == "py") {
+                files.push(path);
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn a_line_continued_in_brackets_has_no_indentation_of_its_own() {
+        // After `(1,\n 2)` the rest of the line is not a new logical line: its spaces open no
+        // indentation level (that would be the 101st here).
+        let mut text = String::new();
+        for level in 0..100 {
+            text.push_str(&format!("{}if x:\n", " ".repeat(level)));
+        }
+        text.push_str(&format!(
+            "{}y = (1,\n 2){}+ 3\n",
+            " ".repeat(100),
+            " ".repeat(200)
+        ));
+        assert_eq!(check_exactly(&text), Ok(()));
+        assert!(provably_shallow(text.as_bytes()));
     }
 
     #[test]

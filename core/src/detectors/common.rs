@@ -43,14 +43,32 @@ pub enum NumberValue {
     Complex(u64, u64),
 }
 
-impl NumberValue {
-    /// Whether the value equals one of the allowlisted numbers (ints and floats compared by value).
-    pub fn is_allowed(&self, allowlist: &[f64]) -> bool {
-        match self {
-            NumberValue::Int(value) => allowlist
+/// A detector's allowlist of numbers (`allowed_numbers`), prepared once so that judging a literal
+/// compares integers with integers (no float-to-`i128` conversion per literal and entry).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllowedNumbers {
+    /// The whole entries, as integers.
+    ints: Vec<i128>,
+    floats: Vec<f64>,
+}
+
+impl AllowedNumbers {
+    pub fn new(allowlist: &[f64]) -> Self {
+        Self {
+            ints: allowlist
                 .iter()
-                .any(|&a| a.fract() == 0.0 && a as i128 == *value),
-            NumberValue::Float(bits) => allowlist.contains(&f64::from_bits(*bits)),
+                .filter(|a| a.fract() == 0.0)
+                .map(|&a| a as i128)
+                .collect(),
+            floats: allowlist.to_vec(),
+        }
+    }
+
+    /// Whether the value equals one of the allowlisted numbers (ints and floats compared by value).
+    pub fn contains(&self, value: &NumberValue) -> bool {
+        match value {
+            NumberValue::Int(value) => self.ints.contains(value),
+            NumberValue::Float(bits) => self.floats.contains(&f64::from_bits(*bits)),
             NumberValue::BigInt(_) | NumberValue::Complex(..) => false,
         }
     }
@@ -193,14 +211,15 @@ mod tests {
 
     #[test]
     fn numbers_compare_by_value() {
-        let allow = [-1.0, 0.0, 1.0, 2.0];
-        assert!(value("2").unwrap().is_allowed(&allow));
-        assert!(value("2.0").unwrap().is_allowed(&allow));
-        assert!(value("-1").unwrap().is_allowed(&allow));
-        assert!(value("0x0").unwrap().is_allowed(&allow));
-        assert!(!value("-2").unwrap().is_allowed(&allow));
-        assert!(!value("3").unwrap().is_allowed(&allow));
-        assert!(!value("1j").unwrap().is_allowed(&allow));
+        let allow = AllowedNumbers::new(&[-1.0, 0.0, 1.0, 2.0]);
+        let allowed = |source: &str| allow.contains(&value(source).unwrap());
+        assert!(allowed("2"));
+        assert!(allowed("2.0"));
+        assert!(allowed("-1"));
+        assert!(allowed("0x0"));
+        assert!(!allowed("-2"));
+        assert!(!allowed("3"));
+        assert!(!allowed("1j"));
         assert_eq!(value("1_000"), value("1000"));
         assert_eq!(value("-0.0"), value("0.0"));
         assert_eq!(value("x"), None);

@@ -33,8 +33,8 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    DEFAULT_ALLOWED_NUMBERS, NumberValue, is_dunder, is_upper_case, literal_value, negated_literal,
-    push_shortened, shorten,
+    AllowedNumbers, DEFAULT_ALLOWED_NUMBERS, NumberValue, is_dunder, is_upper_case, literal_value,
+    negated_literal, push_shortened, shorten,
 };
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
@@ -88,6 +88,7 @@ impl Default for Options {
 pub struct MagicLiteral {
     rule: Rule,
     options: Options,
+    allowed: AllowedNumbers,
     function_depth: u32,
     /// Nodes whose subtree is exempt, as (kind, range) to pop on leave.
     exempt: Vec<(NodeKind, TextRange)>,
@@ -127,6 +128,7 @@ impl MagicLiteral {
     pub fn new(rule: Rule, options: Options) -> Self {
         Self {
             rule,
+            allowed: AllowedNumbers::new(&options.allowed_numbers),
             options,
             function_depth: 0,
             exempt: Vec::new(),
@@ -170,7 +172,7 @@ impl MagicLiteral {
         in_comparison: bool,
         cx: &mut FileContext<'_>,
     ) {
-        if value.is_allowed(&self.options.allowed_numbers) {
+        if self.allowed.contains(value) {
             return;
         }
         let (severity, place) = self.severity(range.start(), in_comparison);

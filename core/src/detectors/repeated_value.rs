@@ -24,8 +24,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    DEFAULT_ALLOWED_NUMBERS, NumberValue, docstring, list_lines, literal_value, negated_literal,
-    shorten,
+    AllowedNumbers, DEFAULT_ALLOWED_NUMBERS, NumberValue, docstring, list_lines, literal_value,
+    negated_literal, shorten,
 };
 use super::{Rule, RuleInfo, parse_options, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
@@ -89,6 +89,7 @@ enum Value {
 pub struct RepeatedValue {
     rule: Rule,
     options: Options,
+    allowed: AllowedNumbers,
     /// Each value with its first occurrence and the later ones, in source order (a value seen once,
     /// the common case, allocates nothing).
     seen: FxHashMap<Value, (TextRange, Vec<TextRange>)>,
@@ -102,6 +103,7 @@ impl RepeatedValue {
     pub fn new(rule: Rule, options: Options) -> Self {
         Self {
             rule,
+            allowed: AllowedNumbers::new(&options.allowed_numbers),
             options,
             seen: FxHashMap::default(),
             docstrings: rustc_hash::FxHashSet::default(),
@@ -169,7 +171,7 @@ impl Detector for RepeatedValue {
             AnyNodeRef::ExprUnaryOp(unary) => {
                 if let Some((value, literal)) = negated_literal(unary) {
                     self.negated.push(literal.start());
-                    if !value.is_allowed(&self.options.allowed_numbers) {
+                    if !self.allowed.contains(&value) {
                         self.record(Value::Number(value), unary.range());
                     }
                 }
@@ -184,7 +186,7 @@ impl Detector for RepeatedValue {
                     return;
                 }
                 let value = literal_value(literal);
-                if !value.is_allowed(&self.options.allowed_numbers) {
+                if !self.allowed.contains(&value) {
                     self.record(Value::Number(value), literal.range());
                 }
             }

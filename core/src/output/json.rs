@@ -56,64 +56,57 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
 /// Writes findings; remembers the escaped form of the last file and of each fixed recommendation.
 struct FindingWriter {
     buffer: Vec<u8>,
-    file: String,
+    file: Option<std::sync::Arc<str>>,
     escaped_file: Vec<u8>,
     recommendations: FxHashMap<(usize, usize), Vec<u8>>,
 }
 
 impl FindingWriter {
-    fn field_plain(&mut self, key: &str, value: &str) {
-        self.buffer.extend_from_slice(b"      \"");
-        self.buffer.extend_from_slice(key.as_bytes());
-        self.buffer.extend_from_slice(b"\": \"");
-        self.buffer.extend_from_slice(value.as_bytes());
-        self.buffer.extend_from_slice(b"\",\n");
+    fn number(&mut self, value: u32) {
+        self.buffer
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
-    fn field_number(&mut self, key: &str, value: u32) {
-        self.buffer.extend_from_slice(b"      \"");
-        self.buffer.extend_from_slice(key.as_bytes());
-        self.buffer.extend_from_slice(b"\": ");
-        let mut digits = [0u8; 10];
-        let mut at = digits.len();
-        let mut rest = value;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        self.buffer.extend_from_slice(&digits[at..]);
-        self.buffer.extend_from_slice(b",\n");
-    }
-
+    /// One finding as serde_json's pretty printer writes it: the keys and the punctuation between
+    /// two values are written as one constant each.
     fn finding(&mut self, finding: &Finding) {
-        self.buffer.extend_from_slice(b"    {\n");
-        self.field_plain("rule", finding.rule.id());
+        self.buffer.extend_from_slice(b"    {\n      \"rule\": \"");
+        self.buffer.extend_from_slice(finding.rule.id().as_bytes());
+        self.buffer
+            .extend_from_slice(b"\",\n      \"connascence_type\": ");
         match finding.connascence_type {
-            Some(kind) => self.field_plain("connascence_type", kind.as_str()),
+            Some(kind) => {
+                self.buffer.push(b'"');
+                self.buffer.extend_from_slice(kind.as_str().as_bytes());
+                self.buffer
+                    .extend_from_slice(b"\",\n      \"severity\": \"");
+            }
             None => self
                 .buffer
-                .extend_from_slice(b"      \"connascence_type\": null,\n"),
+                .extend_from_slice(b"null,\n      \"severity\": \""),
         }
-        self.field_plain("severity", finding.severity.as_str());
-        // Findings of one file come together (each with its own copy of the name).
-        if *finding.file != *self.file || self.escaped_file.is_empty() {
+        self.buffer
+            .extend_from_slice(finding.severity.as_str().as_bytes());
+        self.buffer.extend_from_slice(b"\",\n      \"file\": ");
+        // Findings of one file come together and share one name.
+        let same_file = self.file.as_ref().is_some_and(|file| {
+            std::sync::Arc::ptr_eq(file, &finding.file) || **file == *finding.file
+        });
+        if !same_file {
             self.escaped_file.clear();
             escape_into(&mut self.escaped_file, &finding.file);
-            self.file.clear();
-            self.file.push_str(&finding.file);
+            self.file = Some(finding.file.clone());
         }
-        self.buffer.extend_from_slice(b"      \"file\": ");
         self.buffer.extend_from_slice(&self.escaped_file);
-        self.buffer.extend_from_slice(b",\n");
-        self.field_number("line", finding.line);
-        self.field_number("column", finding.column);
-        self.field_number("end_line", finding.end_line);
-        self.field_number("end_column", finding.end_column);
-        self.buffer.extend_from_slice(b"      \"message\": ");
+        self.buffer.extend_from_slice(b",\n      \"line\": ");
+        self.number(finding.line);
+        self.buffer.extend_from_slice(b",\n      \"column\": ");
+        self.number(finding.column);
+        self.buffer.extend_from_slice(b",\n      \"end_line\": ");
+        self.number(finding.end_line);
+        self.buffer.extend_from_slice(b",\n      \"end_column\": ");
+        self.number(finding.end_column);
+        self.buffer.extend_from_slice(b",\n      \"message\": ");
         escape_into(&mut self.buffer, &finding.message);
         self.buffer
             .extend_from_slice(b",\n      \"recommendation\": ");
@@ -131,8 +124,8 @@ impl FindingWriter {
             }
             std::borrow::Cow::Owned(text) => escape_into(&mut self.buffer, text),
         }
-        self.buffer.extend_from_slice(b",\n");
-        self.buffer.extend_from_slice(b"      \"fingerprint\": \"");
+        self.buffer
+            .extend_from_slice(b",\n      \"fingerprint\": \"");
         self.buffer.extend_from_slice(&finding.fingerprint.hex());
         self.buffer.extend_from_slice(b"\"\n    }");
     }
@@ -153,7 +146,7 @@ struct Rest<'a> {
 pub fn write<W: Write>(report: &Report, out: &mut W) -> std::io::Result<()> {
     let mut writer = FindingWriter {
         buffer: Vec::with_capacity(CHUNK + 4096),
-        file: String::new(),
+        file: None,
         escaped_file: Vec::new(),
         recommendations: FxHashMap::default(),
     };
