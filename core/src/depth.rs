@@ -93,9 +93,7 @@ fn provably_shallow(bytes: &[u8]) -> bool {
             }
             continue;
         }
-        while index < bytes.len() && !STRETCH_BYTES[bytes[index] as usize] {
-            index += 1;
-        }
+        index = skip_plain(bytes, index);
         let Some(&byte) = bytes.get(index) else { break };
         match byte {
             b'\n' | b',' | b';' => {
@@ -146,11 +144,32 @@ fn provably_shallow(bytes: &[u8]) -> bool {
         .all(|level| level.own(bytes.len()) <= MAX_CHAIN)
 }
 
+/// The index of the first byte at or after `index` that [`provably_shallow`] must look at (or the
+/// end). (Sixteen bytes at a time with SSE2 compares was tried: special bytes are so dense in
+/// Python that it ran more instructions, 708.4 M against 706.6 M on django.)
+fn skip_plain(bytes: &[u8], mut index: usize) -> usize {
+    while index < bytes.len() && !STRETCH_BYTES[bytes[index] as usize] {
+        index += 1;
+    }
+    index
+}
+
 /// Reads the indentation of a logical line starting at `index` (moved past it) and updates the
 /// stack of indentation widths; `Err(start)` when it opens more levels than CPython allows.
 fn indentation(bytes: &[u8], index: &mut usize, indents: &mut Vec<usize>) -> Result<(), usize> {
     let start = *index;
+    // Plain spaces first, eight at a time (most indentation is spaces only).
     let mut width = 0;
+    while let Some(chunk) = bytes.get(*index..*index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let other = word ^ u64::from_le_bytes([b' '; 8]);
+        let spaces = (other.trailing_zeros() / 8) as usize;
+        width += spaces;
+        *index += spaces;
+        if spaces < 8 {
+            break;
+        }
+    }
     while *index < bytes.len() && matches!(bytes[*index], b' ' | b'\t' | b'\x0c') {
         width += if bytes[*index] == b'\t' {
             8 - width % 8
