@@ -176,7 +176,24 @@ impl LineIndex {
 
     /// 1-based (line, column) of a byte offset; the column counts code points from the line start.
     pub fn position(&self, text: &str, offset: u32) -> (u32, u32) {
-        let line = self.line_of(offset);
+        self.column_on(text, offset, self.line_of(offset))
+    }
+
+    /// [`Self::position`] of an offset at or after one on line `from` (a range's end after its
+    /// start): most ranges end on the line they start on, which needs no search.
+    pub fn position_after(&self, text: &str, offset: u32, from: u32) -> (u32, u32) {
+        let next = self.line_starts.get(from as usize).copied();
+        let on_from = from >= 1
+            && self
+                .line_starts
+                .get(from as usize - 1)
+                .is_some_and(|&s| s <= offset)
+            && next.is_none_or(|next| offset < next);
+        let line = if on_from { from } else { self.line_of(offset) };
+        self.column_on(text, offset, line)
+    }
+
+    fn column_on(&self, text: &str, offset: u32, line: u32) -> (u32, u32) {
         let start = self.line_starts[line as usize - 1] as usize;
         let end = (offset as usize).min(text.len());
         let prefix = &text.as_bytes()[start..end];
@@ -192,6 +209,23 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_position_after_another_is_the_same_position() {
+        let text = "ab\r\ncd\n\néf\rg";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() as u32 {
+            for from in 0..=index.line_count() as u32 + 1 {
+                if text.is_char_boundary(offset as usize) {
+                    assert_eq!(
+                        index.position_after(text, offset, from),
+                        index.position(text, offset),
+                        "{offset} from {from}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn columns_count_code_points_not_bytes() {

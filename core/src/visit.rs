@@ -336,7 +336,8 @@ impl<'s> FileContext<'s> {
             .into_iter()
             .map(|p| {
                 let (line, column) = lines.position(text, p.range.start().to_u32());
-                let (end_line, end_column) = lines.position(text, p.range.end().to_u32());
+                let (end_line, end_column) =
+                    lines.position_after(text, p.range.end().to_u32(), line);
                 (line, column, end_line, end_column, p)
             })
             .collect();
