@@ -15,6 +15,7 @@
 //! for the benchmark harness. Nothing here knows about the harness.
 
 pub mod aggregate;
+pub mod atomic;
 pub mod cache;
 pub mod config;
 pub mod depth;

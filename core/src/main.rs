@@ -254,10 +254,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         statistics: args.statistics,
     };
     match &args.output {
-        Some(path) => {
-            write_atomically(path, |out| output::write(&report, args.format, extras, out))
-                .with_context(|| format!("cannot write the output to {}", path.display()))?
-        }
+        Some(path) => connascence::atomic::write_file(path, |mut out| {
+            output::write(&report, args.format, extras, &mut out)
+        })
+        .with_context(|| format!("cannot write the output to {}", path.display()))?,
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (e.g. `| head`) is not an error worth a message.
@@ -338,24 +338,4 @@ fn cache_command(action: &CacheAction) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Writes through a temporary file in the same folder, then renames it over the target.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
-        write(&mut out)?;
-        out.flush()?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path)?;
-    Ok(())
 }

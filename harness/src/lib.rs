@@ -41,21 +41,15 @@ pub fn repo_root(start: &Path) -> Option<PathBuf> {
 }
 
 /// Writes `text` to `path` so that readers see the old file or the new one, never a part: a
-/// temporary file in the same folder (made readable like any other file), fsync, rename.
+/// temporary file in the same folder (mode 0644, or the replaced file's), fsync, rename; the folder
+/// is made first. A device or FIFO is written in place (see [`connascence::atomic`]).
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    std::io::Write::write_all(&mut temp, text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|error| error.error)?;
-    Ok(())
+    connascence::atomic::write_file(path, |out| out.write_all(text.as_bytes()))
 }
 
 /// A word quoted for a POSIX shell (single quotes; a `'` inside becomes `'\''`), for the

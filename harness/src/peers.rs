@@ -260,13 +260,37 @@ pub fn round_order(commands: usize, round: usize) -> Vec<usize> {
     (0..commands).map(|i| (i + round) % commands).collect()
 }
 
+/// Where the commands' output goes (`Stdio::null()` opens it by this path).
+pub const DISCARD: &str = "/dev/null";
+
+/// Why `path` cannot take the commands' output without cost, if it cannot: it must be the null
+/// device. A regular file there (left by a tool that renamed a file over it) makes every discarded
+/// byte a write to disk: connascence's 50 MB of JSON on the stdlib would be timed as file writes,
+/// ruff's few lines not.
+pub fn discard_problem(path: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.file_type().is_char_device() => None,
+        Ok(_) => Some(format!(
+            "{} is not a character device here (a file that was put in its place): discarded \
+             output would be written to disk and skew the times; as root, restore it with \
+             `rm {0} && mknod -m 666 {0} c 1 3`",
+            path.display()
+        )),
+        Err(error) => Some(format!("{}: {error}", path.display())),
+    }
+}
+
 /// Runs each command once unrecorded, then `rounds` alternating rounds; returns the seconds per
-/// command, in the order of `commands`.
+/// command, in the order of `commands`. Refuses when the output cannot be discarded for free.
 pub fn measure(
     commands: &[PeerCommand],
     rounds: usize,
     progress: &dyn Fn(&str),
 ) -> Result<Vec<Vec<f64>>, String> {
+    if let Some(problem) = discard_problem(Path::new(DISCARD)) {
+        return Err(problem);
+    }
     for command in commands {
         command.run_once()?;
     }

@@ -164,3 +164,28 @@ fn measuring_runs_every_command_each_round_and_stops_at_a_failure() {
         "`sh -c echo broken >&2; exit 3` failed (exit status: 3): broken"
     );
 }
+
+#[test]
+fn output_is_only_discarded_into_the_null_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("null");
+    std::fs::write(&file, "").unwrap();
+    assert_eq!(
+        discard_problem(&file).unwrap(),
+        format!(
+            "{0} is not a character device here (a file that was put in its place): discarded \
+             output would be written to disk and skew the times; as root, restore it with \
+             `rm {0} && mknod -m 666 {0} c 1 3`",
+            file.display()
+        )
+    );
+    assert_eq!(
+        discard_problem(&dir.path().join("missing")).unwrap(),
+        format!(
+            "{}: No such file or directory (os error 2)",
+            dir.path().join("missing").display()
+        )
+    );
+    // The machine's own: a device (the test suite's commands need it too).
+    assert_eq!(discard_problem(Path::new(DISCARD)), None);
+}
