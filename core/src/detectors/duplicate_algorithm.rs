@@ -204,33 +204,29 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
         }
     }
     order.sort_unstable();
-    let all: Vec<(u64, &str, &FunctionFact)> = order
-        .into_iter()
-        .map(|(hash, file, index)| {
-            let (label, facts) = files[file as usize];
-            (hash, label, &facts.functions[index as usize])
-        })
-        .collect();
-    let mut findings = Vec::new();
+    let mut findings: Vec<(u32, u64, Finding)> = Vec::new();
     // One shared label per file with duplicates.
-    let mut labels: FxHashMap<&str, Arc<str>> = FxHashMap::default();
-    for group in all
+    let mut labels: FxHashMap<u32, Arc<str>> = FxHashMap::default();
+    for group in order
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|group| group.len() > 1)
     {
-        let members: Vec<(&str, &FunctionFact)> = group
+        let members: Vec<(u32, &str, &FunctionFact)> = group
             .iter()
-            .map(|(_, file, function)| (*file, *function))
+            .map(|&(_, file, index)| {
+                let (label, facts) = files[file as usize];
+                (file, label, &facts.functions[index as usize])
+            })
             .collect();
-        for (index, (file, function)) in members.iter().enumerate() {
+        for (index, &(file_index, file, function)) in members.iter().enumerate() {
             // Name at most three of the others (a group can hold hundreds of functions).
             let others: Vec<String> = members
                 .iter()
                 .enumerate()
                 .filter(|(other, _)| *other != index)
                 .take(3)
-                .map(|(_, (other_file, other))| {
-                    if other_file == file {
+                .map(|(_, (_, other_file, other))| {
+                    if *other_file == file {
                         format!("`{}` (line {})", other.name, other.line)
                     } else {
                         format!("`{}` ({}:{})", other.name, other_file, other.line)
@@ -243,12 +239,13 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
                 named.push_str(&format!(" and {more} more"));
             }
             findings.push((
+                file_index,
                 function.header_hash,
                 Finding {
                     rule,
                     connascence_type: rule.info().connascence_type,
                     severity: Severity::Medium,
-                    file: Arc::clone(labels.entry(*file).or_insert_with(|| Arc::from(*file))),
+                    file: Arc::clone(labels.entry(file_index).or_insert_with(|| Arc::from(file))),
                     line: function.line,
                     column: function.column,
                     end_line: function.end_line,
@@ -263,14 +260,27 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
             ));
         }
     }
-    findings.sort_by(|(_, a), (_, b)| a.sort_key().cmp(&b.sort_key()));
-    let mut occurrences: FxHashMap<(Arc<str>, u64), u32> = FxHashMap::default();
+    // Output order ([`Finding::sort_key`]: file name, line, column, then message; the rule is
+    // this one): the files ranked by name once, so the sort compares numbers.
+    let mut named: Vec<u32> = labels.keys().copied().collect();
+    named.sort_unstable_by_key(|&file| files[file as usize].0);
+    let mut rank = vec![0u32; files.len()];
+    for (position, &file) in named.iter().enumerate() {
+        rank[file as usize] = position as u32;
+    }
+    findings.sort_by(|(a_file, _, a), (b_file, _, b)| {
+        (rank[*a_file as usize], a.line, a.column, &a.message).cmp(&(
+            rank[*b_file as usize],
+            b.line,
+            b.column,
+            &b.message,
+        ))
+    });
+    let mut occurrences: FxHashMap<(u32, u64), u32> = FxHashMap::default();
     findings
         .into_iter()
-        .map(|(header_hash, mut finding)| {
-            let occurrence = occurrences
-                .entry((finding.file.clone(), header_hash))
-                .or_insert(0);
+        .map(|(file, header_hash, mut finding)| {
+            let occurrence = occurrences.entry((file, header_hash)).or_insert(0);
             finding.fingerprint =
                 finding::fingerprint(rule, &finding.file, header_hash, *occurrence);
             *occurrence += 1;
