@@ -18,10 +18,13 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// A parsed file: its syntax tree and the ranges of its comments (from the parser's tokens).
+/// A parsed file: its syntax tree and the ranges of the comments that can hold a suppression.
 #[derive(Debug)]
 pub struct ParsedFile {
     pub module: ModModule,
+    /// The file's comments (from the parser's tokens), when the suppression marker
+    /// ([`crate::suppress::MARKER`]) occurs anywhere in the text; none otherwise, since no other
+    /// comment is read (most files have none: one fast search instead of a pass over the tokens).
     pub comments: Vec<TextRange>,
 }
 
@@ -29,12 +32,18 @@ pub struct ParsedFile {
 pub fn parse_module(text: &str, lines: &LineIndex) -> Result<ParsedFile, SyntaxError> {
     match ruff_python_parser::parse_module(text) {
         Ok(parsed) => {
-            let comments = parsed
-                .tokens()
-                .iter()
-                .filter(|token| token.kind() == TokenKind::Comment)
-                .map(Ranged::range)
-                .collect();
+            let marked =
+                memchr::memmem::find(text.as_bytes(), crate::suppress::MARKER.as_bytes()).is_some();
+            let comments = if marked {
+                parsed
+                    .tokens()
+                    .iter()
+                    .filter(|token| token.kind() == TokenKind::Comment)
+                    .map(Ranged::range)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             Ok(ParsedFile {
                 module: parsed.into_syntax(),
                 comments,
@@ -57,11 +66,28 @@ mod tests {
 
     #[test]
     fn valid_source_parses() {
-        let text = "def f(x):\n    return x  # note\n";
+        let text = "def f(x):\n    return x  # note, connascence: ignore\n";
         let parsed = parse_module(text, &LineIndex::new(text)).unwrap();
         assert_eq!(parsed.module.body.len(), 1);
         assert_eq!(parsed.comments.len(), 1);
-        assert_eq!(&text[parsed.comments[0]], "# note");
+        assert_eq!(&text[parsed.comments[0]], "# note, connascence: ignore");
+    }
+
+    #[test]
+    fn comments_are_only_collected_when_the_suppression_marker_occurs() {
+        let plain = "x = 1  # a note\n# another\n";
+        assert!(
+            parse_module(plain, &LineIndex::new(plain))
+                .unwrap()
+                .comments
+                .is_empty()
+        );
+        // The marker anywhere (here in a string) makes every comment a candidate.
+        let marked = "s = 'connascence:'  # a note\n# another\n";
+        let comments = parse_module(marked, &LineIndex::new(marked))
+            .unwrap()
+            .comments;
+        assert_eq!(comments.len(), 2);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::detectors::Rule;
 use crate::finding::Finding;
 use crate::source::LineIndex;
 
-const MARKER: &str = "connascence:";
+pub const MARKER: &str = "connascence:";
 
 /// One suppression comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
