@@ -18,8 +18,9 @@ pub struct DecodeError {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Decodes a file's bytes into source text, following PEP 263.
-pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+/// Decodes a file's bytes into source text, following PEP 263. UTF-8 source is borrowed as it is
+/// (validated, not copied); only a legacy encoding makes a new string.
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, DecodeError> {
     let (bytes, had_bom) = match bytes.strip_prefix(UTF8_BOM) {
         Some(rest) => (rest, true),
         None => (bytes, false),
@@ -56,10 +57,10 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
                     message: format!("source is not valid {label} as its PEP 263 declaration says"),
                 });
             }
-            Ok(text.into_owned())
+            Ok(std::borrow::Cow::Owned(text.into_owned()))
         }
         _ => match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(text.to_owned()),
+            Ok(text) => Ok(std::borrow::Cow::Borrowed(text)),
             Err(error) => {
                 let (line, column) = byte_position(bytes, error.valid_up_to());
                 Err(DecodeError {
