@@ -427,6 +427,41 @@ mod tests {
     }
 
     #[test]
+    fn both_scans_agree_on_random_text() {
+        use rand::{RngExt, SeedableRng};
+        // Seeded text from the bytes the scans treat specially, long enough to cross every limit:
+        // each case leans towards one kind of byte (brackets, indentation, operators, separators).
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+        let alphabet: &[u8] = b"([{)]},;\n\n    \t#'\"\\ab1.+-=notif";
+        let mut failures = Vec::new();
+        let (mut refused, mut cleared) = (0, 0);
+        for case in 0..300 {
+            let lean = alphabet[rng.random_range(0..alphabet.len())];
+            let length = rng.random_range(0..24_000);
+            let bytes: Vec<u8> = (0..length)
+                .map(|_| {
+                    if rng.random_range(0..3) == 0 {
+                        lean
+                    } else {
+                        alphabet[rng.random_range(0..alphabet.len())]
+                    }
+                })
+                .collect();
+            let text = String::from_utf8(bytes).expect("ASCII");
+            let exact = check_exactly(&text);
+            refused += usize::from(exact.is_err());
+            cleared += usize::from(provably_shallow(text.as_bytes()));
+            if check(&text) != exact {
+                failures.push(case);
+            }
+        }
+        assert!(failures.is_empty(), "cases {failures:?} differ");
+        // The cases reach the limits both ways, and the quick scan decides many on its own.
+        assert!(refused > 10 && refused < 290, "{refused} of 300 refused");
+        assert!(cleared > 10, "the quick scan cleared only {cleared}");
+    }
+
+    #[test]
     fn both_scans_agree_on_the_fixtures() {
         let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
         let mut checked = 0;
