@@ -1,60 +1,103 @@
 //! Writing an output file so that readers see the old content or the new one, never a part — and
 //! without replacing what is not a regular file.
 //!
-//! A regular file is written through a temporary file in its folder, synced, and renamed over it.
-//! A device, FIFO or socket (`--output /dev/null`, `/dev/stdout`, a named pipe) is written in place:
-//! renaming over it would replace the device with a file (as root, `/dev/null` itself). A symbolic
-//! link is followed, so the link stays and the file it names gets the new content.
+//! A regular file is written through a temporary file in its folder, synced, and renamed over it (a
+//! new file gets mode 0644, a replaced one keeps its mode). Symbolic links are followed (a dangling
+//! one too), so a link stays and the file it names gets the content. What is not a regular file is
+//! written in place: a device or FIFO (`/dev/null`, a named pipe) — renaming over it would replace the
+//! device with a file, as root `/dev/null` itself — and a path through `/proc` (`/dev/fd/3`, which
+//! names an open file, not a place). `/dev/stdout` and `/dev/stderr` are written to this process's
+//! own streams, so `--output /dev/stdout >> log` appends like standard output does.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Where the bytes go.
 enum Target {
-    /// Not a regular file: opened and written as it is.
-    InPlace,
+    Stdout,
+    Stderr,
+    /// Not a regular file: opened (truncated, which a device or FIFO ignores) and written.
+    InPlace(PathBuf),
     /// A regular file (or none yet) at this path, replaced by renaming; with the mode to keep.
     Replace(PathBuf, Option<std::fs::Permissions>),
 }
 
+/// How many links a path may go through (the kernel's own limit is 40).
+const MAX_LINKS: usize = 40;
+
+/// Follows symbolic links from `path` as far as they lead, a dangling last one included; `None` when
+/// a link leads into `/proc` (a descriptor's "link" names an open file, not a path to replace).
+fn follow_links(path: &Path) -> io::Result<Option<PathBuf>> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        if current.starts_with("/proc") {
+            return Ok(None);
+        }
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            Ok(_) => return Ok(Some(current)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Some(current)),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links to follow"
+    )))
+}
+
 fn target(path: &Path) -> io::Result<Target> {
-    match std::fs::metadata(path) {
+    match path.to_str() {
+        Some("/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1") => return Ok(Target::Stdout),
+        Some("/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2") => return Ok(Target::Stderr),
+        _ => {}
+    }
+    let Some(file) = follow_links(path)? else {
+        return Ok(Target::InPlace(path.to_path_buf()));
+    };
+    match std::fs::metadata(&file) {
         Ok(meta) if meta.is_dir() => Err(io::Error::new(
             io::ErrorKind::IsADirectory,
             "it is a folder",
         )),
-        Ok(meta) if !meta.is_file() => Ok(Target::InPlace),
-        Ok(meta) => {
-            let is_link = std::fs::symlink_metadata(path)?.file_type().is_symlink();
-            let file = if is_link {
-                std::fs::canonicalize(path)?
-            } else {
-                path.to_path_buf()
-            };
-            Ok(Target::Replace(file, Some(meta.permissions())))
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            Ok(Target::Replace(path.to_path_buf(), None))
-        }
+        Ok(meta) if !meta.is_file() => Ok(Target::InPlace(file)),
+        Ok(meta) => Ok(Target::Replace(file, Some(meta.permissions()))),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Target::Replace(file, None)),
         Err(error) => Err(error),
     }
 }
 
-/// Writes `path` with `write` (given a 64 KiB buffered writer): atomically for a regular file (a new
-/// one gets mode 0644, a replaced one keeps its mode), in place for a device or FIFO. The folder
-/// must exist.
+fn buffered(
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    out: impl Write,
+) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    write(&mut out)?;
+    out.flush()
+}
+
+/// Writes `path` with `write` (given a 64 KiB buffered writer): atomically for a regular file, in
+/// place for anything else (see the module comment). The folder must exist.
 pub fn write_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     match target(path)? {
-        Target::InPlace => {
-            let file = std::fs::OpenOptions::new().write(true).open(path)?;
-            let mut out = io::BufWriter::with_capacity(1 << 16, file);
-            write(&mut out)?;
-            out.flush()
-        }
+        Target::Stdout => buffered(write, io::stdout().lock()),
+        Target::Stderr => buffered(write, io::stderr().lock()),
+        Target::InPlace(file) => buffered(
+            write,
+            std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(file)?,
+        ),
         Target::Replace(file, permissions) => {
             let dir = match file.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -64,11 +107,7 @@ pub fn write_file(
             temp.as_file().set_permissions(
                 permissions.unwrap_or_else(|| std::fs::Permissions::from_mode(0o644)),
             )?;
-            {
-                let mut out = io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
-                write(&mut out)?;
-                out.flush()?;
-            }
+            buffered(write, temp.as_file_mut())?;
             temp.as_file().sync_all()?;
             temp.persist(&file).map_err(|error| error.error)?;
             Ok(())
@@ -116,6 +155,35 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_dangling_link_is_followed_and_its_file_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("out.json");
+        std::os::unix::fs::symlink("sub/../missing.json", &link).unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        write_file(&link, text("made")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("missing.json")).unwrap(),
+            "made"
+        );
+    }
+
+    #[test]
+    fn a_link_loop_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let error = write_file(&a, text("x")).unwrap_err();
+        assert_eq!(error.to_string(), "more than 40 symbolic links to follow");
     }
 
     #[test]

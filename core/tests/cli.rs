@@ -365,3 +365,25 @@ fn rules_with_an_unknown_id_is_exit_2_listing_the_known_ones() {
         stderr(&output)
     );
 }
+
+#[test]
+fn output_to_dev_stdout_goes_to_standard_output_and_appends_like_it() {
+    let dir = project(&[("app.py", MEDIUM_ONLY)]);
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "earlier line\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_connascence"))
+        .args(["check", "app.py", "--output", "/dev/stdout"])
+        .current_dir(dir.path())
+        .stdout(appending)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "earlier line\napp.py:3:1: timing [medium] `time.sleep(...)` waits a fixed time: connascence of timing\n\
+         Found 1 finding (1 medium) in 1 file; 0 diagnostics.\n"
+    );
+    // The log is still the same file (not a new one renamed over it).
+    assert!(std::fs::symlink_metadata(&log).unwrap().is_file());
+}

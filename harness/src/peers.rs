@@ -268,17 +268,22 @@ pub const DISCARD: &str = "/dev/null";
 /// byte a write to disk: connascence's 50 MB of JSON on the stdlib would be timed as file writes,
 /// ruff's few lines not.
 pub fn discard_problem(path: &Path) -> Option<String> {
-    use std::os::unix::fs::FileTypeExt;
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.file_type().is_char_device() => None,
-        Ok(_) => Some(format!(
-            "{} is not a character device here (a file that was put in its place): discarded \
-             output would be written to disk and skew the times; as root, restore it with \
-             `rm {0} && mknod -m 666 {0} c 1 3`",
-            path.display()
-        )),
-        Err(error) => Some(format!("{}: {error}", path.display())),
-    }
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    // Linux's null device is character device 1:3.
+    const NULL_DEVICE: u64 = (1 << 8) | 3;
+    let found = match std::fs::metadata(path) {
+        Ok(meta) if meta.file_type().is_char_device() && meta.rdev() == NULL_DEVICE => return None,
+        Ok(meta) if meta.file_type().is_char_device() => "another character device",
+        Ok(meta) if meta.is_file() => "a regular file, put in its place",
+        Ok(meta) if meta.is_dir() => "a folder",
+        Ok(_) => "neither a file nor the device",
+        Err(error) => return Some(format!("{}: {error}", path.display())),
+    };
+    Some(format!(
+        "{0} is not the null device here ({found}): discarded output would not be discarded for \
+         free and would skew the times; as root, restore it with `rm {0} && mknod -m 666 {0} c 1 3`",
+        path.display()
+    ))
 }
 
 /// Runs each command once unrecorded, then `rounds` alternating rounds; returns the seconds per

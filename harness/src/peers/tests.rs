@@ -173,11 +173,21 @@ fn output_is_only_discarded_into_the_null_device() {
     assert_eq!(
         discard_problem(&file).unwrap(),
         format!(
-            "{0} is not a character device here (a file that was put in its place): discarded \
-             output would be written to disk and skew the times; as root, restore it with \
+            "{0} is not the null device here (a regular file, put in its place): discarded output \
+             would not be discarded for free and would skew the times; as root, restore it with \
              `rm {0} && mknod -m 666 {0} c 1 3`",
             file.display()
         )
+    );
+    assert!(
+        discard_problem(dir.path())
+            .unwrap()
+            .contains("is not the null device here (a folder)")
+    );
+    assert!(
+        discard_problem(Path::new("/dev/zero"))
+            .unwrap()
+            .contains("(another character device)")
     );
     assert_eq!(
         discard_problem(&dir.path().join("missing")).unwrap(),
