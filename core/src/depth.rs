@@ -195,8 +195,9 @@ fn indentation(bytes: &[u8], index: &mut usize, indents: &mut Vec<usize>) -> Res
     Ok(())
 }
 
-/// The exact scan: counts every operator and nesting keyword of a stretch.
-fn check_exactly(text: &str) -> Result<(), TooDeep> {
+/// The exact scan: counts every operator and nesting keyword of a stretch. [`check`] always gives its
+/// result (public as the reference the tests and the fuzz target compare [`check`] with).
+pub fn check_exactly(text: &str) -> Result<(), TooDeep> {
     let bytes = text.as_bytes();
     let mut brackets = 0usize;
     let mut indents: Vec<usize> = vec![0];
