@@ -120,6 +120,13 @@ mod tests {
     use super::*;
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 
+    fn is_link(path: &Path) -> bool {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    }
+
     fn text(content: &'static str) -> impl FnOnce(&mut dyn Write) -> io::Result<()> {
         move |out| out.write_all(content.as_bytes())
     }
@@ -148,12 +155,7 @@ mod tests {
         let link = dir.path().join("link.json");
         std::os::unix::fs::symlink(&file, &link).unwrap();
         write_file(&link, text("new")).unwrap();
-        assert!(
-            std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_link(&link));
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
     }
 
@@ -164,12 +166,7 @@ mod tests {
         std::os::unix::fs::symlink("sub/../missing.json", &link).unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         write_file(&link, text("made")).unwrap();
-        assert!(
-            std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_link(&link));
         assert_eq!(
             std::fs::read_to_string(dir.path().join("missing.json")).unwrap(),
             "made"

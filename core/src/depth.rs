@@ -96,19 +96,18 @@ fn provably_shallow(bytes: &[u8]) -> bool {
         index = skip_plain(bytes, index);
         let Some(&byte) = bytes.get(index) else { break };
         match byte {
+            // A newline inside brackets neither ends a stretch nor starts a logical line.
+            b'\n' if levels.len() > 1 => index += 1,
             b'\n' | b',' | b';' => {
-                let statement_level = levels.len() == 1;
-                if byte != b'\n' || statement_level {
-                    let level = levels
-                        .last_mut()
-                        .expect("the statement level is never popped");
-                    if level.own(index) > MAX_CHAIN {
-                        return false;
-                    }
-                    level.start = index;
-                    level.nested = 0;
-                    at_line_start = byte == b'\n';
+                let level = levels
+                    .last_mut()
+                    .expect("the statement level is never popped");
+                if level.own(index) > MAX_CHAIN {
+                    return false;
                 }
+                level.start = index;
+                level.nested = 0;
+                at_line_start = byte == b'\n';
                 index += 1;
             }
             b'(' | b'[' | b'{' => {
