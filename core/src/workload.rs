@@ -20,6 +20,10 @@
 
 use std::path::PathBuf;
 
+/// The version of this API. A change the harness must adapt to bumps it; the harness refuses to
+/// build a core whose version it does not speak (a core without the constant speaks version 1).
+pub const API_VERSION: u32 = 1;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, CacheOptions};

@@ -108,6 +108,9 @@ pub struct Promotion<'a> {
     /// `accept` needs one and an existing baseline; `save` may have none.
     pub reason: Option<&'a str>,
     pub accept: bool,
+    /// Save a run that cannot be re-made from its commit (uncommitted changes under core/,
+    /// harness/, scenarios/, Cargo.toml or Cargo.lock; no commit; a non-default core feature).
+    pub allow_dirty: bool,
 }
 
 /// Saves or accepts a baseline; returns the file written.
@@ -125,6 +128,15 @@ pub fn promote(promotion: &Promotion) -> Result<PathBuf, String> {
             "{} has failed scenarios ({}); a baseline must be a clean run",
             promotion.from.display(),
             failed.join(", ")
+        ));
+    }
+    let reproducible = results.fingerprint.reproducible();
+    if let Err(why) = &reproducible
+        && !promotion.allow_dirty
+    {
+        return Err(format!(
+            "{} cannot be a baseline: {why}. A baseline must be re-measurable from its commit on another host; commit the changes and run again, or pass --allow-dirty (recorded: such a baseline is never re-measured)",
+            promotion.from.display()
         ));
     }
     let previous = if target.is_file() {
@@ -152,6 +164,7 @@ pub fn promote(promotion: &Promotion) -> Result<PathBuf, String> {
         reason: promotion.reason.map(str::to_owned),
         from: promotion.from.display().to_string(),
         commit: results.fingerprint.git_commit.clone(),
+        not_reproducible: reproducible.err(),
     });
     results.history = history;
     results.save(&target).map_err(|error| error.to_string())?;

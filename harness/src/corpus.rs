@@ -214,6 +214,14 @@ pub struct CorpusInfo {
     pub bytes: u64,
 }
 
+/// sha256 of bytes, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// sha256 of a file, lowercase hex.
 pub fn sha256_file(path: &Path) -> Result<String, CorpusError> {
     let mut file =

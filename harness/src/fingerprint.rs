@@ -55,6 +55,32 @@ pub fn collect(repo_root: &Path) -> Fingerprint {
         repo_root,
     )
     .map(|status| !status.trim().is_empty());
+    // What a measurement depends on: a change elsewhere (docs, ci/) leaves a run reproducible.
+    let dirty_paths = command_output(
+        "git",
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            "core",
+            "harness",
+            "scenarios",
+            "Cargo.toml",
+            "Cargo.lock",
+        ],
+        repo_root,
+    )
+    .map(|status| {
+        status
+            .lines()
+            .filter_map(|line| line.get(3..).map(str::to_owned))
+            .collect()
+    })
+    .unwrap_or_default();
+    let core_tree = git_commit
+        .as_ref()
+        .and_then(|commit| first_line(command_output("git", &["rev-parse", &format!("{commit}:core")], repo_root)));
     let cargo_lock_hash = crate::corpus::sha256_file(&repo_root.join("Cargo.lock")).ok();
     let glibc = first_line(command_output("ldd", &["--version"], repo_root))
         .and_then(|line| line.rsplit(' ').next().map(str::to_owned));
@@ -88,5 +114,8 @@ pub fn collect(repo_root: &Path) -> Fingerprint {
         timestamp: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        core_tree,
+        dirty_paths,
+        core_features: crate::engine::build::core_features().unwrap_or_default(),
     }
 }

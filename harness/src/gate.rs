@@ -1,7 +1,14 @@
 //! `perfgate gate` and `perfgate compare`: what they share beyond [`crate::compare`] — the options
 //! from `perfgate.toml`, the scenario files and the calibration, `--confirm`, and the outputs.
 //!
-//! `--confirm` (STATISTICS.md) re-runs the time engine of every scenario whose wall time came out
+//! Coverage: a baseline records the selection it was made with; a baseline scenario whose file is
+//! gone or that no longer carries those tags is `missing` (exit 1), one that only this run's
+//! narrower selection left out is `not run`. Re-measure: where the stored baseline cannot be
+//! compared as it is (another toolchain, a changed scenario), or a change across hosts lies near
+//! its threshold, or on `--remeasure`, [`crate::remeasure`] measures the baseline's commit on this
+//! host and its deterministic verdicts replace the first ones.
+//!
+//! `--confirm` (docs/perfgate/statistics.md) re-runs the time engine of every scenario whose wall time came out
 //! regressed or inconclusive (only the candidate build is at hand, so new candidate rounds) and
 //! decides those scenarios again on the new rounds alone, as one family; both verdicts are shown.
 
@@ -34,6 +41,185 @@ pub fn compare_options(
             .collect();
     }
     options
+}
+
+/// What the baseline expects that this run will not measure.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// (scenario, why): gone, or no longer carrying the baseline's tags. Exit 1.
+    pub missing: Vec<(String, String)>,
+    /// Left out only by this run's selection.
+    pub not_run: Vec<String>,
+}
+
+/// Sorts the baseline's scenarios against the scenario files (`all`) and this run's selection,
+/// and keeps in `baseline` only those this run measures.
+pub fn coverage(baseline: &mut Results, selected: &[Scenario], all: &[Scenario]) -> Coverage {
+    let tags = baseline
+        .selection
+        .as_ref()
+        .map(|s| s.tags.clone())
+        .unwrap_or_default();
+    let mut coverage = Coverage::default();
+    for scenario in &baseline.scenarios {
+        let name = &scenario.name;
+        match all.iter().find(|s| &s.name == name) {
+            None => coverage.missing.push((
+                name.clone(),
+                format!("no scenario file defines `{name}` any more"),
+            )),
+            Some(now) if !tags.is_empty() && !now.tags.iter().any(|t| tags.contains(t)) => {
+                coverage.missing.push((
+                    name.clone(),
+                    format!(
+                        "{} no longer carries the baseline's tags ({}); re-accept the baseline without it, with a reason",
+                        now.file.display(),
+                        tags.join(", ")
+                    ),
+                ))
+            }
+            Some(_) if !selected.iter().any(|s| &s.name == name) => {
+                coverage.not_run.push(name.clone())
+            }
+            Some(_) => {}
+        }
+    }
+    baseline
+        .scenarios
+        .retain(|s| selected.iter().any(|chosen| chosen.name == s.name));
+    coverage
+}
+
+/// Writes a coverage into a comparison (missing fails the gate; not run is listed).
+pub fn apply_coverage(comparison: &mut Comparison, coverage: Coverage) {
+    for (name, why) in coverage.missing {
+        comparison.notes.push(format!("missing `{name}`: {why}"));
+        comparison.missing.push(name);
+    }
+    comparison.not_run = coverage.not_run;
+}
+
+/// Which scenarios the stored baseline cannot settle on this host, and why: all with `force`;
+/// those whose deterministic data another toolchain made; those whose definition changed; those
+/// with a cross-host change within [`crate::remeasure::NEAR_THRESHOLD`] of its threshold. A
+/// baseline merged from shards (per-scenario fingerprints) is never re-measured.
+pub fn to_remeasure(
+    baseline: &Results,
+    candidate: &Results,
+    comparison: &Comparison,
+    force: bool,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for old in &baseline.scenarios {
+        if old.fingerprint.is_some() || (old.instructions.is_none() && old.heap.is_none()) {
+            continue;
+        }
+        let Some(new) = candidate.scenarios.iter().find(|s| s.name == old.name) else {
+            continue;
+        };
+        if !matches!(new.status, crate::results::Status::Ok) {
+            continue;
+        }
+        let hosts = compare::checks::Environments::new(&baseline.fingerprint, &candidate.fingerprint);
+        let mut toolchain = hosts.toolchain("instructions");
+        toolchain.extend(hosts.toolchain("heap"));
+        toolchain.dedup();
+        let near = comparison.metrics.iter().find(|m| {
+            m.scenario == old.name
+                && m.cross_host
+                && m.ratio.is_some_and(|r| {
+                    ((r - 1.0).abs() - m.threshold).abs() <= crate::remeasure::NEAR_THRESHOLD
+                })
+        });
+        let why = if force {
+            Some("--remeasure".to_owned())
+        } else if !toolchain.is_empty() {
+            Some(toolchain.join("; "))
+        } else if let Some(reason) = compare::checks::scenario_reason(old, new) {
+            Some(reason)
+        } else {
+            near.map(|m| {
+                format!(
+                    "{} changed {} across hosts, within {:.1} points of its threshold",
+                    m.metric,
+                    export::percent(m.ratio),
+                    crate::remeasure::NEAR_THRESHOLD * 100.0
+                )
+            })
+        };
+        if let Some(why) = why {
+            out.push((old.name.clone(), why));
+        }
+    }
+    out
+}
+
+/// Replaces the deterministic verdicts and counter changes of the re-measured scenarios by a
+/// comparison against `remeasured` (deterministic data of the baseline's commit, measured here).
+pub fn apply_remeasure(
+    comparison: &mut Comparison,
+    remeasured: &Results,
+    candidate: &Results,
+    options: &CompareOptions,
+) {
+    let mut only = candidate.clone();
+    only.scenarios
+        .retain(|s| remeasured.scenarios.iter().any(|r| r.name == s.name));
+    for scenario in &mut only.scenarios {
+        scenario.time = None;
+    }
+    let names: Vec<&str> = remeasured.scenarios.iter().map(|s| s.name.as_str()).collect();
+    let second = compare::compare(remeasured, &only, options);
+    let replaced = |scenario: &str, metric: &str| {
+        names.contains(&scenario) && compare::family_of(metric) != "time"
+    };
+    // The first comparison's errors about these rows (not compared) no longer hold.
+    let stale: Vec<String> = comparison
+        .metrics
+        .iter()
+        .filter(|m| replaced(&m.scenario, &m.metric) && m.verdict == Verdict::NotComparable)
+        .map(|m| format!("scenario `{}`: {} not compared:", m.scenario, m.metric))
+        .collect();
+    comparison
+        .errors
+        .retain(|e| !stale.iter().any(|prefix| e.starts_with(prefix.as_str())));
+    let mut rows = second.metrics.into_iter();
+    let mut merged = Vec::new();
+    for metric in std::mem::take(&mut comparison.metrics) {
+        if replaced(&metric.scenario, &metric.metric) {
+            if let Some(position) = rows
+                .as_slice()
+                .iter()
+                .position(|m| m.scenario == metric.scenario && m.metric == metric.metric)
+            {
+                let mut rest: Vec<_> = rows.collect();
+                merged.push(rest.remove(position));
+                rows = rest.into_iter();
+                continue;
+            }
+        }
+        merged.push(metric);
+    }
+    comparison.metrics = merged;
+    comparison
+        .counter_changes
+        .retain(|c| !names.contains(&c.scenario.as_str()));
+    comparison.counter_changes.extend(second.counter_changes);
+    comparison.errors.extend(second.errors);
+    for note in second.notes {
+        if !note.starts_with("the baseline comes from another host")
+            && !comparison.notes.contains(&note)
+        {
+            comparison.notes.push(note);
+        }
+    }
+    let still: std::collections::BTreeSet<String> = comparison
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::NotComparable)
+        .map(|m| m.family().to_owned())
+        .collect();
+    comparison.uncompared.retain(|family| still.contains(family));
 }
 
 /// Scenarios whose wall time needs confirming.
@@ -97,6 +283,7 @@ pub fn confirmation_run(
     let options = crate::run::RunOptions {
         engines: vec![crate::run::Engine::Time],
         rounds,
+        selection: None,
     };
     crate::run::run(&chosen, root, lock, &options)
 }

@@ -18,6 +18,7 @@ pub mod git;
 pub mod history;
 pub mod merge;
 pub mod peers;
+pub mod remeasure;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -66,6 +66,13 @@ pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
         fingerprint: first.fingerprint.clone(),
         scenarios: Vec::new(),
         history: Vec::new(),
+        // Shards of one run share its selection; files of different selections have none.
+        selection: files
+            .iter()
+            .all(|(_, r)| r.selection == first.selection)
+            .then(|| first.selection.clone())
+            .flatten(),
+        load_notes: Vec::new(),
     };
     let mut origin: Vec<String> = Vec::new();
     for (file, results) in files {

@@ -1,10 +1,14 @@
 //! The results file: what one `perfgate run` measured, with the fingerprint that says where.
 //!
 //! A results file is JSON (`target/perfgate/results/<timestamp>-<commit>.json`): a schema version, the
-//! environment [`Fingerprint`] (STATISTICS.md, "Comparability"), and one [`ScenarioResult`] per scenario
-//! with its file hash, corpus id and hash, status (`ok`, or `failed` with the reason: a failed scenario
+//! environment [`Fingerprint`] (docs/perfgate/gate-and-baselines.md, "What is compared when"), the
+//! selection it ran (tags, filter), and one [`ScenarioResult`] per scenario with its semantic identity
+//! (a hash of the parsed workload and corpus source, not of the file's text), corpus id and hash, status (`ok`, or `failed` with the reason: a failed scenario
 //! is recorded, never dropped) and each engine's data. Baselines are results files promoted by
-//! `perfgate baseline save`, so this model is also the baseline model. Loading checks the schema version.
+//! `perfgate baseline save`, so this model is also the baseline model. Loading checks the schema version:
+//! version 2 is read as it is; version 1 (identity over the file's text) is read with a note and its
+//! scenario identities marked unknown, so every scenario counts as changed and is never misread as
+//! the same workload.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +16,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on every incompatible change of the file's shape.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema still read (with a note).
+pub const OLDEST_READ: u32 = 1;
 
 /// Where and with what the measurements were made.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -37,6 +44,70 @@ pub struct Fingerprint {
     pub load_average: Option<f64>,
     /// Seconds since the Unix epoch.
     pub timestamp: u64,
+    /// The git tree hash of `core/` at `git_commit` (what a re-measure builds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_tree: Option<String>,
+    /// Uncommitted changes, when the run started, under the paths a measurement depends on
+    /// (core/, harness/, scenarios/, Cargo.toml, Cargo.lock): such a run cannot be re-made from its
+    /// commit, so `baseline save` refuses it without `--allow-dirty`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirty_paths: Vec<String>,
+    /// Cargo features the core was built with beyond its defaults (`canary`: the self-test of the
+    /// gate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub core_features: Vec<String>,
+}
+
+impl Fingerprint {
+    /// Whether the run can be re-made from its commit: a commit, a clean tree (as far as the
+    /// measurement goes), the default core features.
+    pub fn reproducible(&self) -> Result<&str, String> {
+        let Some(commit) = self.git_commit.as_deref() else {
+            return Err("it records no git commit (made outside a git repository)".into());
+        };
+        if self.git_dirty.is_none() {
+            return Err(format!("the state of the work tree at {} is unknown", short(commit)));
+        }
+        if !self.dirty_paths.is_empty() {
+            return Err(format!(
+                "it was measured with uncommitted changes at {} ({})",
+                short(commit),
+                list_some(&self.dirty_paths, 3)
+            ));
+        }
+        if !self.core_features.is_empty() {
+            return Err(format!(
+                "its core was built with the feature(s) {}",
+                self.core_features.join(", ")
+            ));
+        }
+        Ok(commit)
+    }
+}
+
+/// The first 12 characters of a commit.
+pub fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// Up to `most` items joined with `, `, then `, …`.
+pub fn list_some(items: &[String], most: usize) -> String {
+    let mut text = items[..items.len().min(most)].join(", ");
+    if items.len() > most {
+        text.push_str(", …");
+    }
+    text
+}
+
+/// The scenarios a run selected: how `perfgate run`/`gate` was asked, so that a baseline knows which
+/// scenarios it must keep seeing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// The tags asked for (the default set of perfgate.toml when none were given); empty: all.
+    pub tags: Vec<String>,
+    /// The `--filter` glob, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 /// Whether a scenario produced measurements.
@@ -73,6 +144,9 @@ pub struct ScenarioResult {
     pub name: String,
     pub id: String,
     pub scenario_file: String,
+    /// The scenario's semantic identity: a hash of its parsed workload and corpus source
+    /// ([`crate::scenario::Scenario::identity`]); comments, formatting, tags, description and gate
+    /// thresholds do not change it. `v1:…` in a file read from schema 1: unknown.
     pub scenario_hash: String,
     /// `corpus:<name>@<version>`, `synthetic:<files>x<lines>@<seed>/<profile>` or `path:<folder>`.
     pub corpus_id: String,
@@ -95,6 +169,10 @@ pub struct ScenarioResult {
     /// merged from shards run on several machines, `perfgate merge`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<Fingerprint>,
+    /// Set when this entry is the baseline's commit re-measured on this host (the gate's
+    /// re-measure): what was built and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remeasured: Option<String>,
 }
 
 /// A whole results file.
@@ -106,6 +184,13 @@ pub struct Results {
     /// A baseline's history: every save and accept, with who, when, why and from what.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
+    /// The selection of the run (absent in files older than schema 2, and in merged files whose
+    /// shards differ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+    /// What loading had to say (an older schema read): never written back.
+    #[serde(skip)]
+    pub load_notes: Vec<String>,
 }
 
 /// One save or accept of a baseline.
@@ -123,6 +208,9 @@ pub struct HistoryEntry {
     pub from: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// Saved with `--allow-dirty`: why the run cannot be re-made from its commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_reproducible: Option<String>,
 }
 
 /// A results file that cannot be used.
@@ -136,7 +224,7 @@ pub enum ResultsError {
     #[error("{file} is not a perfgate results file: {reason}")]
     Invalid { file: String, reason: String },
     #[error(
-        "{file} has schema version {found}; this perfgate reads version {expected} (re-run or re-save it)"
+        "{file} has schema version {found}; this perfgate reads versions 1 to {expected} (re-run it, or re-save the baseline with `perfgate baseline accept`)"
     )]
     Schema {
         file: String,
@@ -177,21 +265,33 @@ impl Results {
                 file: file.clone(),
                 reason: "no `schema_version`".into(),
             })?;
-        if found != u64::from(SCHEMA_VERSION) {
+        if !(u64::from(OLDEST_READ)..=u64::from(SCHEMA_VERSION)).contains(&found) {
             return Err(ResultsError::Schema {
                 file,
                 found,
                 expected: SCHEMA_VERSION,
             });
         }
-        let results: Results =
+        let mut results: Results =
             serde_json::from_value(value).map_err(|error| ResultsError::Invalid {
                 file: file.clone(),
                 reason: error.to_string(),
             })?;
         results
             .check_paths()
-            .map_err(|reason| ResultsError::Invalid { file, reason })?;
+            .map_err(|reason| ResultsError::Invalid {
+                file: file.clone(),
+                reason,
+            })?;
+        if found == 1 {
+            for scenario in &mut results.scenarios {
+                scenario.scenario_hash = format!("v1:{}", scenario.scenario_hash);
+            }
+            results.schema_version = SCHEMA_VERSION;
+            results.load_notes.push(format!(
+                "{file} has schema version 1: its scenario identities hash the files' text, so every scenario counts as changed (re-measured where possible); re-save it with `perfgate baseline accept`"
+            ));
+        }
         Ok(results)
     }
 
@@ -200,7 +300,14 @@ impl Results {
     /// `instructions.artifacts` are repository-relative paths under `target/perfgate/` without
     /// `..`. A hand-edited or hostile file cannot make the report write or copy elsewhere.
     fn check_paths(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
         for scenario in &self.scenarios {
+            if !seen.insert(scenario.name.as_str()) {
+                return Err(format!(
+                    "scenario `{}` appears twice; a results file holds each scenario once",
+                    scenario.name.escape_debug()
+                ));
+            }
             let id = &scenario.id;
             if id.is_empty()
                 || id.len() > 200

@@ -75,6 +75,8 @@ pub struct RunOptions {
     pub engines: Vec<Engine>,
     /// Overrides every scenario's `rounds`.
     pub rounds: Option<u32>,
+    /// How the scenarios were selected (recorded in the results).
+    pub selection: Option<crate::results::Selection>,
 }
 
 /// What the engines build or install, once per run, on first use.
@@ -97,7 +99,7 @@ fn run_one(
         name: scenario.name.clone(),
         id: scenario.id.clone(),
         scenario_file: scenario.file.display().to_string(),
-        scenario_hash: scenario.file_hash.clone(),
+        scenario_hash: scenario.identity.clone(),
         corpus_id: String::new(),
         corpus_hash: String::new(),
         status: Status::Ok,
@@ -107,6 +109,7 @@ fn run_one(
         heap: None,
         heap_profile: None,
         fingerprint: None,
+        remeasured: None,
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {
@@ -265,6 +268,8 @@ pub fn run(
         fingerprint,
         scenarios: results,
         history: Vec::new(),
+        selection: options.selection.clone(),
+        load_notes: Vec::new(),
     }
 }
 

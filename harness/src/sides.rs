@@ -154,6 +154,19 @@ pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<Stri
     ))
 }
 
+/// The workload API version a core's `workload.rs` declares (`pub const API_VERSION: u32 = N;`);
+/// 1 for a core from before the constant.
+pub fn api_version(workload_rs: &str) -> u32 {
+    workload_rs
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("pub const API_VERSION: u32 =")
+                .and_then(|rest| rest.trim().trim_end_matches(';').trim().parse().ok())
+        })
+        .unwrap_or(1)
+}
+
 /// A side's generated folder, made ready to build.
 #[derive(Debug, Clone)]
 pub struct Side {
@@ -168,7 +181,8 @@ pub struct Side {
 
 impl Side {
     /// Checks that the side's core has the workload API, writes its manifest and `Cargo.lock` into
-    /// `target/perfgate/sides/<name>` (`name`: the commit's first 12 characters).
+    /// `target/perfgate/sides/<name>` (`name`: the commit's first 12 characters). The lock is the
+    /// workspace's; [`Side::prepare_with_lock`] takes another.
     pub fn prepare(
         workspace: &Path,
         root: &Path,
@@ -176,10 +190,39 @@ impl Side {
         label: &str,
         commit: &str,
     ) -> Result<Side, String> {
+        Side::prepare_with_lock(
+            workspace,
+            root,
+            name,
+            label,
+            commit,
+            &workspace.join("Cargo.lock"),
+        )
+    }
+
+    /// [`Side::prepare`] with `lock` as the side's `Cargo.lock` (cargo adds what the harness needs
+    /// beyond it; nothing it pins changes unless the harness requires it).
+    pub fn prepare_with_lock(
+        workspace: &Path,
+        root: &Path,
+        name: &str,
+        label: &str,
+        commit: &str,
+        lock: &Path,
+    ) -> Result<Side, String> {
         if !root.join(WORKLOAD_API).is_file() {
             return Err(format!(
                 "{label} ({}) predates the stable workload API: its core has no {WORKLOAD_API}, so the current harness cannot be built against it; compare commits that have it",
                 &commit[..commit.len().min(12)]
+            ));
+        }
+        let text = std::fs::read_to_string(root.join(WORKLOAD_API)).unwrap_or_default();
+        let version = api_version(&text);
+        if version != connascence::workload::API_VERSION {
+            return Err(format!(
+                "{label} ({}) has workload API version {version}; this harness speaks version {}, so it cannot be built against that core",
+                &commit[..commit.len().min(12)],
+                connascence::workload::API_VERSION
             ));
         }
         let dir = workspace.join("target/perfgate/sides").join(name);
@@ -187,9 +230,8 @@ impl Side {
             .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
         crate::write_atomic(&dir.join("Cargo.toml"), &manifest(workspace, root, commit)?)
             .map_err(|error| format!("cannot write {}: {error}", dir.display()))?;
-        let lock = workspace.join("Cargo.lock");
         if lock.is_file() {
-            std::fs::copy(&lock, dir.join("Cargo.lock"))
+            std::fs::copy(lock, dir.join("Cargo.lock"))
                 .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
         }
         Ok(Side {
@@ -209,6 +251,63 @@ impl Side {
     /// The first 12 characters of the commit.
     pub fn short(&self) -> &str {
         &self.commit[..self.commit.len().min(12)]
+    }
+
+    /// Runs the side's perfgate (`run` with `engines`, never time: that is interleaved) over the
+    /// scenarios `names` in its worktree, and loads its results, artifact paths made absolute (the
+    /// worktree goes away after the report). The side's core is built with its default features.
+    pub fn run(
+        &self,
+        binary: &Path,
+        names: &[String],
+        engines: &[String],
+        corpora: &Path,
+        runner: Option<&Path>,
+    ) -> Result<crate::results::Results, String> {
+        let out = self.dir.join("results.json");
+        let _ = std::fs::remove_file(&out);
+        let mut command = std::process::Command::new(binary);
+        command
+            .arg("--repo")
+            .arg(&self.root)
+            .args(["run", "--engines", &engines.join(",")])
+            .args(["--filter", &format!("{{{}}}", names.join(","))])
+            .arg("--out")
+            .arg(&out)
+            .env(build::SIDE_VARIABLE, &self.dir)
+            .env(crate::corpus::CORPORA_VARIABLE, corpora)
+            .env_remove(build::CORE_FEATURES_VARIABLE);
+        if let Some(runner) = runner {
+            command.env("GUNGRAUN_RUNNER", runner);
+        }
+        // Its table goes to stderr with the progress: stdout is the comparison's.
+        let status = command
+            .stdout(std::io::stderr())
+            .status()
+            .map_err(|error| format!("cannot run {}: {error}", binary.display()))?;
+        if !out.is_file() {
+            return Err(format!(
+                "{} ({}): `perfgate run` wrote no results ({status})",
+                self.label,
+                self.short()
+            ));
+        }
+        let mut results =
+            crate::results::Results::load(&out).map_err(|error| error.to_string())?;
+        let absolute = |path: &mut String| *path = self.root.join(&*path).display().to_string();
+        for scenario in &mut results.scenarios {
+            if let Some(data) = &mut scenario.instructions {
+                absolute(&mut data.artifacts);
+                data.flamegraphs.iter_mut().for_each(absolute);
+            }
+            if let Some(profile) = &mut scenario.heap_profile {
+                absolute(profile);
+            }
+        }
+        // The lock the side was built with, not its checkout's.
+        results.fingerprint.cargo_lock_hash =
+            crate::corpus::sha256_file(&self.dir.join("Cargo.lock")).ok();
+        Ok(results)
     }
 }
 
@@ -263,6 +362,14 @@ mod tests {
             error,
             "v0.0.1 (0123456789ab) predates the stable workload API: its core has no core/src/workload.rs, so the current harness cannot be built against it; compare commits that have it"
         );
+    }
+
+    #[test]
+    fn the_workload_api_version_is_read_and_a_core_without_one_speaks_version_1() {
+        assert_eq!(api_version("//! old core\npub fn run() {}\n"), 1);
+        assert_eq!(api_version("pub const API_VERSION: u32 = 7;\n"), 7);
+        let current = include_str!("../../core/src/workload.rs");
+        assert_eq!(api_version(current), connascence::workload::API_VERSION);
     }
 
     #[test]

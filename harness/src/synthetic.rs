@@ -96,6 +96,7 @@ pub fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> Scena
         }),
         heap_profile: None,
         fingerprint: None,
+        remeasured: None,
     }
 }
 
@@ -106,5 +107,7 @@ pub fn results(scenarios: Vec<ScenarioResult>) -> Results {
         fingerprint: fingerprint(),
         scenarios,
         history: Vec::new(),
+        selection: None,
+        load_notes: Vec::new(),
     }
 }

@@ -1,12 +1,16 @@
-//! What can be compared (STATISTICS.md, "Comparability"), which metrics each scenario has, and the
-//! exact counter changes.
+//! What can be compared (docs/perfgate/gate-and-baselines.md, "What is compared when"), which
+//! metrics each scenario has, and the exact counter changes.
 //!
-//! Wall time compares only between runs on one host (CPU model, cores, kernel) with one rustc,
-//! build profile and RUSTFLAGS; `--allow-foreign` compares it anyway, with a note. Instruction counts
-//! and heap compare across hosts when rustc, build profile and RUSTFLAGS match; instruction counts
-//! also need equal CPU flags (glibc's ifuncs and crates like memchr choose code paths at run time). A
-//! different Cargo.lock is compared, with a note: a dependency change is part of the change under
-//! test. A scenario whose file or corpus changed is not comparable at all.
+//! Instruction counts and heap depend on the binary and its input, not on the CPU's speed: they
+//! compare across hosts when the toolchain that makes the binary matches (rustc, build profile,
+//! RUSTFLAGS, target, glibc — whose string and memory functions run inside the workload — and, for
+//! instruction counts, valgrind). A different CPU model or CPU flags is a note, not a refusal; the
+//! gate re-measures the baseline on this host when a cross-host change lies near its threshold. A
+//! different Cargo.lock is never a refusal: the baseline was measured with its commit's own lock,
+//! so a dependency change is part of the change under test (it is listed). Wall time compares only
+//! between runs on one host (CPU model, cores, kernel) with one toolchain; `--allow-foreign`
+//! compares it anyway, with a note. A scenario whose workload or corpus changed is not comparable
+//! with the stored baseline (the gate re-measures the baseline with the new definition).
 
 use crate::compare::CounterChange;
 use crate::results::{Fingerprint, ScenarioResult, Status};
@@ -35,9 +39,10 @@ impl<'a> Environments<'a> {
         Environments { base, cand }
     }
 
-    fn toolchain(&self) -> Vec<String> {
+    /// What makes the binary: a difference here changes counts of identical source.
+    pub fn toolchain(&self, family: &str) -> Vec<String> {
         let (a, b) = (self.base, self.cand);
-        [
+        let mut reasons: Vec<String> = [
             differs("rustc", &a.rustc, &b.rustc, text),
             differs("build profile", &a.build_profile, &b.build_profile, |v| {
                 v.clone()
@@ -45,10 +50,21 @@ impl<'a> Environments<'a> {
             differs("RUSTFLAGS", &a.rustflags, &b.rustflags, |v| {
                 format!("`{v}`")
             }),
+            differs("target", &a.target, &b.target, |v| v.clone()),
+            differs("core features", &a.core_features, &b.core_features, |v| {
+                format!("[{}]", v.join(","))
+            }),
         ]
         .into_iter()
         .flatten()
-        .collect()
+        .collect();
+        if family != "time" {
+            reasons.extend(differs("glibc", &a.glibc, &b.glibc, text));
+        }
+        if family == "instructions" {
+            reasons.extend(differs("valgrind", &a.valgrind, &b.valgrind, text));
+        }
+        reasons
     }
 
     fn host(&self) -> Vec<String> {
@@ -68,18 +84,23 @@ impl<'a> Environments<'a> {
         !self.host().is_empty()
     }
 
+    /// How the CPUs differ, for deterministic counts compared across hosts (empty: same CPU).
+    pub fn cpu(&self) -> Vec<String> {
+        let (a, b) = (self.base, self.cand);
+        [
+            differs("CPU model", &a.cpu_model, &b.cpu_model, text),
+            differs("CPU flags", &a.cpu_flags_hash, &b.cpu_flags_hash, text),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// Why a metric family (`time`, `instructions`, `heap`) is not comparable, if it is not.
     pub fn reason(&self, family: &str, allow_foreign: bool) -> Option<String> {
-        let mut reasons = self.toolchain();
-        match family {
-            "time" if !allow_foreign => reasons.extend(self.host()),
-            "instructions" => reasons.extend(differs(
-                "CPU flags",
-                &self.base.cpu_flags_hash,
-                &self.cand.cpu_flags_hash,
-                text,
-            )),
-            _ => {}
+        let mut reasons = self.toolchain(family);
+        if family == "time" && !allow_foreign {
+            reasons.extend(self.host());
         }
         (!reasons.is_empty()).then(|| reasons.join("; "))
     }
@@ -96,7 +117,7 @@ impl<'a> Environments<'a> {
                 )
             } else {
                 format!(
-                    "the baseline comes from another host ({}): wall time is not comparable and does not gate; instructions, heap and counters do",
+                    "the baseline comes from another host ({}): its wall time is not compared here; instructions and heap are compared across hosts when the toolchain matches",
                     host.join("; ")
                 )
             });
@@ -119,18 +140,43 @@ pub fn scenario_reason(old: &ScenarioResult, new: &ScenarioResult) -> Option<Str
         ));
     }
     if old.scenario_hash != new.scenario_hash {
-        return Some(format!(
-            "the scenario file changed ({} hash {} vs {})",
-            new.scenario_file, old.scenario_hash, new.scenario_hash
-        ));
+        return Some(if old.scenario_hash.starts_with("v1:") {
+            "changed scenario: the baseline (schema 1) does not record what its workload was"
+                .to_owned()
+        } else {
+            format!(
+                "changed scenario: the workload or corpus source in {} is not the baseline's",
+                new.scenario_file
+            )
+        });
     }
     if old.corpus_hash != new.corpus_hash {
         return Some(format!(
-            "the corpus changed ({} vs {})",
+            "changed scenario: its corpus changed ({} vs {})",
             old.corpus_id, new.corpus_id
         ));
     }
     None
+}
+
+/// Why wall time is not comparable when the time engine sampled differently (samples, warm-up,
+/// measurement window; the number of rounds may differ).
+pub fn time_settings_reason(
+    old: &ScenarioResult,
+    new: &ScenarioResult,
+    family: &str,
+) -> Option<String> {
+    let (Some(a), Some(b)) = (&old.time, &new.time) else {
+        return None;
+    };
+    let key = |t: &crate::scenario::TimeEngine| (t.samples, t.warm_up_ms, t.measurement_ms);
+    (family == "time" && key(&a.settings) != key(&b.settings)).then(|| {
+        format!(
+            "the time engine's settings changed (samples/warm-up ms/measurement ms {:?} vs {:?})",
+            key(&a.settings),
+            key(&b.settings)
+        )
+    })
 }
 
 /// One metric present on both sides.
@@ -154,6 +200,25 @@ impl Metric {
         match self {
             Metric::Time { .. } => "time",
             Metric::Count { family, .. } | Metric::Absent { family } => family,
+        }
+    }
+
+    /// Each side's summary value (time: the median of round medians), where the side has one.
+    pub fn values(&self) -> (Option<f64>, Option<f64>) {
+        match self {
+            Metric::Time {
+                baseline,
+                candidate,
+            } => (
+                (!baseline.is_empty()).then(|| crate::stats::median(baseline)),
+                (!candidate.is_empty()).then(|| crate::stats::median(candidate)),
+            ),
+            Metric::Count {
+                baseline,
+                candidate,
+                ..
+            } => (Some(*baseline as f64), Some(*candidate as f64)),
+            Metric::Absent { .. } => (None, None),
         }
     }
 

@@ -4,9 +4,14 @@
 //! heap (dhat total_bytes, total_blocks, max_bytes) are deterministic for one binary, input and
 //! thread: a relative change above the threshold is a regression, below minus the threshold an
 //! improvement, else unchanged. Counters are exact and any change is listed apart; a change of the
-//! findings is a behaviour change. [`checks`] decides what is comparable at all. The exit code
-//! follows STATISTICS.md: 2 for errors (a failed candidate scenario, Ir == 0, zero samples), 1 for
-//! any regression or a scenario missing from the candidate, else 0.
+//! findings is a behaviour change. [`checks`] decides what is comparable at all.
+//!
+//! Fail closed: a metric the baseline has that this comparison could not compare (another
+//! toolchain, a changed scenario, wall time from another host) is an error unless its family is in
+//! `--allow-uncompared`; then the verdict line names it. A metric only the candidate has is
+//! `no baseline` and gates nothing. The exit code: 2 for errors (a failed candidate scenario,
+//! Ir == 0, zero samples, a metric not compared), 1 for any regression or a scenario missing from
+//! the candidate, else 0.
 
 pub mod checks;
 pub mod time;
@@ -31,7 +36,10 @@ pub enum Verdict {
     Regressed,
     Unchanged,
     Inconclusive,
+    /// The baseline has the metric but it could not be compared (the notes say why).
     NotComparable,
+    /// Only the candidate measured it: nothing to compare with, nothing gated.
+    NoBaseline,
 }
 
 impl Verdict {
@@ -42,6 +50,7 @@ impl Verdict {
             Verdict::Unchanged => "unchanged",
             Verdict::Inconclusive => "inconclusive",
             Verdict::NotComparable => "not comparable",
+            Verdict::NoBaseline => "no baseline",
         }
     }
 }
@@ -73,7 +82,25 @@ pub struct MetricComparison {
     pub rounds: Option<(usize, usize)>,
     /// Why it is not comparable, low power, the MDE warning, a foreign host compared anyway.
     pub notes: Vec<String>,
+    /// A deterministic count compared across hosts (another CPU model or CPU flags).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cross_host: bool,
 }
+
+impl MetricComparison {
+    /// `time`, `instructions` or `heap`: the family a threshold and `--allow-uncompared` name.
+    pub fn family(&self) -> &str {
+        family_of(&self.metric)
+    }
+}
+
+/// The family of a metric name (`heap.max_bytes` → `heap`).
+pub fn family_of(metric: &str) -> &str {
+    metric.split('.').next().unwrap_or(metric)
+}
+
+/// The metric families a baseline can hold, which `--allow-uncompared` may name.
+pub const FAMILIES: [&str; 3] = ["time", "instructions", "heap"];
 
 /// A counter that changed (exact: any change is listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,6 +126,12 @@ pub struct Comparison {
     pub errors: Vec<String>,
     /// Run-wide notes (hosts differ, low power).
     pub notes: Vec<String>,
+    /// Baseline scenarios this run's narrower selection (`--filter`, `--tags`) left out: listed,
+    /// not gated.
+    pub not_run: Vec<String>,
+    /// Families with a metric not compared that `--allow-uncompared` let pass (the verdict line
+    /// names them).
+    pub uncompared: Vec<String>,
 }
 
 impl Comparison {
@@ -135,6 +168,8 @@ pub struct CompareOptions {
     pub allow_foreign: bool,
     /// Per-scenario s (standard deviation of log round-medians) from calibration.
     pub calibration: BTreeMap<String, f64>,
+    /// Families whose metrics may go uncompared without failing (`--allow-uncompared`).
+    pub allow_uncompared: Vec<String>,
 }
 
 impl CompareOptions {
@@ -144,6 +179,7 @@ impl CompareOptions {
             overrides: BTreeMap::new(),
             allow_foreign: false,
             calibration: BTreeMap::new(),
+            allow_uncompared: Vec::new(),
         }
     }
 
@@ -175,7 +211,28 @@ fn empty_metric(scenario: &str, metric: &str, threshold: f64) -> MetricCompariso
         threshold,
         rounds: None,
         notes: Vec::new(),
+        cross_host: false,
     }
+}
+
+/// A metric that was not compared, with both sides' values shown all the same.
+fn uncompared(
+    scenario: &str,
+    metric: &checks::Metric,
+    threshold: f64,
+    verdict: Verdict,
+    note: String,
+) -> MetricComparison {
+    let mut out = empty_metric(scenario, &metric.name(), threshold);
+    out.verdict = verdict;
+    (out.baseline, out.candidate) = metric.values();
+    if let (Some(a), Some(b)) = (out.baseline, out.candidate)
+        && a > 0.0
+    {
+        out.ratio = Some(b / a);
+    }
+    out.notes.push(note);
+    out
 }
 
 /// A deterministic metric: relative change against the threshold.
@@ -195,9 +252,12 @@ fn deterministic(
         candidate as f64 / baseline as f64
     };
     out.ratio = Some(ratio);
-    out.verdict = if ratio - 1.0 > threshold {
+    // Exactly at the threshold is not beyond it: 1.01 − 1 is 0.010000000000000009 in floating
+    // point, so compare the counts in integers where the threshold allows.
+    let beyond = |delta: f64| delta > threshold + 1e-12;
+    out.verdict = if beyond(ratio - 1.0) {
         Verdict::Regressed
-    } else if ratio - 1.0 < -threshold {
+    } else if beyond(1.0 - ratio) {
         Verdict::Improved
     } else {
         Verdict::Unchanged
@@ -213,7 +273,9 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         missing: Vec::new(),
         added: Vec::new(),
         errors: Vec::new(),
-        notes: Vec::new(),
+        notes: baseline.load_notes.clone(),
+        not_run: Vec::new(),
+        uncompared: Vec::new(),
     };
     let hosts = checks::Environments::new(&baseline.fingerprint, &candidate.fingerprint);
     comparison.notes.extend(hosts.notes(options.allow_foreign));
@@ -265,29 +327,40 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         );
         for metric in checks::metrics_of(old, new, &mut comparison.errors) {
             let threshold = options.threshold(&old.name, metric.family());
-            let name = metric.name();
-            let reason = scenario_reason
-                .clone()
-                .or_else(|| hosts.reason(metric.family(), options.allow_foreign));
+            let family = metric.family();
             if let checks::Metric::Absent { family } = metric {
-                let mut out = empty_metric(&old.name, family, threshold);
-                out.notes.push(format!(
+                let note = format!(
                     "the baseline has no {family} data{}",
                     if family == "time" {
                         " (wall time is compared only where both sides ran on one host)"
                     } else {
                         ""
                     }
+                );
+                comparison.metrics.push(uncompared(
+                    &old.name,
+                    &metric,
+                    threshold,
+                    Verdict::NoBaseline,
+                    note,
                 ));
-                comparison.metrics.push(out);
                 continue;
             }
+            let reason = scenario_reason
+                .clone()
+                .or_else(|| hosts.reason(family, options.allow_foreign))
+                .or_else(|| checks::time_settings_reason(old, new, family));
             if let Some(reason) = reason {
-                let mut out = empty_metric(&old.name, &name, threshold);
-                out.notes.push(reason);
-                comparison.metrics.push(out);
+                comparison.metrics.push(uncompared(
+                    &old.name,
+                    &metric,
+                    threshold,
+                    Verdict::NotComparable,
+                    reason,
+                ));
                 continue;
             }
+            let cpu = hosts.cpu();
             match metric {
                 checks::Metric::Time {
                     baseline,
@@ -308,18 +381,31 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
                     time_tests.push((index, baseline, candidate));
                 }
                 checks::Metric::Count {
+                    name,
                     baseline,
                     candidate,
                     ..
-                } => comparison.metrics.push(deterministic(
-                    &old.name, &name, baseline, candidate, threshold,
-                )),
+                } => {
+                    let mut out = deterministic(&old.name, name, baseline, candidate, threshold);
+                    if !cpu.is_empty() {
+                        out.cross_host = true;
+                        out.notes.push(format!(
+                            "compared across hosts ({}): counts depend on the binary and its input, not on the CPU",
+                            cpu.join("; ")
+                        ));
+                    }
+                    if let Some(how) = &old.remeasured {
+                        out.notes.push(how.clone());
+                    }
+                    comparison.metrics.push(out);
+                }
                 // Handled above.
                 checks::Metric::Absent { .. } => {}
             }
         }
     }
     decide_time(&mut comparison, time_tests, options);
+    fail_closed(&mut comparison, options);
     let compared = comparison
         .metrics
         .iter()
@@ -331,6 +417,31 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         );
     }
     comparison
+}
+
+/// Every metric the baseline has and this comparison did not compare is an error, unless its
+/// family is allowed to go uncompared (then it is listed for the verdict line).
+fn fail_closed(comparison: &mut Comparison, options: &CompareOptions) {
+    let mut errors = Vec::new();
+    let mut allowed = std::collections::BTreeSet::new();
+    for metric in &comparison.metrics {
+        if metric.verdict != Verdict::NotComparable {
+            continue;
+        }
+        let family = metric.family();
+        if options.allow_uncompared.iter().any(|f| f == family) {
+            allowed.insert(family.to_owned());
+        } else {
+            errors.push(format!(
+                "scenario `{}`: {} not compared: {} (a gated metric; pass --allow-uncompared {family} to accept that)",
+                metric.scenario,
+                metric.metric,
+                metric.notes.join("; ")
+            ));
+        }
+    }
+    comparison.errors.extend(errors);
+    comparison.uncompared = allowed.into_iter().collect();
 }
 
 /// Runs the wall-time tests of the family and writes their verdicts.

@@ -20,6 +20,34 @@ use std::process::Command;
 /// (`target/perfgate/sides/<commit>/`, with its `Cargo.toml`), whose entry points the engines build.
 pub const SIDE_VARIABLE: &str = "PERFGATE_SIDE";
 
+/// Cargo features of the core to build with (comma-separated), e.g. `canary`, the gate's
+/// self-test; empty or unset: the core's defaults. Recorded in the results' fingerprint.
+pub const CORE_FEATURES_VARIABLE: &str = "PERFGATE_CORE_FEATURES";
+
+/// The core features asked for by [`CORE_FEATURES_VARIABLE`], checked: feature names only.
+pub fn core_features() -> Result<Vec<String>, String> {
+    let Some(value) = std::env::var_os(CORE_FEATURES_VARIABLE) else {
+        return Ok(Vec::new());
+    };
+    let value = value.to_string_lossy();
+    let features: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = features.iter().find(|f| {
+        !f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        return Err(format!(
+            "{CORE_FEATURES_VARIABLE}: `{}` is not a cargo feature name",
+            bad.escape_debug()
+        ));
+    }
+    Ok(features)
+}
+
 /// What to build from and where its binaries go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -118,16 +146,16 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
     lock.lock()
         .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut features: Vec<String> = core_features()?
+        .into_iter()
+        .map(|feature| format!("connascence/{feature}"))
+        .collect();
     let mut command = Command::new(&cargo);
     match kind {
-        Kind::Dhat => command.args([
-            "build",
-            "--release",
-            "--bin",
-            "perfgate",
-            "--features",
-            "dhat-heap",
-        ]),
+        Kind::Dhat => {
+            features.push("dhat-heap".into());
+            command.args(["build", "--release", "--bin", "perfgate"])
+        }
         // The plain binary is the one built with the bench: the bench profile has the release
         // settings, and one build compiles the harness once instead of twice (a unit per profile).
         Kind::Plain | Kind::Callgrind => command.args([
@@ -138,6 +166,9 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
             "--message-format=json-render-diagnostics",
         ]),
     };
+    if !features.is_empty() {
+        command.arg("--features").arg(features.join(","));
+    }
     let what = match kind {
         Kind::Plain => "perfgate",
         Kind::Dhat => "the dhat binary",

@@ -55,7 +55,7 @@ impl Exporter for Junit {
                     failures += 1;
                     format!("<failure message=\"regressed\">{}</failure>", xml(&summary))
                 }
-                Verdict::Inconclusive | Verdict::NotComparable => {
+                Verdict::Inconclusive | Verdict::NotComparable | Verdict::NoBaseline => {
                     skipped += 1;
                     let reason = if m.notes.is_empty() {
                         m.verdict.as_str().to_owned()

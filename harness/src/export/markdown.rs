@@ -13,6 +13,7 @@ fn icon(verdict: Verdict) -> &'static str {
         Verdict::Unchanged => "⚪",
         Verdict::Inconclusive => "🟡",
         Verdict::NotComparable => "⚫",
+        Verdict::NoBaseline => "⚪",
     }
 }
 

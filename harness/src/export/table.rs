@@ -17,7 +17,7 @@ fn paint(text: &str, verdict: Verdict, colour: bool) -> String {
         Verdict::Regressed => "31;1",
         Verdict::Improved => "32;1",
         Verdict::Inconclusive => "33",
-        Verdict::NotComparable => "2",
+        Verdict::NotComparable | Verdict::NoBaseline => "2",
         Verdict::Unchanged => "0",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
@@ -33,6 +33,7 @@ pub fn outcome(report: &Report) -> String {
         "unchanged",
         "inconclusive",
         "not comparable",
+        "no baseline",
     ]
     .iter()
     .filter_map(|v| tally.get(v).map(|n| format!("{n} {v}")))
@@ -43,7 +44,7 @@ pub fn outcome(report: &Report) -> String {
         1 => "FAIL (regression)",
         _ => "ERROR",
     };
-    format!(
+    let mut line = format!(
         "gate: {verdict} against {} — {}",
         report.baseline,
         if counts.is_empty() {
@@ -51,7 +52,20 @@ pub fn outcome(report: &Report) -> String {
         } else {
             counts
         }
-    )
+    );
+    if !comparison.uncompared.is_empty() {
+        line.push_str(&format!(
+            "; {} not compared (--allow-uncompared)",
+            comparison.uncompared.join(", ")
+        ));
+    }
+    if !comparison.not_run.is_empty() {
+        line.push_str(&format!(
+            "; not run: {}",
+            crate::results::list_some(&comparison.not_run, 5)
+        ));
+    }
+    line
 }
 
 impl Exporter for Table {
@@ -112,6 +126,9 @@ impl Exporter for Table {
         }
         for name in &comparison.missing {
             out.push_str(&format!("missing from the candidate: {name}\n"));
+        }
+        for name in &comparison.not_run {
+            out.push_str(&format!("not run (outside this run's selection): {name}\n"));
         }
         for name in &comparison.added {
             out.push_str(&format!("new (no baseline): {name}\n"));

@@ -181,8 +181,32 @@ pub struct Scenario {
     pub gate: GateOverrides,
     /// The file it came from, relative to the repository.
     pub file: PathBuf,
-    /// xxh3 of the file's bytes, for the results' fingerprint.
-    pub file_hash: String,
+    /// The semantic identity: a hash of what the workload is (corpus source, kind, traversal,
+    /// detectors, threads, edit_to). Comments, formatting, description, tags, engines and gate
+    /// thresholds do not change it; the time engine's own settings are compared from the rounds.
+    pub identity: String,
+}
+
+impl Scenario {
+    /// The identity of a workload: xxh3 of its defining fields in a fixed JSON form.
+    pub fn identity_of(
+        corpus: &CorpusSource,
+        kind: WorkloadKind,
+        traversal: Traversal,
+        detectors: &Option<Vec<String>>,
+        threads: usize,
+        edit_to: &Option<String>,
+    ) -> String {
+        let value = serde_json::json!({
+            "corpus": corpus,
+            "kind": kind,
+            "traversal": traversal,
+            "detectors": detectors,
+            "threads": threads,
+            "edit_to": edit_to,
+        });
+        format!("{:016x}", xxh3(value.to_string().as_bytes()))
+    }
 }
 
 // ---- validation ----------------------------------------------------------------------------------
@@ -363,7 +387,16 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
             ));
         }
     }
+    let identity = Scenario::identity_of(
+        &corpus,
+        workload.kind,
+        workload.traversal,
+        &detectors,
+        workload.threads,
+        &edit_to,
+    );
     Ok(Scenario {
+        identity,
         id: identifier(&name),
         name,
         description: raw.description,
@@ -377,7 +410,6 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
         engines,
         gate: raw.gate,
         file: PathBuf::from(file),
-        file_hash: format!("{:016x}", xxh3(text.as_bytes())),
     })
 }
 

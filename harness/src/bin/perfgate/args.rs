@@ -100,6 +100,15 @@ pub enum Command {
         /// Append this run to a history file (JSON lines) and show its trends in the report.
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
+        /// Re-measure the baseline's commit on this host (deterministic engines, cached) even when
+        /// the stored baseline could be compared as it is.
+        #[arg(long)]
+        remeasure: bool,
+        /// Read the baseline as it is at this revision (`git show REV:baselines/<profile>/NAME.json`),
+        /// e.g. a pull request's target branch, so a change that re-accepts the baseline is gated
+        /// against the one it replaces.
+        #[arg(long, value_name = "REV")]
+        baseline_from: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -306,6 +315,11 @@ pub struct OutputArgs {
     /// Compare wall time across different hosts anyway (the report says so).
     #[arg(long)]
     pub allow_foreign: bool,
+    /// Metric families (comma-separated: time, instructions, heap) that the baseline has and that
+    /// may go uncompared without failing; the verdict line names them [default: none — a gated
+    /// metric not compared is an error, exit 2].
+    #[arg(long, value_delimiter = ',', value_name = "FAMILY,...")]
+    pub allow_uncompared: Vec<String>,
     /// Export formats (repeatable or comma-separated): table, markdown, junit, json, bmf [default: all].
     #[arg(long, value_delimiter = ',', value_name = "FORMAT")]
     pub format: Vec<String>,
@@ -326,6 +340,11 @@ pub enum BaselineAction {
         reason: Option<String>,
         #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
         profile: String,
+        /// Save a run that cannot be re-made from its commit (uncommitted changes under core/,
+        /// harness/, scenarios/, Cargo.toml or Cargo.lock; no commit); such a baseline is never
+        /// re-measured.
+        #[arg(long)]
+        allow_dirty: bool,
     },
     /// Re-save a baseline after an intended change, recording why.
     Accept {
@@ -336,6 +355,9 @@ pub enum BaselineAction {
         reason: String,
         #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
         profile: String,
+        /// As for `save`.
+        #[arg(long)]
+        allow_dirty: bool,
     },
     /// The baselines of a profile.
     List {

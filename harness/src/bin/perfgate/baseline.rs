@@ -12,6 +12,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
             from,
             reason,
             profile,
+            allow_dirty,
         } => {
             let from = match from {
                 Some(from) => from,
@@ -24,6 +25,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
                 from: &from,
                 reason: reason.as_deref(),
                 accept: false,
+                allow_dirty,
             })
             .map_err(anyhow::Error::msg)?;
             println!("saved {} from {}", file.display(), from.display());
@@ -33,6 +35,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
             from,
             reason,
             profile,
+            allow_dirty,
         } => {
             let file = baseline::promote(&Promotion {
                 root,
@@ -41,6 +44,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
                 from: &from,
                 reason: Some(&reason),
                 accept: true,
+                allow_dirty,
             })
             .map_err(anyhow::Error::msg)?;
             println!(

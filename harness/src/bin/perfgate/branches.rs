@@ -3,7 +3,6 @@
 //! verdicts, exports and report of the gate, and its exit codes.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use perfgate::branches;
 use perfgate::corpus::{CorpusLock, LOCK_FILE};
@@ -64,8 +63,7 @@ pub(crate) fn scenarios(
     Ok((selected, all))
 }
 
-/// Runs the side's perfgate (`run` with the engines other than time) in its worktree and loads its
-/// results, artifact paths made absolute (the worktree goes away after the report).
+/// [`Side::run`], its error for the command line.
 pub(crate) fn run_side(
     side: &Side,
     binary: &Path,
@@ -74,45 +72,8 @@ pub(crate) fn run_side(
     corpora: &Path,
     runner: Option<&Path>,
 ) -> anyhow::Result<Results> {
-    let out = side.dir.join("results.json");
-    let _ = std::fs::remove_file(&out);
-    let mut command = Command::new(binary);
-    command
-        .arg("--repo")
-        .arg(&side.root)
-        .args(["run", "--engines", &engines.join(",")])
-        .args(["--filter", &format!("{{{}}}", names.join(","))])
-        .arg("--out")
-        .arg(&out)
-        .env(build::SIDE_VARIABLE, &side.dir)
-        .env(perfgate::corpus::CORPORA_VARIABLE, corpora);
-    if let Some(runner) = runner {
-        command.env("GUNGRAUN_RUNNER", runner);
-    }
-    // Its table goes to stderr with the progress: stdout is the comparison's.
-    let status = command.stdout(std::io::stderr()).status()?;
-    if !out.is_file() {
-        anyhow::bail!(
-            "{} ({}): `perfgate run` wrote no results ({status})",
-            side.label,
-            side.short()
-        );
-    }
-    let mut results = Results::load(&out)?;
-    let absolute = |path: &mut String| *path = side.root.join(&*path).display().to_string();
-    for scenario in &mut results.scenarios {
-        if let Some(data) = &mut scenario.instructions {
-            absolute(&mut data.artifacts);
-            data.flamegraphs.iter_mut().for_each(absolute);
-        }
-        if let Some(profile) = &mut scenario.heap_profile {
-            absolute(profile);
-        }
-    }
-    // The lock the side was built with (the current one, adjusted to its core), not its checkout's.
-    results.fingerprint.cargo_lock_hash =
-        perfgate::corpus::sha256_file(&side.dir.join("Cargo.lock")).ok();
-    Ok(results)
+    side.run(binary, names, engines, corpora, runner)
+        .map_err(anyhow::Error::msg)
 }
 
 /// Interleaved time rounds of every selected scenario that both sides ran: pairs A B, B A, ….

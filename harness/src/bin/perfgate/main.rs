@@ -93,12 +93,30 @@ fn engines(select: &SelectArgs) -> anyhow::Result<Vec<perfgate::run::Engine>> {
         .map_err(anyhow::Error::msg)
 }
 
+/// The selection `select` stands for: its tags (perfgate.toml's default set when neither tags nor a
+/// filter were given) and filter.
+fn selection(
+    select: &SelectArgs,
+    settings: &perfgate::settings::Settings,
+) -> perfgate::results::Selection {
+    let tags = if select.tags.is_empty() && select.filter.is_none() {
+        settings.run.default_tags.clone()
+    } else {
+        select.tags.clone()
+    };
+    perfgate::results::Selection {
+        tags,
+        filter: select.filter.clone(),
+    }
+}
+
 /// Runs the selected scenarios and saves the results; returns them and their file.
 fn run_and_save(
     root: &Path,
     lock: &CorpusLock,
     selected: &[Scenario],
     select: &SelectArgs,
+    selection: perfgate::results::Selection,
     out: Option<PathBuf>,
 ) -> anyhow::Result<(perfgate::results::Results, PathBuf)> {
     let engines = engines(select)?;
@@ -108,6 +126,7 @@ fn run_and_save(
     let options = perfgate::run::RunOptions {
         engines,
         rounds: select.rounds,
+        selection: Some(selection),
     };
     let results = perfgate::run::run(selected, root, lock, &options);
     let path = out.unwrap_or_else(|| perfgate::run::default_results_path(root, &results));
@@ -124,6 +143,66 @@ fn load_baseline(
     let file =
         perfgate::baseline::resolve(root, profile, name_or_file).map_err(anyhow::Error::msg)?;
     Ok(perfgate::results::Results::load(&file)?)
+}
+
+/// `--baseline NAME|FILE` as it is at revision `rev` (`git show REV:PATH`).
+fn load_baseline_at(
+    root: &Path,
+    profile: &str,
+    name_or_file: &str,
+    rev: &str,
+) -> anyhow::Result<perfgate::results::Results> {
+    let path = if name_or_file.ends_with(".json") || name_or_file.contains('/') {
+        PathBuf::from(name_or_file)
+    } else {
+        perfgate::baseline::path(root, profile, name_or_file).map_err(anyhow::Error::msg)?
+    };
+    let relative = path.strip_prefix(root).unwrap_or(&path);
+    let spec = format!("{rev}:{}", relative.display());
+    let text = perfgate::git::git(root, &["show", &spec]).map_err(|error| {
+        anyhow::anyhow!("cannot read the baseline {spec}: {error}")
+    })?;
+    let mut results = perfgate::results::Results::parse(&text, &spec)?;
+    if let Ok(here) = perfgate::results::Results::load(&path)
+        && here.history.len() > results.history.len()
+    {
+        for entry in &here.history[results.history.len()..] {
+            results.load_notes.push(format!(
+                "this change re-{}s the baseline ({}): {}; it is gated against {spec}",
+                entry.action,
+                path.strip_prefix(root).unwrap_or(&path).display(),
+                entry.reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+    }
+    Ok(results)
+}
+
+/// The comparison options of the command line: perfgate.toml's thresholds, the scenarios'
+/// overrides, the calibration, `--allow-foreign`, `--allow-uncompared` (checked).
+fn options_of(
+    root: &Path,
+    output: &OutputArgs,
+    settings: &perfgate::settings::Settings,
+    all: &[Scenario],
+) -> anyhow::Result<perfgate::compare::CompareOptions> {
+    let mut options = perfgate::gate::compare_options(
+        root,
+        &output.profile,
+        settings,
+        all,
+        output.allow_foreign,
+    );
+    for family in &output.allow_uncompared {
+        if !perfgate::compare::FAMILIES.contains(&family.as_str()) {
+            anyhow::bail!(
+                "--allow-uncompared: unknown metric family `{family}`; available: {}",
+                perfgate::compare::FAMILIES.join(", ")
+            );
+        }
+    }
+    options.allow_uncompared = output.allow_uncompared.clone();
+    Ok(options)
 }
 
 /// Checks --format names (all formats when none is given).
@@ -214,7 +293,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             shard,
             out,
         } => {
-            let (mut selected, _, _) = select(&root, &lock, args.filter.as_deref(), &args.tags)?;
+            let (mut selected, _, settings) =
+                select(&root, &lock, args.filter.as_deref(), &args.tags)?;
             if let Some(shard) = &shard {
                 let shard = perfgate::merge::Shard::parse(shard).map_err(anyhow::Error::msg)?;
                 selected.retain(|s| shard.contains(&s.name));
@@ -230,7 +310,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     }
                 );
             }
-            let (results, path) = run_and_save(&root, &lock, &selected, &args, out)?;
+            let selection = selection(&args, &settings);
+            let (results, path) = run_and_save(&root, &lock, &selected, &args, selection, out)?;
             print!("{}", perfgate::run::summary(&results));
             println!("results: {}", path.display());
             if results.any_failed() {
@@ -266,13 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let base = load_baseline(&root, &output.profile, &baseline)?;
             let cand = perfgate::results::Results::load(&candidate)?;
             let (_, all, settings) = select(&root, &lock, Some("*"), &[])?;
-            let options = perfgate::gate::compare_options(
-                &root,
-                &output.profile,
-                &settings,
-                &all,
-                output.allow_foreign,
-            );
+            let options = options_of(&root, &output, &settings, &all)?;
             let comparison = perfgate::compare::compare(&base, &cand, &options);
             let dir = output
                 .output
@@ -286,16 +361,19 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             select: args,
             confirm,
             history,
+            remeasure,
+            baseline_from,
             output,
         } => {
             let formats = formats(&output)?;
-            let mut base = load_baseline(&root, &output.profile, &baseline)?;
+            let mut base = match &baseline_from {
+                Some(rev) => load_baseline_at(&root, &output.profile, &baseline, rev)?,
+                None => load_baseline(&root, &output.profile, &baseline)?,
+            };
             let (selected, all, settings) =
                 select(&root, &lock, args.filter.as_deref(), &args.tags)?;
-            // Only the scenarios of this gate are expected in the candidate.
-            base.scenarios
-                .retain(|s| selected.iter().any(|chosen| chosen.name == s.name));
-            if base.scenarios.is_empty() {
+            let coverage = perfgate::gate::coverage(&mut base, &selected, &all);
+            if base.scenarios.is_empty() && coverage.missing.is_empty() {
                 anyhow::bail!(
                     "the baseline `{baseline}` has none of the {} selected scenario(s) ({}): nothing to gate against; save a baseline of these scenarios or select others",
                     selected.len(),
@@ -306,22 +384,67 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         .join(", ")
                 );
             }
-            let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engines(&args)?);
-            let (cand, path) = run_and_save(&root, &lock, &selected, &args, None)?;
+            let engine_list = engines(&args)?;
+            let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engine_list);
+            let selection = selection(&args, &settings);
+            let (cand, path) = run_and_save(&root, &lock, &selected, &args, selection, None)?;
             eprintln!("results: {}", path.display());
-            let options = perfgate::gate::compare_options(
-                &root,
-                &output.profile,
-                &settings,
-                &all,
-                output.allow_foreign,
-            );
+            let options = options_of(&root, &output, &settings, &all)?;
             let mut comparison = perfgate::compare::compare(&base, &cand, &options);
+            perfgate::gate::apply_coverage(&mut comparison, coverage);
             if !not_gated.is_empty() {
                 comparison.notes.push(format!(
                     "not gated (not in --engines): {}",
                     not_gated.join(", ")
                 ));
+            }
+            let wanted = perfgate::gate::to_remeasure(&base, &cand, &comparison, remeasure);
+            if !wanted.is_empty() {
+                let deterministic: Vec<String> = [
+                    (perfgate::run::Engine::Instructions, "instructions"),
+                    (perfgate::run::Engine::Allocations, "allocations"),
+                    (perfgate::run::Engine::Counters, "counters"),
+                ]
+                .into_iter()
+                .filter(|(engine, _)| engine_list.contains(engine))
+                .map(|(_, name)| name.to_owned())
+                .collect();
+                let progress = |line: &str| eprintln!("perfgate: {line}");
+                let request = perfgate::remeasure::Request {
+                    root: &root,
+                    baseline: &base,
+                    candidate: &cand,
+                    scenarios: &wanted,
+                    engines: &deterministic,
+                    progress: &progress,
+                };
+                match perfgate::remeasure::remeasure(&request) {
+                    Ok(remeasured) => {
+                        perfgate::gate::apply_remeasure(
+                            &mut comparison,
+                            &remeasured.results,
+                            &cand,
+                            &options,
+                        );
+                        comparison.notes.extend(remeasured.notes);
+                        comparison.notes.push(format!(
+                            "baseline: {baseline} ({}) re-measured on this host for {}",
+                            base.fingerprint
+                                .git_commit
+                                .as_deref()
+                                .map_or("-", perfgate::results::short),
+                            wanted
+                                .iter()
+                                .map(|(n, _)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
+                    Err(error) => {
+                        eprintln!("perfgate: {error}");
+                        comparison.notes.push(format!("{error}"));
+                    }
+                }
             }
             if confirm {
                 let names = perfgate::gate::to_confirm(&comparison);

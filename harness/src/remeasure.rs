@@ -1,0 +1,551 @@
+//! The gate's re-measure: the baseline's commit measured again on this host, so that deterministic
+//! counts compare when the stored baseline cannot be compared as it is.
+//!
+//! A stored baseline's instruction counts and heap compare across hosts when the toolchain matches
+//! ([`crate::compare::checks`]). When it does not (another rustc, glibc, valgrind …), when a
+//! scenario's definition changed, when a change measured across hosts lies within
+//! [`NEAR_THRESHOLD`] of its threshold, or on `--remeasure`, the gate builds the baseline's commit's
+//! core into the current harness — with **that commit's own Cargo.lock** and profiles, so that a
+//! dependency bump in the candidate stays visible — and runs the deterministic engines
+//! (instructions, allocations, counters) once over the current scenario files.
+//!
+//! Results are cached per scenario in `${XDG_CACHE_HOME:-~/.cache}/perfgate/remeasured/`, keyed
+//! by everything the counts depend on ([`Key`]): the core's tree, the commit's Cargo.lock, the
+//! harness that measures, rustc, valgrind, glibc, target, CPU flags, the scenario's identity and
+//! corpus hash and the engines — never by load or time. Wall time is never cached.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::git;
+use crate::results::{Fingerprint, Results, ScenarioResult, Status, short};
+use crate::sides::Side;
+
+/// A cross-host change this close to its threshold (a fraction: 0.5 percentage points) is
+/// re-measured on this host before it decides anything.
+pub const NEAR_THRESHOLD: f64 = 0.005;
+
+/// Why the baseline could not be re-measured: the message names the commit or file.
+#[derive(Debug, thiserror::Error)]
+pub enum RemeasureError {
+    #[error("the baseline cannot be re-measured: {0}")]
+    NotReproducible(String),
+    #[error(
+        "the baseline's commit {commit} is not in this clone and `git fetch --depth=1 origin {commit}` failed ({cause}); fetch the history (actions/checkout with `fetch-depth: 0`) or re-save the baseline"
+    )]
+    MissingCommit { commit: String, cause: String },
+    #[error("building the baseline's commit {commit} failed: {cause}")]
+    Build { commit: String, cause: String },
+    #[error("measuring the baseline's commit {commit} failed: {cause}")]
+    Run { commit: String, cause: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What re-measured counts depend on; a cache entry is used only when every field is equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Key {
+    pub core_tree: String,
+    pub cargo_lock: String,
+    /// The tree of `harness/` at HEAD (or `dirty:<hash of its files>`): the code that measures.
+    pub harness: String,
+    pub rustc: Option<String>,
+    pub valgrind: Option<String>,
+    pub glibc: Option<String>,
+    pub target: String,
+    pub cpu_flags: Option<String>,
+    pub scenario: String,
+    pub identity: String,
+    pub corpus_hash: String,
+    pub engines: Vec<String>,
+}
+
+impl Key {
+    fn file_name(&self) -> String {
+        let text = serde_json::to_string(self).expect("a key serializes");
+        format!("{:032x}.json", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+    }
+}
+
+/// One cached scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    key: Key,
+    fingerprint: Fingerprint,
+    scenario: ScenarioResult,
+}
+
+/// `${XDG_CACHE_HOME:-~/.cache}/perfgate/remeasured/`.
+pub fn cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"));
+    base.join("perfgate/remeasured")
+}
+
+/// What the gate asks for.
+pub struct Request<'a> {
+    /// The repository (the candidate's checkout).
+    pub root: &'a Path,
+    pub baseline: &'a Results,
+    /// This run: its fingerprint and, per scenario, identity and corpus hash.
+    pub candidate: &'a Results,
+    /// The scenarios to re-measure, with why.
+    pub scenarios: &'a [(String, String)],
+    /// `instructions`, `allocations`, `counters`: what the baseline holds and this gate runs.
+    pub engines: &'a [String],
+    pub progress: &'a dyn Fn(&str),
+}
+
+/// The re-measured baseline: only the re-measured scenarios, deterministic data only, each marked
+/// with how it was made; and notes for the comparison.
+pub struct Remeasured {
+    pub results: Results,
+    pub notes: Vec<String>,
+}
+
+fn key_for(
+    request: &Request,
+    core_tree: &str,
+    cargo_lock: &str,
+    harness: &str,
+    scenario: &ScenarioResult,
+) -> Key {
+    let fp = &request.candidate.fingerprint;
+    Key {
+        core_tree: core_tree.to_owned(),
+        cargo_lock: cargo_lock.to_owned(),
+        harness: harness.to_owned(),
+        rustc: fp.rustc.clone(),
+        valgrind: fp.valgrind.clone(),
+        glibc: fp.glibc.clone(),
+        target: fp.target.clone(),
+        cpu_flags: fp.cpu_flags_hash.clone(),
+        scenario: scenario.name.clone(),
+        identity: scenario.scenario_hash.clone(),
+        corpus_hash: scenario.corpus_hash.clone(),
+        engines: request.engines.to_vec(),
+    }
+}
+
+/// The harness that measures: its tree at HEAD when clean, else a hash of its files.
+fn harness_identity(root: &Path) -> String {
+    let clean = git::git(root, &["status", "--porcelain", "--", "harness"])
+        .is_ok_and(|status| status.is_empty());
+    if clean && let Ok(tree) = git::git(root, &["rev-parse", "HEAD:harness"]) {
+        return tree;
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut files: Vec<PathBuf> = walk(&root.join("harness"));
+    files.sort();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(&std::fs::read(&file).unwrap_or_default());
+    }
+    format!("dirty:{:016x}", hasher.digest())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Makes sure `commit` is in the clone: a shallow clone fetches just that commit.
+pub fn ensure_commit(root: &Path, commit: &str) -> Result<(), RemeasureError> {
+    let present = |root: &Path| git::git(root, &["cat-file", "-e", &format!("{commit}^{{commit}}")]);
+    if present(root).is_ok() {
+        return Ok(());
+    }
+    let fetched = git::git(root, &["fetch", "--quiet", "--depth=1", "origin", commit])
+        .and_then(|_| present(root).map(|_| ()));
+    fetched.map_err(|cause| RemeasureError::MissingCommit {
+        commit: commit.to_owned(),
+        cause,
+    })
+}
+
+/// Re-measures the requested scenarios of the baseline on this host (cached).
+pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
+    let commit = request
+        .baseline
+        .fingerprint
+        .reproducible()
+        .map_err(RemeasureError::NotReproducible)?
+        .to_owned();
+    let root = request.root;
+    ensure_commit(root, &commit)?;
+    let other = |cause: String| RemeasureError::Other(cause);
+    let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")]).map_err(other)?;
+    let lock_text = git::git(root, &["show", &format!("{commit}:Cargo.lock")]).map_err(other)?;
+    let cargo_lock = crate::corpus::sha256_hex(lock_text.as_bytes());
+    let harness = harness_identity(root);
+    let cache = cache_dir();
+    let mut notes = Vec::new();
+    let mut found: BTreeMap<String, (Fingerprint, ScenarioResult)> = BTreeMap::new();
+    let mut wanted: Vec<(String, Key)> = Vec::new();
+    for (name, _) in request.scenarios {
+        let Some(scenario) = request.candidate.scenarios.iter().find(|s| &s.name == name) else {
+            continue;
+        };
+        let key = key_for(request, &core_tree, &cargo_lock, &harness, scenario);
+        let file = cache.join(key.file_name());
+        match std::fs::read_to_string(&file)
+            .ok()
+            .map(|text| serde_json::from_str::<Entry>(&text))
+        {
+            Some(Ok(entry)) if entry.key == key => {
+                found.insert(name.clone(), (entry.fingerprint, entry.scenario));
+            }
+            Some(Ok(_)) => {
+                notes.push(format!(
+                    "{} holds another key than its name says; ignored and re-measured",
+                    file.display()
+                ));
+                wanted.push((name.clone(), key));
+            }
+            Some(Err(error)) => {
+                notes.push(format!(
+                    "{} is not a re-measure cache entry ({error}); ignored and re-measured",
+                    file.display()
+                ));
+                wanted.push((name.clone(), key));
+            }
+            None => wanted.push((name.clone(), key)),
+        }
+    }
+    let mut fingerprint = None;
+    if !wanted.is_empty() {
+        let names: Vec<String> = wanted.iter().map(|(n, _)| n.clone()).collect();
+        (request.progress)(&format!(
+            "re-measuring the baseline's commit {} on this host ({}): building its core with its own Cargo.lock",
+            short(&commit),
+            names.join(", ")
+        ));
+        let measured = measure(root, &commit, &names, request.engines, request.progress)?;
+        std::fs::create_dir_all(&cache).map_err(|error| {
+            other(format!("cannot create {}: {error}", cache.display()))
+        })?;
+        for (name, key) in &wanted {
+            let Some(scenario) = measured.scenarios.iter().find(|s| &s.name == name) else {
+                return Err(RemeasureError::Run {
+                    commit: commit.clone(),
+                    cause: format!("its run has no scenario `{name}`"),
+                });
+            };
+            if let Status::Failed { reason } = &scenario.status {
+                return Err(RemeasureError::Run {
+                    commit: commit.clone(),
+                    cause: format!("scenario `{name}` failed: {reason}"),
+                });
+            }
+            let scenario = portable(scenario.clone());
+            let entry = Entry {
+                key: key.clone(),
+                fingerprint: measured.fingerprint.clone(),
+                scenario: scenario.clone(),
+            };
+            let text = serde_json::to_string_pretty(&entry).expect("an entry serializes");
+            crate::write_atomic(&cache.join(key.file_name()), &text).map_err(|error| {
+                other(format!("cannot write {}: {error}", cache.display()))
+            })?;
+            found.insert(name.clone(), (measured.fingerprint.clone(), scenario));
+        }
+        fingerprint = Some(measured.fingerprint);
+    } else {
+        (request.progress)(&format!(
+            "the baseline's commit {} re-measured on this host: all {} scenario(s) from the cache ({})",
+            short(&commit),
+            found.len(),
+            cache.display()
+        ));
+    }
+    let fingerprint = fingerprint
+        .or_else(|| found.values().next().map(|(fp, _)| fp.clone()))
+        .unwrap_or_else(|| request.candidate.fingerprint.clone());
+    let why: BTreeMap<&str, &str> = request
+        .scenarios
+        .iter()
+        .map(|(n, w)| (n.as_str(), w.as_str()))
+        .collect();
+    let scenarios = found
+        .into_iter()
+        .map(|(name, (_, mut scenario))| {
+            scenario.remeasured = Some(format!(
+                "baseline re-measured on this host ({} built with its own Cargo.lock; why: {})",
+                short(&commit),
+                why.get(name.as_str()).copied().unwrap_or("asked")
+            ));
+            scenario
+        })
+        .collect();
+    let current_lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    let changes = core_dependency_changes(&lock_text, &current_lock);
+    if !changes.is_empty() {
+        notes.push(format!(
+            "the core's dependencies differ between the baseline's Cargo.lock and this one: {}",
+            changes.join(", ")
+        ));
+    }
+    Ok(Remeasured {
+        results: Results {
+            schema_version: crate::results::SCHEMA_VERSION,
+            fingerprint,
+            scenarios,
+            history: Vec::new(),
+            selection: None,
+            load_notes: Vec::new(),
+        },
+        notes,
+    })
+}
+
+/// Drops what points into the temporary worktree (artifacts, flamegraphs, dhat profile): a cached
+/// entry outlives it.
+fn portable(mut scenario: ScenarioResult) -> ScenarioResult {
+    if let Some(data) = &mut scenario.instructions {
+        data.artifacts.clear();
+        data.flamegraphs.clear();
+    }
+    scenario.heap_profile = None;
+    scenario.time = None;
+    scenario
+}
+
+/// Builds the commit's core with its own lock into the current harness and runs `engines` over
+/// `names` with the current scenario files.
+fn measure(
+    root: &Path,
+    commit: &str,
+    names: &[String],
+    engines: &[String],
+    progress: &dyn Fn(&str),
+) -> Result<Results, RemeasureError> {
+    let workspace = crate::engine::build_workspace(root);
+    let tree = git::Worktree::add(
+        root,
+        &workspace
+            .join("target/perfgate/worktrees")
+            .join(format!("{}-baseline", short(commit))),
+        commit,
+    )
+    .map_err(RemeasureError::Other)?;
+    // The candidate's scenario files (as they are in the work tree), so a changed scenario is
+    // measured with its new definition on both sides.
+    copy_dir(&root.join("scenarios"), &tree.path().join("scenarios"))
+        .map_err(RemeasureError::Other)?;
+    let side = Side::prepare_with_lock(
+        &workspace,
+        tree.path(),
+        &format!("{}-own-lock", short(commit)),
+        "baseline",
+        commit,
+        &tree.path().join("Cargo.lock"),
+    )
+    .map_err(|cause| RemeasureError::Build {
+        commit: commit.to_owned(),
+        cause,
+    })?;
+    progress(&format!(
+        "building the baseline ({}) into {}",
+        short(commit),
+        crate::engine::build::target_dir(&workspace).display()
+    ));
+    let binary = side
+        .build()
+        .map_err(|cause| RemeasureError::Build {
+            commit: commit.to_owned(),
+            cause,
+        })?
+        .binary;
+    let runner = if engines.iter().any(|e| e == "instructions") {
+        Some(
+            crate::tools::ensure_runner(&workspace, progress).map_err(|cause| {
+                RemeasureError::Run {
+                    commit: commit.to_owned(),
+                    cause,
+                }
+            })?,
+        )
+    } else {
+        None
+    };
+    progress(&format!(
+        "running {} on the baseline ({})",
+        engines.join(","),
+        short(commit)
+    ));
+    side.run(
+        &binary,
+        names,
+        engines,
+        &root.join("target/perfgate/corpora"),
+        runner.as_deref(),
+    )
+    .map_err(|cause| RemeasureError::Run {
+        commit: commit.to_owned(),
+        cause,
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).map_err(|error| format!("cannot create {}: {error}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|error| format!("cannot read {}: {error}", from.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else if path.is_file() {
+            std::fs::copy(&path, &target)
+                .map_err(|error| format!("cannot copy {}: {error}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The packages of a Cargo.lock: name → versions, and name → dependency names.
+fn lock_graph(text: &str) -> (BTreeMap<String, BTreeSet<String>>, BTreeMap<String, Vec<String>>) {
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return (versions, deps);
+    };
+    for package in table
+        .get("package")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(name), Some(version)) = (
+            package.get("name").and_then(toml::Value::as_str),
+            package.get("version").and_then(toml::Value::as_str),
+        ) else {
+            continue;
+        };
+        versions
+            .entry(name.to_owned())
+            .or_default()
+            .insert(version.to_owned());
+        let list = deps.entry(name.to_owned()).or_default();
+        for dep in package
+            .get("dependencies")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_str)
+        {
+            list.push(dep.split(' ').next().unwrap_or(dep).to_owned());
+        }
+    }
+    (versions, deps)
+}
+
+/// Every package the core (`connascence`) depends on, directly or not, whose versions differ
+/// between two Cargo.lock texts: `name old → new`.
+pub fn core_dependency_changes(baseline_lock: &str, current_lock: &str) -> Vec<String> {
+    let (old_versions, old_deps) = lock_graph(baseline_lock);
+    let (new_versions, new_deps) = lock_graph(current_lock);
+    let closure = |deps: &BTreeMap<String, Vec<String>>| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec!["connascence".to_owned()];
+        while let Some(name) = stack.pop() {
+            if seen.insert(name.clone()) {
+                stack.extend(deps.get(&name).cloned().unwrap_or_default());
+            }
+        }
+        seen.remove("connascence");
+        seen
+    };
+    let names: BTreeSet<String> = closure(&old_deps).union(&closure(&new_deps)).cloned().collect();
+    let show = |v: Option<&BTreeSet<String>>| {
+        v.map_or("absent".to_owned(), |set| {
+            set.iter().cloned().collect::<Vec<_>>().join("/")
+        })
+    };
+    names
+        .into_iter()
+        .filter(|name| old_versions.get(name) != new_versions.get(name))
+        .map(|name| {
+            format!(
+                "{name} {} → {}",
+                show(old_versions.get(&name)),
+                show(new_versions.get(&name))
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = r#"
+version = 4
+[[package]]
+name = "connascence"
+version = "0.1.0"
+dependencies = ["memchr", "serde"]
+[[package]]
+name = "memchr"
+version = "2.7.4"
+[[package]]
+name = "serde"
+version = "1.0.1"
+[[package]]
+name = "criterion"
+version = "0.8.1"
+"#;
+
+    #[test]
+    fn only_the_cores_dependencies_that_moved_are_listed() {
+        let new = OLD
+            .replace("2.7.4", "2.8.3")
+            .replace("0.8.1", "0.8.2")
+            .replace("dependencies = [\"memchr\", \"serde\"]", "dependencies = [\"memchr\", \"serde\", \"itoa\"]")
+            + "[[package]]\nname = \"itoa\"\nversion = \"1.0.0\"\n";
+        assert_eq!(
+            core_dependency_changes(OLD, &new),
+            vec!["itoa absent → 1.0.0", "memchr 2.7.4 → 2.8.3"]
+        );
+        assert!(core_dependency_changes(OLD, OLD).is_empty());
+    }
+
+    #[test]
+    fn a_key_names_its_file_by_every_field() {
+        let key = Key {
+            core_tree: "t".into(),
+            cargo_lock: "l".into(),
+            harness: "h".into(),
+            rustc: Some("rustc 1.95.0".into()),
+            valgrind: None,
+            glibc: None,
+            target: "x".into(),
+            cpu_flags: None,
+            scenario: "s".into(),
+            identity: "i".into(),
+            corpus_hash: "c".into(),
+            engines: vec!["instructions".into()],
+        };
+        let mut other = key.clone();
+        other.cpu_flags = Some("f".into());
+        assert_ne!(key.file_name(), other.file_name());
+        assert_eq!(key.file_name(), key.clone().file_name());
+    }
+}
