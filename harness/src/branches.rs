@@ -9,14 +9,112 @@
 //! pairs where BASE ran first show `r·(1 + e)` and the others `r / (1 + e)`, so
 //! `e = sqrt(median(A-first) / median(B-first)) − 1`.
 
+use std::path::Path;
+
 use serde::Serialize;
 
-use crate::results::Results;
+use crate::engine::time;
+use crate::results::{Results, Status};
+use crate::scenario::Scenario;
+use crate::sides::Side;
 use crate::stats;
 
 /// Which side runs first in pair `pair` (0-based): BASE in even pairs, HEAD in odd ones.
 pub fn base_first(pair: u32) -> bool {
     pair.is_multiple_of(2)
+}
+
+/// Interleaved time rounds of every selected scenario that both sides ran: pairs A B, B A, ….
+pub fn time_rounds(
+    scenarios: &[Scenario],
+    sides: [(&Side, &Path, &mut Results); 2],
+    rounds: u32,
+    corpora: &Path,
+    say: &dyn Fn(&str),
+) {
+    let [
+        (base, base_bin, base_results),
+        (head, head_bin, head_results),
+    ] = sides;
+    for scenario in scenarios {
+        let Some(settings) = scenario.engines.time else {
+            continue;
+        };
+        let ok = |results: &Results| {
+            results
+                .scenarios
+                .iter()
+                .any(|s| s.name == scenario.name && s.status == Status::Ok)
+        };
+        if !ok(base_results) || !ok(head_results) {
+            continue;
+        }
+        let mut collected: [Vec<time::Round>; 2] = [Vec::new(), Vec::new()];
+        let mut failure: Option<(usize, String)> = None;
+        let mut sequence = 0;
+        'pairs: for pair in 0..rounds {
+            let order = if base_first(pair) { [0, 1] } else { [1, 0] };
+            for index in order {
+                let (side, binary) = [(base, base_bin), (head, head_bin)][index];
+                say(&format!(
+                    "{} time round {}/{rounds} of {} ({})",
+                    scenario.name,
+                    pair + 1,
+                    side.label,
+                    ["A", "B"][index]
+                ));
+                let home = side
+                    .root
+                    .join("target/perfgate/criterion")
+                    .join(&scenario.id)
+                    .join(format!("round-{}", pair + 1));
+                match time::run_round(
+                    binary,
+                    &side.root,
+                    scenario,
+                    &settings,
+                    &home,
+                    &[(crate::corpus::CORPORA_VARIABLE, corpora)],
+                ) {
+                    Ok(mut round) => {
+                        round.sequence = Some(sequence);
+                        collected[index].push(round);
+                    }
+                    Err(error) => {
+                        failure = Some((index, format!("time round {} {error}", pair + 1)));
+                        break 'pairs;
+                    }
+                }
+                sequence += 1;
+            }
+        }
+        for (index, results) in [&mut *base_results, &mut *head_results]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(entry) = results
+                .scenarios
+                .iter_mut()
+                .find(|s| s.name == scenario.name)
+            else {
+                continue;
+            };
+            match &failure {
+                Some((failed, reason)) if *failed == index => {
+                    entry.status = Status::Failed {
+                        reason: reason.clone(),
+                    };
+                }
+                Some(_) => {}
+                None => {
+                    entry.time = Some(time::TimeData {
+                        settings: crate::scenario::TimeEngine { rounds, ..settings },
+                        rounds: std::mem::take(&mut collected[index]),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// The order effect of one scenario's interleaved rounds.

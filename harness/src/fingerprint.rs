@@ -78,9 +78,13 @@ pub fn collect(repo_root: &Path) -> Fingerprint {
             .collect()
     })
     .unwrap_or_default();
-    let core_tree = git_commit
-        .as_ref()
-        .and_then(|commit| first_line(command_output("git", &["rev-parse", &format!("{commit}:core")], repo_root)));
+    let core_tree = git_commit.as_ref().and_then(|commit| {
+        first_line(command_output(
+            "git",
+            &["rev-parse", &format!("{commit}:core")],
+            repo_root,
+        ))
+    });
     let cargo_lock_hash = crate::corpus::sha256_file(&repo_root.join("Cargo.lock")).ok();
     let glibc = first_line(command_output("ldd", &["--version"], repo_root))
         .and_then(|line| line.rsplit(' ').next().map(str::to_owned));

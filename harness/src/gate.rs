@@ -120,7 +120,8 @@ pub fn to_remeasure(
         if !matches!(new.status, crate::results::Status::Ok) {
             continue;
         }
-        let hosts = compare::checks::Environments::new(&baseline.fingerprint, &candidate.fingerprint);
+        let hosts =
+            compare::checks::Environments::new(&baseline.fingerprint, &candidate.fingerprint);
         let mut toolchain = hosts.toolchain("instructions");
         toolchain.extend(hosts.toolchain("heap"));
         toolchain.dedup();
@@ -168,10 +169,39 @@ pub fn apply_remeasure(
     for scenario in &mut only.scenarios {
         scenario.time = None;
     }
-    let names: Vec<&str> = remeasured.scenarios.iter().map(|s| s.name.as_str()).collect();
     let second = compare::compare(remeasured, &only, options);
+    replace_rows(comparison, second, &|family| family != "time", true);
+}
+
+/// Replaces the wall-time verdicts of the scenarios in `head` by a comparison of the interleaved
+/// rounds of `--remeasure-time` (`base`: the baseline's commit, `head`: this checkout).
+pub fn apply_time_remeasure(
+    comparison: &mut Comparison,
+    base: &Results,
+    head: &Results,
+    options: &CompareOptions,
+) {
+    let second = compare::compare(base, head, options);
+    replace_rows(comparison, second, &|family| family == "time", false);
+}
+
+/// Puts the rows of `second` (of the families `which` takes) in place of the first comparison's
+/// rows of the same scenario and metric, drops the first's "not compared" errors about them, and
+/// keeps the rest; with `counters`, the counter changes of those scenarios are replaced too.
+fn replace_rows(
+    comparison: &mut Comparison,
+    second: Comparison,
+    which: &dyn Fn(&str) -> bool,
+    counters: bool,
+) {
+    let names: std::collections::BTreeSet<String> = second
+        .metrics
+        .iter()
+        .filter(|m| which(m.family()))
+        .map(|m| m.scenario.clone())
+        .collect();
     let replaced = |scenario: &str, metric: &str| {
-        names.contains(&scenario) && compare::family_of(metric) != "time"
+        names.contains(scenario) && which(compare::family_of(metric))
     };
     // The first comparison's errors about these rows (not compared) no longer hold.
     let stale: Vec<String> = comparison
@@ -183,29 +213,39 @@ pub fn apply_remeasure(
     comparison
         .errors
         .retain(|e| !stale.iter().any(|prefix| e.starts_with(prefix.as_str())));
-    let mut rows = second.metrics.into_iter();
-    let mut merged = Vec::new();
-    for metric in std::mem::take(&mut comparison.metrics) {
-        if replaced(&metric.scenario, &metric.metric) {
-            if let Some(position) = rows
-                .as_slice()
+    let mut rows: Vec<compare::MetricComparison> = second
+        .metrics
+        .into_iter()
+        .filter(|m| which(m.family()))
+        .collect();
+    for metric in &mut comparison.metrics {
+        if replaced(&metric.scenario, &metric.metric)
+            && let Some(position) = rows
                 .iter()
                 .position(|m| m.scenario == metric.scenario && m.metric == metric.metric)
-            {
-                let mut rest: Vec<_> = rows.collect();
-                merged.push(rest.remove(position));
-                rows = rest.into_iter();
-                continue;
-            }
+        {
+            *metric = rows.remove(position);
         }
-        merged.push(metric);
     }
-    comparison.metrics = merged;
-    comparison
-        .counter_changes
-        .retain(|c| !names.contains(&c.scenario.as_str()));
-    comparison.counter_changes.extend(second.counter_changes);
-    comparison.errors.extend(second.errors);
+    if counters {
+        comparison
+            .counter_changes
+            .retain(|c| !names.contains(&c.scenario));
+        comparison.counter_changes.extend(second.counter_changes);
+    }
+    comparison.errors.extend(
+        second
+            .errors
+            .into_iter()
+            .filter(|e| e != compare::NOTHING_COMPARED),
+    );
+    if comparison
+        .metrics
+        .iter()
+        .any(|m| !matches!(m.verdict, Verdict::NotComparable | Verdict::NoBaseline))
+    {
+        comparison.errors.retain(|e| e != compare::NOTHING_COMPARED);
+    }
     for note in second.notes {
         if !note.starts_with("the baseline comes from another host")
             && !comparison.notes.contains(&note)
@@ -219,7 +259,9 @@ pub fn apply_remeasure(
         .filter(|m| m.verdict == Verdict::NotComparable)
         .map(|m| m.family().to_owned())
         .collect();
-    comparison.uncompared.retain(|family| still.contains(family));
+    comparison
+        .uncompared
+        .retain(|family| still.contains(family));
 }
 
 /// Scenarios whose wall time needs confirming.

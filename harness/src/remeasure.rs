@@ -167,7 +167,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// Makes sure `commit` is in the clone: a shallow clone fetches just that commit.
 pub fn ensure_commit(root: &Path, commit: &str) -> Result<(), RemeasureError> {
-    let present = |root: &Path| git::git(root, &["cat-file", "-e", &format!("{commit}^{{commit}}")]);
+    let present =
+        |root: &Path| git::git(root, &["cat-file", "-e", &format!("{commit}^{{commit}}")]);
     if present(root).is_ok() {
         return Ok(());
     }
@@ -237,9 +238,8 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             names.join(", ")
         ));
         let measured = measure(root, &commit, &names, request.engines, request.progress)?;
-        std::fs::create_dir_all(&cache).map_err(|error| {
-            other(format!("cannot create {}: {error}", cache.display()))
-        })?;
+        std::fs::create_dir_all(&cache)
+            .map_err(|error| other(format!("cannot create {}: {error}", cache.display())))?;
         for (name, key) in &wanted {
             let Some(scenario) = measured.scenarios.iter().find(|s| &s.name == name) else {
                 return Err(RemeasureError::Run {
@@ -260,9 +260,8 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
                 scenario: scenario.clone(),
             };
             let text = serde_json::to_string_pretty(&entry).expect("an entry serializes");
-            crate::write_atomic(&cache.join(key.file_name()), &text).map_err(|error| {
-                other(format!("cannot write {}: {error}", cache.display()))
-            })?;
+            crate::write_atomic(&cache.join(key.file_name()), &text)
+                .map_err(|error| other(format!("cannot write {}: {error}", cache.display())))?;
             found.insert(name.clone(), (measured.fingerprint.clone(), scenario));
         }
         fingerprint = Some(measured.fingerprint);
@@ -326,15 +325,19 @@ fn portable(mut scenario: ScenarioResult) -> ScenarioResult {
     scenario
 }
 
-/// Builds the commit's core with its own lock into the current harness and runs `engines` over
-/// `names` with the current scenario files.
-fn measure(
+/// The baseline's commit checked out (with the candidate's scenario files) and built into the
+/// current harness with its own Cargo.lock; the worktree lives as long as this.
+struct Built {
+    side: Side,
+    binary: PathBuf,
+    _tree: git::Worktree,
+}
+
+fn build_baseline(
     root: &Path,
     commit: &str,
-    names: &[String],
-    engines: &[String],
     progress: &dyn Fn(&str),
-) -> Result<Results, RemeasureError> {
+) -> Result<Built, RemeasureError> {
     let workspace = crate::engine::build_workspace(root);
     let tree = git::Worktree::add(
         root,
@@ -348,6 +351,10 @@ fn measure(
     // measured with its new definition on both sides.
     copy_dir(&root.join("scenarios"), &tree.path().join("scenarios"))
         .map_err(RemeasureError::Other)?;
+    let build_error = |cause: String| RemeasureError::Build {
+        commit: commit.to_owned(),
+        cause,
+    };
     let side = Side::prepare_with_lock(
         &workspace,
         tree.path(),
@@ -356,31 +363,37 @@ fn measure(
         commit,
         &tree.path().join("Cargo.lock"),
     )
-    .map_err(|cause| RemeasureError::Build {
-        commit: commit.to_owned(),
-        cause,
-    })?;
+    .map_err(build_error)?;
     progress(&format!(
         "building the baseline ({}) into {}",
         short(commit),
         crate::engine::build::target_dir(&workspace).display()
     ));
-    let binary = side
-        .build()
-        .map_err(|cause| RemeasureError::Build {
-            commit: commit.to_owned(),
-            cause,
-        })?
-        .binary;
+    let binary = side.build().map_err(build_error)?.binary;
+    Ok(Built {
+        side,
+        binary,
+        _tree: tree,
+    })
+}
+
+/// Builds the commit's core with its own lock into the current harness and runs `engines` over
+/// `names` with the current scenario files.
+fn measure(
+    root: &Path,
+    commit: &str,
+    names: &[String],
+    engines: &[String],
+    progress: &dyn Fn(&str),
+) -> Result<Results, RemeasureError> {
+    let built = build_baseline(root, commit, progress)?;
+    let run_error = |cause: String| RemeasureError::Run {
+        commit: commit.to_owned(),
+        cause,
+    };
     let runner = if engines.iter().any(|e| e == "instructions") {
-        Some(
-            crate::tools::ensure_runner(&workspace, progress).map_err(|cause| {
-                RemeasureError::Run {
-                    commit: commit.to_owned(),
-                    cause,
-                }
-            })?,
-        )
+        let workspace = crate::engine::build_workspace(root);
+        Some(crate::tools::ensure_runner(&workspace, progress).map_err(run_error)?)
     } else {
         None
     };
@@ -389,24 +402,104 @@ fn measure(
         engines.join(","),
         short(commit)
     ));
-    side.run(
-        &binary,
-        names,
-        engines,
-        &root.join("target/perfgate/corpora"),
-        runner.as_deref(),
+    built
+        .side
+        .run(
+            &built.binary,
+            names,
+            engines,
+            &root.join("target/perfgate/corpora"),
+            runner.as_deref(),
+        )
+        .map_err(run_error)
+}
+
+/// `--remeasure-time`: wall time of the baseline's commit and of this build in interleaved rounds
+/// (A B, B A, …) on this host, never cached. Returns both sides' results holding the time data of
+/// `scenarios` only.
+pub fn remeasure_time(
+    root: &Path,
+    baseline: &Results,
+    scenarios: &[crate::scenario::Scenario],
+    rounds: u32,
+    progress: &dyn Fn(&str),
+) -> Result<(Results, Results), RemeasureError> {
+    let commit = baseline
+        .fingerprint
+        .reproducible()
+        .map_err(RemeasureError::NotReproducible)?
+        .to_owned();
+    ensure_commit(root, &commit)?;
+    let built = build_baseline(root, &commit, progress)?;
+    progress("building this checkout's perfgate for the interleaved rounds");
+    let here = crate::engine::build::build(
+        &crate::engine::build::Source::workspace(root),
+        crate::engine::build::Kind::Plain,
     )
-    .map_err(|cause| RemeasureError::Run {
-        commit: commit.to_owned(),
-        cause,
-    })
+    .map_err(RemeasureError::Other)?;
+    let fingerprint = crate::fingerprint::collect(root);
+    let empty = |fingerprint: Fingerprint| Results {
+        schema_version: crate::results::SCHEMA_VERSION,
+        fingerprint,
+        scenarios: scenarios
+            .iter()
+            .map(|s| ScenarioResult {
+                name: s.name.clone(),
+                id: s.id.clone(),
+                scenario_file: s.file.display().to_string(),
+                scenario_hash: s.identity.clone(),
+                corpus_id: String::new(),
+                corpus_hash: String::new(),
+                status: Status::Ok,
+                counters: None,
+                time: None,
+                instructions: None,
+                heap: None,
+                heap_profile: None,
+                fingerprint: None,
+                remeasured: None,
+            })
+            .collect(),
+        history: Vec::new(),
+        selection: None,
+        load_notes: Vec::new(),
+    };
+    let mut base = empty(Fingerprint {
+        git_commit: Some(commit.clone()),
+        ..fingerprint.clone()
+    });
+    let mut head = empty(fingerprint);
+    let this = Side {
+        label: "this checkout".into(),
+        commit: head.fingerprint.git_commit.clone().unwrap_or_default(),
+        dir: root.join("target/perfgate"),
+        root: root.to_path_buf(),
+    };
+    crate::branches::time_rounds(
+        scenarios,
+        [
+            (&built.side, &built.binary, &mut base),
+            (&this, &here.binary, &mut head),
+        ],
+        rounds,
+        &root.join("target/perfgate/corpora"),
+        progress,
+    );
+    for scenario in &mut base.scenarios {
+        scenario.remeasured = Some(format!(
+            "baseline's wall time re-measured on this host ({} and this checkout in interleaved rounds)",
+            short(&commit)
+        ));
+    }
+    Ok((base, head))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(to);
-    std::fs::create_dir_all(to).map_err(|error| format!("cannot create {}: {error}", to.display()))?;
-    let entries =
-        std::fs::read_dir(from).map_err(|error| format!("cannot read {}: {error}", from.display()))?;
+    std::fs::create_dir_all(to)
+        .map_err(|error| format!("cannot create {}: {error}", to.display()))?;
+    let entries = std::fs::read_dir(from)
+        .map_err(|error| format!("cannot read {}: {error}", from.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
         let target = to.join(entry.file_name());
@@ -421,7 +514,12 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// The packages of a Cargo.lock: name → versions, and name → dependency names.
-fn lock_graph(text: &str) -> (BTreeMap<String, BTreeSet<String>>, BTreeMap<String, Vec<String>>) {
+fn lock_graph(
+    text: &str,
+) -> (
+    BTreeMap<String, BTreeSet<String>>,
+    BTreeMap<String, Vec<String>>,
+) {
     let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let Ok(table) = text.parse::<toml::Table>() else {
@@ -473,7 +571,10 @@ pub fn core_dependency_changes(baseline_lock: &str, current_lock: &str) -> Vec<S
         seen.remove("connascence");
         seen
     };
-    let names: BTreeSet<String> = closure(&old_deps).union(&closure(&new_deps)).cloned().collect();
+    let names: BTreeSet<String> = closure(&old_deps)
+        .union(&closure(&new_deps))
+        .cloned()
+        .collect();
     let show = |v: Option<&BTreeSet<String>>| {
         v.map_or("absent".to_owned(), |set| {
             set.iter().cloned().collect::<Vec<_>>().join("/")
@@ -518,7 +619,10 @@ version = "0.8.1"
         let new = OLD
             .replace("2.7.4", "2.8.3")
             .replace("0.8.1", "0.8.2")
-            .replace("dependencies = [\"memchr\", \"serde\"]", "dependencies = [\"memchr\", \"serde\", \"itoa\"]")
+            .replace(
+                "dependencies = [\"memchr\", \"serde\"]",
+                "dependencies = [\"memchr\", \"serde\", \"itoa\"]",
+            )
             + "[[package]]\nname = \"itoa\"\nversion = \"1.0.0\"\n";
         assert_eq!(
             core_dependency_changes(OLD, &new),

@@ -66,7 +66,10 @@ impl Fingerprint {
             return Err("it records no git commit (made outside a git repository)".into());
         };
         if self.git_dirty.is_none() {
-            return Err(format!("the state of the work tree at {} is unknown", short(commit)));
+            return Err(format!(
+                "the state of the work tree at {} is unknown",
+                short(commit)
+            ));
         }
         if !self.dirty_paths.is_empty() {
             return Err(format!(

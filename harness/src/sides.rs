@@ -292,8 +292,7 @@ impl Side {
                 self.short()
             ));
         }
-        let mut results =
-            crate::results::Results::load(&out).map_err(|error| error.to_string())?;
+        let mut results = crate::results::Results::load(&out).map_err(|error| error.to_string())?;
         let absolute = |path: &mut String| *path = self.root.join(&*path).display().to_string();
         for scenario in &mut results.scenarios {
             if let Some(data) = &mut scenario.instructions {

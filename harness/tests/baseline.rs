@@ -13,13 +13,17 @@ use perfgate::synthetic::{results, scenario};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The commit the synthetic runs claim (a clean tree: re-measurable, so a baseline may hold it).
+const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
 fn write_results(path: &Path, time_factor: f64, ir: u64) {
-    results(vec![
+    let mut results = results(vec![
         scenario("alpha", 1.0, 2_000_000, 100_000),
         scenario("beta", time_factor, ir, 100_000),
-    ])
-    .save(path)
-    .unwrap();
+    ]);
+    results.fingerprint.git_commit = Some(COMMIT.into());
+    results.fingerprint.git_dirty = Some(false);
+    results.save(path).unwrap();
 }
 
 fn stderr(output: &std::process::Output) -> String {
@@ -32,6 +36,30 @@ fn save_list_show_and_accept_keep_a_history() {
     let root = repo.path();
     let first = root.join("first.json");
     write_results(&first, 1.0, 1_000_000);
+    // A run that cannot be re-made from its commit is no baseline without --allow-dirty.
+    let dirty = root.join("dirty.json");
+    let mut results = Results::load(&first).unwrap();
+    results.fingerprint.dirty_paths = vec!["core/src/visit.rs".into()];
+    results.save(&dirty).unwrap();
+    let refused = perfgate(
+        root,
+        &[
+            "baseline",
+            "save",
+            "main",
+            "--from",
+            dirty.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        stderr(&refused),
+        format!(
+            "error: {} cannot be a baseline: it was measured with uncommitted changes at 0123456789ab (core/src/visit.rs). A baseline must be re-measurable from its commit on another host; commit the changes and run again, or pass --allow-dirty (recorded: such a baseline is never re-measured)\n",
+            dirty.display()
+        )
+    );
+    assert!(!root.join("baselines/ci/main.json").exists());
     let save = perfgate(
         root,
         &[
@@ -97,7 +125,7 @@ fn save_list_show_and_accept_keep_a_history() {
     let list = perfgate(root, &["baseline", "list"]);
     let list = String::from_utf8_lossy(&list.stdout).into_owned();
     assert!(
-        list.starts_with("main                   2 scenarios  commit -  accept by "),
+        list.starts_with("main                   2 scenarios  commit 0123456789ab  accept by "),
         "{list}"
     );
     assert!(
@@ -161,7 +189,7 @@ fn unusable_baseline_files_are_refused_by_name_with_exit_2() {
     assert_eq!(
         stderr(&output),
         format!(
-            "error: {} has schema version 0; this perfgate reads version 1 (re-run or re-save it)\n",
+            "error: {} has schema version 0; this perfgate reads versions 1 to 2 (re-run it, or re-save the baseline with `perfgate baseline accept`)\n",
             old.display()
         )
     );

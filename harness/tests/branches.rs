@@ -8,33 +8,12 @@
 //! is built against each commit's core in the shared build folder, so after the first run only the
 //! cores and the harness recompile.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn git(repo: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["-c", "user.name=perfgate", "-c", "user.email=perfgate@test"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}: {output:?}");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use common::{core_repo, git};
 
 /// The anchor in the magic-literal detector the second commit adds work after.
 const ANCHOR: &str = "    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {\n";
@@ -42,54 +21,10 @@ const ANCHOR: &str = "    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut Fil
 /// Ten commits: `c0` without a core, `c1` this workspace's core and a tiny scenario, `c2`–`c5` and
 /// `c7`–`c9` only edit a note, `c6` adds a loop to every node the magic-literal detector visits.
 fn fixture() -> (tempfile::TempDir, Vec<String>) {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    git(root, &["init", "--quiet", "--initial-branch=main"]);
-    std::fs::write(root.join(".gitignore"), "target/\nreports/\n").unwrap();
-    std::fs::write(
-        root.join("perfgate.toml"),
-        "[run]\ndefault_tags = [\"pr\"]\n",
-    )
-    .unwrap();
-    git(root, &["add", "."]);
-    git(root, &["commit", "--quiet", "-m", "c0: no core yet"]);
-    let c0 = git(root, &["rev-parse", "HEAD"]);
-
-    // The workspace manifest with the core as its only member.
-    let manifest = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
-    let manifest = manifest.replace("members = [\"core\", \"harness\"]", "members = [\"core\"]");
-    assert!(manifest.contains("members = [\"core\"]"));
-    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
-    std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-    for part in ["src", "benches"] {
-        copy_dir(
-            &workspace.join("core").join(part),
-            &root.join("core").join(part),
-        );
-    }
-    for file in ["Cargo.toml", "build.rs"] {
-        std::fs::copy(
-            workspace.join("core").join(file),
-            root.join("core").join(file),
-        )
-        .unwrap();
-    }
-    std::fs::create_dir_all(root.join("scenarios")).unwrap();
-    std::fs::copy(
-        workspace.join("scenarios/corpora.toml"),
-        root.join("scenarios/corpora.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("scenarios/tiny.toml"),
+    let (dir, c0, c1) = core_repo(
         "name = \"tiny\"\ntags = [\"pr\", \"release\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n",
-    )
-    .unwrap();
-    git(root, &["add", "."]);
-    git(root, &["commit", "--quiet", "-m", "c1: the core"]);
-    let c1 = git(root, &["rev-parse", "HEAD"]);
-
+    );
+    let root = dir.path();
     let mut commits = vec![c0, c1];
     for n in 2..=9 {
         if n == 6 {

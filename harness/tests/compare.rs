@@ -204,7 +204,7 @@ fn the_exit_code_table_case_by_case() {
 }
 
 #[test]
-fn wall_time_from_another_host_is_not_comparable_and_does_not_fail() {
+fn wall_time_from_another_host_is_not_compared_and_fails_closed_unless_allowed() {
     let mut candidate = results(vec![scenario("a", 1.5, 1_000_000, 100_000)]);
     candidate.fingerprint.cpu_model = Some("Other CPU".into());
     let comparison = compare(&base(), &candidate, &options());
@@ -215,13 +215,28 @@ fn wall_time_from_another_host_is_not_comparable_and_does_not_fail() {
         .unwrap();
     assert_eq!(time.verdict, Verdict::NotComparable);
     assert_eq!(time.notes, ["CPU model differs (Test CPU vs Other CPU)"]);
+    // Both sides' values are shown all the same.
+    assert_eq!((time.baseline, time.candidate), (Some(1.0e8), Some(1.5e8)));
     // Instructions and heap still gate across hosts.
     assert_eq!(
         verdict(&comparison, "a", "instructions"),
         Verdict::Unchanged
     );
-    assert_eq!(comparison.exit_code(), 0);
+    // The baseline's wall time went uncompared: fail closed…
+    assert_eq!(comparison.exit_code(), 2);
+    assert_eq!(
+        comparison.errors,
+        [
+            "scenario `a`: time not compared: CPU model differs (Test CPU vs Other CPU) (a gated metric; pass --allow-uncompared time to accept that)"
+        ]
+    );
     assert!(comparison.notes[0].starts_with("the baseline comes from another host"));
+    // … unless allowed, and then the verdict line says so.
+    let mut uncompared = options();
+    uncompared.allow_uncompared = vec!["time".into()];
+    let comparison = compare(&base(), &candidate, &uncompared);
+    assert_eq!(comparison.exit_code(), 0);
+    assert_eq!(comparison.uncompared, ["time"]);
     // --allow-foreign compares it anyway, and says so.
     let mut allow = options();
     allow.allow_foreign = true;
@@ -236,7 +251,7 @@ fn wall_time_from_another_host_is_not_comparable_and_does_not_fail() {
 }
 
 #[test]
-fn another_toolchain_or_cpu_flags_make_counts_not_comparable() {
+fn another_toolchain_makes_counts_not_comparable_and_cpu_flags_do_not() {
     let mut candidate = results(vec![scenario("a", 1.0, 1_100_000, 100_000)]);
     candidate.fingerprint.rustc = Some("rustc 1.96.0".into());
     let comparison = compare(&base(), &candidate, &options());
@@ -250,28 +265,31 @@ fn another_toolchain_or_cpu_flags_make_counts_not_comparable() {
         comparison.metrics[0].notes,
         ["rustc differs (rustc 1.95.0 vs rustc 1.96.0)"]
     );
+    assert_eq!(comparison.exit_code(), 2);
     let mut candidate = results(vec![scenario("a", 1.0, 1_100_000, 100_000)]);
     candidate.fingerprint.cpu_flags_hash = Some("other".into());
     let comparison = compare(&base(), &candidate, &options());
     assert_eq!(
         verdict(&comparison, "a", "instructions"),
-        Verdict::NotComparable
+        Verdict::Regressed
     );
     assert_eq!(
         verdict(&comparison, "a", "heap.total_bytes"),
         Verdict::Unchanged
     );
-    // A changed scenario file: nothing of that scenario is comparable.
+    // A changed scenario: nothing of that scenario is comparable with the stored baseline.
     let mut changed = scenario("a", 1.0, 1_100_000, 100_000);
     changed.scenario_hash = "s2".into();
-    let comparison = compare(&base(), &results(vec![changed]), &options());
+    let mut allow_all = options();
+    allow_all.allow_uncompared = vec!["time".into(), "instructions".into(), "heap".into()];
+    let comparison = compare(&base(), &results(vec![changed]), &allow_all);
     assert!(
         comparison
             .metrics
             .iter()
             .all(|m| m.verdict == Verdict::NotComparable)
     );
-    // ... and a gate that compared nothing fails closed.
+    // ... and a gate that compared nothing fails closed, even when every family may go uncompared.
     assert_eq!(
         comparison.errors,
         ["nothing was compared: no metric of the baseline was measured comparably by this run"]
@@ -280,7 +298,7 @@ fn another_toolchain_or_cpu_flags_make_counts_not_comparable() {
 }
 
 #[test]
-fn a_metric_only_the_candidate_measured_is_shown_not_comparable() {
+fn a_metric_only_the_candidate_measured_has_no_baseline_and_gates_nothing() {
     let mut old = scenario("a", 1.0, 1_000_000, 100_000);
     old.time = None;
     old.instructions = None;
@@ -305,12 +323,12 @@ fn a_metric_only_the_candidate_measured_is_shown_not_comparable() {
         [
             (
                 "time",
-                Verdict::NotComparable,
+                Verdict::NoBaseline,
                 "the baseline has no time data (wall time is compared only where both sides ran on one host)"
             ),
             (
                 "instructions",
-                Verdict::NotComparable,
+                Verdict::NoBaseline,
                 "the baseline has no instructions data"
             ),
         ]

@@ -40,7 +40,17 @@ fn the_gate_passes_against_its_own_baseline_and_fails_on_a_regression() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let save = perfgate(root, &["baseline", "save", "main", "--from", "r.json"]);
+    let save = perfgate(
+        root,
+        &[
+            "baseline",
+            "save",
+            "main",
+            "--from",
+            "r.json",
+            "--allow-dirty",
+        ],
+    );
     assert_eq!(save.status.code(), Some(0));
     let pass = gate();
     let stdout = String::from_utf8_lossy(&pass.stdout).into_owned();
@@ -72,6 +82,95 @@ fn the_gate_passes_against_its_own_baseline_and_fails_on_a_regression() {
     assert_eq!(fail.status.code(), Some(1), "{stdout}");
     assert!(
         stdout.ends_with("gate: FAIL (regression) against main — 1 regressed, 2 unchanged\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_comment_keeps_a_scenario_compared_a_lost_tag_is_missing_and_a_narrower_filter_is_not_run() {
+    let repo = tiny_repo();
+    let root = repo.path();
+    // The default selection (perfgate.toml: pr and extra), counters only: quick.
+    let run = perfgate(root, &["run", "--engines", "counters", "--out", "r.json"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let save = perfgate(
+        root,
+        &[
+            "baseline",
+            "save",
+            "main",
+            "--from",
+            "r.json",
+            "--allow-dirty",
+        ],
+    );
+    assert_eq!(save.status.code(), Some(0));
+    let gate = |extra: &[&str]| {
+        perfgate(
+            root,
+            &[
+                &["gate", "--engines", "counters", "--format", "table"],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    // Counters only: nothing the gate could compare is an error, never a pass.
+    let nothing = gate(&[]);
+    assert_eq!(nothing.status.code(), Some(2));
+    // A comment and a new description: the same workload, compared as before.
+    let file = root.join("scenarios/tiny.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        format!("# tuned later\n{text}description = \"edited\"\n"),
+    )
+    .unwrap();
+    let run = perfgate(root, &["run", "--engines", "counters", "--out", "c.json"]);
+    assert_eq!(run.status.code(), Some(0));
+    let compared = perfgate(
+        root,
+        &[
+            "compare",
+            "--baseline",
+            "main",
+            "--candidate",
+            "c.json",
+            "--format",
+            "table",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&compared.stdout).into_owned();
+    assert!(!stdout.contains("changed scenario"), "{stdout}");
+    assert!(!stdout.contains("counters that changed"), "{stdout}");
+    // A narrower filter: the other baseline scenario is not run (listed, not failing).
+    let narrow = gate(&["--filter", "tiny"]);
+    let stdout = String::from_utf8_lossy(&narrow.stdout).into_owned();
+    assert!(
+        stdout.contains("not run (outside this run's selection): path\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("missing"), "{stdout}");
+    // The pr tag removed from a baseline scenario: missing, exit 1, with the reason.
+    std::fs::write(
+        &file,
+        text.replace("tags = [\"pr\"]", "tags = [\"nightly\"]"),
+    )
+    .unwrap();
+    let lost = gate(&[]);
+    let stdout = String::from_utf8_lossy(&lost.stdout).into_owned();
+    assert_eq!(lost.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("note: missing `tiny`: scenarios/tiny.toml no longer carries the baseline's tags (pr, extra); re-accept the baseline without it, with a reason\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("missing from the candidate: tiny\n"),
         "{stdout}"
     );
 }

@@ -29,9 +29,19 @@ fn each_gate_run_is_appended_to_the_history_and_its_report_shows_the_trends() {
     );
     assert_eq!(run.status.code(), Some(0));
     assert_eq!(
-        perfgate(root, &["baseline", "save", "main", "--from", "r.json"])
-            .status
-            .code(),
+        perfgate(
+            root,
+            &[
+                "baseline",
+                "save",
+                "main",
+                "--from",
+                "r.json",
+                "--allow-dirty"
+            ]
+        )
+        .status
+        .code(),
         Some(0)
     );
     let file = root.join("nightly.jsonl");

@@ -51,9 +51,6 @@ impl<'a> Environments<'a> {
                 format!("`{v}`")
             }),
             differs("target", &a.target, &b.target, |v| v.clone()),
-            differs("core features", &a.core_features, &b.core_features, |v| {
-                format!("[{}]", v.join(","))
-            }),
         ]
         .into_iter()
         .flatten()
@@ -121,6 +118,13 @@ impl<'a> Environments<'a> {
                     host.join("; ")
                 )
             });
+        }
+        if self.base.core_features != self.cand.core_features {
+            notes.push(format!(
+                "the core was built with other features ([{}] vs [{}]): part of the change under test",
+                self.base.core_features.join(","),
+                self.cand.core_features.join(",")
+            ));
         }
         if self.base.cargo_lock_hash != self.cand.cargo_lock_hash {
             notes.push(

@@ -25,6 +25,10 @@ use crate::settings::GateDefaults;
 
 /// The family-wise error rate of the wall-time tests of one run.
 pub const ALPHA: f64 = 0.05;
+/// The error of a comparison that compared no metric at all.
+pub const NOTHING_COMPARED: &str =
+    "nothing was compared: no metric of the baseline was measured comparably by this run";
+
 /// The false-discovery rate of the report's "likely changed" list.
 pub const FDR: f64 = 0.05;
 
@@ -397,6 +401,13 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
                     if let Some(how) = &old.remeasured {
                         out.notes.push(how.clone());
                     }
+                    if name == "instructions"
+                        && matches!(out.verdict, Verdict::Regressed | Verdict::Improved)
+                        && let (Some(a), Some(b)) = (&old.instructions, &new.instructions)
+                        && let Some(note) = top_function(a, b)
+                    {
+                        out.notes.push(note);
+                    }
                     comparison.metrics.push(out);
                 }
                 // Handled above.
@@ -409,14 +420,34 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
     let compared = comparison
         .metrics
         .iter()
-        .any(|metric| metric.verdict != Verdict::NotComparable);
+        .any(|metric| !matches!(metric.verdict, Verdict::NotComparable | Verdict::NoBaseline));
     if !compared && comparison.errors.is_empty() && comparison.missing.is_empty() {
-        comparison.errors.push(
-            "nothing was compared: no metric of the baseline was measured comparably by this run"
-                .into(),
-        );
+        comparison.errors.push(NOTHING_COMPARED.into());
     }
     comparison
+}
+
+/// Where most of an instruction change went: the function whose self Ir moved most in its
+/// direction, with its share of ΔIr (the report lists the rest).
+fn top_function(
+    before: &crate::engine::instructions::InstructionData,
+    after: &crate::engine::instructions::InstructionData,
+) -> Option<String> {
+    let attribution = crate::report::attribution::attribute(before, after);
+    let top = attribution.functions.first()?;
+    let share = top.self_delta() as f64 / attribution.total_delta as f64 * 100.0;
+    Some(format!(
+        "ΔIr {:+}: {:.1} % in {} ({:+} self Ir{})",
+        attribution.total_delta,
+        share,
+        top.name,
+        top.self_delta(),
+        if top.one_sided {
+            ", new in the profile"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// Every metric the baseline has and this comparison did not compare is an error, unless its

@@ -57,6 +57,9 @@ pub struct Source {
     pub target_dir: PathBuf,
     /// The folder the built binaries are copied into.
     pub bin_dir: PathBuf,
+    /// Core features beyond the defaults ([`CORE_FEATURES_VARIABLE`]; never for a side, whose
+    /// core may not have them).
+    pub core_features: Vec<String>,
 }
 
 /// The shared target folder of a workspace's perfgate builds.
@@ -65,13 +68,15 @@ pub fn target_dir(workspace: &Path) -> PathBuf {
 }
 
 impl Source {
-    /// This workspace's harness and core (the `perfgate run` of a repository).
+    /// This workspace's harness and core (the `perfgate run` of a repository), with the core
+    /// features of [`CORE_FEATURES_VARIABLE`] (an unreadable value is refused when building).
     pub fn workspace(root: &Path) -> Source {
         let workspace = super::build_workspace(root);
         Source {
             manifest: workspace.join("Cargo.toml"),
             target_dir: target_dir(&workspace),
             bin_dir: workspace.join("target/perfgate/bin"),
+            core_features: core_features().unwrap_or_else(|_| vec!["\u{0}invalid".into()]),
         }
     }
 
@@ -86,6 +91,7 @@ impl Source {
             manifest: side.join("Cargo.toml"),
             target_dir: target_dir(&workspace),
             bin_dir: side.join("bin"),
+            core_features: Vec::new(),
         }
     }
 
@@ -146,8 +152,13 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
     lock.lock()
         .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut features: Vec<String> = core_features()?
-        .into_iter()
+    if !source.core_features.is_empty() {
+        // Checked again here: the variable may name something that is not a feature.
+        core_features()?;
+    }
+    let mut features: Vec<String> = source
+        .core_features
+        .iter()
         .map(|feature| format!("connascence/{feature}"))
         .collect();
     let mut command = Command::new(&cargo);
@@ -226,6 +237,7 @@ mod tests {
                 manifest: side.join("Cargo.toml"),
                 target_dir: PathBuf::from("/w/target/perfgate/build"),
                 bin_dir: side.join("bin"),
+                core_features: Vec::new(),
             }
         );
     }

@@ -28,7 +28,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 td:last-child { min-width: 12rem; }
 .wide { overflow-x: auto; }
 .verdict-regressed { color: #b3261e; font-weight: 600; } .verdict-improved { color: #1e7b34; font-weight: 600; }
-.verdict-inconclusive { color: #8a6d00; } .verdict-not-comparable { color: #777; }
+.verdict-inconclusive { color: #8a6d00; } .verdict-not-comparable { color: #777; } .verdict-no-baseline { color: #777; }
 .pass { color: #1e7b34; } .fail { color: #b3261e; } .error { color: #b3261e; }
 .note { color: #555; font-size: .88rem; } figure { margin: .8rem 0; } figcaption { font-size: .9rem; color: #333; }
 code, pre { font-family: ui-monospace, 'SFMono-Regular', Menlo, monospace; font-size: .85rem; }

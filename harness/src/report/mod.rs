@@ -195,6 +195,18 @@ fn summary(input: &ReportInput) -> String {
         &fingerprint_rows(&input.baseline.fingerprint, &input.candidate.fingerprint),
     ));
     let mut notes: Vec<String> = comparison.notes.clone();
+    if !comparison.uncompared.is_empty() {
+        notes.push(format!(
+            "not compared (--allow-uncompared): {}",
+            comparison.uncompared.join(", ")
+        ));
+    }
+    if !comparison.not_run.is_empty() {
+        notes.push(format!(
+            "not run (outside this run's selection): {}",
+            comparison.not_run.join(", ")
+        ));
+    }
     notes.extend(comparison.errors.iter().map(|e| format!("error: {e}")));
     notes.extend(
         comparison

@@ -74,3 +74,77 @@ pub fn perfgate_env(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> Output 
         .output()
         .unwrap()
 }
+
+/// Runs git in `repo` (as a fixed test user), expects success; returns trimmed stdout.
+pub fn git(repo: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "user.name=perfgate", "-c", "user.email=perfgate@test"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A git repository with two commits: `c0` without a core, `c1` this workspace's layout (root
+/// manifest with the core as its only member, the lock, the core's sources, the corpora lock) and
+/// one scenario `scenarios/tiny.toml` with the text `tiny`. Returns it with both commits.
+pub fn core_repo(tiny: &str) -> (tempfile::TempDir, String, String) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "--quiet", "--initial-branch=main"]);
+    std::fs::write(root.join(".gitignore"), "target/\nreports/\n").unwrap();
+    std::fs::write(
+        root.join("perfgate.toml"),
+        "[run]\ndefault_tags = [\"pr\"]\n",
+    )
+    .unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "c0: no core yet"]);
+    let c0 = git(root, &["rev-parse", "HEAD"]);
+    let manifest = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace("members = [\"core\", \"harness\"]", "members = [\"core\"]");
+    assert!(manifest.contains("members = [\"core\"]"));
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    for part in ["src", "benches"] {
+        copy_dir(
+            &workspace.join("core").join(part),
+            &root.join("core").join(part),
+        );
+    }
+    for file in ["Cargo.toml", "build.rs"] {
+        std::fs::copy(
+            workspace.join("core").join(file),
+            root.join("core").join(file),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::copy(
+        workspace.join("scenarios/corpora.toml"),
+        root.join("scenarios/corpora.toml"),
+    )
+    .unwrap();
+    std::fs::write(root.join("scenarios/tiny.toml"), tiny).unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "c1: the core"]);
+    let c1 = git(root, &["rev-parse", "HEAD"]);
+    (dir, c0, c1)
+}

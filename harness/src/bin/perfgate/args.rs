@@ -104,6 +104,11 @@ pub enum Command {
         /// the stored baseline could be compared as it is.
         #[arg(long)]
         remeasure: bool,
+        /// Compare wall time against the baseline's commit built here, in interleaved rounds of
+        /// both builds on this host (a stored baseline's wall time from another host is not
+        /// compared otherwise). Never cached.
+        #[arg(long)]
+        remeasure_time: bool,
         /// Read the baseline as it is at this revision (`git show REV:baselines/<profile>/NAME.json`),
         /// e.g. a pull request's target branch, so a change that re-accepts the baseline is gated
         /// against the one it replaces.

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use perfgate::branches;
 use perfgate::corpus::{CorpusLock, LOCK_FILE};
-use perfgate::engine::{build, time};
+use perfgate::engine::build;
 use perfgate::git::{self, Worktree};
-use perfgate::results::{Results, Status};
+use perfgate::results::Results;
 use perfgate::run::Engine;
 use perfgate::scenario::Scenario;
 use perfgate::sides::Side;
@@ -74,102 +74,6 @@ pub(crate) fn run_side(
 ) -> anyhow::Result<Results> {
     side.run(binary, names, engines, corpora, runner)
         .map_err(anyhow::Error::msg)
-}
-
-/// Interleaved time rounds of every selected scenario that both sides ran: pairs A B, B A, ….
-fn time_rounds(
-    scenarios: &[Scenario],
-    sides: [(&Side, &Path, &mut Results); 2],
-    rounds: u32,
-    corpora: &Path,
-) {
-    let [
-        (base, base_bin, base_results),
-        (head, head_bin, head_results),
-    ] = sides;
-    for scenario in scenarios {
-        let Some(settings) = scenario.engines.time else {
-            continue;
-        };
-        let ok = |results: &Results| {
-            results
-                .scenarios
-                .iter()
-                .any(|s| s.name == scenario.name && s.status == Status::Ok)
-        };
-        if !ok(base_results) || !ok(head_results) {
-            continue;
-        }
-        let mut collected: [Vec<time::Round>; 2] = [Vec::new(), Vec::new()];
-        let mut failure: Option<(usize, String)> = None;
-        let mut sequence = 0;
-        'pairs: for pair in 0..rounds {
-            let order = if branches::base_first(pair) {
-                [0, 1]
-            } else {
-                [1, 0]
-            };
-            for index in order {
-                let (side, binary) = [(base, base_bin), (head, head_bin)][index];
-                say(&format!(
-                    "{} time round {}/{rounds} of {} ({})",
-                    scenario.name,
-                    pair + 1,
-                    side.label,
-                    ["A", "B"][index]
-                ));
-                let home = side
-                    .root
-                    .join("target/perfgate/criterion")
-                    .join(&scenario.id)
-                    .join(format!("round-{}", pair + 1));
-                match time::run_round(
-                    binary,
-                    &side.root,
-                    scenario,
-                    &settings,
-                    &home,
-                    &[(perfgate::corpus::CORPORA_VARIABLE, corpora)],
-                ) {
-                    Ok(mut round) => {
-                        round.sequence = Some(sequence);
-                        collected[index].push(round);
-                    }
-                    Err(error) => {
-                        failure = Some((index, format!("time round {} {error}", pair + 1)));
-                        break 'pairs;
-                    }
-                }
-                sequence += 1;
-            }
-        }
-        for (index, results) in [&mut *base_results, &mut *head_results]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(entry) = results
-                .scenarios
-                .iter_mut()
-                .find(|s| s.name == scenario.name)
-            else {
-                continue;
-            };
-            match &failure {
-                Some((failed, reason)) if *failed == index => {
-                    entry.status = Status::Failed {
-                        reason: reason.clone(),
-                    };
-                }
-                Some(_) => {}
-                None => {
-                    entry.time = Some(time::TimeData {
-                        settings: perfgate::scenario::TimeEngine { rounds, ..settings },
-                        rounds: std::mem::take(&mut collected[index]),
-                    });
-                }
-            }
-        }
-    }
 }
 
 /// Both sides measured and compared; the worktrees live until this is dropped (the report copies
@@ -332,7 +236,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
     }
     let [mut base_results, mut head_results]: [Results; 2] = results.try_into().expect("two sides");
     if engines.contains(&Engine::Time) {
-        time_rounds(
+        branches::time_rounds(
             &selected,
             [
                 (&base, &binaries[0], &mut base_results),
@@ -340,6 +244,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
             ],
             args.rounds,
             &corpora,
+            &say,
         );
     }
     let label = format!("{}-{}", slug(&args.base), slug(&args.head));

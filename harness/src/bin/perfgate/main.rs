@@ -159,9 +159,8 @@ fn load_baseline_at(
     };
     let relative = path.strip_prefix(root).unwrap_or(&path);
     let spec = format!("{rev}:{}", relative.display());
-    let text = perfgate::git::git(root, &["show", &spec]).map_err(|error| {
-        anyhow::anyhow!("cannot read the baseline {spec}: {error}")
-    })?;
+    let text = perfgate::git::git(root, &["show", &spec])
+        .map_err(|error| anyhow::anyhow!("cannot read the baseline {spec}: {error}"))?;
     let mut results = perfgate::results::Results::parse(&text, &spec)?;
     if let Ok(here) = perfgate::results::Results::load(&path)
         && here.history.len() > results.history.len()
@@ -186,13 +185,8 @@ fn options_of(
     settings: &perfgate::settings::Settings,
     all: &[Scenario],
 ) -> anyhow::Result<perfgate::compare::CompareOptions> {
-    let mut options = perfgate::gate::compare_options(
-        root,
-        &output.profile,
-        settings,
-        all,
-        output.allow_foreign,
-    );
+    let mut options =
+        perfgate::gate::compare_options(root, &output.profile, settings, all, output.allow_foreign);
     for family in &output.allow_uncompared {
         if !perfgate::compare::FAMILIES.contains(&family.as_str()) {
             anyhow::bail!(
@@ -362,6 +356,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             confirm,
             history,
             remeasure,
+            remeasure_time,
             baseline_from,
             output,
         } => {
@@ -443,6 +438,33 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     Err(error) => {
                         eprintln!("perfgate: {error}");
                         comparison.notes.push(format!("{error}"));
+                    }
+                }
+            }
+            if remeasure_time && engine_list.contains(&perfgate::run::Engine::Time) {
+                let timed: Vec<Scenario> = selected
+                    .iter()
+                    .filter(|s| s.engines.time.is_some())
+                    .cloned()
+                    .collect();
+                let rounds = args.rounds.unwrap_or_else(|| {
+                    timed
+                        .iter()
+                        .filter_map(|s| s.engines.time.map(|t| t.rounds))
+                        .max()
+                        .unwrap_or(7)
+                });
+                let progress = |line: &str| eprintln!("perfgate: {line}");
+                match perfgate::remeasure::remeasure_time(&root, &base, &timed, rounds, &progress) {
+                    Ok((base_time, head_time)) => perfgate::gate::apply_time_remeasure(
+                        &mut comparison,
+                        &base_time,
+                        &head_time,
+                        &options,
+                    ),
+                    Err(error) => {
+                        eprintln!("perfgate: {error}");
+                        comparison.errors.push(format!("--remeasure-time: {error}"));
                     }
                 }
             }
