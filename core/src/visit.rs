@@ -179,7 +179,7 @@ pub fn canary_regression(visits: u64) -> u64 {
 
 /// The canary's work per node, chosen so that the pr scenarios run about 3 % more instructions.
 #[cfg(feature = "canary")]
-const CANARY_STEPS: u64 = 2;
+const CANARY_STEPS: u64 = 3;
 
 fn traverse(
     module: &ModModule,

@@ -78,13 +78,16 @@ pub fn collect(repo_root: &Path) -> Fingerprint {
             .collect()
     })
     .unwrap_or_default();
-    let core_tree = git_commit.as_ref().and_then(|commit| {
-        first_line(command_output(
-            "git",
-            &["rev-parse", &format!("{commit}:core")],
-            repo_root,
-        ))
-    });
+    let tree = |dir: &str| {
+        git_commit.as_ref().and_then(|commit| {
+            first_line(command_output(
+                "git",
+                &["rev-parse", &format!("{commit}:{dir}")],
+                repo_root,
+            ))
+        })
+    };
+    let (core_tree, harness_tree) = (tree("core"), tree("harness"));
     let cargo_lock_hash = crate::corpus::sha256_file(&repo_root.join("Cargo.lock")).ok();
     let glibc = first_line(command_output("ldd", &["--version"], repo_root))
         .and_then(|line| line.rsplit(' ').next().map(str::to_owned));
@@ -119,6 +122,7 @@ pub fn collect(repo_root: &Path) -> Fingerprint {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         core_tree,
+        harness_tree,
         dirty_paths,
         core_features: crate::engine::build::core_features().unwrap_or_default(),
     }

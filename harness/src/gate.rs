@@ -53,8 +53,16 @@ pub struct Coverage {
 }
 
 /// Sorts the baseline's scenarios against the scenario files (`all`) and this run's selection,
-/// and keeps in `baseline` only those this run measures.
-pub fn coverage(baseline: &mut Results, selected: &[Scenario], all: &[Scenario]) -> Coverage {
+/// and keeps in `baseline` only those this run measures. `explicit`: the run was given `--tags` or
+/// `--filter` (not the default set). A baseline that does not record its selection (schema 1)
+/// expects every scenario it holds from the default set.
+pub fn coverage(
+    baseline: &mut Results,
+    selected: &[Scenario],
+    all: &[Scenario],
+    explicit: bool,
+) -> Coverage {
+    let recorded = baseline.selection.is_some();
     let tags = baseline
         .selection
         .as_ref()
@@ -78,6 +86,15 @@ pub fn coverage(baseline: &mut Results, selected: &[Scenario], all: &[Scenario])
                     ),
                 ))
             }
+            Some(now) if !recorded && !explicit && !selected.iter().any(|s| &s.name == name) => {
+                coverage.missing.push((
+                    name.clone(),
+                    format!(
+                        "the default selection no longer includes {} (the baseline does not record its selection); re-accept the baseline without it, with a reason",
+                        now.file.display()
+                    ),
+                ))
+            }
             Some(_) if !selected.iter().any(|s| &s.name == name) => {
                 coverage.not_run.push(name.clone())
             }
@@ -92,6 +109,12 @@ pub fn coverage(baseline: &mut Results, selected: &[Scenario], all: &[Scenario])
 
 /// Writes a coverage into a comparison (missing fails the gate; not run is listed).
 pub fn apply_coverage(comparison: &mut Comparison, coverage: Coverage) {
+    if !coverage.missing.is_empty() {
+        // Every scenario of the baseline gone is a coverage failure (exit 1), not an empty baseline.
+        comparison
+            .errors
+            .retain(|e| e != compare::NOTHING_COMPARED && e != compare::EMPTY_BASELINE);
+    }
     for (name, why) in coverage.missing {
         comparison.notes.push(format!("missing `{name}`: {why}"));
         comparison.missing.push(name);
@@ -203,30 +226,31 @@ fn replace_rows(
     let replaced = |scenario: &str, metric: &str| {
         names.contains(scenario) && which(compare::family_of(metric))
     };
-    // The first comparison's errors about these rows (not compared) no longer hold.
-    let stale: Vec<String> = comparison
-        .metrics
-        .iter()
-        .filter(|m| replaced(&m.scenario, &m.metric) && m.verdict == Verdict::NotComparable)
-        .map(|m| format!("scenario `{}`: {} not compared:", m.scenario, m.metric))
-        .collect();
-    comparison
-        .errors
-        .retain(|e| !stale.iter().any(|prefix| e.starts_with(prefix.as_str())));
     let mut rows: Vec<compare::MetricComparison> = second
         .metrics
         .into_iter()
         .filter(|m| which(m.family()))
         .collect();
+    // The first comparison's "not compared" errors hold only for rows that stay as they were.
+    let mut stale: Vec<String> = Vec::new();
     for metric in &mut comparison.metrics {
         if replaced(&metric.scenario, &metric.metric)
             && let Some(position) = rows
                 .iter()
                 .position(|m| m.scenario == metric.scenario && m.metric == metric.metric)
         {
+            if metric.verdict == Verdict::NotComparable {
+                stale.push(format!(
+                    "scenario `{}`: {} not compared:",
+                    metric.scenario, metric.metric
+                ));
+            }
             *metric = rows.remove(position);
         }
     }
+    comparison
+        .errors
+        .retain(|e| !stale.iter().any(|prefix| e.starts_with(prefix.as_str())));
     if counters {
         comparison
             .counter_changes
@@ -262,6 +286,99 @@ fn replace_rows(
     comparison
         .uncompared
         .retain(|family| still.contains(family));
+}
+
+/// A re-measure that failed: the rows it was to settle that are still compared from the stored
+/// baseline (a change near its threshold across hosts, `--remeasure`) cannot stand, so the failure
+/// is an error; rows that were not comparable anyway fail closed on their own.
+pub fn remeasure_failed(comparison: &mut Comparison, wanted: &[(String, String)], error: &str) {
+    let settled_anyway = comparison.metrics.iter().any(|m| {
+        wanted.iter().any(|(name, _)| name == &m.scenario)
+            && m.family() != "time"
+            && !matches!(m.verdict, Verdict::NotComparable | Verdict::NoBaseline)
+    });
+    if settled_anyway {
+        comparison.errors.push(error.to_owned());
+    } else {
+        comparison.notes.push(error.to_owned());
+    }
+}
+
+/// The thresholds of `rev` where they are stricter than this checkout's: a change under test must
+/// not pass by loosening its own gate. Returns a note for each loosening found.
+pub fn stricter_of(
+    root: &Path,
+    rev: &str,
+    options: &mut CompareOptions,
+    scenarios: &[Scenario],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let show = |path: &str| crate::git::git(root, &["show", &format!("{rev}:{path}")]).ok();
+    let mut tighten = |what: String, here: &mut f64, there: f64| {
+        if there.is_finite() && there > 0.0 && there < *here {
+            notes.push(format!(
+                "{what} is {here} % here but {there} % at {rev}: the stricter {there} % gates this change"
+            ));
+            *here = there;
+        }
+    };
+    if let Some(text) = show("perfgate.toml")
+        && let Ok(there) = toml::from_str::<Settings>(&text)
+    {
+        let here = &mut options.defaults;
+        tighten(
+            "perfgate.toml [gate] time".into(),
+            &mut here.time,
+            there.gate.time,
+        );
+        tighten(
+            "perfgate.toml [gate] instructions".into(),
+            &mut here.instructions,
+            there.gate.instructions,
+        );
+        tighten(
+            "perfgate.toml [gate] heap".into(),
+            &mut here.heap,
+            there.gate.heap,
+        );
+    }
+    for scenario in scenarios {
+        let Some(text) = show(&scenario.file.display().to_string()) else {
+            continue;
+        };
+        let Some(gate) = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("gate").and_then(|g| g.as_table()).cloned())
+        else {
+            continue;
+        };
+        let defaults = options.defaults;
+        let over = options.overrides.entry(scenario.name.clone()).or_default();
+        for (key, slot, default) in [
+            ("time", &mut over.time, defaults.time),
+            (
+                "instructions",
+                &mut over.instructions,
+                defaults.instructions,
+            ),
+            ("heap", &mut over.heap, defaults.heap),
+        ] {
+            if let Some(there) = gate
+                .get(key)
+                .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
+            {
+                let mut here = slot.unwrap_or(default);
+                tighten(
+                    format!("{} [gate] {key}", scenario.file.display()),
+                    &mut here,
+                    there,
+                );
+                *slot = Some(here);
+            }
+        }
+    }
+    notes
 }
 
 /// Scenarios whose wall time needs confirming.

@@ -49,6 +49,10 @@ pub enum RemeasureError {
 pub struct Key {
     pub core_tree: String,
     pub cargo_lock: String,
+    /// The commit's root Cargo.toml (its profiles build the side) and `.cargo/config.toml`.
+    pub manifests: String,
+    pub build_profile: String,
+    pub rustflags: String,
     /// The tree of `harness/` at HEAD (or `dirty:<hash of its files>`): the code that measures.
     pub harness: String,
     pub rustc: Option<String>,
@@ -98,6 +102,9 @@ pub struct Request<'a> {
     pub scenarios: &'a [(String, String)],
     /// `instructions`, `allocations`, `counters`: what the baseline holds and this gate runs.
     pub engines: &'a [String],
+    /// Repository folders the scenarios read as corpora (`path = "…"`): copied from this checkout
+    /// into the baseline's, like `scenarios/`, so both sides read the same input.
+    pub corpus_paths: &'a [PathBuf],
     pub progress: &'a dyn Fn(&str),
 }
 
@@ -110,15 +117,18 @@ pub struct Remeasured {
 
 fn key_for(
     request: &Request,
-    core_tree: &str,
-    cargo_lock: &str,
+    commit_files: (&str, &str, &str),
     harness: &str,
     scenario: &ScenarioResult,
 ) -> Key {
     let fp = &request.candidate.fingerprint;
+    let (core_tree, cargo_lock, manifests) = commit_files;
     Key {
         core_tree: core_tree.to_owned(),
         cargo_lock: cargo_lock.to_owned(),
+        manifests: manifests.to_owned(),
+        build_profile: fp.build_profile.clone(),
+        rustflags: fp.rustflags.clone(),
         harness: harness.to_owned(),
         rustc: fp.rustc.clone(),
         valgrind: fp.valgrind.clone(),
@@ -194,6 +204,14 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
     let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")]).map_err(other)?;
     let lock_text = git::git(root, &["show", &format!("{commit}:Cargo.lock")]).map_err(other)?;
     let cargo_lock = crate::corpus::sha256_hex(lock_text.as_bytes());
+    let manifests = crate::corpus::sha256_hex(
+        format!(
+            "{}\n--\n{}",
+            git::git(root, &["show", &format!("{commit}:Cargo.toml")]).unwrap_or_default(),
+            git::git(root, &["show", &format!("{commit}:.cargo/config.toml")]).unwrap_or_default()
+        )
+        .as_bytes(),
+    );
     let harness = harness_identity(root);
     let cache = cache_dir();
     let mut notes = Vec::new();
@@ -203,7 +221,12 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
         let Some(scenario) = request.candidate.scenarios.iter().find(|s| &s.name == name) else {
             continue;
         };
-        let key = key_for(request, &core_tree, &cargo_lock, &harness, scenario);
+        let key = key_for(
+            request,
+            (&core_tree, &cargo_lock, &manifests),
+            &harness,
+            scenario,
+        );
         let file = cache.join(key.file_name());
         match std::fs::read_to_string(&file)
             .ok()
@@ -237,7 +260,13 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             short(&commit),
             names.join(", ")
         ));
-        let measured = measure(root, &commit, &names, request.engines, request.progress)?;
+        let measured = measure(
+            root,
+            &commit,
+            &names,
+            (request.engines, request.corpus_paths),
+            request.progress,
+        )?;
         std::fs::create_dir_all(&cache)
             .map_err(|error| other(format!("cannot create {}: {error}", cache.display())))?;
         for (name, key) in &wanted {
@@ -336,6 +365,7 @@ struct Built {
 fn build_baseline(
     root: &Path,
     commit: &str,
+    corpus_paths: &[PathBuf],
     progress: &dyn Fn(&str),
 ) -> Result<Built, RemeasureError> {
     let workspace = crate::engine::build_workspace(root);
@@ -351,6 +381,9 @@ fn build_baseline(
     // measured with its new definition on both sides.
     copy_dir(&root.join("scenarios"), &tree.path().join("scenarios"))
         .map_err(RemeasureError::Other)?;
+    for folder in corpus_paths {
+        copy_dir(&root.join(folder), &tree.path().join(folder)).map_err(RemeasureError::Other)?;
+    }
     let build_error = |cause: String| RemeasureError::Build {
         commit: commit.to_owned(),
         cause,
@@ -383,10 +416,10 @@ fn measure(
     root: &Path,
     commit: &str,
     names: &[String],
-    engines: &[String],
+    (engines, corpus_paths): (&[String], &[PathBuf]),
     progress: &dyn Fn(&str),
 ) -> Result<Results, RemeasureError> {
-    let built = build_baseline(root, commit, progress)?;
+    let built = build_baseline(root, commit, corpus_paths, progress)?;
     let run_error = |cause: String| RemeasureError::Run {
         commit: commit.to_owned(),
         cause,
@@ -430,7 +463,8 @@ pub fn remeasure_time(
         .map_err(RemeasureError::NotReproducible)?
         .to_owned();
     ensure_commit(root, &commit)?;
-    let built = build_baseline(root, &commit, progress)?;
+    let corpus_paths = path_corpora(scenarios);
+    let built = build_baseline(root, &commit, &corpus_paths, progress)?;
     progress("building this checkout's perfgate for the interleaved rounds");
     let here = crate::engine::build::build(
         &crate::engine::build::Source::workspace(root),
@@ -492,6 +526,20 @@ pub fn remeasure_time(
         ));
     }
     Ok((base, head))
+}
+
+/// The repository folders the scenarios read as corpora (`path = "…"`).
+pub fn path_corpora(scenarios: &[crate::scenario::Scenario]) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = scenarios
+        .iter()
+        .filter_map(|s| match &s.corpus {
+            crate::scenario::CorpusSource::Path { path } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
@@ -636,6 +684,9 @@ version = "0.8.1"
         let key = Key {
             core_tree: "t".into(),
             cargo_lock: "l".into(),
+            manifests: "m".into(),
+            build_profile: "release".into(),
+            rustflags: String::new(),
             harness: "h".into(),
             rustc: Some("rustc 1.95.0".into()),
             valgrind: None,

@@ -47,6 +47,9 @@ pub struct Fingerprint {
     /// The git tree hash of `core/` at `git_commit` (what a re-measure builds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub core_tree: Option<String>,
+    /// The git tree hash of `harness/` at `git_commit`: the code that measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness_tree: Option<String>,
     /// Uncommitted changes, when the run started, under the paths a measurement depends on
     /// (core/, harness/, scenarios/, Cargo.toml, Cargo.lock): such a run cannot be re-made from its
     /// commit, so `baseline save` refuses it without `--allow-dirty`.
@@ -65,6 +68,12 @@ impl Fingerprint {
         let Some(commit) = self.git_commit.as_deref() else {
             return Err("it records no git commit (made outside a git repository)".into());
         };
+        if commit.len() != 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "its git commit {:?} is not a full commit id (40 hex digits)",
+                commit
+            ));
+        }
         if self.git_dirty.is_none() {
             return Err(format!(
                 "the state of the work tree at {} is unknown",
@@ -90,7 +99,7 @@ impl Fingerprint {
 
 /// The first 12 characters of a commit.
 pub fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
+    commit.get(..12).unwrap_or(commit)
 }
 
 /// Up to `most` items joined with `, `, then `, …`.
@@ -289,6 +298,11 @@ impl Results {
         if found == 1 {
             for scenario in &mut results.scenarios {
                 scenario.scenario_hash = format!("v1:{}", scenario.scenario_hash);
+            }
+            // Schema 1 recorded only whether the tree was dirty, not where: never re-made.
+            if results.fingerprint.git_dirty == Some(true) {
+                results.fingerprint.dirty_paths =
+                    vec!["(not recorded: schema 1 saw a dirty work tree)".into()];
             }
             results.schema_version = SCHEMA_VERSION;
             results.load_notes.push(format!(

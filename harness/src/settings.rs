@@ -79,20 +79,76 @@ pub fn load(path: &Path) -> Result<Settings, String> {
         }
         Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
     };
-    toml::from_str(&text).map_err(|error| {
-        let (line, column) =
-            crate::corpus::line_column(&text, error.span().map_or(0, |span| span.start));
-        format!(
-            "{}:{line}:{column}: {}",
-            path.display(),
-            error.message().trim_end()
+    let at = |start: usize, message: &str| {
+        let (line, column) = crate::corpus::line_column(&text, start);
+        format!("{}:{line}:{column}: {message}", path.display())
+    };
+    let settings: Settings = toml::from_str(&text).map_err(|error| {
+        at(
+            error.span().map_or(0, |s| s.start),
+            error.message().trim_end(),
         )
-    })
+    })?;
+    // A threshold that is not a percentage strictly between 0 and 100 (NaN, infinite, 1000) would
+    // let any change pass: refused with the key's place.
+    #[derive(Deserialize)]
+    struct Spans {
+        gate: Option<GateSpans>,
+    }
+    #[derive(Deserialize)]
+    struct GateSpans {
+        time: Option<toml::Spanned<f64>>,
+        instructions: Option<toml::Spanned<f64>>,
+        heap: Option<toml::Spanned<f64>>,
+    }
+    let spans: Spans = toml::from_str(&text).map_err(|error| at(0, error.message().trim_end()))?;
+    if let Some(gate) = spans.gate {
+        for (key, value) in [
+            ("time", gate.time),
+            ("instructions", gate.instructions),
+            ("heap", gate.heap),
+        ] {
+            if let Some(value) = value
+                && !(value.get_ref().is_finite()
+                    && *value.get_ref() > 0.0
+                    && *value.get_ref() < 100.0)
+            {
+                return Err(at(
+                    value.span().start,
+                    &format!(
+                        "[gate] {key} = {}: a threshold is a percentage between 0 and 100",
+                        value.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_threshold_that_is_not_a_percentage_is_refused_at_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("perfgate.toml");
+        for (value, shown) in [("nan", "NaN"), ("inf", "inf"), ("1000", "1000"), ("0", "0")] {
+            std::fs::write(
+                &path,
+                format!("[gate]\ntime = 3.0\ninstructions = {value}\n"),
+            )
+            .unwrap();
+            assert_eq!(
+                load(&path).unwrap_err(),
+                format!(
+                    "{}:3:16: [gate] instructions = {shown}: a threshold is a percentage between 0 and 100",
+                    path.display()
+                )
+            );
+        }
+    }
 
     #[test]
     fn a_missing_file_gives_the_defaults_and_a_bad_key_its_location() {

@@ -271,7 +271,7 @@ fn a_baseline_scenario_that_lost_its_tag_or_file_is_missing_and_a_narrower_filte
         scenario_file("filtered", &["pr"]),
     ];
     let selected = vec![all[0].clone()];
-    let found = coverage(&mut base, &selected, &all);
+    let found = coverage(&mut base, &selected, &all, true);
     assert_eq!(
         found.missing,
         [
@@ -290,6 +290,26 @@ fn a_baseline_scenario_that_lost_its_tag_or_file_is_missing_and_a_narrower_filte
     let mut comparison = compare(&base, &base.clone(), &options());
     perfgate::gate::apply_coverage(&mut comparison, found);
     assert_eq!(comparison.exit_code(), 1);
+    // A baseline without a recorded selection (schema 1) expects all it holds from the default set.
+    let mut old = results(vec![
+        scenario("kept", 1.0, 1, 1),
+        scenario("filtered", 1.0, 1, 1),
+    ]);
+    let found = coverage(&mut old, &selected, &all, false);
+    assert_eq!(found.missing.len(), 1);
+    assert!(
+        found.missing[0]
+            .1
+            .starts_with("the default selection no longer includes scenarios/filtered.toml")
+    );
+    let mut old = results(vec![
+        scenario("kept", 1.0, 1, 1),
+        scenario("filtered", 1.0, 1, 1),
+    ]);
+    assert_eq!(
+        coverage(&mut old, &selected, &all, true).not_run,
+        ["filtered"]
+    );
 }
 
 #[test]

@@ -119,6 +119,15 @@ impl<'a> Environments<'a> {
                 )
             });
         }
+        if let (Some(a), Some(b)) = (&self.base.harness_tree, &self.cand.harness_tree)
+            && a != b
+        {
+            notes.push(format!(
+                "the harness changed since the baseline (tree {} vs {}): a change of a count can also come from how it is measured",
+                crate::results::short(a),
+                crate::results::short(b)
+            ));
+        }
         if self.base.core_features != self.cand.core_features {
             notes.push(format!(
                 "the core was built with other features ([{}] vs [{}]): part of the change under test",

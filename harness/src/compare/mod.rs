@@ -29,6 +29,9 @@ pub const ALPHA: f64 = 0.05;
 pub const NOTHING_COMPARED: &str =
     "nothing was compared: no metric of the baseline was measured comparably by this run";
 
+/// The error of a baseline without scenarios.
+pub const EMPTY_BASELINE: &str = "the baseline holds no scenarios: nothing to compare with";
+
 /// The false-discovery rate of the report's "likely changed" list.
 pub const FDR: f64 = 0.05;
 
@@ -257,7 +260,7 @@ fn deterministic(
     };
     out.ratio = Some(ratio);
     // Exactly at the threshold is not beyond it: 1.01 − 1 is 0.010000000000000009 in floating
-    // point, so compare the counts in integers where the threshold allows.
+    // point, so a change counts only when it exceeds the threshold by more than rounding error.
     let beyond = |delta: f64| delta > threshold + 1e-12;
     out.verdict = if beyond(ratio - 1.0) {
         Verdict::Regressed
@@ -289,9 +292,7 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         .map(|s| (s.name.as_str(), s))
         .collect();
     if baseline.scenarios.is_empty() {
-        comparison
-            .errors
-            .push("the baseline holds no scenarios: nothing to compare with".into());
+        comparison.errors.push(EMPTY_BASELINE.into());
     }
     for scenario in &baseline.scenarios {
         checks::unusable(scenario, "baseline", &mut comparison.errors);

@@ -132,8 +132,11 @@ pub struct TimeEngine {
     pub measurement_ms: u64,
 }
 
+/// Time rounds of a scenario that does not say.
+pub const DEFAULT_ROUNDS: u32 = 7;
+
 fn default_rounds() -> u32 {
-    7
+    DEFAULT_ROUNDS
 }
 fn default_samples() -> u32 {
     10

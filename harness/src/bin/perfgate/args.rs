@@ -95,7 +95,7 @@ pub enum Command {
         #[command(flatten)]
         select: SelectArgs,
         /// Re-run regressed or inconclusive wall-time scenarios and decide on the new rounds alone.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "remeasure_time")]
         confirm: bool,
         /// Append this run to a history file (JSON lines) and show its trends in the report.
         #[arg(long, value_name = "FILE")]

@@ -367,7 +367,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             let (selected, all, settings) =
                 select(&root, &lock, args.filter.as_deref(), &args.tags)?;
-            let coverage = perfgate::gate::coverage(&mut base, &selected, &all);
+            let explicit = args.filter.is_some() || !args.tags.is_empty();
+            let coverage = perfgate::gate::coverage(&mut base, &selected, &all, explicit);
             if base.scenarios.is_empty() && coverage.missing.is_empty() {
                 anyhow::bail!(
                     "the baseline `{baseline}` has none of the {} selected scenario(s) ({}): nothing to gate against; save a baseline of these scenarios or select others",
@@ -380,18 +381,48 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 );
             }
             let engine_list = engines(&args)?;
+            let mut options = options_of(&root, &output, &settings, &all)?;
             let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engine_list);
+            // Leaving out an engine the baseline has is leaving a gated metric uncompared.
+            let refused: Vec<&String> = not_gated
+                .iter()
+                .filter(|family| !options.allow_uncompared.contains(family))
+                .collect();
+            if !refused.is_empty() {
+                anyhow::bail!(
+                    "the baseline `{baseline}` has {} data that --engines leaves out: a gated metric would go uncompared; add the engine(s) to --engines or pass --allow-uncompared {}",
+                    refused
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    refused
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+            }
+            let loosened = match &baseline_from {
+                Some(rev) => perfgate::gate::stricter_of(&root, rev, &mut options, &all),
+                None => Vec::new(),
+            };
             let selection = selection(&args, &settings);
             let (cand, path) = run_and_save(&root, &lock, &selected, &args, selection, None)?;
             eprintln!("results: {}", path.display());
-            let options = options_of(&root, &output, &settings, &all)?;
             let mut comparison = perfgate::compare::compare(&base, &cand, &options);
             perfgate::gate::apply_coverage(&mut comparison, coverage);
+            comparison.notes.extend(loosened);
             if !not_gated.is_empty() {
                 comparison.notes.push(format!(
-                    "not gated (not in --engines): {}",
+                    "not gated (not in --engines, --allow-uncompared): {}",
                     not_gated.join(", ")
                 ));
+                for family in not_gated {
+                    if !comparison.uncompared.contains(&family) {
+                        comparison.uncompared.push(family);
+                    }
+                }
             }
             let wanted = perfgate::gate::to_remeasure(&base, &cand, &comparison, remeasure);
             if !wanted.is_empty() {
@@ -405,12 +436,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 .map(|(_, name)| name.to_owned())
                 .collect();
                 let progress = |line: &str| eprintln!("perfgate: {line}");
+                let corpus_paths = perfgate::remeasure::path_corpora(&selected);
                 let request = perfgate::remeasure::Request {
                     root: &root,
                     baseline: &base,
                     candidate: &cand,
                     scenarios: &wanted,
                     engines: &deterministic,
+                    corpus_paths: &corpus_paths,
                     progress: &progress,
                 };
                 match perfgate::remeasure::remeasure(&request) {
@@ -437,7 +470,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     }
                     Err(error) => {
                         eprintln!("perfgate: {error}");
-                        comparison.notes.push(format!("{error}"));
+                        perfgate::gate::remeasure_failed(
+                            &mut comparison,
+                            &wanted,
+                            &error.to_string(),
+                        );
                     }
                 }
             }
@@ -447,12 +484,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     .filter(|s| s.engines.time.is_some())
                     .cloned()
                     .collect();
+                // The most any selected scenario asks for (each has its own `rounds`).
                 let rounds = args.rounds.unwrap_or_else(|| {
                     timed
                         .iter()
                         .filter_map(|s| s.engines.time.map(|t| t.rounds))
                         .max()
-                        .unwrap_or(7)
+                        .unwrap_or(perfgate::scenario::DEFAULT_ROUNDS)
                 });
                 let progress = |line: &str| eprintln!("perfgate: {line}");
                 match perfgate::remeasure::remeasure_time(&root, &base, &timed, rounds, &progress) {
