@@ -55,7 +55,7 @@ fn edit_baseline(root: &Path, edit: impl Fn(&mut Results)) {
 
 #[test]
 fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it() {
-    let (dir, _, c1) = core_repo(TINY);
+    let (dir, c0, c1) = core_repo(TINY);
     let root = dir.path();
     let cache = root.join("target/cache");
     let out = root.join("target/base.json");
@@ -163,6 +163,18 @@ fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it
     assert_eq!(damaged.status.code(), Some(0), "{output}");
     assert!(
         output.contains("is not a re-measure cache entry"),
+        "{output}"
+    );
+
+    // A baseline whose commit cannot be built into this harness (c0 has no core): exit 2, by name.
+    edit_baseline(root, |b| b.fingerprint.git_commit = Some(c0.clone()));
+    let unbuildable = gate(root, &cache, &[]);
+    let output = text(&unbuildable);
+    assert_eq!(unbuildable.status.code(), Some(2), "{output}");
+    assert!(
+        output.contains(&format!(
+            "building the baseline's commit {c0} failed: its tree has no core/src/workload.rs (it predates the stable workload API the harness builds against)"
+        )),
         "{output}"
     );
 
