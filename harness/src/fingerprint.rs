@@ -96,12 +96,9 @@ pub fn collect(repo_root: &Path) -> Fingerprint {
         git_commit,
         git_dirty,
         cargo_lock_hash,
-        build_profile: if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
-        .to_owned(),
+        // The profile of what is measured: the engines always build the workload's binaries in the
+        // release (bench) profile, whichever profile this perfgate itself was built in.
+        build_profile: "release".to_owned(),
         rustflags: std::env::var("RUSTFLAGS").unwrap_or_default(),
         rustc: rustc_field("release:").map(|release| format!("rustc {release}")),
         target: rustc_field("host:")

@@ -201,6 +201,24 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
     let root = request.root;
     ensure_commit(root, &commit)?;
     let other = |cause: String| RemeasureError::Other(cause);
+    if git::git(
+        root,
+        &[
+            "cat-file",
+            "-e",
+            &format!("{commit}:{}", crate::sides::WORKLOAD_API),
+        ],
+    )
+    .is_err()
+    {
+        return Err(RemeasureError::Build {
+            commit: commit.clone(),
+            cause: format!(
+                "its tree has no {} (it predates the stable workload API the harness builds against)",
+                crate::sides::WORKLOAD_API
+            ),
+        });
+    }
     let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")]).map_err(other)?;
     let lock_text = git::git(root, &["show", &format!("{commit}:Cargo.lock")]).map_err(other)?;
     let cargo_lock = crate::corpus::sha256_hex(lock_text.as_bytes());

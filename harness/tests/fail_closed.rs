@@ -201,7 +201,8 @@ fn save_baseline(root: &Path, baseline: &Results) {
 fn the_gate_refuses_a_filter_matching_nothing_and_a_baseline_without_the_selected_scenarios() {
     let repo = tiny_repo();
     let root = repo.path();
-    save_baseline(root, &results(vec![scenario("other", 1.0, 5, 5)]));
+    // A scenario that exists but that this run's filter leaves out ("not run").
+    save_baseline(root, &results(vec![scenario("path", 1.0, 5, 5)]));
     let output = perfgate(root, &["gate", "--filter", "nothing-*"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
@@ -225,9 +226,27 @@ fn the_gate_fails_closed_on_a_crashed_round_and_on_counters_alone() {
     let repo = tiny_repo();
     let root = repo.path();
     save_baseline(root, &results(vec![scenario("tiny", 1.0, 5, 5)]));
-    // Only counters measured against a baseline of time, Ir and heap, all dropped by --engines:
-    // nothing gated, exit 2.
+    // Only counters measured against a baseline of time, Ir and heap: leaving those out is leaving
+    // gated metrics uncompared, refused before anything runs, exit 2 …
     let output = perfgate(root, &["gate", "--filter", "tiny", "--engines", "counters"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: the baseline `main` has time, instructions, heap data that --engines leaves out: a gated metric would go uncompared; add the engine(s) to --engines or pass --allow-uncompared time,instructions,heap\n"
+    );
+    // … and allowed, nothing is gated at all: still exit 2.
+    let output = perfgate(
+        root,
+        &[
+            "gate",
+            "--filter",
+            "tiny",
+            "--engines",
+            "counters",
+            "--allow-uncompared",
+            "time,instructions,heap",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(output.status.code(), Some(2), "{stdout}{}", stderr(&output));
     assert!(
@@ -238,7 +257,15 @@ fn the_gate_fails_closed_on_a_crashed_round_and_on_counters_alone() {
     // A workload that crashes: the scenario failed, exit 2.
     let output = common::perfgate_env(
         root,
-        &["gate", "--filter", "tiny", "--engines", "counters"],
+        &[
+            "gate",
+            "--filter",
+            "tiny",
+            "--engines",
+            "counters",
+            "--allow-uncompared",
+            "time,instructions,heap",
+        ],
         &[(perfgate::run::INJECT_PANIC, "tiny")],
     );
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

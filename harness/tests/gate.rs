@@ -128,11 +128,16 @@ fn a_comment_keeps_a_scenario_compared_a_lost_tag_is_missing_and_a_narrower_filt
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(
         &file,
-        format!("# tuned later\n{text}description = \"edited\"\n"),
+        format!("# tuned later\ndescription = \"edited\"\n{text}"),
     )
     .unwrap();
     let run = perfgate(root, &["run", "--engines", "counters", "--out", "c.json"]);
-    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let compared = perfgate(
         root,
         &[

@@ -169,7 +169,7 @@ fn a_cross_host_change_near_its_threshold_is_re_measured_and_a_merged_baseline_n
         to_remeasure(&base, &cand, &comparison, false),
         [(
             "s".to_owned(),
-            "instructions changed +1.2 % across hosts, within 0.5 points of its threshold"
+            "instructions changed +1.20 % across hosts, within 0.5 points of its threshold"
                 .to_owned()
         )]
     );
