@@ -175,6 +175,23 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The bytes of `path` at `commit`, exactly as committed.
+fn blob(root: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "blob", &format!("{commit}:{path}")])
+        .output()
+        .map_err(|error| format!("cannot run git: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`git cat-file blob {commit}:{path}` failed: {}",
+            crate::engine::last_line(&output.stderr)
+        ));
+    }
+    Ok(output.stdout)
+}
+
 /// Makes sure `commit` is in the clone: a shallow clone fetches just that commit.
 pub fn ensure_commit(root: &Path, commit: &str) -> Result<(), RemeasureError> {
     let present =
@@ -220,8 +237,10 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
         });
     }
     let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")]).map_err(other)?;
-    let lock_text = git::git(root, &["show", &format!("{commit}:Cargo.lock")]).map_err(other)?;
-    let cargo_lock = crate::corpus::sha256_hex(lock_text.as_bytes());
+    let lock_bytes = blob(root, &commit, "Cargo.lock").map_err(other)?;
+    let lock_text = String::from_utf8_lossy(&lock_bytes).into_owned();
+    // As `fingerprint::collect` hashes a checkout's Cargo.lock: equal locks, equal hashes.
+    let cargo_lock = crate::corpus::sha256_hex(&lock_bytes);
     let manifests = crate::corpus::sha256_hex(
         format!(
             "{}\n--\n{}",
@@ -347,6 +366,10 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             changes.join(", ")
         ));
     }
+    // The lock the baseline's core was built with is the commit's own (cargo only added what the
+    // harness needs), so the comparison's lock note speaks of the commit's lock.
+    let mut fingerprint = fingerprint;
+    fingerprint.cargo_lock_hash = Some(cargo_lock.clone());
     Ok(Remeasured {
         results: Results {
             schema_version: crate::results::SCHEMA_VERSION,

@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use common::core_repo;
 use perfgate::results::Results;
 
-const TINY: &str = "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = false\n";
+const TINY: &str = "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n";
 
 const ENGINES: &str = "instructions,counters";
 
@@ -90,8 +90,9 @@ fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it
         "gate: PASS against main — 1 unchanged",
         "{output}"
     );
-    assert!(output.contains("compared across hosts (CPU model differs (Another CPU vs"));
-    assert!(!output.contains("re-measur"), "{output}");
+    assert!(output.contains("compared across hosts (CPU model and CPU flags differ)"));
+    assert!(output.contains("note: CPU flags differs (0000000000000000 vs"));
+    assert!(!output.contains("re-measuring the baseline"), "{output}");
 
     // The canary core: about 3 % more instructions in one function; the gate must fail and name it.
     let canary = gate(root, &cache, &[("PERFGATE_CORE_FEATURES", "canary")]);
@@ -155,6 +156,38 @@ fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it
         "{output}"
     );
     assert!(!output.contains("building the baseline"), "{output}");
+
+    // Wall time against the baseline's commit, in interleaved rounds of both builds on this host
+    // (the stored baseline has none); Ir left out, on purpose. Three rounds a side give no
+    // verdict but a compared row.
+    let timed = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .arg("--repo")
+        .arg(root)
+        .args([
+            "gate",
+            "--engines",
+            "time",
+            "--rounds",
+            "3",
+            "--remeasure-time",
+            "--allow-uncompared",
+            "instructions",
+            "--format",
+            "table",
+        ])
+        .env("XDG_CACHE_HOME", &cache)
+        .env_remove("PERFGATE_CORE_FEATURES")
+        .output()
+        .unwrap();
+    let output = text(&timed);
+    assert_eq!(timed.status.code(), Some(0), "{output}");
+    assert_eq!(output.matches("time round 3/3 of").count(), 2, "{output}");
+    let row = output
+        .lines()
+        .find(|l| l.starts_with("tiny ") && l.contains(" time "))
+        .unwrap_or_else(|| panic!("no time row: {output}"));
+    assert!(!row.contains("no baseline"), "{row}");
+    assert!(row.contains(" 3/3 "), "{row}");
 
     // A damaged cache entry is said and measured again.
     std::fs::write(&entries[0], "{ not json").unwrap();

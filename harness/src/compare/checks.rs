@@ -81,12 +81,13 @@ impl<'a> Environments<'a> {
         !self.host().is_empty()
     }
 
-    /// How the CPUs differ, for deterministic counts compared across hosts (empty: same CPU).
-    pub fn cpu(&self) -> Vec<String> {
+    /// What differs between the CPUs (`CPU model`, `CPU flags`), for deterministic counts compared
+    /// across hosts (empty: same CPU); the run's notes say how.
+    pub fn cpu(&self) -> Vec<&'static str> {
         let (a, b) = (self.base, self.cand);
         [
-            differs("CPU model", &a.cpu_model, &b.cpu_model, text),
-            differs("CPU flags", &a.cpu_flags_hash, &b.cpu_flags_hash, text),
+            (a.cpu_model != b.cpu_model).then_some("CPU model"),
+            (a.cpu_flags_hash != b.cpu_flags_hash).then_some("CPU flags"),
         ]
         .into_iter()
         .flatten()
@@ -133,6 +134,16 @@ impl<'a> Environments<'a> {
                 "the core was built with other features ([{}] vs [{}]): part of the change under test",
                 self.base.core_features.join(","),
                 self.cand.core_features.join(",")
+            ));
+        }
+        if let Some(flags) = differs(
+            "CPU flags",
+            &self.base.cpu_flags_hash,
+            &self.cand.cpu_flags_hash,
+            text,
+        ) {
+            notes.push(format!(
+                "{flags}: instruction counts and heap are compared across hosts; a change within 0.5 points of its threshold is re-measured here"
             ));
         }
         if self.base.cargo_lock_hash != self.cand.cargo_lock_hash {

@@ -395,8 +395,9 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
                     if !cpu.is_empty() {
                         out.cross_host = true;
                         out.notes.push(format!(
-                            "compared across hosts ({}): counts depend on the binary and its input, not on the CPU",
-                            cpu.join("; ")
+                            "compared across hosts ({} differ{}): counts depend on the binary and its input, not on the CPU",
+                            cpu.join(" and "),
+                            if cpu.len() == 1 { "s" } else { "" }
                         ));
                     }
                     if let Some(how) = &old.remeasured {
