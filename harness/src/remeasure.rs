@@ -516,25 +516,7 @@ pub fn remeasure_time(
     let empty = |fingerprint: Fingerprint| Results {
         schema_version: crate::results::SCHEMA_VERSION,
         fingerprint,
-        scenarios: scenarios
-            .iter()
-            .map(|s| ScenarioResult {
-                name: s.name.clone(),
-                id: s.id.clone(),
-                scenario_file: s.file.display().to_string(),
-                scenario_hash: s.identity.clone(),
-                corpus_id: String::new(),
-                corpus_hash: String::new(),
-                status: Status::Ok,
-                counters: None,
-                time: None,
-                instructions: None,
-                heap: None,
-                heap_profile: None,
-                fingerprint: None,
-                remeasured: None,
-            })
-            .collect(),
+        scenarios: scenarios.iter().map(crate::run::unmeasured).collect(),
         history: Vec::new(),
         selection: None,
         load_notes: Vec::new(),

@@ -95,22 +95,7 @@ fn run_one(
     provisioned: &Provisioned,
     bar: &indicatif::ProgressBar,
 ) -> ScenarioResult {
-    let mut result = ScenarioResult {
-        name: scenario.name.clone(),
-        id: scenario.id.clone(),
-        scenario_file: scenario.file.display().to_string(),
-        scenario_hash: scenario.identity.clone(),
-        corpus_id: String::new(),
-        corpus_hash: String::new(),
-        status: Status::Ok,
-        counters: None,
-        time: None,
-        instructions: None,
-        heap: None,
-        heap_profile: None,
-        fingerprint: None,
-        remeasured: None,
-    };
+    let mut result = unmeasured(scenario);
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {
             panic!("injected panic ({INJECT_PANIC})");
@@ -209,6 +194,26 @@ fn run_one(
         }
     }
     result
+}
+
+/// A scenario's entry before any engine ran: its name, id, file and identity, no data.
+pub fn unmeasured(scenario: &Scenario) -> ScenarioResult {
+    ScenarioResult {
+        name: scenario.name.clone(),
+        id: scenario.id.clone(),
+        scenario_file: scenario.file.display().to_string(),
+        scenario_hash: scenario.identity.clone(),
+        corpus_id: String::new(),
+        corpus_hash: String::new(),
+        status: Status::Ok,
+        counters: None,
+        time: None,
+        instructions: None,
+        heap: None,
+        heap_profile: None,
+        fingerprint: None,
+        remeasured: None,
+    }
 }
 
 /// Prints a line above the progress bar, or to stderr when there is no terminal to draw it on (CI
