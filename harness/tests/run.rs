@@ -14,7 +14,7 @@ fn a_run_writes_a_results_file_with_fingerprint_and_exact_counters() {
     let repo = tiny_repo();
     let out = repo.path().join("out/results.json");
     let (results, summary) = run_ok(repo.path(), &["--engines", "counters"], &out);
-    assert_eq!(results.schema_version, 1);
+    assert_eq!(results.schema_version, 2);
     assert_eq!(
         results.fingerprint.cores,
         std::thread::available_parallelism().unwrap().get()
@@ -134,7 +134,7 @@ fn an_old_schema_or_broken_results_file_is_refused_by_name() {
     assert_eq!(
         Results::load(&old).unwrap_err().to_string(),
         format!(
-            "{} has schema version 0; this perfgate reads version 1 (re-run or re-save it)",
+            "{} has schema version 0; this perfgate reads versions 1 to 2 (re-run it, or re-save the baseline with `perfgate baseline accept`)",
             old.display()
         )
     );
