@@ -35,6 +35,7 @@ fn options() -> CompareOptions {
         time: 3.0,
         instructions: 1.0,
         heap: 2.0,
+        time_detect: 10.0,
     })
 }
 

@@ -4,7 +4,7 @@
 //! Rounds run in pairs A B, B A, A B, … (A B B A A B B A …): every pair has one round of each side,
 //! and which side goes first alternates, so a drift over the session or a penalty for running
 //! second (a warmer or cooler CPU, a page cache filled by the first) falls on both sides equally.
-//! The verdict still treats rounds as the unit (STATISTICS.md); the order effect is reported, not
+//! The verdict still treats rounds as the unit (docs/perfgate/statistics.md); the order effect is reported, not
 //! gated: in each pair the ratio HEAD/BASE is taken, and if going second costs a factor `1 + e`, the
 //! pairs where BASE ran first show `r·(1 + e)` and the others `r / (1 + e)`, so
 //! `e = sqrt(median(A-first) / median(B-first)) − 1`.

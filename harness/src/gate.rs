@@ -8,11 +8,10 @@
 //! its threshold, or on `--remeasure`, [`crate::remeasure`] measures the baseline's commit on this
 //! host and its deterministic verdicts replace the first ones.
 //!
-//! `--confirm` (docs/perfgate/statistics.md) re-runs the time engine of every scenario whose wall time came out
-//! regressed or inconclusive (only the candidate build is at hand, so new candidate rounds) and
-//! decides those scenarios again on the new rounds alone, as one family; both verdicts are shown.
+//! `--confirm` is the second stage of the wall-time decision ([`compare::confirm`]): the suspects
+//! get fresh interleaved rounds of both builds (the baseline's commit built here) and are decided on
+//! those alone; when the baseline cannot be built, new candidate rounds are reported, not used.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::compare::{self, CompareOptions, Comparison, Verdict};
@@ -381,49 +380,51 @@ pub fn stricter_of(
     notes
 }
 
-/// Scenarios whose wall time needs confirming.
-pub fn to_confirm(comparison: &Comparison) -> Vec<String> {
-    comparison
-        .metrics
-        .iter()
-        .filter(|m| m.metric == "time")
-        .filter(|m| matches!(m.verdict, Verdict::Regressed | Verdict::Inconclusive))
-        .map(|m| m.scenario.clone())
-        .collect()
-}
-
-/// Replaces the time verdicts of the confirmed scenarios by those of `fresh` (new candidate rounds),
-/// noting the first verdict; `fresh` holds only the re-run scenarios.
-pub fn apply_confirmation(
-    comparison: &mut Comparison,
-    baseline: &Results,
-    fresh: &Results,
+/// `gate --confirm`: the suspects of the first comparison get fresh interleaved rounds of the
+/// baseline's commit (built here) and of this build, and are decided on those alone; when the
+/// baseline cannot be built, new rounds of this build are reported without deciding anything.
+pub fn confirm_suspects(
+    (root, lock): (&Path, &crate::corpus::CorpusLock),
+    base: &Results,
+    selected: &[Scenario],
+    rounds: Option<u32>,
     options: &CompareOptions,
+    comparison: &mut Comparison,
+    progress: &dyn Fn(&str),
 ) {
-    let mut only: Results = baseline.clone();
-    only.scenarios
-        .retain(|s| fresh.scenarios.iter().any(|f| f.name == s.name));
-    // The confirmation measures wall time only.
-    restrict_to_engines(&mut only, &[crate::run::Engine::Time]);
-    let second = compare::compare(&only, fresh, options);
-    let mut by_name: BTreeMap<&str, &compare::MetricComparison> = BTreeMap::new();
-    for metric in second.metrics.iter().filter(|m| m.metric == "time") {
-        by_name.insert(metric.scenario.as_str(), metric);
+    use crate::compare::confirm;
+    let names = confirm::suspects(comparison);
+    if names.is_empty() {
+        return;
     }
-    for metric in comparison.metrics.iter_mut().filter(|m| m.metric == "time") {
-        if let Some(new) = by_name.get(metric.scenario.as_str()) {
-            let first = format!(
-                "first pass {} ({}, p {}); confirmed on {} new rounds",
-                metric.verdict.as_str(),
-                export::percent(metric.ratio),
-                metric.p_adjusted.map_or("-".into(), |p| format!("{p:.4}")),
-                new.rounds.map_or(0, |r| r.1)
-            );
-            *metric = (*new).clone();
-            metric.notes.insert(0, first);
+    progress(&format!(
+        "confirming the wall time of {} on fresh rounds of both builds",
+        names.join(", ")
+    ));
+    let chosen: Vec<Scenario> = selected
+        .iter()
+        .filter(|s| names.contains(&s.name) && s.engines.time.is_some())
+        .cloned()
+        .collect();
+    let each = rounds.unwrap_or_else(|| {
+        chosen
+            .iter()
+            .filter_map(|s| s.engines.time.map(|t| t.rounds))
+            .max()
+            .unwrap_or(crate::scenario::DEFAULT_ROUNDS)
+    });
+    match crate::remeasure::remeasure_time(root, base, &chosen, each, progress) {
+        Ok((base_time, head_time)) => {
+            confirm::decide_on_fresh_rounds(comparison, &base_time, &head_time, options)
+        }
+        Err(error) => {
+            progress(&format!(
+                "the baseline cannot be built ({error}): new rounds of this build only"
+            ));
+            let fresh = confirmation_run(selected, &names, root, lock, rounds);
+            confirm::report_candidate_only(comparison, base, &fresh, options, &error.to_string());
         }
     }
-    comparison.errors.extend(second.errors);
 }
 
 /// The fresh results of the confirmation: the same scenarios, time engine only.

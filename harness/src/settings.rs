@@ -28,6 +28,30 @@ pub struct GateDefaults {
     pub instructions: f64,
     #[serde(default = "two")]
     pub heap: f64,
+    /// The smallest wall-time slowdown (percent) the gate promises to see: a scenario whose minimum
+    /// detectable effect is larger is `inconclusive` with the rounds it needs, never `unchanged`.
+    #[serde(default = "ten")]
+    pub time_detect: f64,
+}
+
+impl Default for GateDefaults {
+    fn default() -> Self {
+        gate_defaults()
+    }
+}
+
+impl GateDefaults {
+    /// What the gate promises to see (a fraction) in a scenario whose time threshold is
+    /// `threshold` (a fraction): `time_detect`, or, for a scenario whose own threshold is not
+    /// below it, `time_detect` scaled as that threshold is scaled from the default.
+    pub fn promise(&self, threshold: f64) -> f64 {
+        let promise = self.time_detect / 100.0;
+        if threshold < promise {
+            promise
+        } else {
+            threshold * self.time_detect / self.time
+        }
+    }
 }
 
 fn three() -> f64 {
@@ -38,6 +62,9 @@ fn one() -> f64 {
 }
 fn two() -> f64 {
     2.0
+}
+fn ten() -> f64 {
+    10.0
 }
 
 /// The whole file.
@@ -58,6 +85,7 @@ fn gate_defaults() -> GateDefaults {
         time: three(),
         instructions: one(),
         heap: two(),
+        time_detect: ten(),
     }
 }
 
@@ -100,6 +128,7 @@ pub fn load(path: &Path) -> Result<Settings, String> {
         time: Option<toml::Spanned<f64>>,
         instructions: Option<toml::Spanned<f64>>,
         heap: Option<toml::Spanned<f64>>,
+        time_detect: Option<toml::Spanned<f64>>,
     }
     let spans: Spans = toml::from_str(&text).map_err(|error| at(0, error.message().trim_end()))?;
     if let Some(gate) = spans.gate {
@@ -107,6 +136,7 @@ pub fn load(path: &Path) -> Result<Settings, String> {
             ("time", gate.time),
             ("instructions", gate.instructions),
             ("heap", gate.heap),
+            ("time_detect", gate.time_detect.clone()),
         ] {
             if let Some(value) = value
                 && !(value.get_ref().is_finite()
@@ -121,6 +151,18 @@ pub fn load(path: &Path) -> Result<Settings, String> {
                     ),
                 ));
             }
+        }
+        if let Some(value) = gate.time_detect
+            && *value.get_ref() <= settings.gate.time
+        {
+            return Err(at(
+                value.span().start,
+                &format!(
+                    "[gate] time_detect = {}: what the gate promises to see must exceed the time threshold ({} %)",
+                    value.get_ref(),
+                    settings.gate.time
+                ),
+            ));
         }
     }
     Ok(settings)
@@ -151,6 +193,26 @@ mod tests {
     }
 
     #[test]
+    fn time_detect_must_exceed_the_time_threshold() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("perfgate.toml");
+        std::fs::write(&path, "[gate]\ntime = 3.0\ntime_detect = 2.5\n").unwrap();
+        assert_eq!(
+            load(&path).unwrap_err(),
+            format!(
+                "{}:3:15: [gate] time_detect = 2.5: what the gate promises to see must exceed the time threshold (3 %)",
+                path.display()
+            )
+        );
+        std::fs::write(&path, "[gate]\ntime_detect = 8\n").unwrap();
+        let gate = load(&path).unwrap().gate;
+        assert_eq!(gate.time_detect, 8.0);
+        assert_eq!(gate.promise(0.03), 0.08);
+        // A scenario whose own threshold is 10 % is promised 10 × 8 / 3 ≈ 26.7 %.
+        assert!((gate.promise(0.10) - 0.10 * 8.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn a_missing_file_gives_the_defaults_and_a_bad_key_its_location() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
@@ -162,7 +224,7 @@ mod tests {
         assert_eq!(
             load(&path).unwrap_err(),
             format!(
-                "{}:3:1: unknown field `speed`, expected one of `time`, `instructions`, `heap`",
+                "{}:3:1: unknown field `speed`, expected one of `time`, `instructions`, `heap`, `time_detect`",
                 path.display()
             )
         );

@@ -1,8 +1,8 @@
 //! Verdicts on synthetic results with known effects, and the exit-code table case by case
-//! (STATISTICS.md): wall time, instructions and heap, counters and behaviour changes,
+//! (docs/perfgate/statistics.md): wall time, instructions and heap, counters and behaviour changes,
 //! comparability across hosts and toolchains, failed or missing scenarios.
 
-use perfgate::compare::{CompareOptions, Comparison, Verdict, compare};
+use perfgate::compare::{CompareOptions, Comparison, Verdict, compare, confirm};
 use perfgate::results::{Results, Status};
 use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{BASE_MS, counters, results, scenario, time};
@@ -12,6 +12,7 @@ fn options() -> CompareOptions {
         time: 3.0,
         instructions: 1.0,
         heap: 2.0,
+        time_detect: 10.0,
     })
 }
 
@@ -55,8 +56,9 @@ fn wall_time_verdicts_follow_the_threshold_test() {
     assert!((slower.ratio.unwrap() - 1.10).abs() < 0.01);
     let (low, high) = slower.interval.unwrap();
     assert!(low > 1.03 && high < 1.2, "{low} {high}");
-    // Holm over 3 tests: the smallest exact p (1/3432) times 3.
-    assert!((slower.p_adjusted.unwrap() - 3.0 / 3432.0).abs() < 1e-12);
+    // Holm over 3 tests: Welch's one-sided p of "more than 3 % slower", times 3.
+    assert!(slower.p_adjusted.unwrap() < 1e-5, "{:?}", slower.p_adjusted);
+    assert!((slower.p_adjusted.unwrap() - 3.0 * slower.p.unwrap()).abs() < 1e-15);
     assert_eq!(slower.rounds, Some((7, 7)));
     assert_eq!(comparison.exit_code(), 1);
 }
@@ -337,7 +339,7 @@ fn a_metric_only_the_candidate_measured_has_no_baseline_and_gates_nothing() {
 }
 
 #[test]
-fn confirm_decides_on_the_new_rounds_alone_and_keeps_the_first_verdict() {
+fn confirm_decides_on_fresh_rounds_of_both_sides_alone_and_keeps_the_first_verdict() {
     let baseline = results(vec![
         scenario("noisy", 1.0, 1_000_000, 100_000),
         scenario("steady", 1.0, 1_000_000, 100_000),
@@ -348,25 +350,58 @@ fn confirm_decides_on_the_new_rounds_alone_and_keeps_the_first_verdict() {
     ]);
     let mut comparison = compare(&baseline, &candidate, &options());
     assert_eq!(verdict(&comparison, "noisy", "time"), Verdict::Regressed);
-    assert_eq!(perfgate::gate::to_confirm(&comparison), ["noisy"]);
-    // The new rounds of `noisy` show no change.
-    let mut fresh = results(vec![scenario("noisy", 1.0, 1_000_000, 100_000)]);
-    fresh.scenarios[0].instructions = None;
-    fresh.scenarios[0].heap = None;
-    fresh.scenarios[0].counters = None;
-    perfgate::gate::apply_confirmation(&mut comparison, &baseline, &fresh, &options());
+    assert_eq!(confirm::suspects(&comparison), ["noisy"]);
+    // Holm p: 2 × scipy.stats.ttest_ind(log b − log 1.03, log a, alternative="greater").pvalue
+    // = 2.9e-10. Fresh rounds of both builds show no change.
+    let fresh = |factor: f64| {
+        let mut only = scenario("noisy", factor, 1_000_000, 100_000);
+        only.instructions = None;
+        only.heap = None;
+        only.counters = None;
+        results(vec![only])
+    };
+    confirm::decide_on_fresh_rounds(&mut comparison, &fresh(1.0), &fresh(1.0), &options());
     let noisy = comparison
         .metrics
         .iter()
         .find(|m| m.scenario == "noisy" && m.metric == "time")
         .unwrap();
     assert_eq!(noisy.verdict, Verdict::Unchanged);
-    assert!(
-        noisy.notes[0]
-            .starts_with("first pass regressed (+10.00 %, p 0.0006); confirmed on 7 new rounds"),
-        "{:?}",
-        noisy.notes
+    assert_eq!(
+        noisy.notes[0],
+        "stage 1: regressed (+10.00 %, Holm p 2.9e-10); stage 2 decided on 7 + 7 fresh rounds of both builds (Holm over 1 suspect(s))"
     );
     assert_eq!(verdict(&comparison, "steady", "time"), Verdict::Unchanged);
     assert_eq!(comparison.exit_code(), 0);
+}
+
+#[test]
+fn confirm_without_a_baseline_build_reports_new_rounds_and_keeps_the_verdict() {
+    let baseline = results(vec![scenario("noisy", 1.0, 1_000_000, 100_000)]);
+    let candidate = results(vec![scenario("noisy", 1.10, 1_000_000, 100_000)]);
+    let mut comparison = compare(&baseline, &candidate, &options());
+    let mut only = scenario("noisy", 1.0, 1_000_000, 100_000);
+    only.instructions = None;
+    only.heap = None;
+    only.counters = None;
+    confirm::report_candidate_only(
+        &mut comparison,
+        &baseline,
+        &results(vec![only]),
+        &options(),
+        "the baseline has no commit",
+    );
+    let noisy = &comparison
+        .metrics
+        .iter()
+        .find(|m| m.metric == "time")
+        .unwrap();
+    assert_eq!(noisy.verdict, Verdict::Regressed);
+    assert_eq!(
+        noisy.notes.last().unwrap(),
+        "not confirmed: 7 new rounds of this build against the stored baseline rounds show unchanged (+0.00 %); \
+         they cannot decide (those baseline rounds chose the suspect), so the verdict stays; \
+         a confirmed verdict needs the baseline built (the baseline has no commit)"
+    );
+    assert_eq!(comparison.exit_code(), 1);
 }

@@ -36,7 +36,7 @@ fn well_separated(a: &[f64], b: &[f64], threshold: f64) -> bool {
 
 fn verdict(a: &[f64], b: &[f64], threshold: f64) -> (TimeTest, TimeVerdict) {
     let result = test(a, b, threshold, ALPHA, 1, None).expect("valid samples");
-    let verdict = decide_family(std::slice::from_ref(&result), &[threshold], ALPHA)[0];
+    let verdict = decide_family(std::slice::from_ref(&result), &[(threshold, 0.10)], ALPHA)[0];
     (result, verdict)
 }
 
@@ -63,7 +63,7 @@ proptest! {
         prop_assert!(close(forward.ratio * backward.ratio, 1.0), "{} · {}", forward.ratio, backward.ratio);
         prop_assert!(close(forward.interval.0, 1.0 / backward.interval.1));
         prop_assert!(close(forward.interval.1, 1.0 / backward.interval.0));
-        prop_assert!(close(forward.welch_p, backward.welch_p));
+        prop_assert!(close(forward.hodges_lehmann * backward.hodges_lehmann, 1.0));
     }
 
     #[test]
@@ -129,10 +129,15 @@ proptest! {
         n in 2usize..200,
         m in 2usize..200,
     ) {
-        let now = stats::mde(s, ALPHA, tests, n, m);
-        prop_assert!(now > 0.0 && now.is_finite());
-        prop_assert!(stats::mde(s, ALPHA, tests, n + 1, m) < now);
-        prop_assert!(stats::mde(s, ALPHA, tests, n, m + 1) < now);
-        prop_assert!(stats::mde(s, ALPHA, tests, n + 5, m + 5) < now);
+        // Against the threshold: always above it, and closer to it as rounds grow on both sides
+        // (with unequal rounds Welch's degrees of freedom can fall as one side grows, so only
+        // finiteness is asserted there).
+        prop_assert!(stats::mde(s, 0.03, ALPHA, tests, n, m) > 0.03);
+        prop_assert!(stats::mde(s, 0.03, ALPHA, tests, n, m).is_finite());
+        let now = stats::mde(s, 0.03, ALPHA, tests, n, n);
+        // (Up to the integration's own error, which shows at s = 0.1 % and hundreds of rounds.)
+        let below = |next: f64| next < now + 1e-9;
+        prop_assert!(below(stats::mde(s, 0.03, ALPHA, tests, n + 1, n + 1)));
+        prop_assert!(below(stats::mde(s, 0.03, ALPHA, tests, n + 5, n + 5)));
     }
 }

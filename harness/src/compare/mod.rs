@@ -1,6 +1,7 @@
 //! Decisions: a baseline and a candidate results file in, metric-by-metric verdicts out.
 //!
-//! Wall time is decided by [`time`] (rounds, shifted Mann–Whitney, Holm). Instruction counts (Ir) and
+//! Wall time is decided by [`time`] (rounds, shifted Welch on log round-medians, Holm; [`confirm`]
+//! re-decides suspects on fresh rounds of both sides). Instruction counts (Ir) and
 //! heap (dhat total_bytes, total_blocks, max_bytes) are deterministic for one binary, input and
 //! thread: a relative change above the threshold is a regression, below minus the threshold an
 //! improvement, else unchanged. Counters are exact and any change is listed apart; a change of the
@@ -14,6 +15,7 @@
 //! the candidate, else 0.
 
 pub mod checks;
+pub mod confirm;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -72,17 +74,18 @@ pub struct MetricComparison {
     /// The summary value of each side: median of round medians (ns), Ir, bytes or blocks.
     pub baseline: Option<f64>,
     pub candidate: Option<f64>,
-    /// candidate / baseline (time: the Hodges–Lehmann ratio).
+    /// candidate / baseline (time: the ratio of geometric means of the round medians).
     pub ratio: Option<f64>,
-    /// The interval of the ratio (time: Moses at 1 − 2α/m).
+    /// The interval of the ratio (time: Welch at 1 − 2α/m).
     pub interval: Option<(f64, f64)>,
-    /// Time: the one-sided p of the test that decided (regression, or improvement when it was
-    /// improved), raw and Holm-adjusted, and the Benjamini–Hochberg q of the regression test.
+    /// Time: the one-sided Welch p of the test that decided (regression, or improvement when it
+    /// was improved), raw and Holm-adjusted, and the Benjamini–Hochberg q of the regression test.
     pub p: Option<f64>,
     pub p_adjusted: Option<f64>,
     pub q: Option<f64>,
-    pub welch_p: Option<f64>,
-    /// Minimum detectable effect (fraction) at these rounds.
+    /// Time: the distribution-free second opinion, one-sided Mann–Whitney p of the regression test.
+    pub mann_whitney_p: Option<f64>,
+    /// Minimum detectable effect (fraction) at these rounds, against the threshold.
     pub mde: Option<f64>,
     /// The threshold (fraction).
     pub threshold: f64,
@@ -142,7 +145,7 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// STATISTICS.md's exit-code table.
+    /// The exit-code table of docs/perfgate/statistics.md.
     pub fn exit_code(&self) -> u8 {
         if !self.errors.is_empty() {
             2
@@ -190,6 +193,11 @@ impl CompareOptions {
         }
     }
 
+    /// What the gate promises to see in this scenario's wall time (a fraction).
+    pub fn promise(&self, scenario: &str) -> f64 {
+        self.defaults.promise(self.threshold(scenario, "time"))
+    }
+
     fn threshold(&self, scenario: &str, metric: &str) -> f64 {
         let over = self.overrides.get(scenario).copied().unwrap_or_default();
         let percent = match metric {
@@ -213,7 +221,7 @@ fn empty_metric(scenario: &str, metric: &str, threshold: f64) -> MetricCompariso
         p: None,
         p_adjusted: None,
         q: None,
-        welch_p: None,
+        mann_whitney_p: None,
         mde: None,
         threshold,
         rounds: None,
@@ -477,30 +485,47 @@ fn fail_closed(comparison: &mut Comparison, options: &CompareOptions) {
     comparison.uncompared = allowed.into_iter().collect();
 }
 
-/// Runs the wall-time tests of the family and writes their verdicts.
+/// Runs the wall-time tests of the family and writes their verdicts. The family is the tests that
+/// could be computed (a scenario whose test errored is not counted in Holm or the interval level).
 fn decide_time(
     comparison: &mut Comparison,
     pending: Vec<(usize, Vec<f64>, Vec<f64>)>,
     options: &CompareOptions,
 ) {
-    let family = pending.len();
-    let mut decided: Vec<(usize, time::TimeTest, f64)> = Vec::new();
+    let mut ready = Vec::new();
     for (index, baseline, candidate) in pending {
         let metric = &mut comparison.metrics[index];
-        let s = options.calibration.get(&metric.scenario).copied();
-        match time::test(&baseline, &candidate, metric.threshold, ALPHA, family, s) {
-            Ok(test) => decided.push((index, test, metric.threshold)),
+        match time::usable(&baseline, &candidate) {
+            Ok(()) => ready.push((index, baseline, candidate)),
             Err(error) => metric.notes.push(format!("no wall-time verdict: {error}")),
         }
     }
-    let tests: Vec<time::TimeTest> = decided.iter().map(|(_, t, _)| t.clone()).collect();
-    let thresholds: Vec<f64> = decided.iter().map(|(_, _, t)| *t).collect();
-    let verdicts = time::decide_family(&tests, &thresholds, ALPHA);
+    let family = ready.len();
+    let mut decided: Vec<(usize, time::TimeTest)> = Vec::new();
+    for (index, baseline, candidate) in ready {
+        let metric = &comparison.metrics[index];
+        let s = options.calibration.get(&metric.scenario).copied();
+        match time::test(&baseline, &candidate, metric.threshold, ALPHA, family, s) {
+            Ok(test) => decided.push((index, test)),
+            Err(error) => comparison.metrics[index]
+                .notes
+                .push(format!("no wall-time verdict: {error}")),
+        }
+    }
+    let tests: Vec<time::TimeTest> = decided.iter().map(|(_, t)| t.clone()).collect();
+    let limits: Vec<(f64, f64)> = decided
+        .iter()
+        .map(|(index, _)| {
+            let metric = &comparison.metrics[*index];
+            (metric.threshold, options.promise(&metric.scenario))
+        })
+        .collect();
+    let verdicts = time::decide_family(&tests, &limits, ALPHA);
     let regressed = crate::stats::holm(&tests.iter().map(|t| t.p_regressed).collect::<Vec<_>>());
     let improved = crate::stats::holm(&tests.iter().map(|t| t.p_improved).collect::<Vec<_>>());
     let q =
         crate::stats::benjamini_hochberg(&tests.iter().map(|t| t.p_regressed).collect::<Vec<_>>());
-    for (k, ((index, test, threshold), verdict)) in decided.into_iter().zip(verdicts).enumerate() {
+    for (k, ((index, test), verdict)) in decided.into_iter().zip(verdicts).enumerate() {
         let metric = &mut comparison.metrics[index];
         metric.verdict = match verdict {
             time::TimeVerdict::Regressed => Verdict::Regressed,
@@ -518,7 +543,7 @@ fn decide_time(
         metric.q = Some(q[k]);
         metric.ratio = Some(test.ratio);
         metric.interval = Some(test.interval);
-        metric.welch_p = Some(test.welch_p);
+        metric.mann_whitney_p = Some(test.mann_whitney_p);
         metric.mde = Some(test.mde);
         let (n, m) = test.rounds;
         if n.min(m) < time::GATE_ROUNDS {
@@ -528,12 +553,11 @@ fn decide_time(
                 time::GATE_ROUNDS
             ));
         }
-        if test.mde > threshold {
-            metric.notes.push(format!(
-                "cannot detect changes below {:.1} % on this machine with {} rounds",
-                test.mde * 100.0,
-                n.min(m)
-            ));
+        let (threshold, promise) = limits[k];
+        if verdict == time::TimeVerdict::Inconclusive && test.mde > promise {
+            metric
+                .notes
+                .push(time::cannot_see(&test, threshold, promise, ALPHA, family));
         }
     }
 }

@@ -1,9 +1,15 @@
-//! The wall-time decision for one scenario (STATISTICS.md): is the candidate slower than the
-//! baseline by more than the threshold t? Rounds are the unit; their medians are compared on log
-//! scale. Regressed: one-sided Mann–Whitney of log b − log(1 + t) against log a, Holm-adjusted
-//! p < α over all wall-time tests of the run; improved: the mirror with log(1 − t); unchanged: the
-//! Moses interval of the Hodges–Lehmann shift, at the level matching the adjusted test
-//! (1 − 2α/m), lies inside (log(1 − t), log(1 + t)); otherwise inconclusive.
+//! The wall-time decision for one scenario (docs/perfgate/statistics.md): is the candidate slower
+//! than the baseline by more than the threshold t? Rounds are the unit; their medians are compared
+//! on log scale with a t-test, which gives continuous p-values on few rounds (an exact rank test
+//! on five rounds a side cannot go below p = 1/252, so Holm over a suite of 13 scenarios could
+//! never flag anything): the pooled t when both sides have the same number of rounds (its level
+//! holds even when the spreads differ, and its power is exactly the noncentral t the MDE is solved
+//! with), Welch's t otherwise. Regressed: the one-sided test of log b − log(1 + t) against log a,
+//! Holm-adjusted p < α over all wall-time tests of the run; improved: the mirror with log(1 − t);
+//! unchanged: the t interval of the shift at 1 − 2α/m lies inside (1 − t, 1 + t) and the
+//! scenario's minimum detectable effect is within what the gate promises to see; otherwise
+//! inconclusive. Mann–Whitney and the Hodges–Lehmann shift stay as a distribution-free second
+//! opinion in the reports.
 
 use crate::stats::{self, StatsError, Tail};
 
@@ -11,28 +17,55 @@ use crate::stats::{self, StatsError, Tail};
 pub const MIN_ROUNDS: usize = 3;
 /// Rounds per side a gate verdict should have; fewer is "low power".
 pub const GATE_ROUNDS: usize = 5;
+/// The most rounds a side "needs N rounds" will ever suggest.
+pub const ROUNDS_LIMIT: usize = 1000;
 
 /// Everything computed for one scenario before the family-wide correction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeTest {
-    /// One-sided p of "slower by more than t" and of "faster by more than t" (raw).
+    /// One-sided t-test p of "slower by more than t" and of "faster by more than t" (raw).
     pub p_regressed: f64,
     pub p_improved: f64,
-    /// Hodges–Lehmann shift of the logs, as a ratio candidate / baseline.
+    /// The ratio of the geometric means of the round medians, candidate / baseline.
     pub ratio: f64,
-    /// Its Moses interval at 1 − 2α/m, as ratios.
+    /// Its t interval at 1 − 2α/m, as ratios.
     pub interval: (f64, f64),
-    pub welch_p: f64,
+    /// Degrees of freedom of the t-test (n + m − 2 pooled, or Welch–Satterthwaite's).
+    pub df: f64,
+    /// The second opinion: one-sided Mann–Whitney p of "slower by more than t" (raw).
+    pub mann_whitney_p: f64,
+    /// The second opinion's shift: Hodges–Lehmann, as a ratio.
+    pub hodges_lehmann: f64,
     /// Standard deviation of log round-medians used for the MDE.
     pub s: f64,
-    /// The minimum detectable effect (a fraction) at these rounds.
+    /// The minimum detectable effect (a fraction) at these rounds, against the threshold.
     pub mde: f64,
     pub rounds: (usize, usize),
 }
 
-/// The shifted one-sided tests, the shift and its interval, Welch and the MDE. `family` is the
-/// number of wall-time tests in the run (for the interval level and the MDE); `s` overrides the
-/// spread (from calibration) when given.
+/// Why no test can be computed from these rounds, if so: too few, not positive, not finite.
+pub fn usable(baseline: &[f64], candidate: &[f64]) -> Result<(), StatsError> {
+    if baseline.len() < MIN_ROUNDS || candidate.len() < MIN_ROUNDS {
+        return Err(StatsError::TooFew {
+            needed: MIN_ROUNDS,
+            x: baseline.len(),
+            y: candidate.len(),
+        });
+    }
+    if baseline.iter().chain(candidate).any(|v| !v.is_finite()) {
+        return Err(StatsError::NotFinite);
+    }
+    if baseline.iter().chain(candidate).any(|v| *v <= 0.0) {
+        return Err(StatsError::Invalid(
+            "round medians must be positive times".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The shifted one-sided t-tests, the ratio and its interval, the rank second opinion and the
+/// MDE. `family` is the number of wall-time tests in the run (for the interval level and the MDE);
+/// `s` overrides the spread (from calibration) when given.
 pub fn test(
     baseline: &[f64],
     candidate: &[f64],
@@ -41,39 +74,63 @@ pub fn test(
     family: usize,
     s: Option<f64>,
 ) -> Result<TimeTest, StatsError> {
-    if baseline.len() < MIN_ROUNDS || candidate.len() < MIN_ROUNDS {
-        return Err(StatsError::TooFew {
-            needed: MIN_ROUNDS,
-            x: baseline.len(),
-            y: candidate.len(),
-        });
-    }
-    if baseline.iter().chain(candidate).any(|v| *v <= 0.0) {
-        return Err(StatsError::Invalid(
-            "round medians must be positive times".into(),
-        ));
-    }
+    usable(baseline, candidate)?;
     let a: Vec<f64> = baseline.iter().map(|v| v.ln()).collect();
     let b: Vec<f64> = candidate.iter().map(|v| v.ln()).collect();
     let up = (1.0 + threshold).ln();
     let down = (1.0 - threshold).ln();
-    let shifted_up: Vec<f64> = b.iter().map(|v| v - up).collect();
-    let shifted_down: Vec<f64> = b.iter().map(|v| v - down).collect();
-    let p_regressed = stats::mann_whitney(&shifted_up, &a, Tail::Greater)?.p;
-    let p_improved = stats::mann_whitney(&shifted_down, &a, Tail::Less)?.p;
-    let shift = stats::hodges_lehmann(&b, &a)?;
-    let confidence = 1.0 - 2.0 * alpha / family.max(1) as f64;
-    let (low, high) = stats::moses_interval(&b, &a, confidence)?;
     let welch = stats::welch_log(&a, &b)?;
+    // Equal rounds a side: the pooled t, whose level holds even when the spreads differ and whose
+    // power is exactly what the MDE says; unequal rounds: Welch.
+    let (se, df) = if a.len() == b.len() {
+        let (n, m) = (a.len() as f64, b.len() as f64);
+        (
+            stats::pooled_std_dev(&a, &b) * (1.0 / n + 1.0 / m).sqrt(),
+            n + m - 2.0,
+        )
+    } else {
+        (welch.se, welch.df)
+    };
+    let family = family.max(1);
+    let (p_regressed, p_improved, half_width) = if se == 0.0 {
+        // Identical rounds on each side: the difference is exact.
+        let beyond = |delta: f64| delta > 1e-12;
+        (
+            if beyond(welch.difference - up) {
+                0.0
+            } else {
+                1.0
+            },
+            if beyond(down - welch.difference) {
+                0.0
+            } else {
+                1.0
+            },
+            0.0,
+        )
+    } else {
+        (
+            stats::t_sf(df, (welch.difference - up) / se),
+            stats::t_sf(df, (down - welch.difference) / se),
+            stats::t_upper_quantile(df, alpha / family as f64) * se,
+        )
+    };
+    let shifted_up: Vec<f64> = b.iter().map(|v| v - up).collect();
+    let mann_whitney_p = stats::mann_whitney(&shifted_up, &a, Tail::Greater)?.p;
     let s = s.unwrap_or_else(|| stats::pooled_std_dev(&a, &b));
     Ok(TimeTest {
         p_regressed,
         p_improved,
-        ratio: shift.exp(),
-        interval: (low.exp(), high.exp()),
-        welch_p: welch.p,
+        ratio: welch.ratio,
+        interval: (
+            (welch.difference - half_width).exp(),
+            (welch.difference + half_width).exp(),
+        ),
+        df,
+        mann_whitney_p,
+        hodges_lehmann: stats::hodges_lehmann(&b, &a)?.exp(),
         s,
-        mde: stats::mde(s, alpha, family, a.len(), b.len()),
+        mde: stats::mde(s, threshold, alpha, family, a.len(), b.len()),
         rounds: (a.len(), b.len()),
     })
 }
@@ -87,35 +144,67 @@ pub enum TimeVerdict {
     Inconclusive,
 }
 
-/// Decides from a test and its adjusted p-values.
+/// Decides from a test and its adjusted p-values; `promise` is the smallest slowdown the gate
+/// promises to see (`[gate] time_detect`): a scenario that cannot see it is never `unchanged`.
 pub fn decide(
     test: &TimeTest,
     p_regressed_adjusted: f64,
     p_improved_adjusted: f64,
     threshold: f64,
+    promise: f64,
     alpha: f64,
 ) -> TimeVerdict {
     if p_regressed_adjusted < alpha {
         TimeVerdict::Regressed
     } else if p_improved_adjusted < alpha {
         TimeVerdict::Improved
-    } else if test.interval.0 > 1.0 - threshold && test.interval.1 < 1.0 + threshold {
+    } else if test.interval.0 > 1.0 - threshold
+        && test.interval.1 < 1.0 + threshold
+        && test.mde <= promise
+    {
         TimeVerdict::Unchanged
     } else {
         TimeVerdict::Inconclusive
     }
 }
 
-/// Decides a whole family at once (Holm over the regression tests and over the improvement tests).
-pub fn decide_family(tests: &[TimeTest], thresholds: &[f64], alpha: f64) -> Vec<TimeVerdict> {
+/// Decides a whole family at once (Holm over the regression tests and over the improvement
+/// tests); `limits` holds each test's (threshold, promise).
+pub fn decide_family(tests: &[TimeTest], limits: &[(f64, f64)], alpha: f64) -> Vec<TimeVerdict> {
     let regressed = stats::holm(&tests.iter().map(|t| t.p_regressed).collect::<Vec<_>>());
     let improved = stats::holm(&tests.iter().map(|t| t.p_improved).collect::<Vec<_>>());
     tests
         .iter()
-        .zip(thresholds)
+        .zip(limits)
         .enumerate()
-        .map(|(i, (test, threshold))| decide(test, regressed[i], improved[i], *threshold, alpha))
+        .map(|(i, (test, (threshold, promise)))| {
+            decide(test, regressed[i], improved[i], *threshold, *promise, alpha)
+        })
         .collect()
+}
+
+/// What a scenario whose MDE exceeds the promise says instead of `unchanged`.
+pub fn cannot_see(
+    test: &TimeTest,
+    threshold: f64,
+    promise: f64,
+    alpha: f64,
+    family: usize,
+) -> String {
+    let (n, m) = test.rounds;
+    let needed = stats::rounds_needed(test.s, threshold, alpha, family, promise, ROUNDS_LIMIT);
+    format!(
+        "cannot see a {:.1} % slowdown with {} rounds a side (s = {:.2} %, MDE {:.1} %): {}",
+        promise * 100.0,
+        n.min(m),
+        test.s * 100.0,
+        test.mde * 100.0,
+        match needed {
+            Some(rounds) => format!("needs {rounds} rounds a side"),
+            None =>
+                format!("not even {ROUNDS_LIMIT} rounds a side would; make the scenario less noisy"),
+        }
+    )
 }
 
 #[cfg(test)]
@@ -126,7 +215,7 @@ mod tests {
 
     fn verdict(a: &[f64], b: &[f64], threshold: f64) -> TimeVerdict {
         let test = test(a, b, threshold, ALPHA, 1, None).unwrap();
-        decide_family(&[test], &[threshold], ALPHA)[0]
+        decide_family(&[test], &[(threshold, 0.10)], ALPHA)[0]
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! prepares the scenario's input and one-time setup outside the measured time, lets criterion take
 //! `samples` flat samples, and writes each sample's iteration count and time. The parent runs
 //! `rounds` such processes one after another and stores every sample and each round's median
-//! per-iteration time: the round, not the sample, is the unit of replication (STATISTICS.md).
+//! per-iteration time: the round, not the sample, is the unit of replication (docs/perfgate/statistics.md).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};

@@ -139,7 +139,7 @@ pub fn percent(ratio: Option<f64>) -> String {
 /// `[+1.0, +7.2] %` for a ratio interval.
 pub fn interval(metric: &MetricComparison) -> String {
     metric.interval.map_or("-".into(), |(low, high)| {
-        // An unbounded Moses interval is (0, ∞) as a ratio.
+        // An unbounded interval is (0, ∞) as a ratio.
         let side = |r: f64| {
             if r == 0.0 {
                 "−∞".into()
@@ -153,10 +153,25 @@ pub fn interval(metric: &MetricComparison) -> String {
     })
 }
 
-/// `0.0123 (adj 0.0491)`.
+/// A p- or q-value for people: `0.0123` (four decimals) from 0.001 up, `3.1e-7` (two significant
+/// digits) below, so that a tiny p does not read as 0; `< 1e-300` for exactly 0 (a p-value is
+/// never 0 except by underflow) and `-` for NaN (or any non-finite value).
+pub fn format_p(p: f64) -> String {
+    if !p.is_finite() {
+        "-".into()
+    } else if p == 0.0 {
+        "< 1e-300".into()
+    } else if p.abs() >= 0.001 {
+        format!("{p:.4}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+/// `0.0123 (adj 0.0491)`, with [`format_p`].
 pub fn p_values(metric: &MetricComparison) -> String {
     match (metric.p, metric.p_adjusted) {
-        (Some(p), Some(adjusted)) => format!("{p:.4} (adj {adjusted:.4})"),
+        (Some(p), Some(adjusted)) => format!("{} (adj {})", format_p(p), format_p(adjusted)),
         _ => "-".into(),
     }
 }
@@ -188,7 +203,24 @@ pub fn markdown_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::markdown_text;
+    use super::{format_p, markdown_text};
+
+    #[test]
+    fn p_values_keep_their_magnitude() {
+        assert_eq!(format_p(0.0123), "0.0123");
+        assert_eq!(format_p(1.0), "1.0000");
+        assert_eq!(format_p(0.05), "0.0500");
+        assert_eq!(format_p(0.001), "0.0010");
+        assert_eq!(format_p(0.00099), "9.9e-4");
+        assert_eq!(format_p(3.1e-7), "3.1e-7");
+        assert_eq!(format_p(3.14159e-7), "3.1e-7");
+        assert_eq!(format_p(9.713217247609635e-120), "9.7e-120");
+        assert_eq!(format_p(1e-300), "1.0e-300");
+        assert_eq!(format_p(5e-324), "4.9e-324");
+        assert_eq!(format_p(0.0), "< 1e-300");
+        assert_eq!(format_p(f64::NAN), "-");
+        assert_eq!(format_p(f64::INFINITY), "-");
+    }
 
     #[test]
     fn markdown_text_cannot_become_markup() {

@@ -326,7 +326,10 @@ pub fn order_effect(input: &ReportInput) -> String {
                         .map_or("–".into(), |c| format::change(1.0 + c))
                 ),
                 format!("#{}", e.balanced_ratio.map_or("–".into(), format::change)),
-                format!("#{}", e.p.map_or("–".into(), |p| format!("{p:.3}"))),
+                format!(
+                    "#{}",
+                    e.p.map_or("–".into(), |p| escape(&crate::export::format_p(p)))
+                ),
             ]
         })
         .collect();

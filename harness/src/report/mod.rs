@@ -287,7 +287,11 @@ fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
                 format!("#{}", metric_value(&m.metric, m.candidate)),
                 format!("#{}", m.ratio.map_or("–".into(), format::change)),
                 format!("#{}", interval_text(m)),
-                format!("#{}", m.p_adjusted.map_or("–".into(), format::sig3)),
+                format!(
+                    "#{}",
+                    m.p_adjusted
+                        .map_or("–".into(), |p| escape(&crate::export::format_p(p)))
+                ),
                 format!(
                     "#{}",
                     m.mde
@@ -355,7 +359,7 @@ fn changes(input: &ReportInput, charts: &mut Charts) -> String {
             "changes",
             charts::changes(&rows, threshold),
             &format!(
-                "Wall-time change of every scenario (Hodges–Lehmann ratio, Moses interval), sorted; the band is ±{} %.",
+                "Wall-time change of every scenario (ratio of the geometric means of the round medians, with its t interval at the gate's level), sorted; the band is ±{} %.",
                 format::sig3(threshold)
             ),
         ));

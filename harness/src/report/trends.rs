@@ -62,7 +62,7 @@ fn render(trends: &[(Series, Vec<ChangePoint>)], charts: &mut Charts) -> String 
                 format!("#{}", unit_value(&series.metric, point.before)),
                 format!("#{}", unit_value(&series.metric, point.after)),
                 format!("#{}", format::change(point.after / point.before)),
-                format!("#{:.4}", point.p_adjusted),
+                format!("#{}", escape(&crate::export::format_p(point.p_adjusted))),
             ]);
         }
     }

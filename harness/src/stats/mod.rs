@@ -1,9 +1,10 @@
 //! Statistics for verdicts: pure functions, no I/O and no policy (thresholds and verdicts live in
-//! `compare`). The method is described in `../shared/STATISTICS.md` and the README: rounds are the
-//! unit, wall-time changes are tested one-sided against a threshold on log round-medians
-//! (Mann–Whitney on shifted samples), the change is the Hodges–Lehmann shift with its Moses interval,
-//! Welch's t on logs is a second opinion, Holm / Benjamini–Hochberg handle many scenarios, and the
-//! minimum detectable effect and Clopper–Pearson intervals say what a run can and cannot see.
+//! `compare`). The method is described in docs/perfgate/statistics.md: rounds are the unit,
+//! wall-time changes are tested one-sided against a threshold with a t-test on log round-medians,
+//! Mann–Whitney and the Hodges–Lehmann shift with its Moses interval are the distribution-free
+//! second opinion, Holm / Benjamini–Hochberg handle many scenarios, the minimum detectable effect
+//! (noncentral t) and Clopper–Pearson intervals say what a run can and cannot see, and
+//! [`changepoint`] finds steps in the nightly history.
 
 pub mod changepoint;
 mod multiple;
@@ -11,7 +12,10 @@ mod parametric;
 mod rank;
 
 pub use multiple::{benjamini_hochberg, holm};
-pub use parametric::{Welch, clopper_pearson, mde, normal_quantile, welch_log};
+pub use parametric::{
+    MDE_POWER, Welch, clopper_pearson, mde, noncentral_t_sf, normal_quantile, rounds_needed, t_sf,
+    t_test_df, t_upper_quantile, welch_log,
+};
 pub use rank::{MannWhitney, Tail, exact_u_cdf, hodges_lehmann, mann_whitney, moses_interval};
 
 /// Inputs a statistic cannot be computed from.

@@ -1,8 +1,10 @@
-//! Normal-theory helpers: the normal quantile, Welch's t-test on logs (the second opinion on wall
-//! time, on statrs `StudentsT`), the minimum detectable effect, and the Clopper–Pearson binomial
-//! interval for calibration false-alarm rates (on statrs `Beta`).
+//! Normal-theory helpers: the normal quantile, Welch's t-test on logs (the wall-time decision),
+//! Student's t tails computed without cancellation (a p of 1e-30 stays 1e-30), the noncentral t
+//! power behind the minimum detectable effect, and the Clopper–Pearson binomial interval for
+//! calibration false-alarm rates (on statrs `Beta`).
 
-use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{Beta, ChiSquared, Continuous, ContinuousCDF, Normal, StudentsT};
+use statrs::function::beta::beta_reg;
 
 use super::{StatsError, check};
 
@@ -21,6 +23,65 @@ pub struct Welch {
     pub df: f64,
     /// Two-sided p.
     pub p: f64,
+    /// mean(candidate) − mean(baseline) on log scale, and its standard error.
+    pub difference: f64,
+    pub se: f64,
+}
+
+/// P(T > t) for Student's t with `df` degrees of freedom, from the regularised incomplete beta
+/// function, so that the far tail keeps its relative precision (1 − cdf would round it to 0).
+pub fn t_sf(df: f64, t: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { 0.0 } else { 1.0 };
+    }
+    let tail = 0.5 * beta_reg(df / 2.0, 0.5, df / (df + t * t));
+    if t >= 0.0 { tail } else { 1.0 - tail }
+}
+
+/// The t quantile: the value exceeded with probability `upper` (e.g. 0.05 / k).
+pub fn t_upper_quantile(df: f64, upper: f64) -> f64 {
+    // Bisection on the precise tail: monotone, and exact to the last few bits.
+    let (mut low, mut high) = (-1e3_f64, 1e3_f64);
+    for _ in 0..200 {
+        let middle = 0.5 * (low + high);
+        if t_sf(df, middle) > upper {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    0.5 * (low + high)
+}
+
+/// P(T' > c) for the noncentral t with `df` degrees of freedom and noncentrality `delta`:
+/// T' = (Z + δ) / √(V/df) with V ~ χ²(df), so P(T' > c) = E[Φ(δ − c·√(V/df))], integrated over
+/// V = u² (which removes the density's singularity at 0 for small df) by Simpson's rule.
+pub fn noncentral_t_sf(df: f64, delta: f64, c: f64) -> f64 {
+    let Ok(chi) = ChiSquared::new(df) else {
+        return f64::NAN;
+    };
+    let normal = Normal::standard();
+    let top = (df + 14.0 * (2.0 * df).sqrt() + 40.0).sqrt();
+    let steps = 2000;
+    let h = top / steps as f64;
+    let f = |u: f64| {
+        let v = u * u;
+        // On log scale: the density itself overflows its gamma function from ~300 df on.
+        let density = if v == 0.0 {
+            0.0
+        } else {
+            (chi.ln_pdf(v) + (2.0 * u).ln()).exp()
+        };
+        density * normal.cdf(delta - c * (v / df).sqrt())
+    };
+    let mut sum = f(0.0) + f(top);
+    for i in 1..steps {
+        sum += f(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    (sum * h / 3.0).clamp(0.0, 1.0)
 }
 
 /// Welch's unequal-variance t-test on log values (scipy's `ttest_ind(candidate, baseline,
@@ -40,30 +101,110 @@ pub fn welch_log(baseline: &[f64], candidate: &[f64]) -> Result<Welch, StatsErro
             t: if ma == mb { 0.0 } else { f64::INFINITY },
             df: na + nb - 2.0,
             p,
+            difference: mb - ma,
+            se: 0.0,
         });
     }
     let t = (mb - ma) / se;
     let df = (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0));
-    let distribution = StudentsT::new(0.0, 1.0, df)
+    StudentsT::new(0.0, 1.0, df)
         .map_err(|error| StatsError::Invalid(format!("Student's t with {df} df: {error}")))?;
-    let p = (2.0 * (1.0 - distribution.cdf(t.abs()))).clamp(0.0, 1.0);
+    let p = (2.0 * t_sf(df, t.abs())).clamp(0.0, 1.0);
     Ok(Welch {
         ratio: (mb - ma).exp(),
         t,
         df,
         p,
+        difference: mb - ma,
+        se,
     })
 }
 
-/// The smallest relative change a one-sided test at `alpha` (Bonferroni over `tests`) detects with
-/// 95 % power: exp((z₁₋α/tests + z₀.₉₅) · s · √(1/n + 1/m)) − 1, with `s` the standard deviation of
-/// log round-medians and `n`, `m` the rounds per side.
-pub fn mde(s: f64, alpha: f64, tests: usize, n: usize, m: usize) -> f64 {
-    if n == 0 || m == 0 {
+/// The power the minimum detectable effect is solved for.
+pub const MDE_POWER: f64 = 0.90;
+
+/// The minimum detectable effect: the smallest true slowdown (a fraction) that the one-sided test
+/// against the threshold — candidate slower by more than `threshold` — flags with 90 % power at
+/// level `alpha / tests` (Holm's first step, the hardest), with `s` the standard deviation of log
+/// round-medians and `n`, `m` the rounds per side. Solved with the noncentral t at the test's
+/// degrees of freedom ([`t_test_df`]): δ such that P(T'(df, δ) > t₁₋α/k) = 0.90, then
+/// MDE = (1 + threshold) · exp(δ · s · √(1/n + 1/m)) − 1. Infinite below two rounds a side.
+pub fn mde(s: f64, threshold: f64, alpha: f64, tests: usize, n: usize, m: usize) -> f64 {
+    if n < 2 || m < 2 || !s.is_finite() {
         return f64::INFINITY;
     }
-    let z = normal_quantile(1.0 - alpha / tests.max(1) as f64) + normal_quantile(0.95);
-    (z * s * (1.0 / n as f64 + 1.0 / m as f64).sqrt()).exp() - 1.0
+    let shift = (1.0 + threshold).ln();
+    if s == 0.0 {
+        return threshold;
+    }
+    let delta = noncentrality(t_test_df(n, m), alpha / tests.max(1) as f64);
+    (shift + delta * s * (1.0 / n as f64 + 1.0 / m as f64).sqrt()).exp() - 1.0
+}
+
+/// The degrees of freedom of the wall-time t-test with `n` and `m` rounds: n + m − 2 for the
+/// pooled test (equal rounds a side), else Welch–Satterthwaite's with equal spreads.
+pub fn t_test_df(n: usize, m: usize) -> f64 {
+    let (nf, mf) = (n as f64, m as f64);
+    if n == m {
+        nf + mf - 2.0
+    } else {
+        (1.0 / nf + 1.0 / mf).powi(2)
+            / (1.0 / (nf * nf * (nf - 1.0)) + 1.0 / (mf * mf * (mf - 1.0)))
+    }
+}
+
+/// δ with P(T'(df, δ) > t(df, 1 − level)) = [`MDE_POWER`], by bisection; remembered per
+/// (df, level), since a run asks for the same few many times.
+fn noncentrality(freedom: f64, level: f64) -> f64 {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<(u64, u64), f64>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (freedom.to_bits(), level.to_bits());
+    if let Some(delta) = known.lock().ok().and_then(|k| k.get(&key).copied()) {
+        return delta;
+    }
+    let critical = t_upper_quantile(freedom, level);
+    let (mut low, mut high) = (0.0_f64, critical + 20.0);
+    for _ in 0..50 {
+        let middle = 0.5 * (low + high);
+        if noncentral_t_sf(freedom, middle, critical) < MDE_POWER {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    let delta = 0.5 * (low + high);
+    if let Ok(mut known) = known.lock() {
+        known.insert(key, delta);
+    }
+    delta
+}
+
+/// The fewest rounds a side (the same on both) at which [`mde`] is at most `promise`; `None` when
+/// not even `limit` rounds would do.
+pub fn rounds_needed(
+    s: f64,
+    threshold: f64,
+    alpha: f64,
+    tests: usize,
+    promise: f64,
+    limit: usize,
+) -> Option<usize> {
+    if mde(s, threshold, alpha, tests, limit, limit) > promise {
+        return None;
+    }
+    // The MDE falls as rounds grow: bisect for the first that meets the promise.
+    let (mut low, mut high) = (2usize, limit);
+    while low < high {
+        let middle = (low + high) / 2;
+        if mde(s, threshold, alpha, tests, middle, middle) <= promise {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    Some(low)
 }
 
 /// The Clopper–Pearson (exact) two-sided interval for a rate of `k` events in `n` trials.
@@ -122,10 +263,45 @@ mod tests {
     }
 
     #[test]
-    fn mde_follows_the_formula() {
-        // np.exp((norm.ppf(1 - 0.05/4) + norm.ppf(0.95)) * 0.02 * np.sqrt(1/7 + 1/7)) - 1
-        close(mde(0.02, 0.05, 4, 7, 7), 0.0424209328112084, 1e-9);
-        assert_eq!(mde(0.02, 0.05, 4, 0, 7), f64::INFINITY);
+    fn t_tails_match_scipy_far_out() {
+        // scipy.stats.t.sf(2.5, 10) → 0.01572342211830441
+        close(t_sf(10.0, 2.5), 0.01572342211830441, 1e-12);
+        // scipy.stats.t.sf(40, 12) → 1.925614790386016e-14 (1 − cdf would print 0 or worse)
+        close(t_sf(12.0, 40.0) / 1.925614790386016e-14, 1.0, 1e-6);
+        // scipy.stats.t.sf(-1.2, 5) → 0.8580544716469487
+        close(t_sf(5.0, -1.2), 0.8580544716469487, 1e-12);
+        // scipy.stats.t.isf(0.05 / 100, 12) → 4.3177912836061845
+        close(t_upper_quantile(12.0, 0.0005), 4.3177912836061845, 1e-9);
+    }
+
+    #[test]
+    fn noncentral_t_matches_scipy() {
+        // scipy.stats.nct.sf(2.0, 12, 3.0) → 0.8328704262148003
+        close(noncentral_t_sf(12.0, 3.0, 2.0), 0.8328704262148003, 1e-6);
+        // scipy.stats.nct.sf(4.3, 4, 6.0) → 0.8626691763803587
+        close(noncentral_t_sf(4.0, 6.0, 4.3), 0.8626691763803587, 1e-6);
+        // scipy.stats.nct.sf(1.0, 2, 0.5) → 0.3655335375676566
+        close(noncentral_t_sf(2.0, 0.5, 1.0), 0.3655335375676566, 1e-6);
+        // scipy.stats.nct.sf(t.isf(0.05, 312), 312, 2.9) → 0.8941399919344837 (many rounds)
+        close(
+            noncentral_t_sf(312.0, 2.9, t_upper_quantile(312.0, 0.05)),
+            0.8941399919344837,
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn mde_is_measured_against_the_threshold() {
+        // δ with scipy.stats.nct.sf(t.isf(0.05/4, 12), 12, δ) = 0.9 (scipy.optimize.brentq) is
+        // 3.9524666758281835; 1.03 · np.exp(δ · 0.02 · np.sqrt(2/7)) − 1 → 0.07445380956709369
+        close(mde(0.02, 0.03, 0.05, 4, 7, 7), 0.07445380956709369, 1e-6);
+        // No noise: the threshold itself; no rounds: nothing is detectable.
+        assert_eq!(mde(0.0, 0.03, 0.05, 4, 7, 7), 0.03);
+        assert_eq!(mde(0.02, 0.03, 0.05, 4, 0, 7), f64::INFINITY);
+        let needed = rounds_needed(0.02, 0.03, 0.05, 20, 0.10, 1000).unwrap();
+        assert!(mde(0.02, 0.03, 0.05, 20, needed, needed) <= 0.10);
+        assert!(mde(0.02, 0.03, 0.05, 20, needed - 1, needed - 1) > 0.10);
+        assert_eq!(rounds_needed(0.5, 0.03, 0.05, 20, 0.04, 50), None);
     }
 
     #[test]

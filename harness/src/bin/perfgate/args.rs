@@ -94,8 +94,11 @@ pub enum Command {
         baseline: String,
         #[command(flatten)]
         select: SelectArgs,
-        /// Re-run regressed or inconclusive wall-time scenarios and decide on the new rounds alone.
-        #[arg(long, conflicts_with = "remeasure_time")]
+        /// The second stage of the wall-time decision: suspects (regressed, inconclusive, or raw
+        /// p < 0.05) get fresh interleaved rounds of the baseline's commit built here and of this
+        /// build, and are decided on those alone (Holm over the suspects). When the baseline cannot
+        /// be built, new rounds of this build are reported and the verdicts stay.
+        #[arg(long)]
         confirm: bool,
         /// Append this run to a history file (JSON lines) and show its trends in the report.
         #[arg(long, value_name = "FILE")]
@@ -219,6 +222,11 @@ pub struct BranchArgs {
     /// Whose scenario files (and corpora lock) both sides run.
     #[arg(long, value_enum, default_value = "head")]
     pub scenarios_from: ScenariosFrom,
+    /// Decide wall time on the first rounds alone (Holm over every scenario). By default the
+    /// suspects of that first stage (regressed, inconclusive, or raw p < 0.05) get as many fresh
+    /// interleaved rounds of both builds and are decided on those alone (Holm over the suspects).
+    #[arg(long)]
+    pub single_stage: bool,
     /// Run even though the work tree has uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,

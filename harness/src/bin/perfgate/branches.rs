@@ -255,7 +255,47 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
         perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
     let options =
         perfgate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
-    let comparison = perfgate::compare::compare(&base_results, &head_results, &options);
+    let mut comparison = perfgate::compare::compare(&base_results, &head_results, &options);
+    let suspects = perfgate::compare::confirm::suspects(&comparison);
+    if engines.contains(&Engine::Time) && !args.single_stage && !suspects.is_empty() {
+        say(&format!(
+            "stage 2: fresh interleaved rounds of {} (suspects of the first rounds)",
+            suspects.join(", ")
+        ));
+        let chosen: Vec<Scenario> = selected
+            .iter()
+            .filter(|s| suspects.contains(&s.name))
+            .cloned()
+            .collect();
+        let fresh = |results: &Results| {
+            let mut fresh = results.clone();
+            fresh.scenarios.retain(|s| suspects.contains(&s.name));
+            for scenario in &mut fresh.scenarios {
+                scenario.time = None;
+                scenario.instructions = None;
+                scenario.heap = None;
+                scenario.counters = None;
+            }
+            fresh
+        };
+        let (mut base_fresh, mut head_fresh) = (fresh(&base_results), fresh(&head_results));
+        branches::time_rounds(
+            &chosen,
+            [
+                (&base, &binaries[0], &mut base_fresh),
+                (&head, &binaries[1], &mut head_fresh),
+            ],
+            args.rounds,
+            &corpora,
+            &say,
+        );
+        perfgate::compare::confirm::decide_on_fresh_rounds(
+            &mut comparison,
+            &base_fresh,
+            &head_fresh,
+            &options,
+        );
+    }
     Ok(Measured {
         base,
         head,

@@ -507,18 +507,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             }
             if confirm {
-                let names = perfgate::gate::to_confirm(&comparison);
-                if !names.is_empty() {
-                    eprintln!("confirming wall time of {} on new rounds", names.join(", "));
-                    let fresh = perfgate::gate::confirmation_run(
-                        &selected,
-                        &names,
-                        &root,
-                        &lock,
-                        args.rounds,
-                    );
-                    perfgate::gate::apply_confirmation(&mut comparison, &base, &fresh, &options);
-                }
+                let progress = |line: &str| eprintln!("perfgate: {line}");
+                perfgate::gate::confirm_suspects(
+                    (&root, &lock),
+                    &base,
+                    &selected,
+                    args.rounds,
+                    &options,
+                    &mut comparison,
+                    &progress,
+                );
             }
             let dir = output
                 .output

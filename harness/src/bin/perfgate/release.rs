@@ -22,6 +22,7 @@ pub fn release_report(root: &Path, args: ReleaseArgs) -> anyhow::Result<u8> {
         head: args.to.clone(),
         rounds: args.rounds,
         scenarios_from: ScenariosFrom::Head,
+        single_stage: false,
         allow_dirty: args.allow_dirty,
         filter: None,
         tags: args.tags.clone(),
