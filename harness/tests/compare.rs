@@ -405,3 +405,65 @@ fn confirm_without_a_baseline_build_reports_new_rounds_and_keeps_the_verdict() {
     );
     assert_eq!(comparison.exit_code(), 1);
 }
+
+#[test]
+fn a_scenario_whose_test_cannot_run_is_not_counted_in_the_family() {
+    // Two rounds cannot be tested: Holm and the interval level count one test, not two.
+    let mut short_old = scenario("short", 1.0, 1_000_000, 100_000);
+    short_old.time = Some(time(&BASE_MS[..2]));
+    let mut short_new = scenario("short", 1.0, 1_000_000, 100_000);
+    short_new.time = Some(time(&BASE_MS[..2]));
+    let comparison = compare(
+        &results(vec![short_old, scenario("slower", 1.0, 1_000_000, 100_000)]),
+        &results(vec![
+            short_new,
+            scenario("slower", 1.10, 1_000_000, 100_000),
+        ]),
+        &options(),
+    );
+    let slower = comparison
+        .metrics
+        .iter()
+        .find(|m| m.scenario == "slower" && m.metric == "time")
+        .unwrap();
+    assert_eq!(slower.p_adjusted, slower.p);
+    let short = comparison
+        .metrics
+        .iter()
+        .find(|m| m.scenario == "short" && m.metric == "time")
+        .unwrap();
+    assert_eq!(
+        short.notes,
+        ["no wall-time verdict: each side needs at least 3 values (got 2 and 2)"]
+    );
+}
+
+#[test]
+fn a_scenario_too_noisy_for_the_promise_is_inconclusive_and_says_how_many_rounds_it_needs() {
+    let noisy = [100.0, 112.0, 91.0, 106.0, 95.0];
+    let mut old = scenario("noisy", 1.0, 1_000_000, 100_000);
+    old.time = Some(time(&noisy));
+    let mut new = scenario("noisy", 1.0, 1_000_000, 100_000);
+    new.time = Some(time(&[101.0, 95.0, 108.0, 93.0, 104.0]));
+    let comparison = compare(&results(vec![old]), &results(vec![new]), &options());
+    let metric = &comparison.metrics[0];
+    assert_eq!(metric.verdict, Verdict::Inconclusive);
+    let note = metric.notes.last().unwrap();
+    assert!(
+        note.starts_with("cannot see a 10.0 % slowdown with 5 rounds a side (s = "),
+        "{note}"
+    );
+    let needed: usize = note
+        .strip_suffix(" rounds a side")
+        .and_then(|rest| rest.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{note}"));
+    let s = {
+        let log = |v: &[f64]| v.iter().map(|x| x.ln()).collect::<Vec<_>>();
+        perfgate::stats::pooled_std_dev(&log(&noisy), &log(&[101.0, 95.0, 108.0, 93.0, 104.0]))
+    };
+    assert!(metric.mde.unwrap() > 0.10);
+    assert!(perfgate::stats::mde(s, 0.03, 0.05, 1, needed, needed) <= 0.10);
+    assert!(perfgate::stats::mde(s, 0.03, 0.05, 1, needed - 1, needed - 1) > 0.10);
+    assert_eq!(comparison.exit_code(), 0);
+}
