@@ -274,22 +274,25 @@ pub fn trend_table(trends: &[(Series, Vec<ChangePoint>)]) -> String {
                 .as_deref()
                 .map_or("-", |c| &c[..c.len().min(12)]);
             out.push_str(&format!(
-                "{:<24} {:<18} {:<12} {:>5} {:<12} {:>8.2}% {:>8.4} {:>8.4}\n",
+                "{:<24} {:<18} {:<12} {:>5} {:<12} {:>8.2}% {:>8} {:>8}\n",
                 series.scenario,
                 series.metric,
                 series.host,
                 point.index + 1,
                 commit,
                 (point.after / point.before - 1.0) * 100.0,
-                point.p,
-                point.p_adjusted
+                crate::export::format_p(point.p),
+                crate::export::format_p(point.p_adjusted)
             ));
         }
     }
     if !any {
+        let options = changepoint::Options::default();
         out.push_str(&format!(
-            "no change point in {} series (E-divisive means, min segment 5, BH α = 0.01)\n",
-            trends.len()
+            "no change point in {} series (t scan of steps and undone steps, min segment {}, Benjamini–Hochberg q = {} across series)\n",
+            trends.len(),
+            options.min_size,
+            options.alpha
         ));
     }
     out

@@ -6,7 +6,7 @@
 //!
 //! The page's tables are this file's output: `the_documented_tables_are_what_the_simulation_measures`
 //! fails when they differ, and `PERFGATE_UPDATE_DOCS=1 cargo test -p perfgate --test simulation`
-//! rewrites them (with the command, commit, date and host).
+//! rewrites them (with the command, date, commit and host).
 
 mod common;
 
@@ -366,58 +366,14 @@ fn tables() -> String {
     out
 }
 
-const BEGIN: &str = "<!-- simulation tables: begin -->";
-const END: &str = "<!-- simulation tables: end -->";
-
 #[test]
 fn the_documented_tables_are_what_the_simulation_measures() {
-    let page =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/perfgate/statistics.md");
-    let text = std::fs::read_to_string(&page).unwrap();
-    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
-        panic!("{} lacks the markers {BEGIN} … {END}", page.display());
-    };
-    let measured = tables();
-    let body = &text[begin + BEGIN.len()..end];
-    // The tables follow a header line naming the command, commit, date and host.
-    let documented = body
-        .split_once("\n\n")
-        .map_or("", |(_, tables)| tables)
-        .trim();
-    if std::env::var_os("PERFGATE_UPDATE_DOCS").is_some() {
-        let root = page.parent().unwrap();
-        let commit = common::git(root, &["rev-parse", "--short=12", "HEAD"]);
-        let host = perfgate::fingerprint::collect(root);
-        let header = format!(
-            "Written by `PERFGATE_UPDATE_DOCS=1 cargo test -p perfgate --test simulation` at commit {}, {}, on {} ({}); seeded, so any machine reproduces these counts.",
-            commit.trim(),
-            chrono_free_date(),
-            host.cpu_model.as_deref().unwrap_or("unknown CPU"),
-            host.kernel.as_deref().unwrap_or("unknown kernel"),
-        );
-        let new = format!(
-            "{}{BEGIN}\n{header}\n\n{}\n{}",
-            &text[..begin],
-            measured.trim(),
-            &text[end..]
-        );
-        std::fs::write(&page, new).unwrap();
-        return;
-    }
-    assert_eq!(
-        documented,
-        measured.trim(),
-        "docs/perfgate/statistics.md is stale: run PERFGATE_UPDATE_DOCS=1 cargo test -p perfgate --test simulation"
+    common::documented(
+        "docs/perfgate/statistics.md",
+        "simulation tables",
+        &tables(),
+        "cargo test -p perfgate --test simulation",
     );
-}
-
-/// Today's date (UTC) from `date`, without a date crate.
-fn chrono_free_date() -> String {
-    let output = std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%d"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 #[test]

@@ -42,8 +42,11 @@ pub fn section(input: &ReportInput, charts: &mut Charts) -> String {
 
 /// The explanation, the change-point table and one chart per series.
 fn render(trends: &[(Series, Vec<ChangePoint>)], charts: &mut Charts) -> String {
+    let options = Options::default();
     let mut out = format!(
-        "<p>Change points: E-divisive means with a seeded permutation test, segments of at least 5 runs, Benjamini–Hochberg at α = 0.01 across all {} series, each placed at the least-squares split; red lines mark them, orange lines are segment means.</p>\n",
+        "<p>Change points: every split of a series and every stretch against the rest (a step later undone) tested with Student's t, segments of at least {} runs, Bonferroni within a series, then Benjamini–Hochberg at q = {} across all {} series; each change placed at the least-squares split between its neighbours. Red lines mark them, orange lines are segment means.</p>\n",
+        options.min_size,
+        options.alpha,
         trends.len()
     );
     let mut rows = Vec::new();

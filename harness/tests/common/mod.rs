@@ -148,3 +148,56 @@ pub fn core_repo(tiny: &str) -> (tempfile::TempDir, String, String) {
     let c1 = git(root, &["rev-parse", "HEAD"]);
     (dir, c0, c1)
 }
+
+/// Checks that the part of a docs page between `<!-- {name}: begin -->` and `<!-- {name}: end -->`
+/// holds `measured` (after a one-line header naming how it was made), or rewrites it when
+/// `PERFGATE_UPDATE_DOCS` is set: tables of measurements in the docs are written by the test that
+/// measures them, never typed by hand. `page` is relative to the repository root; `command`
+/// reproduces the measurement.
+pub fn documented(page: &str, name: &str, measured: &str, command: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root.join(page);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (begin, end) = (
+        format!("<!-- {name}: begin -->"),
+        format!("<!-- {name}: end -->"),
+    );
+    let (Some(from), Some(to)) = (text.find(&begin), text.find(&end)) else {
+        panic!("{page} lacks the markers {begin} … {end}");
+    };
+    let body = &text[from + begin.len()..to];
+    let documented = body
+        .split_once("\n\n")
+        .map_or("", |(_, tables)| tables)
+        .trim();
+    if std::env::var_os("PERFGATE_UPDATE_DOCS").is_none() {
+        assert_eq!(
+            documented,
+            measured.trim(),
+            "{page} is stale: run PERFGATE_UPDATE_DOCS=1 {command}"
+        );
+        return;
+    }
+    let commit = git(&root, &["rev-parse", "--short=12", "HEAD"]);
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .unwrap();
+    let host = perfgate::fingerprint::collect(&root);
+    let header = format!(
+        "Written by `PERFGATE_UPDATE_DOCS=1 {command}` on {} (commit {}), {} with {} cores; seeded, so any machine reproduces these counts.",
+        String::from_utf8_lossy(&date.stdout).trim(),
+        commit.trim(),
+        host.cpu_model.as_deref().unwrap_or("an unknown CPU"),
+        host.cores,
+    );
+    let new = format!(
+        "{}{begin}\n{header}\n\n{}\n{}",
+        &text[..from],
+        measured.trim(),
+        &text[to..]
+    );
+    let temporary = path.with_extension("md.tmp");
+    std::fs::write(&temporary, new).unwrap();
+    std::fs::rename(&temporary, &path).unwrap();
+}
