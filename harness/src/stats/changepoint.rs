@@ -12,9 +12,8 @@
 //!   about **three** segment means, n − 3 degrees of freedom. The two outer parts keep their own
 //!   means in the variance, so when they differ (a step only partly undone, or another step) that
 //!   difference does not inflate the variance and hide the middle; with no change at all it is
-//!   still exactly Student's t. (Treating the rest as one group, n − 2 df, found the same on the
-//!   simulations of `harness/tests/changepoints.rs`, and fewer partly undone steps: +5 % at 20,
-//!   −2.4 % at 40 with 2 % noise, both found in 46 % of series against 53 %.)
+//!   still exactly Student's t. (Treating the rest as one group, n − 2 df, did as well on the
+//!   simulations of `harness/tests/changepoints.rs` and worse on partly undone steps.)
 //!
 //! Each cut's p is the exact two-sided p of Student's t (`statrs`, from the upper tail `sf`, so
 //! small p do not round to 0; one below the smallest normal double is kept at that double, never 0
@@ -34,8 +33,7 @@
 //! (host, scenario, metric) series are watched. The default q is 0.05: now that it is really
 //! controlled across all series (the old 0.01 applied to each candidate after the fact and
 //! corrected nothing), and Bonferroni within a series makes it conservative, 0.05 keeps whole flat
-//! histories quiet (1.7 % of 1,000 families of 200 flat series raised any alarm) and finds more
-//! real steps.
+//! histories quiet and finds more real steps.
 //!
 //! **Where.** A flagged series takes the winning cut's split(s); the largest-|t| split is the
 //! least-squares location of a step. A pair's two splits are kept only when each, as a split of its
@@ -48,12 +46,8 @@
 //! neighbours (a split found before its neighbour was known is placed better once it is). Nothing
 //! is random: a rerun over the same history finds the same change points.
 //!
-//! **Measured** (`harness/tests/changepoints.rs`, 1,000 families of 200 series × 60 runs searched
-//! together, noise `level · (1 + σ·z)`): all flat at σ = 1 %, 1.7 % of families raise any alarm;
-//! one series stepping +5 % at run 30 (σ = 2 %, a 2.5 σ step), found within ±2 runs in 97.3 % of
-//! families (least squares, the maximum-likelihood location, puts the other 2.7 % 3+ runs off),
-//! with a change point in one of the 199 flat series in 2.7 % and a second one in the step's series
-//! in none; +5 % at run 20 and back at run 40, both found within ±2 in 94.3 %.
+//! **Measured**: `harness/tests/changepoints.rs` runs seeded families of 200 series × 60 runs and
+//! writes the false-alarm rate and power into docs/perfgate/statistics.md.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
