@@ -376,16 +376,10 @@ fn the_documented_tables_are_what_the_simulation_measures() {
     );
 }
 
-#[test]
-fn perfgate_compare_on_results_files_flags_all_20_of_20_half_again_slower() {
-    let suite = Suite {
-        first: 1.5,
-        rest: 1.5,
-        two_stage: false,
-        ..Suite::plain(20, 5, 0.01)
-    };
-    let mut rng = ChaCha8Rng::seed_from_u64(21);
-    let all: Vec<usize> = (0..20).collect();
+/// `perfgate compare` on the results files of one seeded trial of `suite`: exit code and stdout.
+fn compare_files(suite: Suite, seed: u64) -> (Option<i32>, String) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let all: Vec<usize> = (0..suite.scenarios).collect();
     let (base, head) = suite.sides(&mut rng, &all);
     let repo = common::tiny_repo();
     let (base_file, head_file) = (repo.path().join("base.json"), repo.path().join("head.json"));
@@ -401,12 +395,36 @@ fn perfgate_compare_on_results_files_flags_all_20_of_20_half_again_slower() {
             head_file.to_str().unwrap(),
         ],
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), stdout)
+}
+
+#[test]
+fn perfgate_compare_on_results_files_flags_all_20_of_20_half_again_slower() {
+    let suite = Suite {
+        first: 1.5,
+        rest: 1.5,
+        two_stage: false,
+        ..Suite::plain(20, 5, 0.01)
+    };
+    let (code, stdout) = compare_files(suite, 21);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("20 regressed"), "{stdout}");
+}
+
+#[test]
+fn perfgate_compare_on_results_files_flags_the_one_of_40_that_is_ten_percent_slower() {
+    let suite = Suite {
+        first: 1.10,
+        two_stage: false,
+        ..Suite::plain(40, 7, 0.01)
+    };
+    let (code, stdout) = compare_files(suite, 22);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("1 regressed"), "{stdout}");
+    let regressed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("regressed") && l.contains("time"))
+        .collect();
+    assert!(regressed.iter().all(|l| l.contains("s000")), "{stdout}");
 }
