@@ -380,6 +380,60 @@ pub fn stricter_of(
     notes
 }
 
+/// The commands that re-measure baseline `name` of `profile` with the scenarios it lacks: the
+/// baseline's own selection (tags, or the filter) and the engines it holds, from a clean commit,
+/// then `baseline accept`.
+pub fn accept_command(base: &Results, name: &str, profile: &str, added: &[String]) -> String {
+    let mut select = match &base.selection {
+        Some(selection) if !selection.tags.is_empty() => {
+            format!(" --tags {}", selection.tags.join(","))
+        }
+        _ => String::new(),
+    };
+    if let Some(filter) = base.selection.as_ref().and_then(|s| s.filter.as_ref()) {
+        select.push_str(&format!(" --filter {}", crate::shell_quote(filter)));
+    }
+    let has =
+        |engine: fn(&crate::results::ScenarioResult) -> bool| base.scenarios.iter().any(engine);
+    let engines: Vec<&str> = [
+        ("time", has(|s| s.time.is_some())),
+        ("instructions", has(|s| s.instructions.is_some())),
+        ("allocations", has(|s| s.heap.is_some())),
+        ("counters", true),
+    ]
+    .into_iter()
+    .filter(|(_, held)| *held)
+    .map(|(engine, _)| engine)
+    .collect();
+    let file = format!("target/perfgate/{name}-with-new.json");
+    format!(
+        "`cargo run --release -p perfgate -- run{select} --engines {} --out {file}` on a clean commit, then `cargo run --release -p perfgate -- baseline accept {name} --profile {profile} --from {file} --reason {}`",
+        engines.join(","),
+        crate::shell_quote(&format!("add {}", added.join(", ")))
+    )
+}
+
+/// A scenario this gate selected that its baseline lacks is gated by nothing: unless `allow_new`,
+/// it fails the gate (exit 1), and a note says how to add it (`accept`: the exact command).
+pub fn require_baselines(comparison: &mut Comparison, allow_new: bool, accept: &str) {
+    if comparison.added.is_empty() {
+        return;
+    }
+    let names = crate::results::list_some(&comparison.added, 8);
+    if allow_new {
+        comparison.notes.push(format!(
+            "no baseline (allowed by --allow-new, gated by nothing): {names}"
+        ));
+        return;
+    }
+    comparison.unbaselined = comparison.added.clone();
+    comparison.notes.push(format!(
+        "{} selected scenario(s) have no baseline and are gated by nothing: {names}. To add them: \
+         {accept} (or pass --allow-new)",
+        comparison.added.len()
+    ));
+}
+
 /// `gate --confirm`: the suspects of the first comparison get fresh interleaved rounds of the
 /// baseline's commit (built here) and of this build, and are decided on those alone; when the
 /// baseline cannot be built, new rounds of this build are reported without deciding anything.

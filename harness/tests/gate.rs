@@ -179,3 +179,69 @@ fn a_comment_keeps_a_scenario_compared_a_lost_tag_is_missing_and_a_narrower_filt
         "{stdout}"
     );
 }
+
+#[test]
+fn a_selected_scenario_without_a_baseline_fails_the_gate_unless_allowed() {
+    let repo = tiny_repo();
+    let root = repo.path();
+    let engines = ENGINES;
+    let run = perfgate(
+        root,
+        &[
+            "run",
+            "--tags",
+            "pr",
+            "--engines",
+            engines,
+            "--out",
+            "r.json",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let save = perfgate(
+        root,
+        &[
+            "baseline",
+            "save",
+            "main",
+            "--from",
+            "r.json",
+            "--allow-dirty",
+        ],
+    );
+    assert_eq!(save.status.code(), Some(0));
+    // `path` (tag `extra`) has no baseline.
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["gate", "--tags", "pr,extra", "--engines", engines];
+        args.extend_from_slice(extra);
+        perfgate(root, &args)
+    };
+    let fail = gate(&[]);
+    let stdout = String::from_utf8_lossy(&fail.stdout).into_owned();
+    assert_eq!(fail.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("new, no baseline (fails the gate; --allow-new accepts it): path\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "note: 1 selected scenario(s) have no baseline and are gated by nothing: path. To add them: \
+             `cargo run --release -p perfgate -- run --tags pr --engines allocations,counters --out target/perfgate/main-with-new.json` on a clean commit, \
+             then `cargo run --release -p perfgate -- baseline accept main --profile ci --from target/perfgate/main-with-new.json --reason 'add path'` (or pass --allow-new)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(
+            "gate: FAIL (no baseline for 1 selected scenario(s)) against main — 3 unchanged\n"
+        ),
+        "{stdout}"
+    );
+    let pass = gate(&["--allow-new"]);
+    let stdout = String::from_utf8_lossy(&pass.stdout).into_owned();
+    assert_eq!(pass.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("note: no baseline (allowed by --allow-new, gated by nothing): path\n"),
+        "{stdout}"
+    );
+}

@@ -10,9 +10,11 @@
 //! Fail closed: a metric the baseline has that this comparison could not compare (another
 //! toolchain, a changed scenario, wall time from another host) is an error unless its family is in
 //! `--allow-uncompared`; then the verdict line names it. A metric only the candidate has is
-//! `no baseline` and gates nothing. The exit code: 2 for errors (a failed candidate scenario,
-//! Ir == 0, zero samples, a metric not compared), 1 for any regression or a scenario missing from
-//! the candidate, else 0.
+//! `no baseline` and gates nothing; a whole scenario the gate selected that the baseline lacks fails
+//! the gate unless `--allow-new` ([`crate::gate::require_baselines`]). The exit code: 2 for errors
+//! (a failed candidate scenario, Ir == 0, zero samples, a metric not compared), 1 for any
+//! regression, a scenario missing from the candidate or a selected scenario without a baseline,
+//! else 0.
 
 pub mod checks;
 pub mod confirm;
@@ -132,6 +134,10 @@ pub struct Comparison {
     pub missing: Vec<String>,
     /// In the candidate only (noted).
     pub added: Vec<String>,
+    /// Scenarios the gate selected that its baseline lacks, with `--allow-new` not given: a
+    /// selected scenario gated by nothing fails the gate (exit 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unbaselined: Vec<String>,
     /// Errors that make the gate exit 2.
     pub errors: Vec<String>,
     /// Run-wide notes (hosts differ, low power).
@@ -150,6 +156,7 @@ impl Comparison {
         if !self.errors.is_empty() {
             2
         } else if !self.missing.is_empty()
+            || !self.unbaselined.is_empty()
             || self.metrics.iter().any(|m| m.verdict == Verdict::Regressed)
         {
             1
@@ -287,6 +294,7 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
         counter_changes: Vec::new(),
         missing: Vec::new(),
         added: Vec::new(),
+        unbaselined: Vec::new(),
         errors: Vec::new(),
         notes: baseline.load_notes.clone(),
         not_run: Vec::new(),

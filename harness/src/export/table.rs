@@ -39,10 +39,19 @@ pub fn outcome(report: &Report) -> String {
     .filter_map(|v| tally.get(v).map(|n| format!("{n} {v}")))
     .collect::<Vec<_>>()
     .join(", ");
+    let regressed = comparison
+        .metrics
+        .iter()
+        .any(|m| m.verdict == crate::compare::Verdict::Regressed);
     let verdict = match comparison.exit_code() {
-        0 => "PASS",
-        1 => "FAIL (regression)",
-        _ => "ERROR",
+        0 => "PASS".to_owned(),
+        1 if regressed => "FAIL (regression)".to_owned(),
+        1 if !comparison.missing.is_empty() => "FAIL (missing scenario)".to_owned(),
+        1 => format!(
+            "FAIL (no baseline for {} selected scenario(s))",
+            comparison.unbaselined.len()
+        ),
+        _ => "ERROR".to_owned(),
     };
     let mut line = format!(
         "gate: {verdict} against {} — {}",
@@ -131,7 +140,13 @@ impl Exporter for Table {
             out.push_str(&format!("not run (outside this run's selection): {name}\n"));
         }
         for name in &comparison.added {
-            out.push_str(&format!("new (no baseline): {name}\n"));
+            if comparison.unbaselined.contains(name) {
+                out.push_str(&format!(
+                    "new, no baseline (fails the gate; --allow-new accepts it): {name}\n"
+                ));
+            } else {
+                out.push_str(&format!("new (no baseline): {name}\n"));
+            }
         }
         for error in &comparison.errors {
             out.push_str(&format!("error: {error}\n"));

@@ -100,6 +100,10 @@ pub enum Command {
         /// be built, new rounds of this build are reported and the verdicts stay.
         #[arg(long)]
         confirm: bool,
+        /// Let selected scenarios that the baseline lacks pass (gated by nothing); by default such
+        /// a scenario fails the gate (exit 1) with the command that adds it to the baseline.
+        #[arg(long)]
+        allow_new: bool,
         /// Append this run to a history file (JSON lines) and show its trends in the report.
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,

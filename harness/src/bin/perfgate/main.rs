@@ -354,6 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             baseline,
             select: args,
             confirm,
+            allow_new,
             history,
             remeasure,
             remeasure_time,
@@ -412,6 +413,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             eprintln!("results: {}", path.display());
             let mut comparison = perfgate::compare::compare(&base, &cand, &options);
             perfgate::gate::apply_coverage(&mut comparison, coverage);
+            let accept = perfgate::gate::accept_command(
+                &base,
+                &baseline,
+                &output.profile,
+                &comparison.added,
+            );
+            perfgate::gate::require_baselines(&mut comparison, allow_new, &accept);
             comparison.notes.extend(loosened);
             if !not_gated.is_empty() {
                 comparison.notes.push(format!(
