@@ -259,6 +259,98 @@ pub fn show(records: &[Record]) -> String {
     out
 }
 
+/// The noise of a series relative to its level: the median absolute successive difference over
+/// 0.6745·√2 (robust to the steps themselves), divided by the median value; `None` below three
+/// runs or for a series around 0.
+pub fn relative_noise(values: &[f64]) -> Option<f64> {
+    if values.len() < 3 {
+        return None;
+    }
+    let differences: Vec<f64> = values.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let level = crate::stats::median(values);
+    if level <= 0.0 || !level.is_finite() {
+        return None;
+    }
+    Some(crate::stats::median(&differences) / (0.6745 * std::f64::consts::SQRT_2) / level)
+}
+
+/// The number of cuts the change-point scan tries in `n` runs (splits and stretches, every part
+/// at least `min_size`).
+pub fn cuts(n: usize, min_size: usize) -> usize {
+    let splits = (n + 1).saturating_sub(2 * min_size);
+    let pairs = (n + 1)
+        .saturating_sub(3 * min_size)
+        .checked_mul((n + 2).saturating_sub(3 * min_size))
+        .map_or(usize::MAX, |p| p / 2);
+    splits.saturating_add(pairs)
+}
+
+/// How many runs after a step of `step` (a fraction) the change-point scan needs before it can
+/// flag it with even odds, in a series of `runs` runs so far with relative noise `noise`, when it
+/// is the only one of `series` series that changed (Benjamini–Hochberg then asks it for p below
+/// q / series): the fewest m ≥ min_size with step / (noise · √(1/n + 1/m)) at least the two-sided
+/// t quantile at q / (series · cuts(n + m)). `None` beyond 10,000 runs.
+pub fn runs_to_see(
+    runs: usize,
+    noise: f64,
+    step: f64,
+    series: usize,
+    options: &changepoint::Options,
+) -> Option<usize> {
+    let min_size = options.min_size.max(2);
+    let before = runs.max(min_size) as f64;
+    if noise == 0.0 {
+        return Some(min_size);
+    }
+    (min_size..=10_000).find(|&after| {
+        let total = runs.max(min_size) + after;
+        let level = options.alpha / (series.max(1) as f64 * cuts(total, min_size) as f64);
+        let critical = crate::stats::t_upper_quantile((total - 2) as f64, level / 2.0);
+        step / (noise * (1.0 / before + 1.0 / after as f64).sqrt()) >= critical
+    })
+}
+
+/// `history trend`, per series: how many runs it has on its host, its noise, and how many runs
+/// after a change of the size the gate looks for (wall time: `time_detect`; instructions and heap:
+/// their thresholds) the change-point scan needs to see it.
+pub fn coverage_table(
+    trends: &[(Series, Vec<ChangePoint>)],
+    gate: &crate::settings::GateDefaults,
+) -> String {
+    let options = changepoint::Options::default();
+    let mut out = format!(
+        "\n{:<24} {:<18} {:<12} {:>5} {:>8} {:>7}  {}\n",
+        "scenario", "metric", "host", "runs", "noise", "step", "runs a step needs after it"
+    );
+    for (series, _) in trends {
+        let step = match crate::compare::family_of(&series.metric) {
+            "time" => gate.time_detect,
+            "instructions" => gate.instructions,
+            _ => gate.heap,
+        } / 100.0;
+        let values = series.values();
+        let noise = relative_noise(&values);
+        let needs = match noise {
+            None => format!("unknown (fewer than 3 runs; at least {})", options.min_size),
+            Some(noise) => match runs_to_see(values.len(), noise, step, trends.len(), &options) {
+                Some(runs) => runs.to_string(),
+                None => "more than 10000".into(),
+            },
+        };
+        out.push_str(&format!(
+            "{:<24} {:<18} {:<12} {:>5} {:>8} {:>6.1}%  {}\n",
+            series.scenario,
+            series.metric,
+            series.host,
+            values.len(),
+            noise.map_or("-".into(), |n| format!("{:.2}%", n * 100.0)),
+            step * 100.0,
+            needs
+        ));
+    }
+    out
+}
+
 /// `history trend`: every change point found, as a table.
 pub fn trend_table(trends: &[(Series, Vec<ChangePoint>)]) -> String {
     let mut out = format!(
@@ -349,6 +441,27 @@ mod tests {
             "{error}"
         );
         assert_eq!(append(&path, &record("h", 2, 1.0)).unwrap_err(), error);
+    }
+
+    #[test]
+    fn the_runs_a_step_needs_grow_with_noise_and_shrink_with_its_size() {
+        let options = changepoint::Options::default();
+        assert_eq!(cuts(60, 5), 51 + 1081);
+        assert_eq!(cuts(9, 5), 0);
+        // No noise (instruction counts): the shortest segment.
+        assert_eq!(runs_to_see(30, 0.0, 0.01, 10, &options), Some(5));
+        let quiet = runs_to_see(30, 0.01, 0.10, 50, &options).unwrap();
+        let noisy = runs_to_see(30, 0.03, 0.10, 50, &options).unwrap();
+        let small = runs_to_see(30, 0.03, 0.05, 50, &options).unwrap();
+        assert!(quiet <= noisy && noisy < small, "{quiet} {noisy} {small}");
+        assert_eq!(quiet, 5);
+        assert_eq!(runs_to_see(30, 0.5, 0.01, 50, &options), None);
+        // A step of 5 σ among 50 series after 30 runs: about a dozen runs.
+        assert!((8..=20).contains(&small), "{small}");
+        assert_eq!(relative_noise(&[1.0, 2.0]), None);
+        let alternating: Vec<f64> = (0..20).map(|i| 100.0 + (i % 2) as f64).collect();
+        let noise = relative_noise(&alternating).unwrap();
+        assert!((noise - 1.0 / (0.6745 * std::f64::consts::SQRT_2) / 100.5).abs() < 1e-12);
     }
 
     #[test]

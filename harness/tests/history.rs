@@ -129,8 +129,16 @@ fn history_trend_finds_a_planted_step_and_draws_every_series() {
     );
     let text = stdout(&trend);
     assert_eq!(trend.status.code(), Some(0), "{text}");
-    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let rows: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .collect();
     assert_eq!(rows.len(), 1, "{text}");
+    // Then every series: its runs on its host and how many runs a step of the gate's size needs.
+    let coverage: Vec<&str> = text.split("\n\n").nth(1).unwrap_or("").lines().collect();
+    assert!(coverage[0].starts_with("scenario"), "{text}");
+    assert_eq!(coverage.len(), 3, "{text}");
     // The step is at run 19 (index 18); a 3 % step against ±1,500 Ir of jitter: p 2.7e-106
     // (Bonferroni over 157 cuts), BH over 2 series doubles it; printed, not rounded to 0.
     assert_eq!(

@@ -79,6 +79,9 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
                 );
             }
             print!("{}", history::trend_table(&trends));
+            let settings = perfgate::settings::load(&root.join("perfgate.toml"))
+                .map_err(anyhow::Error::msg)?;
+            print!("{}", history::coverage_table(&trends, &settings.gate));
             let out = out.unwrap_or_else(|| root.join("reports/history/trend"));
             let index = perfgate::report::write_trends(&trends, &file.display().to_string(), &out)
                 .map_err(anyhow::Error::msg)?;
