@@ -23,6 +23,12 @@ fi
 export CARGO_TERM_COLOR=never
 status=0
 cargo run --release --quiet -p perfgate -- release-report --from "$from" --to "$to" "$@" || status=$?
+# This checkout's release scenarios against the committed baseline of the nightly and release
+# scenarios (instructions, heap, counters): the release is gated, not only compared with the last.
+gate=0
+cargo run --release --quiet -p perfgate -- gate --tags release --baseline nightly \
+    --engines instructions,allocations,counters --output target/perfgate/release-gate || gate=$?
+if [ "$gate" -gt "$status" ]; then status=$gate; fi
 slug() { echo "$1" | tr -c 'A-Za-z0-9._\n' '-' | sed 's/^-*//; s/-*$//'; }
 dir="reports/release-$(slug "$from")-$(slug "$to")"
 if [ -d "$dir" ]; then
