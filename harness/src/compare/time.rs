@@ -65,7 +65,7 @@ pub fn usable(baseline: &[f64], candidate: &[f64]) -> Result<(), StatsError> {
 
 /// The shifted one-sided t-tests, the ratio and its interval, the rank second opinion and the
 /// MDE. `family` is the number of wall-time tests in the run (for the interval level and the MDE);
-/// `s` overrides the spread (from calibration) when given.
+/// `s`, the spread from calibration, replaces the rounds' own spread when it is the larger.
 pub fn test(
     baseline: &[f64],
     candidate: &[f64],
@@ -117,7 +117,10 @@ pub fn test(
     };
     let shifted_up: Vec<f64> = b.iter().map(|v| v - up).collect();
     let mann_whitney_p = stats::mann_whitney(&shifted_up, &a, Tail::Greater)?.p;
-    let s = s.unwrap_or_else(|| stats::pooled_std_dev(&a, &b));
+    // The calibrated spread is the better estimate of a quiet machine, but a run noisier than that
+    // cannot see as much: the MDE never claims more than either shows.
+    let observed = stats::pooled_std_dev(&a, &b);
+    let s = s.map_or(observed, |calibrated| calibrated.max(observed));
     Ok(TimeTest {
         p_regressed,
         p_improved,
