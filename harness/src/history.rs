@@ -310,6 +310,32 @@ pub fn runs_to_see(
     })
 }
 
+/// A series' relative noise, the size of change the gate looks for in its metric (wall time:
+/// `time_detect`; instructions and heap: their thresholds), and how many runs after such a change
+/// the scan needs to see it among `series` series, as words.
+pub fn sensitivity(
+    series: &Series,
+    count: usize,
+    gate: &crate::settings::GateDefaults,
+) -> (Option<f64>, f64, String) {
+    let options = changepoint::Options::default();
+    let step = match crate::compare::family_of(&series.metric) {
+        "time" => gate.time_detect,
+        "instructions" => gate.instructions,
+        _ => gate.heap,
+    } / 100.0;
+    let values = series.values();
+    let noise = relative_noise(&values);
+    let needs = match noise {
+        None => format!("unknown (fewer than 3 runs; at least {})", options.min_size),
+        Some(noise) => match runs_to_see(values.len(), noise, step, count, &options) {
+            Some(runs) => runs.to_string(),
+            None => "more than 10000".into(),
+        },
+    };
+    (noise, step, needs)
+}
+
 /// `history trend`, per series: how many runs it has on its host, its noise, and how many runs
 /// after a change of the size the gate looks for (wall time: `time_detect`; instructions and heap:
 /// their thresholds) the change-point scan needs to see it.
@@ -317,26 +343,13 @@ pub fn coverage_table(
     trends: &[(Series, Vec<ChangePoint>)],
     gate: &crate::settings::GateDefaults,
 ) -> String {
-    let options = changepoint::Options::default();
     let mut out = format!(
         "\n{:<24} {:<18} {:<12} {:>5} {:>8} {:>7}  {}\n",
         "scenario", "metric", "host", "runs", "noise", "step", "runs a step needs after it"
     );
     for (series, _) in trends {
-        let step = match crate::compare::family_of(&series.metric) {
-            "time" => gate.time_detect,
-            "instructions" => gate.instructions,
-            _ => gate.heap,
-        } / 100.0;
+        let (noise, step, needs) = sensitivity(series, trends.len(), gate);
         let values = series.values();
-        let noise = relative_noise(&values);
-        let needs = match noise {
-            None => format!("unknown (fewer than 3 runs; at least {})", options.min_size),
-            Some(noise) => match runs_to_see(values.len(), noise, step, trends.len(), &options) {
-                Some(runs) => runs.to_string(),
-                None => "more than 10000".into(),
-            },
-        };
         out.push_str(&format!(
             "{:<24} {:<18} {:<12} {:>5} {:>8} {:>6.1}%  {}\n",
             series.scenario,

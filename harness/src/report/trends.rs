@@ -36,12 +36,24 @@ pub fn section(input: &ReportInput, charts: &mut Charts) -> String {
         "<h2>Trends</h2>\n<p>{} runs in the history on this host ({}).</p>\n{}",
         records.iter().filter(|r| r.host == host).count(),
         escape(&host),
-        render(&trends, charts)
+        render(&trends, charts, &gate_of(input.root))
     )
 }
 
-/// The explanation, the change-point table and one chart per series.
-fn render(trends: &[(Series, Vec<ChangePoint>)], charts: &mut Charts) -> String {
+/// The thresholds of the repository's perfgate.toml (the defaults when it cannot be read).
+fn gate_of(root: &std::path::Path) -> crate::settings::GateDefaults {
+    crate::settings::load(&root.join("perfgate.toml"))
+        .map(|settings| settings.gate)
+        .unwrap_or_default()
+}
+
+/// The explanation, the change-point table and one chart per series (its caption says how many
+/// runs it has and how many a change of the gate's size needs after it).
+fn render(
+    trends: &[(Series, Vec<ChangePoint>)],
+    charts: &mut Charts,
+    gate: &crate::settings::GateDefaults,
+) -> String {
     let options = Options::default();
     let mut out = format!(
         "<p>Change points: every split of a series and every stretch against the rest (a step later undone) tested with Student's t, segments of at least {} runs, Bonferroni within a series, then Benjamini–Hochberg at q = {} across all {} series; each change placed at the least-squares split between its neighbours. Red lines mark them, orange lines are segment means.</p>\n",
@@ -82,13 +94,17 @@ fn render(trends: &[(Series, Vec<ChangePoint>)], charts: &mut Charts) -> String 
     }
     for (index, (series, points)) in trends.iter().enumerate() {
         let indices: Vec<usize> = points.iter().map(|p| p.index).collect();
+        let (noise, step, needs) = history::sensitivity(series, trends.len(), gate);
         let caption = format!(
-            "{} · {} · {}: {} runs, {} change point(s)",
+            "{} · {} · {}: {} runs on this host, {} change point(s); noise {}, a {:.1} % change needs {} runs after it",
             series.scenario,
             series.metric,
             series.host_label,
             series.points.len(),
-            indices.len()
+            indices.len(),
+            noise.map_or("unknown".into(), |n| format!("{:.2} %", n * 100.0)),
+            step * 100.0,
+            needs
         );
         out.push_str(&charts.add(
             &format!("trend-{index}"),
@@ -103,6 +119,7 @@ fn render(trends: &[(Series, Vec<ChangePoint>)], charts: &mut Charts) -> String 
 pub fn write_page(
     trends: &[(Series, Vec<ChangePoint>)],
     source: &str,
+    gate: &crate::settings::GateDefaults,
     out: &std::path::Path,
 ) -> Result<std::path::PathBuf, String> {
     let charts_dir = out.join("charts");
@@ -116,7 +133,7 @@ pub fn write_page(
     let body = format!(
         "<h1>perfgate trends</h1>\n<p class=\"note\">{}</p>\n{}",
         escape(source),
-        render(trends, &mut charts)
+        render(trends, &mut charts, gate)
     );
     let index = out.join("index.html");
     crate::export::write_atomic(&index, &html::page("perfgate trends", &body))?;

@@ -83,8 +83,13 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
                 .map_err(anyhow::Error::msg)?;
             print!("{}", history::coverage_table(&trends, &settings.gate));
             let out = out.unwrap_or_else(|| root.join("reports/history/trend"));
-            let index = perfgate::report::write_trends(&trends, &file.display().to_string(), &out)
-                .map_err(anyhow::Error::msg)?;
+            let index = perfgate::report::write_trends(
+                &trends,
+                &file.display().to_string(),
+                &settings.gate,
+                &out,
+            )
+            .map_err(anyhow::Error::msg)?;
             eprintln!("trend charts: {}", index.display());
         }
     }
