@@ -381,17 +381,39 @@ pub fn stricter_of(
 }
 
 /// The commands that re-measure baseline `name` of `profile` with the scenarios it lacks: the
-/// baseline's own selection (tags, or the filter) and the engines it holds, from a clean commit,
-/// then `baseline accept`.
-pub fn accept_command(base: &Results, name: &str, profile: &str, added: &[String]) -> String {
-    let mut select = match &base.selection {
-        Some(selection) if !selection.tags.is_empty() => {
-            format!(" --tags {}", selection.tags.join(","))
+/// union of the baseline's selection and this run's (`tags`; the new scenarios by name when the
+/// baseline was filtered) with the engines the baseline holds, from a clean commit, then
+/// `baseline accept`.
+pub fn accept_command(
+    base: &Results,
+    name: &str,
+    profile: &str,
+    added: &[String],
+    tags: &[String],
+) -> String {
+    let mut union: Vec<String> = base
+        .selection
+        .as_ref()
+        .map(|s| s.tags.clone())
+        .unwrap_or_default();
+    for tag in tags {
+        if !union.contains(tag) {
+            union.push(tag.clone());
         }
-        _ => String::new(),
+    }
+    let mut select = if union.is_empty() {
+        String::new()
+    } else {
+        format!(" --tags {}", union.join(","))
     };
     if let Some(filter) = base.selection.as_ref().and_then(|s| s.filter.as_ref()) {
-        select.push_str(&format!(" --filter {}", crate::shell_quote(filter)));
+        let names: Vec<&str> = std::iter::once(filter.as_str())
+            .chain(added.iter().map(String::as_str))
+            .collect();
+        select.push_str(&format!(
+            " --filter {}",
+            crate::shell_quote(&format!("{{{}}}", names.join(",")))
+        ));
     }
     let has =
         |engine: fn(&crate::results::ScenarioResult) -> bool| base.scenarios.iter().any(engine);

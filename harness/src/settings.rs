@@ -42,15 +42,10 @@ impl Default for GateDefaults {
 
 impl GateDefaults {
     /// What the gate promises to see (a fraction) in a scenario whose time threshold is
-    /// `threshold` (a fraction): `time_detect`, or, for a scenario whose own threshold is not
-    /// below it, `time_detect` scaled as that threshold is scaled from the default.
+    /// `threshold` (a fraction): `time_detect`, or `time_detect` scaled as the scenario's threshold
+    /// is scaled from the default when that is more (a looser threshold keeps the same margin).
     pub fn promise(&self, threshold: f64) -> f64 {
-        let promise = self.time_detect / 100.0;
-        if threshold < promise {
-            promise
-        } else {
-            threshold * self.time_detect / self.time
-        }
+        (self.time_detect / 100.0).max(threshold * self.time_detect / self.time)
     }
 }
 
@@ -131,11 +126,11 @@ pub fn load(path: &Path) -> Result<Settings, String> {
         time_detect: Option<toml::Spanned<f64>>,
     }
     let spans: Spans = toml::from_str(&text).map_err(|error| at(0, error.message().trim_end()))?;
-    if let Some(gate) = spans.gate {
+    if let Some(gate) = &spans.gate {
         for (key, value) in [
-            ("time", gate.time),
-            ("instructions", gate.instructions),
-            ("heap", gate.heap),
+            ("time", gate.time.clone()),
+            ("instructions", gate.instructions.clone()),
+            ("heap", gate.heap.clone()),
             ("time_detect", gate.time_detect.clone()),
         ] {
             if let Some(value) = value
@@ -152,18 +147,21 @@ pub fn load(path: &Path) -> Result<Settings, String> {
                 ));
             }
         }
-        if let Some(value) = gate.time_detect
-            && *value.get_ref() <= settings.gate.time
-        {
-            return Err(at(
-                value.span().start,
-                &format!(
-                    "[gate] time_detect = {}: what the gate promises to see must exceed the time threshold ({} %)",
-                    value.get_ref(),
-                    settings.gate.time
-                ),
-            ));
-        }
+    }
+    if settings.gate.time_detect <= settings.gate.time {
+        // At the place of time_detect when it is written, else of time.
+        let place = spans
+            .gate
+            .as_ref()
+            .and_then(|g| g.time_detect.as_ref().or(g.time.as_ref()))
+            .map_or(0, |value| value.span().start);
+        return Err(at(
+            place,
+            &format!(
+                "[gate] time_detect = {}: what the gate promises to see must exceed the time threshold ({} %)",
+                settings.gate.time_detect, settings.gate.time
+            ),
+        ));
     }
     Ok(settings)
 }
@@ -208,8 +206,20 @@ mod tests {
         let gate = load(&path).unwrap().gate;
         assert_eq!(gate.time_detect, 8.0);
         assert_eq!(gate.promise(0.03), 0.08);
-        // A scenario whose own threshold is 10 % is promised 10 × 8 / 3 ≈ 26.7 %.
+        // The larger of time_detect and the scenario's threshold scaled by 8 / 3, so the promise
+        // never jumps: 10 % → 26.7 %, 4 % → 10.7 %, 2 % → 8 %.
         assert!((gate.promise(0.10) - 0.10 * 8.0 / 3.0).abs() < 1e-12);
+        assert_eq!(gate.promise(0.02), 0.08);
+        assert!((gate.promise(0.04) - 0.04 * 8.0 / 3.0).abs() < 1e-12);
+        // A time threshold at or above the default promise is refused too.
+        std::fs::write(&path, "[gate]\ntime = 12\n").unwrap();
+        assert_eq!(
+            load(&path).unwrap_err(),
+            format!(
+                "{}:2:8: [gate] time_detect = 10: what the gate promises to see must exceed the time threshold (12 %)",
+                path.display()
+            )
+        );
     }
 
     #[test]

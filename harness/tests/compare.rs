@@ -467,3 +467,38 @@ fn a_scenario_too_noisy_for_the_promise_is_inconclusive_and_says_how_many_rounds
     assert!(perfgate::stats::mde(s, 0.03, 0.05, 1, needed - 1, needed - 1) > 0.10);
     assert_eq!(comparison.exit_code(), 0);
 }
+
+#[test]
+fn a_suspect_the_second_stage_could_not_time_is_an_error() {
+    let baseline = results(vec![scenario("noisy", 1.0, 1_000_000, 100_000)]);
+    let candidate = results(vec![scenario("noisy", 1.10, 1_000_000, 100_000)]);
+    let mut comparison = compare(&baseline, &candidate, &options());
+    let mut failed = scenario("noisy", 1.0, 1_000_000, 100_000);
+    failed.time = None;
+    failed.instructions = None;
+    failed.heap = None;
+    failed.counters = None;
+    failed.status = Status::Failed {
+        reason: "time round 2 exited with 101".into(),
+    };
+    let mut fine = scenario("noisy", 1.10, 1_000_000, 100_000);
+    fine.time = None;
+    fine.instructions = None;
+    fine.heap = None;
+    fine.counters = None;
+    confirm::decide_on_fresh_rounds(
+        &mut comparison,
+        &results(vec![failed]),
+        &results(vec![fine]),
+        &options(),
+    );
+    assert!(
+        comparison.errors.contains(
+            &"scenario `noisy`: the second stage could not time both builds: time round 2 exited with 101"
+                .to_owned()
+        ),
+        "{:?}",
+        comparison.errors
+    );
+    assert_eq!(comparison.exit_code(), 2);
+}

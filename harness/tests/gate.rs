@@ -226,7 +226,7 @@ fn a_selected_scenario_without_a_baseline_fails_the_gate_unless_allowed() {
     assert!(
         stdout.contains(
             "note: 1 selected scenario(s) have no baseline and are gated by nothing: path. To add them: \
-             `cargo run --release -p perfgate -- run --tags pr --engines allocations,counters --out target/perfgate/main-with-new.json` on a clean commit, \
+             `cargo run --release -p perfgate -- run --tags pr,extra --engines allocations,counters --out target/perfgate/main-with-new.json` on a clean commit, \
              then `cargo run --release -p perfgate -- baseline accept main --profile ci --from target/perfgate/main-with-new.json --reason 'add path'` (or pass --allow-new)\n"
         ),
         "{stdout}"

@@ -125,7 +125,7 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "<h2>Artifacts</h2>",
         "<h2>Reproduce</h2>",
         "Not calibrated",
-        "FAIL — regression",
+        "FAIL (regression)",
         "explain 100 % of it",
     ] {
         assert!(

@@ -17,9 +17,9 @@ use crate::results::Results;
 
 /// The scenarios whose wall time the second stage re-decides: those the first stage called
 /// regressed or whose raw one-sided regression p is below α. An inconclusive row with a larger p is
-/// not a suspect: re-running every noisy scenario would make the second family as large as the
-/// first (at seven rounds and σ 2 %, all of a 100-scenario suite) and give back the power the two
-/// stages are for; it keeps its "needs N rounds" note.
+/// not a suspect: in a large, noisy suite nearly every row is inconclusive at first, and
+/// re-running them all would make the second family as large as the first and give back the power
+/// the two stages are for; it keeps its "needs N rounds" note.
 pub fn suspects(comparison: &Comparison) -> Vec<String> {
     comparison
         .metrics
@@ -53,6 +53,27 @@ pub fn decide_on_fresh_rounds(
     options: &CompareOptions,
 ) {
     let second = compare(base, head, options);
+    // A suspect the second stage could not time on both builds keeps no silent first verdict.
+    for scenario in base.scenarios.iter().chain(&head.scenarios) {
+        let decided = second
+            .metrics
+            .iter()
+            .any(|m| m.metric == "time" && m.scenario == scenario.name);
+        if decided {
+            continue;
+        }
+        let why = match &scenario.status {
+            crate::results::Status::Failed { reason } => reason.clone(),
+            _ => "no wall time was measured".into(),
+        };
+        let error = format!(
+            "scenario `{}`: the second stage could not time both builds: {why}",
+            scenario.name
+        );
+        if !comparison.errors.contains(&error) {
+            comparison.errors.push(error);
+        }
+    }
     for metric in comparison.metrics.iter_mut().filter(|m| m.metric == "time") {
         let Some(new) = second
             .metrics

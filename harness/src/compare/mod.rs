@@ -165,6 +165,30 @@ impl Comparison {
         }
     }
 
+    /// The verdict in words: `PASS`, `FAIL (regression)`, `FAIL (missing scenario)`,
+    /// `FAIL (no baseline for N selected scenario(s))` or `ERROR`.
+    pub fn verdict(&self) -> String {
+        let regressed = self.metrics.iter().any(|m| m.verdict == Verdict::Regressed);
+        let mut causes = Vec::new();
+        if regressed {
+            causes.push("regression".to_owned());
+        }
+        if !self.missing.is_empty() {
+            causes.push("missing scenario".to_owned());
+        }
+        if !self.unbaselined.is_empty() {
+            causes.push(format!(
+                "no baseline for {} selected scenario(s)",
+                self.unbaselined.len()
+            ));
+        }
+        match self.exit_code() {
+            0 => "PASS".into(),
+            1 => format!("FAIL ({})", causes.join("; ")),
+            _ => "ERROR".into(),
+        }
+    }
+
     /// Counts of each verdict.
     pub fn tally(&self) -> BTreeMap<&'static str, usize> {
         let mut tally = BTreeMap::new();

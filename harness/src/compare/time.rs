@@ -1,10 +1,10 @@
 //! The wall-time decision for one scenario (docs/perfgate/statistics.md): is the candidate slower
 //! than the baseline by more than the threshold t? Rounds are the unit; their medians are compared
-//! on log scale with a t-test, which gives continuous p-values on few rounds (an exact rank test
-//! on five rounds a side cannot go below p = 1/252, so Holm over a suite of 13 scenarios could
-//! never flag anything): the pooled t when both sides have the same number of rounds (its level
-//! holds even when the spreads differ, and its power is exactly the noncentral t the MDE is solved
-//! with), Welch's t otherwise. Regressed: the one-sided test of log b − log(1 + t) against log a,
+//! on log scale with Welch's t-test, which gives continuous p-values on few rounds (an exact rank
+//! test on five rounds a side cannot go below p = 1/252, so Holm over a suite of 13 scenarios
+//! could never flag anything) and keeps its level when a change also changes the spread (the
+//! pooled t does not, at the small levels Holm asks for). Regressed: the one-sided test of
+//! log b − log(1 + t) against log a,
 //! Holm-adjusted p < α over all wall-time tests of the run; improved: the mirror with log(1 − t);
 //! unchanged: the t interval of the shift at 1 − 2α/m lies inside (1 − t, 1 + t) and the
 //! scenario's minimum detectable effect is within what the gate promises to see; otherwise
@@ -23,14 +23,14 @@ pub const ROUNDS_LIMIT: usize = 1000;
 /// Everything computed for one scenario before the family-wide correction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeTest {
-    /// One-sided t-test p of "slower by more than t" and of "faster by more than t" (raw).
+    /// One-sided Welch p of "slower by more than t" and of "faster by more than t" (raw).
     pub p_regressed: f64,
     pub p_improved: f64,
     /// The ratio of the geometric means of the round medians, candidate / baseline.
     pub ratio: f64,
-    /// Its t interval at 1 − 2α/m, as ratios.
+    /// Its Welch interval at 1 − 2α/m, as ratios.
     pub interval: (f64, f64),
-    /// Degrees of freedom of the t-test (n + m − 2 pooled, or Welch–Satterthwaite's).
+    /// Welch–Satterthwaite degrees of freedom.
     pub df: f64,
     /// The second opinion: one-sided Mann–Whitney p of "slower by more than t" (raw).
     pub mann_whitney_p: f64,
@@ -80,17 +80,7 @@ pub fn test(
     let up = (1.0 + threshold).ln();
     let down = (1.0 - threshold).ln();
     let welch = stats::welch_log(&a, &b)?;
-    // Equal rounds a side: the pooled t, whose level holds even when the spreads differ and whose
-    // power is exactly what the MDE says; unequal rounds: Welch.
-    let (se, df) = if a.len() == b.len() {
-        let (n, m) = (a.len() as f64, b.len() as f64);
-        (
-            stats::pooled_std_dev(&a, &b) * (1.0 / n + 1.0 / m).sqrt(),
-            n + m - 2.0,
-        )
-    } else {
-        (welch.se, welch.df)
-    };
+    let (se, df) = (welch.se, welch.df);
     let family = family.max(1);
     let (p_regressed, p_improved, half_width) = if se == 0.0 {
         // Identical rounds on each side: the difference is exact.

@@ -81,6 +81,13 @@ impl Exporter for Junit {
                 xml(name)
             ));
         }
+        for name in &comparison.unbaselined {
+            failures += 1;
+            cases.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"baseline\"><failure message=\"selected, but the baseline does not have it: gated by nothing\"/></testcase>\n",
+                xml(name)
+            ));
+        }
         for error in &comparison.errors {
             errors += 1;
             cases.push_str(&format!(
@@ -88,7 +95,10 @@ impl Exporter for Junit {
                 xml(error)
             ));
         }
-        let tests = comparison.metrics.len() + comparison.missing.len() + comparison.errors.len();
+        let tests = comparison.metrics.len()
+            + comparison.missing.len()
+            + comparison.unbaselined.len()
+            + comparison.errors.len();
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"perfgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n  <testsuite name=\"perfgate against {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n",
             xml(report.baseline)

@@ -39,20 +39,7 @@ pub fn outcome(report: &Report) -> String {
     .filter_map(|v| tally.get(v).map(|n| format!("{n} {v}")))
     .collect::<Vec<_>>()
     .join(", ");
-    let regressed = comparison
-        .metrics
-        .iter()
-        .any(|m| m.verdict == crate::compare::Verdict::Regressed);
-    let verdict = match comparison.exit_code() {
-        0 => "PASS".to_owned(),
-        1 if regressed => "FAIL (regression)".to_owned(),
-        1 if !comparison.missing.is_empty() => "FAIL (missing scenario)".to_owned(),
-        1 => format!(
-            "FAIL (no baseline for {} selected scenario(s))",
-            comparison.unbaselined.len()
-        ),
-        _ => "ERROR".to_owned(),
-    };
+    let verdict = comparison.verdict();
     let mut line = format!(
         "gate: {verdict} against {} — {}",
         report.baseline,

@@ -169,11 +169,12 @@ fn fingerprint_rows(base: &Fingerprint, cand: &Fingerprint) -> Vec<Vec<String>> 
 fn summary(input: &ReportInput) -> String {
     let comparison = input.comparison;
     let code = comparison.exit_code();
-    let (class, result) = match code {
-        0 => ("pass", "PASS"),
-        1 => ("fail", "FAIL — regression"),
-        _ => ("error", "ERROR"),
+    let class = match code {
+        0 => "pass",
+        1 => "fail",
+        _ => "error",
     };
+    let result = comparison.verdict();
     let tally = comparison.tally();
     let counts = tally
         .iter()

@@ -94,7 +94,7 @@ pub enum Command {
         baseline: String,
         #[command(flatten)]
         select: SelectArgs,
-        /// The second stage of the wall-time decision: suspects (regressed, inconclusive, or raw
+        /// The second stage of the wall-time decision: suspects (regressed, or raw one-sided
         /// p < 0.05) get fresh interleaved rounds of the baseline's commit built here and of this
         /// build, and are decided on those alone (Holm over the suspects). When the baseline cannot
         /// be built, new rounds of this build are reported and the verdicts stay.
@@ -227,7 +227,7 @@ pub struct BranchArgs {
     #[arg(long, value_enum, default_value = "head")]
     pub scenarios_from: ScenariosFrom,
     /// Decide wall time on the first rounds alone (Holm over every scenario). By default the
-    /// suspects of that first stage (regressed, inconclusive, or raw p < 0.05) get as many fresh
+    /// suspects of that first stage (regressed, or raw one-sided p < 0.05) get as many fresh
     /// interleaved rounds of both builds and are decided on those alone (Holm over the suspects).
     #[arg(long)]
     pub single_stage: bool,

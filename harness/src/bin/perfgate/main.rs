@@ -409,6 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 None => Vec::new(),
             };
             let selection = selection(&args, &settings);
+            let run_tags = selection.tags.clone();
             let (cand, path) = run_and_save(&root, &lock, &selected, &args, selection, None)?;
             eprintln!("results: {}", path.display());
             let mut comparison = perfgate::compare::compare(&base, &cand, &options);
@@ -418,6 +419,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 &baseline,
                 &output.profile,
                 &comparison.added,
+                &run_tags,
             );
             perfgate::gate::require_baselines(&mut comparison, allow_new, &accept);
             comparison.notes.extend(loosened);
