@@ -4,9 +4,9 @@
 # (baselines/<profile>/nightly.json: instructions, heap and counters, which compare across hosts),
 # append this run to the history (one JSON line per run) and print the change points of every
 # series in it, with how many runs each series needs to see a change. Wall time has no committed
-# baseline (it is host-bound): it is gated only by the history's change points on one runner. The
-# exit code is the gate's: 0 pass, 1 a regression or a nightly scenario without a baseline, 2 an
-# error.
+# baseline (it is host-bound): on one runner the history's change points watch it (reported, not
+# part of the exit code). The exit code is the gate's: 0 pass, 1 a regression or a nightly
+# scenario without a baseline, 2 an error.
 #
 #   ci/nightly.sh [--history FILE] [--profile P] [more `perfgate gate` options…]
 #   default history: reports/history/<profile>.jsonl (profile: ci). reports/ is not kept by git:

@@ -302,12 +302,32 @@ pub fn runs_to_see(
     if noise == 0.0 {
         return Some(min_size);
     }
-    (min_size..=10_000).find(|&after| {
+    let seen = |after: usize| {
         let total = runs.max(min_size) + after;
         let level = options.alpha / (series.max(1) as f64 * cuts(total, min_size) as f64);
         let critical = crate::stats::t_upper_quantile((total - 2) as f64, level / 2.0);
         step / (noise * (1.0 / before + 1.0 / after as f64).sqrt()) >= critical
-    })
+    };
+    // More runs after the step raise the statistic towards a ceiling while the number of cuts
+    // (and so the critical value) keeps growing slowly: double until seen, then bisect.
+    const LIMIT: usize = 10_000;
+    let mut high = min_size;
+    while !seen(high) {
+        if high >= LIMIT {
+            return None;
+        }
+        high = (high * 2).min(LIMIT);
+    }
+    let mut low = (high / 2).max(min_size);
+    while low < high {
+        let middle = (low + high) / 2;
+        if seen(middle) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    Some(low)
 }
 
 /// A series' relative noise, the size of change the gate looks for in its metric (wall time:
@@ -327,7 +347,10 @@ pub fn sensitivity(
     let values = series.values();
     let noise = relative_noise(&values);
     let needs = match noise {
-        None => format!("unknown (fewer than 3 runs; at least {})", options.min_size),
+        None => format!(
+            "unknown (fewer than 3 runs, or no positive level; at least {})",
+            options.min_size
+        ),
         Some(noise) => match runs_to_see(values.len(), noise, step, count, &options) {
             Some(runs) => runs.to_string(),
             None => "more than 10000".into(),

@@ -11,8 +11,7 @@
 //!   at least 90 % of families.
 //!
 //! 400 families each, not 100: the true rates lie close enough to the targets that disjoint blocks
-//! of 100 families missed one now and then by seed luck alone; at 400 the measured rates are
-//! several standard errors inside the targets. The measured rates are written into
+//! of 100 families missed one now and then by seed luck alone; 400 halves the binomial error. The measured rates are written into
 //! docs/perfgate/statistics.md by `the_documented_rates_are_what_the_simulation_measures`.
 
 mod common;

@@ -586,10 +586,21 @@ fn decide_time(
             ));
         }
         let (threshold, promise) = limits[k];
-        if verdict == time::TimeVerdict::Inconclusive && test.mde > promise {
-            metric
-                .notes
-                .push(time::cannot_see(&test, threshold, promise, ALPHA, family));
+        if verdict == time::TimeVerdict::Inconclusive {
+            let (low, high) = test.interval;
+            if low <= 1.0 - threshold || high >= 1.0 + threshold {
+                metric.notes.push(format!(
+                    "the interval [{:+.1}, {:+.1}] % reaches past ±{:.1} %: neither a regression shown nor a change within the threshold",
+                    (low - 1.0) * 100.0,
+                    (high - 1.0) * 100.0,
+                    threshold * 100.0
+                ));
+            }
+            if test.mde > promise {
+                metric
+                    .notes
+                    .push(time::cannot_see(&test, threshold, promise, ALPHA, family));
+            }
         }
     }
 }

@@ -178,7 +178,10 @@ pub fn documented(page: &str, name: &str, measured: &str, command: &str) {
         );
         return;
     }
-    let commit = git(&root, &["rev-parse", "--short=12", "HEAD"]);
+    let mut commit = git(&root, &["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
+    if !git(&root, &["status", "--porcelain"]).trim().is_empty() {
+        commit.push_str(" with uncommitted changes");
+    }
     let date = Command::new("date")
         .args(["-u", "+%Y-%m-%d"])
         .output()
@@ -187,7 +190,7 @@ pub fn documented(page: &str, name: &str, measured: &str, command: &str) {
     let header = format!(
         "Written by `PERFGATE_UPDATE_DOCS=1 {command}` on {} (commit {}), {} with {} cores; seeded, so any machine reproduces these counts.",
         String::from_utf8_lossy(&date.stdout).trim(),
-        commit.trim(),
+        commit,
         host.cpu_model.as_deref().unwrap_or("an unknown CPU"),
         host.cores,
     );
