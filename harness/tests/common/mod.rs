@@ -178,7 +178,9 @@ pub fn documented(page: &str, name: &str, measured: &str, command: &str) {
         );
         return;
     }
-    let mut commit = git(&root, &["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
+    let mut commit = git(&root, &["rev-parse", "--short=12", "HEAD"])
+        .trim()
+        .to_owned();
     if !git(&root, &["status", "--porcelain"]).trim().is_empty() {
         commit.push_str(" with uncommitted changes");
     }
