@@ -25,6 +25,15 @@ fn verdict(comparison: &Comparison, scenario: &str, metric: &str) -> Verdict {
         .verdict
 }
 
+/// A scenario with wall time only (what the second stage measures).
+fn time_only(name: &str, factor: f64) -> perfgate::results::ScenarioResult {
+    let mut only = scenario(name, factor, 1_000_000, 100_000);
+    only.instructions = None;
+    only.heap = None;
+    only.counters = None;
+    only
+}
+
 fn base() -> Results {
     results(vec![scenario("a", 1.0, 1_000_000, 100_000)])
 }
@@ -356,13 +365,7 @@ fn confirm_decides_on_fresh_rounds_of_both_sides_alone_and_keeps_the_first_verdi
     assert_eq!(confirm::suspects(&comparison), ["noisy"]);
     // Holm p: 2 × scipy.stats.ttest_ind(log b − log 1.03, log a, alternative="greater").pvalue
     // = 2.9e-10. Fresh rounds of both builds show no change.
-    let fresh = |factor: f64| {
-        let mut only = scenario("noisy", factor, 1_000_000, 100_000);
-        only.instructions = None;
-        only.heap = None;
-        only.counters = None;
-        results(vec![only])
-    };
+    let fresh = |factor: f64| results(vec![time_only("noisy", factor)]);
     confirm::decide_on_fresh_rounds(&mut comparison, &fresh(1.0), &fresh(1.0), &options());
     let noisy = comparison
         .metrics
@@ -383,14 +386,10 @@ fn confirm_without_a_baseline_build_reports_new_rounds_and_keeps_the_verdict() {
     let baseline = results(vec![scenario("noisy", 1.0, 1_000_000, 100_000)]);
     let candidate = results(vec![scenario("noisy", 1.10, 1_000_000, 100_000)]);
     let mut comparison = compare(&baseline, &candidate, &options());
-    let mut only = scenario("noisy", 1.0, 1_000_000, 100_000);
-    only.instructions = None;
-    only.heap = None;
-    only.counters = None;
     confirm::report_candidate_only(
         &mut comparison,
         &baseline,
-        &results(vec![only]),
+        &results(vec![time_only("noisy", 1.0)]),
         &options(),
         "the baseline has no commit",
     );
@@ -476,19 +475,13 @@ fn a_suspect_the_second_stage_could_not_time_is_an_error() {
     let baseline = results(vec![scenario("noisy", 1.0, 1_000_000, 100_000)]);
     let candidate = results(vec![scenario("noisy", 1.10, 1_000_000, 100_000)]);
     let mut comparison = compare(&baseline, &candidate, &options());
-    let mut failed = scenario("noisy", 1.0, 1_000_000, 100_000);
+    let mut failed = time_only("noisy", 1.0);
     failed.time = None;
-    failed.instructions = None;
-    failed.heap = None;
-    failed.counters = None;
     failed.status = Status::Failed {
         reason: "time round 2 exited with 101".into(),
     };
-    let mut fine = scenario("noisy", 1.10, 1_000_000, 100_000);
+    let mut fine = time_only("noisy", 1.10);
     fine.time = None;
-    fine.instructions = None;
-    fine.heap = None;
-    fine.counters = None;
     confirm::decide_on_fresh_rounds(
         &mut comparison,
         &results(vec![failed]),

@@ -33,6 +33,14 @@ pub fn suspects(comparison: &Comparison) -> Vec<String> {
         .collect()
 }
 
+/// The wall-time row of `scenario` in a comparison.
+fn time_row<'a>(comparison: &'a Comparison, scenario: &str) -> Option<&'a MetricComparison> {
+    comparison
+        .metrics
+        .iter()
+        .find(|m| m.metric == "time" && m.scenario == scenario)
+}
+
 fn first_stage(metric: &MetricComparison) -> String {
     format!(
         "stage 1: {} ({}, Holm p {})",
@@ -55,11 +63,7 @@ pub fn decide_on_fresh_rounds(
     let second = compare(base, head, options);
     // A suspect the second stage could not time on both builds keeps no silent first verdict.
     for scenario in base.scenarios.iter().chain(&head.scenarios) {
-        let decided = second
-            .metrics
-            .iter()
-            .any(|m| m.metric == "time" && m.scenario == scenario.name);
-        if decided {
+        if time_row(&second, &scenario.name).is_some() {
             continue;
         }
         let why = match &scenario.status {
@@ -75,11 +79,7 @@ pub fn decide_on_fresh_rounds(
         }
     }
     for metric in comparison.metrics.iter_mut().filter(|m| m.metric == "time") {
-        let Some(new) = second
-            .metrics
-            .iter()
-            .find(|m| m.metric == "time" && m.scenario == metric.scenario)
-        else {
+        let Some(new) = time_row(&second, &metric.scenario) else {
             continue;
         };
         let first = first_stage(metric);
@@ -116,11 +116,7 @@ pub fn report_candidate_only(
     }
     let second = compare(&only, fresh, options);
     for metric in comparison.metrics.iter_mut().filter(|m| m.metric == "time") {
-        let Some(new) = second
-            .metrics
-            .iter()
-            .find(|m| m.metric == "time" && m.scenario == metric.scenario)
-        else {
+        let Some(new) = time_row(&second, &metric.scenario) else {
             continue;
         };
         metric.notes.push(format!(
