@@ -32,16 +32,20 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::corpus::CorpusLock;
 
+mod corpus_source;
+pub mod limits;
 mod raw;
 
-use raw::{RawCorpus, RawScenario, RawTime};
+use corpus_source::{corpus_source, unknown_corpus};
+use limits::Located;
+use raw::{RawScenario, RawTime};
 
 /// A scenario that could not be read, with the place of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -222,23 +226,6 @@ pub struct Context<'a> {
     pub rules: &'a [&'a str],
 }
 
-struct Located<'t> {
-    file: String,
-    text: &'t str,
-}
-
-impl Located<'_> {
-    fn at(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
-        let (line, column) = crate::corpus::line_column(self.text, span.start);
-        ScenarioError {
-            file: self.file.clone(),
-            line: line as u32,
-            column: column as u32,
-            message: message.into(),
-        }
-    }
-}
-
 /// Maps a scenario name to an identifier: ASCII letters, digits and `_`; every other character becomes
 /// `_`; a leading digit gets a `_` in front.
 pub fn identifier(name: &str) -> String {
@@ -253,7 +240,7 @@ pub fn identifier(name: &str) -> String {
 }
 
 const KINDS: &str = "analyze, parse-only, aggregate, cache-cold, cache-warm, cache-edit";
-const PROFILES: [&str; 3] = ["clean", "typical", "dense"];
+pub(super) const PROFILES: [&str; 3] = ["clean", "typical", "dense"];
 
 /// Parses and validates one scenario file's text; `file` is its repository-relative name.
 pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, ScenarioError> {
@@ -263,7 +250,7 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
     };
     let raw: RawScenario = toml::from_str(text).map_err(|error| {
         let span = error.span().unwrap_or(0..0);
-        located.at(span, plain(error.message()))
+        located.decoding(span, plain(error.message()))
     })?;
     let name = raw.name.get_ref().trim().to_owned();
     if name.is_empty() {
@@ -273,6 +260,17 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
         return Err(located.at(
             raw.name.span(),
             "`name` must be at most 100 characters without control characters (line breaks, tabs, escapes)",
+        ));
+    }
+    if identifier(&name).len() > limits::MAX_ID_LEN {
+        return Err(located.at(
+            raw.name.span(),
+            format!(
+                "`name` is {} characters as an identifier (`{}`); at most {} fit criterion's benchmark folder names",
+                identifier(&name).len(),
+                identifier(&name),
+                limits::MAX_ID_LEN
+            ),
         ));
     }
     for tag in &raw.tags {
@@ -359,15 +357,7 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
             let time = match engines.time.as_ref().map(|t| (t.span(), t.get_ref())) {
                 None | Some((_, RawTime::Enabled(true))) => Some(default_time()),
                 Some((_, RawTime::Enabled(false))) => None,
-                Some((span, RawTime::Settings(time))) => {
-                    if time.rounds == 0 || time.samples < 10 {
-                        return Err(located.at(
-                            span,
-                            "`time` needs rounds ≥ 1 and samples ≥ 10 (criterion's minimum)",
-                        ));
-                    }
-                    Some(*time)
-                }
+                Some((_, RawTime::Settings(time))) => Some(limits::time_engine(time, &located)?),
             };
             Engines {
                 time,
@@ -376,26 +366,14 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
             }
         }
     };
-    for (key, value) in [
-        ("time", raw.gate.time),
-        ("instructions", raw.gate.instructions),
-        ("heap", raw.gate.heap),
-    ] {
-        if let Some(value) = value
-            && !(value > 0.0 && value < 100.0)
-        {
-            return Err(located.at(
-                0..0,
-                format!("[gate] {key} = {value}: a threshold is a percentage between 0 and 100"),
-            ));
-        }
-    }
+    let gate = limits::gate_overrides(&raw.gate, &located)?;
+    let threads = located.within("threads", &workload.threads, 0, limits::MAX_THREADS)?;
     let identity = Scenario::identity_of(
         &corpus,
         workload.kind,
         workload.traversal,
         &detectors,
-        workload.threads,
+        threads,
         &edit_to,
     );
     Ok(Scenario {
@@ -408,10 +386,10 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
         kind: workload.kind,
         traversal: workload.traversal,
         detectors,
-        threads: workload.threads,
+        threads,
         edit_to,
         engines,
-        gate: raw.gate,
+        gate,
         file: PathBuf::from(file),
     })
 }
@@ -420,132 +398,13 @@ fn xxh3(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
-fn default_time() -> TimeEngine {
+pub(super) fn default_time() -> TimeEngine {
     TimeEngine {
         rounds: default_rounds(),
         samples: default_samples(),
         warm_up_ms: default_warm_up_ms(),
         measurement_ms: default_measurement_ms(),
     }
-}
-
-fn unknown_corpus(name: &str, lock: &CorpusLock) -> String {
-    format!(
-        "unknown corpus `{name}`; the lock (scenarios/corpora.toml) has: {}",
-        lock.names().join(", ")
-    )
-}
-
-fn corpus_source(
-    raw: &Spanned<RawCorpus>,
-    located: &Located<'_>,
-    context: &Context<'_>,
-) -> Result<CorpusSource, ScenarioError> {
-    let corpus = raw.get_ref();
-    let given = [
-        corpus.corpus.is_some(),
-        corpus.synthetic.is_some(),
-        corpus.path.is_some(),
-    ];
-    if given.iter().filter(|&&g| g).count() != 1 {
-        return Err(located.at(raw.span(), "[corpus] needs exactly one of `corpus = \"NAME\"`, `synthetic = { files, lines_per_file, seed, profile }` or `path = \"FOLDER\"`"));
-    }
-    let limits = corpus.max_files.is_some() || corpus.include.is_some();
-    if let Some(name) = &corpus.corpus {
-        if context.lock.get(name.get_ref()).is_none() {
-            return Err(located.at(name.span(), unknown_corpus(name.get_ref(), context.lock)));
-        }
-        if let Some(max) = &corpus.max_files
-            && *max.get_ref() == 0
-        {
-            return Err(located.at(max.span(), "`max_files` must be at least 1"));
-        }
-        let mut include = Vec::new();
-        for glob in corpus.include.iter().flatten() {
-            globset::Glob::new(glob.get_ref()).map_err(|error| {
-                located.at(
-                    glob.span(),
-                    format!("invalid glob `{}`: {}", glob.get_ref(), error.kind()),
-                )
-            })?;
-            include.push(glob.get_ref().clone());
-        }
-        return Ok(CorpusSource::Pinned {
-            name: name.get_ref().clone(),
-            max_files: corpus.max_files.as_ref().map(|m| *m.get_ref()),
-            include,
-        });
-    }
-    if limits {
-        return Err(located.at(
-            raw.span(),
-            "`max_files` and `include` only apply to a pinned `corpus`",
-        ));
-    }
-    if let Some(synthetic) = &corpus.synthetic {
-        if !PROFILES.contains(&synthetic.profile.get_ref().as_str()) {
-            return Err(located.at(
-                synthetic.profile.span(),
-                format!(
-                    "unknown profile `{}`; expected one of: {}",
-                    synthetic.profile.get_ref(),
-                    PROFILES.join(", ")
-                ),
-            ));
-        }
-        if synthetic.files == 0 || synthetic.lines_per_file == 0 {
-            return Err(located.at(
-                raw.span(),
-                "`synthetic` needs files ≥ 1 and lines_per_file ≥ 1",
-            ));
-        }
-        return Ok(CorpusSource::Synthetic {
-            files: synthetic.files,
-            lines_per_file: synthetic.lines_per_file,
-            seed: synthetic.seed,
-            profile: synthetic.profile.get_ref().clone(),
-        });
-    }
-    let path = corpus.path.as_ref().expect("exactly one source is given");
-    let relative = Path::new(path.get_ref());
-    let escapes = relative.is_absolute()
-        || relative.components().any(|c| {
-            matches!(
-                c,
-                Component::ParentDir | Component::RootDir | Component::Prefix(_)
-            )
-        });
-    if escapes {
-        return Err(located.at(path.span(), format!("`path` must be a folder inside the repository, relative and without `..`; got `{}`", path.get_ref())));
-    }
-    if !context.repo_root.join(relative).is_dir() {
-        return Err(located.at(
-            path.span(),
-            format!(
-                "`path` `{}` is not a folder of the repository",
-                path.get_ref()
-            ),
-        ));
-    }
-    let inside = match (
-        std::fs::canonicalize(context.repo_root.join(relative)),
-        std::fs::canonicalize(context.repo_root),
-    ) {
-        (Ok(real), Ok(root)) => real.starts_with(root),
-        _ => false,
-    };
-    if !inside {
-        return Err(located.at(
-            path.span(),
-            format!(
-                "`path` `{}` leads out of the repository through a symbolic link; a scenario reads only the repository's own files",
-                path.get_ref()
-            ),
-        ));
-    }
-    Ok(CorpusSource::Path {
-        path: relative.to_path_buf(),
-    })
 }
 
 /// serde's messages, said for people who write TOML.
@@ -556,7 +415,6 @@ fn plain(message: &str) -> String {
         .replace("expected u32", "expected a whole number ≥ 0")
         .replace("expected u64", "expected a whole number ≥ 0")
         .replace("expected f64", "expected a number")
-        .replace("data did not match any variant of untagged enum RawTime", "expected `false`, `true` or a table { rounds, samples, warm_up_ms, measurement_ms }")
         .replace("data did not match any variant of untagged enum Detectors", "expected \"all\" or a list of rule ids")
         .replace("unknown variant", "unknown value")
         .replace("expected one of `analyze`, `parse-only`, `aggregate`, `cache-cold`, `cache-warm`, `cache-edit`", &format!("expected one of: {KINDS}"))
