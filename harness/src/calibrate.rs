@@ -53,7 +53,7 @@ impl Calibration {
 
     pub fn load(root: &Path, profile: &str) -> Result<Calibration, String> {
         let path = Self::path(root, profile);
-        let text = std::fs::read_to_string(&path)
+        let text = crate::files::read_regular(&path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
     }

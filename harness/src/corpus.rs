@@ -43,7 +43,17 @@ impl PinnedCorpus {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LockFile {
-    corpus: Vec<PinnedCorpus>,
+    corpus: Vec<RawPinned>,
+}
+
+/// One `[[corpus]]` as written, with the place of each value for errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPinned {
+    name: toml::Spanned<String>,
+    package: toml::Spanned<String>,
+    version: toml::Spanned<String>,
+    sha256: toml::Spanned<String>,
 }
 
 /// The corpora lock.
@@ -96,8 +106,8 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CorpusError 
 impl CorpusLock {
     /// Reads `scenarios/corpora.toml`; errors name the file, line and column.
     pub fn load(path: &Path) -> Result<CorpusLock, CorpusError> {
-        let text =
-            std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
+        let text = crate::files::read_regular(path)
+            .map_err(io(format!("cannot read {}", path.display())))?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -109,8 +119,14 @@ impl CorpusLock {
                 error.message().trim_end()
             ))
         })?;
+        let at = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = line_column(text, span.start);
+            CorpusError::Lock(format!("{label}:{line}:{column}: {message}"))
+        };
         let mut names = std::collections::BTreeSet::new();
+        let mut corpora = Vec::new();
         for corpus in &lock.corpus {
+            let name = corpus.name.get_ref();
             // These become folder names and a pip requirement line: no path separators, no
             // `..`, no whitespace or newlines, no pip options.
             for (key, value, extra) in [
@@ -118,38 +134,48 @@ impl CorpusLock {
                 ("package", &corpus.package, "._-"),
                 ("version", &corpus.version, ".+!_-"),
             ] {
-                let starts_well = value.starts_with(|c: char| c.is_ascii_alphanumeric());
-                let allowed = value
+                let text = value.get_ref();
+                let starts_well = text.starts_with(|c: char| c.is_ascii_alphanumeric());
+                let allowed = text
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
-                if !starts_well || !allowed || value.len() > 100 {
-                    return Err(CorpusError::Lock(format!(
-                        "{label}: corpus `{}` has {key} {value:?}; expected ASCII letters, digits and `{extra}`, starting with a letter or digit (at most 100)",
-                        corpus.name.escape_debug()
-                    )));
+                if !starts_well || !allowed || text.len() > 100 {
+                    return Err(at(
+                        value.span(),
+                        format!(
+                            "corpus `{}` has {key} {text:?}; expected ASCII letters, digits and `{extra}`, starting with a letter or digit (at most 100)",
+                            name.escape_debug()
+                        ),
+                    ));
                 }
             }
-            if !names.insert(corpus.name.clone()) {
-                return Err(CorpusError::Lock(format!(
-                    "{label}: corpus `{}` is pinned twice",
-                    corpus.name
-                )));
+            if !names.insert(name.clone()) {
+                return Err(at(
+                    corpus.name.span(),
+                    format!("corpus `{name}` is pinned twice"),
+                ));
             }
-            if corpus.sha256.len() != 64
-                || !corpus
-                    .sha256
+            let sha256 = corpus.sha256.get_ref();
+            if sha256.len() != 64
+                || !sha256
                     .chars()
                     .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
             {
-                return Err(CorpusError::Lock(format!(
-                    "{label}: corpus `{}` has sha256 `{}`; expected 64 lowercase hex digits",
-                    corpus.name, corpus.sha256
-                )));
+                return Err(at(
+                    corpus.sha256.span(),
+                    format!(
+                        "corpus `{name}` has sha256 `{sha256}`; expected 64 lowercase hex digits"
+                    ),
+                ));
             }
+            corpora.push(PinnedCorpus {
+                name: name.clone(),
+                package: corpus.package.get_ref().clone(),
+                version: corpus.version.get_ref().clone(),
+                sha256: sha256.clone(),
+            });
         }
-        Ok(CorpusLock {
-            corpora: lock.corpus,
-        })
+        Ok(CorpusLock { corpora })
     }
 
     pub fn get(&self, name: &str) -> Option<&PinnedCorpus> {

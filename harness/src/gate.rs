@@ -539,10 +539,11 @@ pub fn emit(
         baseline: baseline_label,
     };
     use std::io::IsTerminal;
-    print!(
-        "{}",
-        export::terminal_table(&report, std::io::stdout().is_terminal())
-    );
+    crate::stdout::print(&export::terminal_table(
+        &report,
+        std::io::stdout().is_terminal(),
+    ))
+    .map_err(|error| error.to_string())?;
     let written = export::write_all(formats, &report, output)?;
     export::github_step_summary(&report)?;
     Ok(written)

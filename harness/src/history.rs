@@ -116,7 +116,7 @@ pub fn default_path(root: &Path, profile: &str) -> PathBuf {
 
 /// Reads a history file; a missing file is an empty history.
 pub fn load(path: &Path) -> Result<Vec<Record>, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_regular(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(format!("cannot read {}: {error}", path.display())),

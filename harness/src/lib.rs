@@ -12,6 +12,7 @@ pub mod compare;
 pub mod corpus;
 pub mod engine;
 pub mod export;
+pub mod files;
 pub mod fingerprint;
 pub mod gate;
 pub mod git;
@@ -26,6 +27,7 @@ pub mod scenario;
 pub mod settings;
 pub mod sides;
 pub mod stats;
+pub mod stdout;
 pub mod subject;
 pub mod synthetic;
 pub mod tools;
@@ -41,17 +43,7 @@ pub fn repo_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Writes `text` to `path` so that readers see the old file or the new one, never a part: a
-/// temporary file in the same folder (mode 0644, or the replaced file's), fsync, rename; the folder
-/// is made first. A device or FIFO is written in place (see [`connascence::atomic`]).
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    connascence::atomic::write_file(path, |out| out.write_all(text.as_bytes()))
-}
+pub use files::write_atomic;
 
 /// A word quoted for a POSIX shell (single quotes; a `'` inside becomes `'\''`), for the
 /// reproduce commands printed in reports: a name with quotes or `$` pastes as itself.

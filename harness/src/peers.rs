@@ -53,7 +53,7 @@ pub struct ComparisonConfig {
 
 impl PeersConfig {
     pub fn load(path: &Path) -> Result<PeersConfig, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_regular(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         Self::parse(&text, &path.display().to_string())
     }
@@ -380,7 +380,7 @@ pub fn default_output(root: &Path) -> PathBuf {
 
 impl PeersReport {
     pub fn load(path: &Path) -> Result<PeersReport, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_regular(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         serde_json::from_str(&text).map_err(|error| {
             format!(

@@ -235,6 +235,15 @@ pub enum ResultsError {
     },
     #[error("{file} is not a perfgate results file: {reason}")]
     Invalid { file: String, reason: String },
+    /// A value of the wrong type or range, with its place and the path of keys to it.
+    #[error("{file}:{line}:{column}: `{key}`: {message}")]
+    Value {
+        file: String,
+        line: usize,
+        column: usize,
+        key: String,
+        message: String,
+    },
     #[error(
         "{file} has schema version {found}; this perfgate reads versions 1 to {expected} (re-run it, or re-save the baseline with `perfgate baseline accept`)"
     )]
@@ -254,7 +263,7 @@ impl Results {
     /// Reads a results file, checking its schema version before anything else.
     pub fn load(path: &Path) -> Result<Results, ResultsError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Read {
+        let text = crate::files::read_regular(path).map_err(|source| ResultsError::Read {
             file: file.clone(),
             source,
         })?;
@@ -284,11 +293,26 @@ impl Results {
                 expected: SCHEMA_VERSION,
             });
         }
+        // From the text again, not the value: serde_json's errors then carry the line and column,
+        // and serde_path_to_error the keys leading to the value.
         let mut results: Results =
-            serde_json::from_value(value).map_err(|error| ResultsError::Invalid {
-                file: file.clone(),
-                reason: error.to_string(),
-            })?;
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+                .map_err(|error| {
+                    let key = error.path().to_string();
+                    let inner = error.into_inner();
+                    let text = inner.to_string();
+                    let message = match text.rfind(" at line ") {
+                        Some(at) => text[..at].to_owned(),
+                        None => text,
+                    };
+                    ResultsError::Value {
+                        file: file.clone(),
+                        line: inner.line(),
+                        column: inner.column(),
+                        key,
+                        message,
+                    }
+                })?;
         results
             .check_paths()
             .map_err(|reason| ResultsError::Invalid {

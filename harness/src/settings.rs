@@ -95,7 +95,7 @@ impl Default for Settings {
 
 /// Reads `perfgate.toml` (defaults when the file does not exist).
 pub fn load(path: &Path) -> Result<Settings, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_regular(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Settings::default());

@@ -20,7 +20,7 @@ use crate::engine::build::{self, Built, Kind, Source};
 pub const WORKLOAD_API: &str = "core/src/workload.rs";
 
 fn read_table(path: &Path) -> Result<Table, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_regular(path)
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     text.parse::<Table>()
         .map_err(|error| format!("{} is not valid TOML: {error}", path.display()))

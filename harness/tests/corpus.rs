@@ -198,12 +198,12 @@ fn the_lock_refuses_duplicates_bad_hashes_and_unknown_keys() {
     .unwrap_err();
     assert_eq!(
         duplicate.to_string(),
-        "corpora.toml: corpus `x` is pinned twice"
+        "corpora.toml:7:8: corpus `x` is pinned twice"
     );
     let bad = CorpusLock::parse(&entry("x", "ABC"), "corpora.toml").unwrap_err();
     assert_eq!(
         bad.to_string(),
-        "corpora.toml: corpus `x` has sha256 `ABC`; expected 64 lowercase hex digits"
+        "corpora.toml:5:10: corpus `x` has sha256 `ABC`; expected 64 lowercase hex digits"
     );
     let unknown = CorpusLock::parse(
         &format!("{}url = \"x\"\n", entry("x", &good)),
@@ -238,20 +238,20 @@ fn lock_fields_that_could_leave_the_cache_or_inject_pip_options_are_refused() {
     assert_eq!(lock("zope.interface", "7.0.1+local"), Ok(()));
     assert_eq!(
         lock("../../../tmp/pwn", "1"),
-        Err("corpora.toml: corpus `x` has package \"../../../tmp/pwn\"; expected ASCII letters, digits and `._-`, starting with a letter or digit (at most 100)".into())
+        Err("corpora.toml:3:11: corpus `x` has package \"../../../tmp/pwn\"; expected ASCII letters, digits and `._-`, starting with a letter or digit (at most 100)".into())
     );
     assert_eq!(
         lock("/etc", "1"),
-        Err("corpora.toml: corpus `x` has package \"/etc\"; expected ASCII letters, digits and `._-`, starting with a letter or digit (at most 100)".into())
+        Err("corpora.toml:3:11: corpus `x` has package \"/etc\"; expected ASCII letters, digits and `._-`, starting with a letter or digit (at most 100)".into())
     );
     assert_eq!(
         lock("requests", "1\n--index-url https://example.invalid/simple"),
-        Err("corpora.toml: corpus `x` has version \"1\\n--index-url https://example.invalid/simple\"; expected ASCII letters, digits and `.+!_-`, starting with a letter or digit (at most 100)".into())
+        Err("corpora.toml:4:11: corpus `x` has version \"1\\n--index-url https://example.invalid/simple\"; expected ASCII letters, digits and `.+!_-`, starting with a letter or digit (at most 100)".into())
     );
     assert!(
         lock("requests", "..")
             .unwrap_err()
-            .starts_with("corpora.toml: corpus `x` has version \"..\"")
+            .starts_with("corpora.toml:4:11: corpus `x` has version \"..\"")
     );
 }
 

@@ -147,8 +147,22 @@ fn malformed_scenarios_are_refused_with_location_key_and_allowed_values() {
 #[test]
 fn hostile_numbers_are_refused_at_their_key_with_their_bounds() {
     let name = "name = \"s\"\n";
-    let engines = |time: &str| with(name, CORPUS, WORKLOAD, &format!("[engines]\ntime = {time}\n"));
-    let synthetic = |body: &str| with(name, &format!("[corpus]\nsynthetic = {{ {body}, seed = 1 }}\n"), WORKLOAD, "");
+    let engines = |time: &str| {
+        with(
+            name,
+            CORPUS,
+            WORKLOAD,
+            &format!("[engines]\ntime = {time}\n"),
+        )
+    };
+    let synthetic = |body: &str| {
+        with(
+            name,
+            &format!("[corpus]\nsynthetic = {{ {body}, seed = 1 }}\n"),
+            WORKLOAD,
+            "",
+        )
+    };
     let long = "n".repeat(65);
     let cases: Vec<(String, String)> = vec![
         (engines("{ rounds = -3 }"), "scenarios/x.toml:7:19: `rounds`: invalid value: integer `-3`, expected a whole number ≥ 0".into()),
@@ -170,10 +184,18 @@ fn hostile_numbers_are_refused_at_their_key_with_their_bounds() {
     for (text, expected) in &cases {
         let got = check(text).err().unwrap_or_else(|| "(accepted)".into());
         if &got != expected {
-            failures.push(format!("--- scenario:\n{text}--- expected: {expected}\n--- got:      {got}\n"));
+            failures.push(format!(
+                "--- scenario:\n{text}--- expected: {expected}\n--- got:      {got}\n"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     // The longest name that fits is accepted.
     let fits = "n".repeat(64);
     assert!(check(&with(&format!("name = \"{fits}\"\n"), CORPUS, WORKLOAD, "")).is_ok());

@@ -61,7 +61,13 @@ impl Located<'_> {
     }
 
     /// `value` of `key` within `min..=max`, else an error at its span saying the bounds.
-    pub(super) fn within<T>(&self, key: &str, value: &Spanned<T>, min: T, max: T) -> Result<T, ScenarioError>
+    pub(super) fn within<T>(
+        &self,
+        key: &str,
+        value: &Spanned<T>,
+        min: T,
+        max: T,
+    ) -> Result<T, ScenarioError>
     where
         T: PartialOrd + Copy + std::fmt::Display,
     {
@@ -133,15 +139,14 @@ pub(super) fn gate_overrides(
     located: &Located<'_>,
 ) -> Result<GateOverrides, ScenarioError> {
     let check = |key: &str, value: &Option<Spanned<f64>>| match value {
-        Some(spanned) if !(*spanned.get_ref() > 0.0 && *spanned.get_ref() < 100.0) => {
-            Err(located.at(
+        Some(spanned) if !(*spanned.get_ref() > 0.0 && *spanned.get_ref() < 100.0) => Err(located
+            .at(
                 spanned.span(),
                 format!(
                     "[gate] {key} = {}: a threshold is a percentage between 0 and 100",
                     spanned.get_ref()
                 ),
-            ))
-        }
+            )),
         other => Ok(other.as_ref().map(|spanned| *spanned.get_ref())),
     };
     Ok(GateOverrides {

@@ -448,7 +448,7 @@ pub fn load_dir(dir: &Path, context: &Context<'_>) -> Result<Vec<Scenario>, Scen
             .unwrap_or(&path)
             .display()
             .to_string();
-        let text = std::fs::read_to_string(&path).map_err(|error| ScenarioError {
+        let text = crate::files::read_regular(&path).map_err(|error| ScenarioError {
             file: label.clone(),
             line: 1,
             column: 1,

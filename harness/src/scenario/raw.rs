@@ -1,8 +1,8 @@
 //! The raw serde model of a scenario file: exactly the keys and types the TOML may contain
 //! (`deny_unknown_fields` everywhere), with spans kept where validation needs to point at a value.
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 use super::{Detectors, Traversal, WorkloadKind};

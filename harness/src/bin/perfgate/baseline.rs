@@ -28,7 +28,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
                 allow_dirty,
             })
             .map_err(anyhow::Error::msg)?;
-            println!("saved {} from {}", file.display(), from.display());
+            perfgate::outln!("saved {} from {}", file.display(), from.display());
         }
         BaselineAction::Accept {
             name,
@@ -47,7 +47,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
                 allow_dirty,
             })
             .map_err(anyhow::Error::msg)?;
-            println!(
+            perfgate::outln!(
                 "accepted {} from {}: {reason}",
                 file.display(),
                 from.display()
@@ -55,13 +55,13 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
         }
         BaselineAction::List { profile } => {
             for line in baseline::list(root, &profile).map_err(anyhow::Error::msg)? {
-                println!("{line}");
+                perfgate::outln!("{line}");
             }
         }
         BaselineAction::Show { name, profile } => {
             let file = baseline::resolve(root, &profile, &name).map_err(anyhow::Error::msg)?;
             let results = perfgate::results::Results::load(&file)?;
-            print!("{}", baseline::show(&name, &file, &results));
+            perfgate::out!("{}", baseline::show(&name, &file, &results));
         }
     }
     Ok(0)

@@ -162,7 +162,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
     };
     let last = measure(&bad)?;
     if !step(&bad, last) {
-        print_steps(&steps, &args.metric);
+        print_steps(&steps, &args.metric)?;
         anyhow::bail!(
             "{} {} changed by {:+.3} % from {} to {}: not beyond {threshold} %, nothing to bisect",
             args.scenario,
@@ -185,9 +185,9 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
         }
     }
     let first = &commits[hi as usize];
-    print_steps(&steps, &args.metric);
+    print_steps(&steps, &args.metric)?;
     let found = steps.iter().find(|s| &s.commit == first).expect("measured");
-    println!(
+    perfgate::outln!(
         "first commit beyond {threshold} %: {} {} ({:+.3} % {} against {})",
         first,
         found.subject,
@@ -209,13 +209,16 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn print_steps(steps: &[Step], metric: &str) {
-    println!(
+fn print_steps(steps: &[Step], metric: &str) -> anyhow::Result<()> {
+    perfgate::outln!(
         "{:<12} {:>16} {:>9}  {:<6}  subject",
-        "commit", metric, "change", "moved"
+        "commit",
+        metric,
+        "change",
+        "moved"
     );
     for step in steps {
-        println!(
+        perfgate::outln!(
             "{:<12} {:>16.0} {:>8.3}%  {:<6}  {}",
             &step.commit[..12],
             step.value,
@@ -224,4 +227,5 @@ fn print_steps(steps: &[Step], metric: &str) {
             step.subject
         );
     }
+    Ok(())
 }

@@ -38,7 +38,7 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
                     file.display()
                 );
             }
-            print!("{}", history::show(&records));
+            perfgate::out!("{}", history::show(&records));
         }
         HistoryAction::Trend {
             history: file,
@@ -78,10 +78,10 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
                     file.display()
                 );
             }
-            print!("{}", history::trend_table(&trends));
+            perfgate::out!("{}", history::trend_table(&trends));
             let settings = perfgate::settings::load(&root.join("perfgate.toml"))
                 .map_err(anyhow::Error::msg)?;
-            print!("{}", history::coverage_table(&trends, &settings.gate));
+            perfgate::out!("{}", history::coverage_table(&trends, &settings.gate));
             let out = out.unwrap_or_else(|| root.join("reports/history/trend"));
             let index = perfgate::report::write_trends(
                 &trends,

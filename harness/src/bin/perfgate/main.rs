@@ -229,7 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 rules: &rules,
             };
             for scenario in scenario::load_dir(&root.join("scenarios"), &context)? {
-                println!(
+                perfgate::outln!(
                     "{:<28} {:<11} {:<14} [{}]  {}",
                     scenario.name,
                     scenario.kind.as_str(),
@@ -280,7 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             if findings == u64::MAX {
                 anyhow::bail!("the workload of scenario `{name}` failed");
             }
-            println!("{name}: {findings} findings");
+            perfgate::outln!("{name}: {findings} findings");
         }
         Command::Run {
             select: args,
@@ -306,8 +306,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             let selection = selection(&args, &settings);
             let (results, path) = run_and_save(&root, &lock, &selected, &args, selection, out)?;
-            print!("{}", perfgate::run::summary(&results));
-            println!("results: {}", path.display());
+            perfgate::out!("{}", perfgate::run::summary(&results));
+            perfgate::outln!("results: {}", path.display());
             if results.any_failed() {
                 return Err(anyhow::anyhow!(
                     "some scenarios failed; they are recorded as failed in the results"
@@ -325,7 +325,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             let merged = perfgate::merge::merge(&loaded).map_err(anyhow::Error::msg)?;
             merged.save(&out)?;
-            println!(
+            perfgate::outln!(
                 "merged {} file(s), {} scenario(s): {}",
                 files.len(),
                 merged.scenarios.len(),
@@ -623,7 +623,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 None,
             )
             .map_err(anyhow::Error::msg)?;
-            println!("report: {}", index.display());
+            perfgate::outln!("report: {}", index.display());
         }
         Command::Calibrate {
             pairs,
@@ -658,7 +658,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 })
                 .collect();
             let entries = perfgate::calibrate::score(&sets, &thresholds, rounds as usize);
-            print!("{}", perfgate::calibrate::table(&entries, rounds));
+            perfgate::out!("{}", perfgate::calibrate::table(&entries, rounds));
             if write {
                 let calibration = perfgate::calibrate::Calibration {
                     fingerprint: perfgate::fingerprint::collect(&root),
@@ -669,26 +669,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 let path = calibration
                     .save(&root, &profile)
                     .map_err(anyhow::Error::msg)?;
-                println!("written: {}", path.display());
+                perfgate::outln!("written: {}", path.display());
             }
         }
         Command::Corpus {
             action: CorpusAction::List,
         } => {
             let fetcher = Fetcher::new(&root);
-            println!(
+            perfgate::outln!(
                 "{:<16} {:<10} {:>7} {:>9}  cached",
-                "name", "version", "files", "lines"
+                "name",
+                "version",
+                "files",
+                "lines"
             );
             for corpus in &lock.corpora {
                 match fetcher.cached(corpus) {
-                    Some(info) => println!(
+                    Some(info) => perfgate::outln!(
                         "{:<16} {:<10} {:>7} {:>9}  yes",
-                        corpus.name, corpus.version, info.files, info.lines
+                        corpus.name,
+                        corpus.version,
+                        info.files,
+                        info.lines
                     ),
-                    None => println!(
+                    None => perfgate::outln!(
                         "{:<16} {:<10} {:>7} {:>9}  no",
-                        corpus.name, corpus.version, "-", "-"
+                        corpus.name,
+                        corpus.version,
+                        "-",
+                        "-"
                     ),
                 }
             }
@@ -712,7 +721,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     );
                 }
                 let info = fetcher.fetch(&corpus)?;
-                println!(
+                perfgate::outln!(
                     "{} {}: {} files, {} lines{}",
                     info.name,
                     info.version,

@@ -221,7 +221,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
     let markdown = perfgate::report::peers::markdown(&report);
     let markdown_path = out.with_extension("md");
     perfgate::export::write_atomic(&markdown_path, &markdown).map_err(anyhow::Error::msg)?;
-    println!("{markdown}");
+    perfgate::outln!("{markdown}");
     say(&format!(
         "wrote {} and {}",
         out.display(),
