@@ -1,6 +1,6 @@
 //! The instruction engine end to end: a tiny synthetic scenario and a cache-warm one counted under
 //! callgrind through gungraun (the runner provisioned on first use), counts that repeat, per-function
-//! costs, and the fail-closed paths (a function that counts nothing, a runner of another version).
+//! costs, runs that do not depend on the one before, and the fail-closed paths (a function that counts nothing, a runner of another version).
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -66,15 +66,23 @@ fn the_workload_alone_is_counted_with_every_event_and_per_function_costs_and_rep
         let change = (a.ir() as f64 - b.ir() as f64).abs() / a.ir() as f64;
         assert!(change <= 1e-4, "Ir {} then {}", a.ir(), b.ir());
     }
-    // The second run has a previous one to compare with: gungraun draws the differential flamegraph.
-    let tiny = second.scenarios[1].instructions.as_ref().unwrap();
-    assert!(
-        tiny.flamegraphs
-            .iter()
-            .any(|f| f.ends_with(".flamegraph.diff.old.svg")),
-        "{:?}",
-        tiny.flamegraphs
-    );
+    // Nothing of the first run is left for the second: no `.old` outputs, so no differential
+    // flamegraph against whatever ran last (gungraun 0.20.0 fails silently drawing one for some
+    // profiles, every second run of django-cache-cold).
+    for scenario in &second.scenarios {
+        let data = scenario.instructions.as_ref().unwrap();
+        let files: Vec<String> = std::fs::read_dir(repo.path().join(&data.artifacts))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            files
+                .iter()
+                .all(|f| !f.contains(".old") && !f.contains(".diff.")),
+            "{files:?}"
+        );
+        assert_eq!(data.flamegraphs.len(), 1, "{:?}", data.flamegraphs);
+    }
     // The cache-warm scenario counts hits only: far less than analyzing.
     let warm = first.scenarios[0].counters.as_ref().unwrap();
     assert_eq!((warm.cache_hits, warm.cache_misses), (Some(1), Some(0)));

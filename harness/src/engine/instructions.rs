@@ -10,7 +10,7 @@
 //! found and fails the scenario. Results: every event of gungraun's summary JSON (read with
 //! gungraun-summary) and, from the callgrind output files ([`profile`]), self and inclusive Ir of every function above
 //! 0.1 % of the total. gungraun's output folder `target/perfgate/gungraun/perfgate/callgrind/scenarios/workload.<id>/` keeps the
-//! callgrind output files and flamegraphs (a differential one once a previous run exists).
+//! callgrind output files and the flamegraph of this run only (the folder is emptied first).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -157,9 +157,12 @@ pub fn run(
     let dir = home
         .join("perfgate/callgrind/scenarios")
         .join(format!("workload.{}", scenario.id));
-    // A summary left by an earlier run must never be read as this run's counts (the rest of the
-    // folder stays: gungraun keeps the previous run's outputs for the differential flamegraph).
-    super::remove_stale(&dir.join("summary.json"))?;
+    // Nothing of an earlier run stays: its summary must never be read as this run's counts, and
+    // with its outputs present gungraun 0.20.0 also draws a differential flamegraph against them,
+    // which fails silently (exit 1, no message) for some profiles, e.g. django-cache-cold on every
+    // second run. An earlier run may be of another commit anyway; the report compares with the
+    // baseline, not with whatever ran last.
+    super::remove_stale(&dir)?;
     let runner_dir = tools.runner.parent().unwrap_or(Path::new("."));
     let path = match std::env::var_os("PATH") {
         Some(path) => std::env::join_paths(
@@ -195,7 +198,13 @@ pub fn run(
         [output.stdout.as_slice(), output.stderr.as_slice()].concat(),
     );
     if !output.status.success() {
-        let last = super::last_line(&output.stderr);
+        let last = match super::last_line(&output.stderr) {
+            line if line == "no message" => format!(
+                "gungraun printed no message; `GUNGRAUN_LOG=debug perfgate run --filter {} --engines instructions` shows its steps",
+                crate::shell_quote(&scenario.name)
+            ),
+            line => line,
+        };
         return Err(format!(
             "the callgrind run failed ({}): {last} (log: {})",
             output.status,

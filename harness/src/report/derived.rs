@@ -287,7 +287,7 @@ pub fn artifacts(input: &ReportInput, dir: &Path) -> Result<String, String> {
         out.push_str("<p class=\"note\">No artifacts in this run.</p>\n");
         return Ok(out);
     }
-    out.push_str("<p>dhat profiles open in valgrind's <code>dh_view.html</code> (shipped with valgrind; on Debian <code>/usr/libexec/valgrind/dh_view.html</code>: open it in a browser, then load the file). Callgrind files (<code>*.out</code>, one per thread) open in KCachegrind or <code>callgrind_annotate --inclusive=yes FILE</code>; flamegraphs are gungraun's, the <code>diff</code> ones against the previous run.</p>\n<ul>\n");
+    out.push_str("<p>dhat profiles open in valgrind's <code>dh_view.html</code> (shipped with valgrind; on Debian <code>/usr/libexec/valgrind/dh_view.html</code>: open it in a browser, then load the file). Callgrind files (<code>*.out</code>, one per thread) open in KCachegrind or <code>callgrind_annotate --inclusive=yes FILE</code>; flamegraphs are gungraun's, of this run.</p>\n<ul>\n");
     for item in items {
         out.push_str(&item);
         out.push('\n');
