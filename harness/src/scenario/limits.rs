@@ -168,7 +168,7 @@ fn key_before(text: &str, offset: usize) -> Option<String> {
         .into_iter()
         .rev()
         .collect();
-    let key = key.trim_matches(['"', '\'']).rsplit('.').next()?.to_owned();
+    let key = key.rsplit('.').next()?.trim_matches(['"', '\'']).to_owned();
     (!key.is_empty()).then_some(key)
 }
 
