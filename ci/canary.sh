@@ -9,7 +9,7 @@
 # Exit codes: 0 the gate caught the canary; 1 it did not (it passed, or failed without naming the
 # function); 2 it errored.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 export CARGO_TERM_COLOR=never
 log=target/perfgate/canary/gate.log
 mkdir -p target/perfgate/canary

@@ -1,5 +1,9 @@
 //! The GitHub Actions workflows in `ci/github/` parse as YAML, have triggers and jobs, and their
-//! `run:` steps call only scripts of `ci/` that exist, are executable and parse as bash.
+//! `run:` steps call only scripts of `ci/` that exist, are executable and parse as bash; no
+//! expression is pasted into a script, every action is at a Node 24 major, and shellcheck (pinned,
+//! from PyPI) finds nothing in the scripts.
+
+mod common;
 
 use std::path::Path;
 
@@ -84,6 +88,8 @@ fn the_scripts_refuse_bad_usage_with_exit_2() {
         ("ci/shard.sh", vec!["1"]),
         ("ci/history.sh", vec!["fetch"]),
         ("ci/compare-branches.sh", vec![]),
+        ("ci/publish-release.sh", vec![]),
+        ("ci/pr-comment.sh", vec!["not-a-number"]),
     ] {
         let output = std::process::Command::new("bash")
             .arg(root().join(script))
@@ -96,4 +102,88 @@ fn the_scripts_refuse_bad_usage_with_exit_2() {
             "{script}: {output:?}"
         );
     }
+}
+
+/// Every `uses:` of every step of every job.
+fn uses(workflow: &Yaml) -> Vec<String> {
+    let mut actions = Vec::new();
+    for job in workflow["jobs"]
+        .as_hash()
+        .into_iter()
+        .flat_map(|j| j.values())
+    {
+        for step in job["steps"].as_vec().into_iter().flatten() {
+            if let Some(action) = step["uses"].as_str() {
+                actions.push(action.to_owned());
+            }
+        }
+    }
+    actions
+}
+
+/// The actions the workflows may use, at a major whose runtime is Node 24 (Node 20 is deprecated
+/// on GitHub's runners; actionlint flags it).
+const ACTIONS: [&str; 3] = [
+    "actions/checkout@v6",
+    "actions/upload-artifact@v6",
+    "actions/download-artifact@v7",
+];
+
+#[test]
+fn workflows_paste_no_expression_into_scripts_and_use_only_current_actions() {
+    for name in [
+        "nightly.yml",
+        "pull-request.yml",
+        "release.yml",
+        "sharded.yml",
+    ] {
+        let text = std::fs::read_to_string(root().join("ci/github").join(name)).unwrap();
+        let workflow = &YamlLoader::load_from_str(&text).unwrap()[0];
+        for command in run_steps(workflow) {
+            // `${{ … }}` in a script is expanded before bash parses it: a tag or branch named
+            // `$(…)` would run. Values go through `env:`.
+            assert!(
+                !command.contains("${{"),
+                "{name}: `{command}` pastes an expression into a script"
+            );
+        }
+        for action in uses(workflow) {
+            assert!(
+                ACTIONS.contains(&action.as_str()),
+                "{name}: `{action}` is not one of {ACTIONS:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn shellcheck_finds_nothing_in_the_ci_scripts() {
+    let tools = common::pypi::install("shellcheck-0.11.0.1", common::pypi::SHELLCHECK);
+    let mut scripts: Vec<_> = std::fs::read_dir(root().join("ci"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sh"))
+        .collect();
+    scripts.push(root().join(".ci/run"));
+    scripts.sort();
+    assert!(scripts.len() >= 10, "{scripts:?}");
+    let output = std::process::Command::new(tools.join("bin/shellcheck"))
+        .args(&scripts)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    // It does look: a script with an unquoted expansion is reported.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.sh");
+    std::fs::write(&bad, "#!/usr/bin/env bash\nrm -rf $1/*\n").unwrap();
+    let output = std::process::Command::new(tools.join("bin/shellcheck"))
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("SC2086"));
 }

@@ -1,6 +1,7 @@
 //! JUnit XML: one test case per scenario × metric (class = scenario, name = metric). Regressions
 //! fail; inconclusive and not comparable metrics are skipped with the reason; scenarios missing from
-//! the candidate fail; errors are `<error>` cases.
+//! the candidate fail; errors are `<error>` cases. The output is valid against the Jenkins xunit
+//! plugin's `junit-10.xsd` (which allows `skipped` on `<testsuite>` only); a test checks it.
 
 use super::{Exporter, Report, interval, percent};
 use crate::compare::Verdict;
@@ -100,7 +101,7 @@ impl Exporter for Junit {
             + comparison.unbaselined.len()
             + comparison.errors.len();
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"perfgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n  <testsuite name=\"perfgate against {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"perfgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"perfgate against {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n",
             xml(report.baseline)
         )
     }
