@@ -99,18 +99,34 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The largest configuration file read (a `pyproject.toml` of a large project is a few kB).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// Reads a configuration file (`pyproject.toml` is read from its `[tool.connascence]` table).
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+    // Only a regular file is read (a FIFO would block until a writer appears), and at most
+    // MAX_CONFIG_BYTES of it.
+    let unreadable = |message: String| ConfigError {
         file: label.clone(),
         line: 1,
         column: 1,
-        message: format!(
-            "cannot read the configuration: {}",
-            crate::discover::io_message(&error)
-        ),
+        message: format!("cannot read the configuration: {message}"),
+    };
+    let bytes = crate::discover::read_regular_file(path, MAX_CONFIG_BYTES).map_err(|error| {
+        unreadable(match error {
+            crate::discover::ReadError::TooLarge { size, limit } => {
+                format!("{size} bytes; a configuration file is at most {limit} bytes")
+            }
+            crate::discover::ReadError::Io(message)
+                if message.starts_with("not a regular file") =>
+            {
+                "not a regular file".to_owned()
+            }
+            crate::discover::ReadError::Io(message) => message,
+        })
     })?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8".to_owned()))?;
     let is_pyproject = path
         .file_name()
         .is_some_and(|name| name == "pyproject.toml");
@@ -161,7 +177,7 @@ pub fn parse(text: &str, file: &str, is_pyproject: bool) -> Result<Config, Confi
         match key.get_ref().as_ref() {
             "select" => select = Some(rule_list(value, &at)?),
             "ignore" => ignore = rule_list(value, &at)?,
-            "exclude" => config.exclude = typed::<Vec<String>>(value).map_err(from_toml)?,
+            "exclude" => config.exclude = exclude_list(value, &at)?,
             "fail-on" => config.fail_on = Some(severity(value, &at)?),
             "max-file-size" => {
                 let text = match value.get_ref() {
@@ -243,6 +259,37 @@ fn rule_list(
             Some(id) if Rule::by_id(id).is_some() => Ok(id.to_owned()),
             Some(id) => Err(at(item.span(), unknown_rule_message(id))),
             None => Err(at(item.span(), "expected a rule id (a string)".to_owned())),
+        })
+        .collect()
+}
+
+/// `exclude`: an array of globs, each compiled here so that a bad one is shown at its place.
+fn exclude_list(
+    value: &Spanned<DeValue<'_>>,
+    at: &impl Fn(std::ops::Range<usize>, String) -> ConfigError,
+) -> Result<Vec<String>, ConfigError> {
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(at(
+            value.span(),
+            format!(
+                "`exclude` must be an array of globs, such as [\"tests/data/**\"], found {}",
+                value.get_ref().type_str()
+            ),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| match item.get_ref().as_str() {
+            Some(pattern) => crate::discover::Exclude::check(pattern)
+                .map(|()| pattern.to_owned())
+                .map_err(|reason| at(item.span(), format!("`exclude`: {reason}"))),
+            None => Err(at(
+                item.span(),
+                format!(
+                    "`exclude`: expected a glob (a string), found {}",
+                    item.get_ref().type_str()
+                ),
+            )),
         })
         .collect()
 }

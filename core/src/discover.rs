@@ -79,15 +79,23 @@ impl Default for Exclude {
 }
 
 impl Exclude {
+    /// Whether `pattern` compiles as an exclude glob; the reason when it does not.
+    pub fn check(pattern: &str) -> Result<(), String> {
+        Self::glob(pattern).map(drop)
+    }
+
+    fn glob(pattern: &str) -> Result<globset::Glob, String> {
+        globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|error| format!("invalid exclude glob `{pattern}`: {}", error.kind()))
+    }
+
     /// Compiles glob patterns; a bad pattern is returned with the reason.
     pub fn new(patterns: &[String], root: &Path) -> Result<Self, String> {
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in patterns {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|error| format!("invalid exclude glob `{pattern}`: {}", error.kind()))?;
-            builder.add(glob);
+            builder.add(Self::glob(pattern)?);
         }
         let globs = builder.build().map_err(|error| error.to_string())?;
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));

@@ -100,8 +100,9 @@ struct CheckArgs {
     /// One traversal for all detectors, or one traversal per detector.
     #[arg(long, value_enum, default_value = "unified")]
     mode: ModeArg,
-    /// Analysis threads (0: one per core). The output is the same for every count.
-    #[arg(long, default_value_t = 0)]
+    /// Analysis threads (0: one per core; at most 256, and never more than there are files). The
+    /// output is the same for every count.
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     threads: usize,
     /// Exit 1 when a finding has at least this severity [default: the configuration's, else high].
     #[arg(long, value_enum)]
@@ -135,6 +136,21 @@ struct CheckArgs {
     parse_only: bool,
 }
 
+/// The most analysis threads `--threads` may ask for.
+const MAX_THREADS: usize = 256;
+
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let threads: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of threads"))?;
+    if threads > MAX_THREADS {
+        return Err(format!(
+            "{threads} threads: at most {MAX_THREADS} (0 means one per core)"
+        ));
+    }
+    Ok(threads)
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ModeArg {
     Unified,
@@ -166,20 +182,16 @@ fn main() -> ExitCode {
         Command::Check(args) => match check(&args) {
             Ok(code) => code,
             Err(error) => {
-                eprintln!("error: {error:#}");
+                eprintln!("error: {}", output::escape_controls(&format!("{error:#}")));
                 ExitCode::from(2)
             }
         },
         Command::Cache { action } => cache_command(&action),
         Command::Rules { rule: None, format } => {
-            print!("{}", rules::list(format));
-            ExitCode::SUCCESS
+            print_or_fail(&rules::list(format), ExitCode::SUCCESS)
         }
         Command::Rules { rule: Some(id), .. } => match Rule::by_id(&id) {
-            Some(rule) => {
-                print!("{}", rules::explain(rule));
-                ExitCode::SUCCESS
-            }
+            Some(rule) => print_or_fail(&rules::explain(rule), ExitCode::SUCCESS),
             None => {
                 eprintln!(
                     "error: {}",
@@ -247,7 +259,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         report.unused_suppressions.clear();
     }
     for notice in &report.notices {
-        eprintln!("warning: {notice}");
+        eprintln!("warning: {}", output::escape_controls(notice));
     }
     let extras = TextExtras {
         stats: args.stats,
@@ -260,13 +272,26 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write the output to {}", path.display()))?,
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            // A closed pipe (e.g. `| head`) is not an error worth a message.
-            let _ =
+            let written =
                 output::write(&report, args.format, extras, &mut out).and_then(|()| out.flush());
+            if let Err(code) = stdout_result(written) {
+                for error in &argument_errors {
+                    eprintln!(
+                        "error: {}: {}",
+                        output::escape_controls(&error.path),
+                        output::escape_controls(&error.message)
+                    );
+                }
+                return Ok(code);
+            }
         }
     }
     for error in &argument_errors {
-        eprintln!("error: {}: {}", error.path, error.message);
+        eprintln!(
+            "error: {}: {}",
+            output::escape_controls(&error.path),
+            output::escape_controls(&error.message)
+        );
     }
     if !argument_errors.is_empty() {
         return Ok(ExitCode::from(2));
@@ -284,6 +309,30 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What a write to standard output means for the exit code: a closed pipe (`| head`) ends the
+/// output quietly and keeps the run's own code (`Ok`); any other failure (`> /dev/full`) is an
+/// error, said on standard error, with exit 2.
+fn stdout_result(written: std::io::Result<()>) -> Result<(), ExitCode> {
+    match written {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => {
+            eprintln!("error: cannot write to standard output: {error}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Prints `text` and returns `code`, or 2 when standard output cannot be written (see
+/// [`stdout_result`]).
+fn print_or_fail(text: &str, code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match stdout_result(out.write_all(text.as_bytes()).and_then(|()| out.flush())) {
+        Ok(()) => code,
+        Err(failed) => failed,
+    }
 }
 
 /// Where the project's cache lives: the configuration's folder, else the first path (a folder, or a
@@ -329,10 +378,7 @@ fn cache_command(action: &CacheAction) -> ExitCode {
         }),
     };
     match result {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => print_or_fail(&format!("{text}\n"), ExitCode::SUCCESS),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(2)

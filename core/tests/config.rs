@@ -26,7 +26,7 @@ fn bad_configurations_are_rejected_with_location_and_allowed_values() {
         ("[rules.timing]\nenabled = \"yes\"\n", "connascence.toml:2:11: invalid type: string \"yes\", expected a boolean".into()),
         ("[rules.timing]\nlimit = 3\n", "connascence.toml:2:1: unknown field `limit`, there are no fields (or `enabled`, `severity`)".into()),
         ("fail-on = 3\n", "connascence.toml:1:11: invalid severity integer; expected one of \"low\", \"medium\", \"high\", \"critical\"".into()),
-        ("exclude = \"tests\"\n", "connascence.toml:1:11: invalid type: string \"tests\", expected an array".into()),
+        ("exclude = \"tests\"\n", "connascence.toml:1:11: `exclude` must be an array of globs, such as [\"tests/data/**\"], found string".into()),
         ("rules = 3\n", "connascence.toml:1:9: `rules` must be a table, found integer".into()),
         ("select = [\n", "connascence.toml:1:11: unclosed array, expected `]`".into()),
         ("[rules.magic-literal]\nallowed_numbers = [\"one\"]\n", "connascence.toml:2:20: invalid type: string \"one\", expected a number".into()),

@@ -27,6 +27,26 @@ pub struct TextExtras {
     pub statistics: bool,
 }
 
+/// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`), so that a file
+/// name or message holding a newline cannot forge another line of a line-based output (text,
+/// standard error). Borrowed when there is nothing to escape.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Renders a report in a format.
 pub fn render(report: &Report, format: Format, extras: TextExtras) -> String {
     match format {

@@ -1,10 +1,11 @@
 //! Text output in the style of ruff: one `file:line:col: rule [severity] message` line per finding
 //! (or, with `--statistics`, one count per rule instead), diagnostics as `file:line:col: kind message`,
-//! unused suppressions when asked for, then a summary line; `--stats` adds the counters.
+//! unused suppressions when asked for, then a summary line; `--stats` adds the counters. Control
+//! characters in file names and messages are escaped: one line is always one entry.
 
 use std::fmt::Write;
 
-use super::TextExtras;
+use super::{TextExtras, escape_controls as esc};
 use crate::engine::Report;
 
 pub fn render(report: &Report, extras: TextExtras) -> String {
@@ -21,30 +22,33 @@ pub fn render(report: &Report, extras: TextExtras) -> String {
         let _ = writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
-            finding.file,
+            esc(&finding.file),
             finding.line,
             finding.column,
             finding.rule,
             finding.severity,
-            finding.message
+            esc(&finding.message)
         );
     }
     for diagnostic in &report.diagnostics {
         let _ = writeln!(
             out,
             "{}:{}:{}: {} {}",
-            diagnostic.file,
+            esc(&diagnostic.file),
             diagnostic.line,
             diagnostic.column,
             diagnostic.kind.as_str(),
-            diagnostic.message
+            esc(&diagnostic.message)
         );
     }
     for unused in &report.unused_suppressions {
         let _ = writeln!(
             out,
             "{}:{}:{}: unused-ignore {}",
-            unused.file, unused.line, unused.column, unused.message
+            esc(&unused.file),
+            unused.line,
+            unused.column,
+            esc(&unused.message)
         );
     }
     let stats = &report.stats;
