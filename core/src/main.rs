@@ -46,10 +46,20 @@ enum Command {
     Rules {
         /// A rule id such as `magic-literal`.
         rule: Option<String>,
-        /// Output format of the list (text or json).
+        /// Output format of the list: text, json, or markdown (the book's pages; needs `--out`).
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: RulesFormat,
+        /// With `--format markdown`: write `index.md` and one `<id>.md` per rule into DIR.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Subcommand)]
@@ -187,9 +197,35 @@ fn main() -> ExitCode {
             }
         },
         Command::Cache { action } => cache_command(&action),
-        Command::Rules { rule: None, format } => {
+        Command::Rules {
+            rule: None,
+            format: RulesFormat::Markdown,
+            out,
+        } => write_rule_pages(out.as_deref()),
+        Command::Rules {
+            rule: None, format, ..
+        } => {
+            let format = if format == RulesFormat::Json {
+                Format::Json
+            } else {
+                Format::Text
+            };
             print_or_fail(&rules::list(format), ExitCode::SUCCESS)
         }
+        Command::Rules {
+            rule: Some(id),
+            format: RulesFormat::Markdown,
+            ..
+        } => match Rule::by_id(&id) {
+            Some(rule) => print_or_fail(&rules::markdown_page(rule), ExitCode::SUCCESS),
+            None => {
+                eprintln!(
+                    "error: {}",
+                    connascence::detectors::unknown_rule_message(&id)
+                );
+                ExitCode::from(2)
+            }
+        },
         Command::Rules { rule: Some(id), .. } => match Rule::by_id(&id) {
             Some(rule) => print_or_fail(&rules::explain(rule), ExitCode::SUCCESS),
             None => {
@@ -309,6 +345,49 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `connascence rules --format markdown --out DIR`: the book's rule pages, each written atomically;
+/// pages of rules that no longer exist are removed.
+fn write_rule_pages(out: Option<&Path>) -> ExitCode {
+    let Some(dir) = out else {
+        eprintln!(
+            "error: `--format markdown` writes one page per rule: give the folder with --out DIR"
+        );
+        return ExitCode::from(2);
+    };
+    let written = (|| -> anyhow::Result<usize> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let pages = rules::markdown_pages();
+        for (name, text) in &pages {
+            let path = dir.join(name);
+            connascence::atomic::write_file(&path, |out| out.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if name.ends_with(".md") && !pages.iter().any(|(page, _)| *page == name) {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+        Ok(pages.len())
+    })();
+    match written {
+        Ok(count) => print_or_fail(
+            &format!("wrote {count} pages to {}\n", dir.display()),
+            ExitCode::SUCCESS,
+        ),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// What a write to standard output means for the exit code: a closed pipe (`| head`) ends the
