@@ -488,8 +488,6 @@ pub fn analyze_each(
     } else {
         threads
     };
-    // A worker with no file to take would only cost its stack.
-    let threads = threads.min(count.max(1));
     if threads == 1 {
         return Ok(analyze_sequentially(count, rules, analyze));
     }

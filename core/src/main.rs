@@ -110,8 +110,7 @@ struct CheckArgs {
     /// One traversal for all detectors, or one traversal per detector.
     #[arg(long, value_enum, default_value = "unified")]
     mode: ModeArg,
-    /// Analysis threads (0: one per core; at most 256, and never more than there are files). The
-    /// output is the same for every count.
+    /// Analysis threads (0: one per core; at most 256). The output is the same for every count.
     #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     threads: usize,
     /// Exit 1 when a finding has at least this severity [default: the configuration's, else high].
