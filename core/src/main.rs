@@ -213,19 +213,12 @@ fn main() -> ExitCode {
         }
         Command::Rules {
             rule: Some(id),
-            format: RulesFormat::Markdown,
+            format,
             ..
         } => match Rule::by_id(&id) {
-            Some(rule) => print_or_fail(&rules::markdown_page(rule), ExitCode::SUCCESS),
-            None => {
-                eprintln!(
-                    "error: {}",
-                    connascence::detectors::unknown_rule_message(&id)
-                );
-                ExitCode::from(2)
+            Some(rule) if format == RulesFormat::Markdown => {
+                print_or_fail(&rules::markdown_page(rule), ExitCode::SUCCESS)
             }
-        },
-        Command::Rules { rule: Some(id), .. } => match Rule::by_id(&id) {
             Some(rule) => print_or_fail(&rules::explain(rule), ExitCode::SUCCESS),
             None => {
                 eprintln!(
