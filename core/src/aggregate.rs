@@ -272,13 +272,23 @@ fn merge_sorted(a: Vec<Finding>, b: Vec<Finding>) -> Vec<Finding> {
     let mut merged = Vec::with_capacity(a.len() + b.len());
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {
+        // `push`, not `extend(Option)`: whether the option's iterator gets inlined was left to
+        // the code-generation unit split, and a split moved by unrelated code cost 1.4 % of a
+        // whole aggregation run (aggregate-synthetic) in a call per finding.
         let take_a = match (a.peek(), b.peek()) {
             (Some(x), Some(y)) => x.sort_key() <= y.sort_key(),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return merged,
+            (Some(_), None) => {
+                merged.extend(a);
+                return merged;
+            }
+            (None, _) => {
+                merged.extend(b);
+                return merged;
+            }
         };
-        merged.extend(if take_a { a.next() } else { b.next() });
+        if let Some(finding) = if take_a { a.next() } else { b.next() } {
+            merged.push(finding);
+        }
     }
 }
 
@@ -316,5 +326,60 @@ impl OrderedAggregator {
             self.waiting.keys().next()
         );
         self.inner.finish(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Fingerprint;
+
+    fn at(line: u32, message: &str) -> Finding {
+        Finding {
+            rule: Rule::by_id(duplicate_algorithm::RULE.id).expect("a registered rule"),
+            connascence_type: None,
+            severity: Severity::Medium,
+            file: Arc::from("a.py"),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+            message: message.to_owned(),
+            recommendation: "".into(),
+            fingerprint: Fingerprint::default(),
+        }
+    }
+
+    fn lines(findings: &[Finding]) -> Vec<(u32, &str)> {
+        findings
+            .iter()
+            .map(|finding| (finding.line, finding.message.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn merge_sorted_interleaves_keeps_a_first_among_equals_and_keeps_both_tails() {
+        let a = vec![at(1, "a"), at(3, "x"), at(7, "a"), at(9, "a")];
+        let b = vec![at(2, "b"), at(3, "x"), at(4, "b")];
+        let merged = merge_sorted(a, b);
+        assert_eq!(
+            lines(&merged),
+            [
+                (1, "a"),
+                (2, "b"),
+                (3, "x"),
+                (3, "x"),
+                (4, "b"),
+                (7, "a"),
+                (9, "a")
+            ]
+        );
+        let merged = merge_sorted(vec![at(5, "a")], vec![at(1, "b"), at(2, "b"), at(8, "b")]);
+        assert_eq!(lines(&merged), [(1, "b"), (2, "b"), (5, "a"), (8, "b")]);
+        assert!(merge_sorted(Vec::new(), Vec::new()).is_empty());
+        assert_eq!(
+            lines(&merge_sorted(Vec::new(), vec![at(1, "b")])),
+            [(1, "b")]
+        );
     }
 }
