@@ -8,7 +8,7 @@
 //!   and counts nodes, visits and detector calls exactly;
 //! - [`engine`] ties these together per file, on a rayon pool, and [`aggregate`] folds the per-file
 //!   outcomes into findings, diagnostics and [`engine::Counters`] as they finish, in a fixed order;
-//! - [`output`] renders a report as text or JSON.
+//! - [`output`] renders a report as text, JSON, SARIF or GitHub workflow annotations.
 //!
 //! [`workload`] is the small, stable entry point the benchmark harness calls.
 //! [`synth`] generates seeded, realistic Python with a known number of findings per rule, for tests and

@@ -98,6 +98,8 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
             "cand.json",
             "--out",
             "reports/test",
+            "--targets-markdown",
+            "docs/measured/targets.md",
         ],
     );
     assert_eq!(
@@ -140,6 +142,28 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
                 .unwrap_or("")
         );
     }
+    // The targets as a Markdown page, beside the report and where --targets-markdown said.
+    let targets = std::fs::read_to_string(dir.join("targets.md")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("docs/measured/targets.md")).unwrap(),
+        targets
+    );
+    for line in [
+        "# Targets of the core (measured)",
+        "| analysis against parse+walk alone | 1.10× (wall time) | ≤ 1.2× | met | tiny / tiny-parse-only |",
+        "| peak heap over the synthetic series | slope 1.00 against lines, 1.00 against findings | grows with findings kept, not with source | reported | syn-1x, syn-4x |",
+        "| syn-4x | 4000 | 40 | 200 kB | 5000 B |",
+        "cargo run --release -p perfgate -- report --baseline base.json --candidate cand.json --out reports/test --targets-markdown docs/measured/targets.md",
+    ] {
+        assert!(
+            targets.lines().any(|l| l == line),
+            "missing {line:?} in:\n{targets}"
+        );
+    }
+    assert!(
+        targets.contains(" cores); results `cand.json`."),
+        "{targets}"
+    );
     assert!(!index.contains("<script>"), "an unescaped user string");
     assert!(index.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"));
     assert!(

@@ -10,8 +10,8 @@
 //! Exempt: docstrings; the value of an assignment to an UPPER_CASE name at module or class level (that
 //! is how a literal gets its name); default parameter values; assignments to dunders such as `__all__`
 //! and `__version__`, wherever they are; and the idiom `__name__ == "__main__"`, whose string is
-//! defined by the language, not by the program (on the CPython standard library it was 938 of the
-//! string findings before this exemption).
+//! defined by the language, not by the program (a common string finding on the CPython
+//! standard library before this exemption).
 //!
 //! Why it matters: two places that must agree on `3600` or `"admin"` are coupled by a meaning nobody
 //! wrote down. Change one and the other silently disagrees; a reader must guess what the value means.

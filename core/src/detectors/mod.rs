@@ -5,7 +5,7 @@
 //! detector is that file, a fixture folder under `core/tests/fixtures/<rule-id>/`, and one line in
 //! [`REGISTRY`]. Thresholds are typed `Options` structs in each detector module (configurable in code,
 //! e.g. `long_function::Options { max_lines: 80 }`) and can also be given as JSON-like values per rule
-//! in [`Settings`], which is how configuration files will set them.
+//! in [`Settings`], which is how configuration files set them.
 
 use std::collections::BTreeMap;
 

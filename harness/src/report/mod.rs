@@ -542,6 +542,7 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
         body.push('\n');
     }
     body.push_str("</pre>\n");
+    crate::export::write_atomic(&out.join("targets.md"), &targets::markdown(input))?;
     let index = out.join("index.html");
     crate::export::write_atomic(&index, &html::page("perfgate report", &body))?;
     Ok(index)

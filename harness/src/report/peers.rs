@@ -105,6 +105,17 @@ pub fn markdown(report: &PeersReport) -> String {
     out
 }
 
+/// The book's page (`perfgate peers --markdown docs/measured/peers.md`): a title, where the numbers come
+/// from, and [`markdown`]'s table with its stamp and commands.
+pub fn page(report: &PeersReport) -> String {
+    format!(
+        "# connascence beside ruff (measured)\n\nWritten by `perfgate peers --markdown`, not by hand: \
+         the first command below measures it again. A reported comparison, not a gate: the rule sets \
+         differ.\n\n{}",
+        markdown(report)
+    )
+}
+
 /// The section of the HTML report.
 pub fn section(report: &PeersReport) -> String {
     let rows: Vec<Vec<String>> = report
@@ -194,6 +205,16 @@ mod tests {
         assert!(
             text.ends_with("```sh\ncargo run --release -p perfgate -- peers --rounds 10\n```\n")
         );
+    }
+
+    #[test]
+    fn the_book_page_is_titled_says_it_is_generated_and_holds_the_stamped_table() {
+        let page = page(&report());
+        assert!(page.starts_with(
+            "# connascence beside ruff (measured)\n\nWritten by `perfgate peers --markdown`"
+        ));
+        assert!(page.ends_with(&markdown(&report())));
+        assert!(page.contains("2 cores, unknown CPU; measured 1970-01-01 00:00 UTC at abc"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The performance targets of the core, computed from the scenarios of this run: analysis against
 //! parse+walk alone, a warm cache against a cold one, aggregation throughput, and how the peak heap
 //! grows over the synthetic series. Each row names the scenarios it comes from; a target whose
-//! scenarios are not in the run says so instead of showing a number.
+//! scenarios are not in the run says so instead of showing a number. The same rows go into the HTML
+//! report and, as `targets.md` beside it (or `report --targets-markdown FILE`), into a Markdown page
+//! stamped with the commit, date and host of the run.
 
 use super::ReportInput;
 use super::derived::median_ns;
@@ -194,18 +196,15 @@ fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
         .chain(&parse_only)
         .map(|(name, lines, findings, heap)| {
             vec![
-                escape(name),
-                format!("#{lines}"),
-                format!("#{findings}"),
-                format!("#{}", super::format::bytes(*heap as f64)),
-                format!(
-                    "#{}",
-                    if *findings > 0 {
-                        format!("{} B", *heap / findings)
-                    } else {
-                        "–".into()
-                    }
-                ),
+                name.clone(),
+                lines.to_string(),
+                findings.to_string(),
+                super::format::bytes(*heap as f64),
+                if *findings > 0 {
+                    format!("{} B", *heap / findings)
+                } else {
+                    "–".into()
+                },
             ]
         })
         .collect();
@@ -227,30 +226,101 @@ fn heap_growth(input: &ReportInput) -> (Row, Vec<Vec<String>>) {
     (row, rows)
 }
 
-/// The section: one row per target, then the heap series.
-pub fn section(input: &ReportInput) -> String {
+/// The four target rows and the heap series' rows.
+fn rows(input: &ReportInput) -> (Vec<Row>, Vec<Vec<String>>) {
     let (heap_row, heap_rows) = heap_growth(input);
-    let rows: Vec<Vec<String>> = [
+    let rows = vec![
         analysis_over_parse(input),
         warm_over_cold(input),
         aggregation(input),
         heap_row,
-    ]
-    .into_iter()
-    .map(|row| {
-        vec![
-            escape(row.target),
-            escape(&row.measured),
-            escape(row.goal),
-            match row.met {
-                Some(true) => "<span class=\"verdict-improved\">met</span>".into(),
-                Some(false) => "<span class=\"verdict-regressed\">not met</span>".into(),
-                None => "reported".into(),
-            },
-            escape(&row.from),
-        ]
-    })
-    .collect();
+    ];
+    (rows, heap_rows)
+}
+
+const HEAP_HEADER: [&str; 5] = [
+    "scenario",
+    "lines",
+    "findings",
+    "peak heap",
+    "peak heap ÷ findings",
+];
+
+/// The page `targets.md`: the rows as Markdown tables, stamped with where and when the run was
+/// measured and the commands that reproduce it.
+pub fn markdown(input: &ReportInput) -> String {
+    use crate::export::markdown_text as text;
+    let fingerprint = &input.candidate.fingerprint;
+    let (rows, heap_rows) = rows(input);
+    let mut out = String::from(
+        "# Targets of the core (measured)\n\nWritten by `perfgate report` (and beside every report as `targets.md`), not by hand: computed from the scenarios of one run; a target whose scenarios were not in the run says so.\n\n| target | measured | goal | | from |\n|---|---|---|---|---|\n",
+    );
+    for row in &rows {
+        let met = match row.met {
+            Some(true) => "met",
+            Some(false) => "**not met**",
+            None => "reported",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {met} | {} |\n",
+            text(row.target),
+            text(&row.measured),
+            text(row.goal),
+            text(&row.from)
+        ));
+    }
+    if !heap_rows.is_empty() {
+        out.push_str(&format!("\n| {} |\n|", HEAP_HEADER.join(" | ")));
+        out.push_str(&"---|".repeat(HEAP_HEADER.len()));
+        out.push('\n');
+        for row in &heap_rows {
+            let cells: Vec<String> = row.iter().map(|cell| text(cell)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+    }
+    out.push_str(&format!(
+        "\nMeasured {} at {}{} on {} ({} cores); results `{}`.\n\n```sh\n",
+        crate::baseline::date(fingerprint.timestamp),
+        fingerprint
+            .git_commit
+            .as_deref()
+            .unwrap_or("an unknown commit"),
+        if fingerprint.git_dirty == Some(true) {
+            " (with uncommitted changes)"
+        } else {
+            ""
+        },
+        fingerprint.cpu_model.as_deref().unwrap_or("an unknown CPU"),
+        fingerprint.cores,
+        input.candidate_label
+    ));
+    for command in &input.commands {
+        out.push_str(command);
+        out.push('\n');
+    }
+    out.push_str("```\n");
+    out
+}
+
+/// The section: one row per target, then the heap series.
+pub fn section(input: &ReportInput) -> String {
+    let (rows, heap_rows) = rows(input);
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| {
+            vec![
+                escape(row.target),
+                escape(&row.measured),
+                escape(row.goal),
+                match row.met {
+                    Some(true) => "<span class=\"verdict-improved\">met</span>".into(),
+                    Some(false) => "<span class=\"verdict-regressed\">not met</span>".into(),
+                    None => "reported".into(),
+                },
+                escape(&row.from),
+            ]
+        })
+        .collect();
     let mut out = String::from(
         "<h2>Targets of the core</h2>\n<p class=\"note\">Computed from this run's scenarios (the gate protects each scenario against regressions; these rows say where the core stands).</p>\n",
     );
@@ -259,16 +329,23 @@ pub fn section(input: &ReportInput) -> String {
         &rows,
     ));
     if !heap_rows.is_empty() {
-        out.push_str(&html::table(
-            &[
-                "scenario",
-                "lines",
-                "findings",
-                "peak heap",
-                "peak heap ÷ findings",
-            ],
-            &heap_rows,
-        ));
+        // The name is text; the numbers are right-aligned (`#`).
+        let cells: Vec<Vec<String>> = heap_rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .map(|(i, cell)| {
+                        if i == 0 {
+                            escape(cell)
+                        } else {
+                            format!("#{}", escape(cell))
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push_str(&html::table(&HEAP_HEADER, &cells));
     }
     out
 }

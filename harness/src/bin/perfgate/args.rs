@@ -152,6 +152,10 @@ pub enum Command {
         /// Compare wall time across different hosts anyway.
         #[arg(long)]
         allow_foreign: bool,
+        /// Also write the targets table (`targets.md` of the report) to FILE, e.g.
+        /// `docs/measured/targets.md`.
+        #[arg(long, value_name = "FILE")]
+        targets_markdown: Option<PathBuf>,
     },
     /// A/A calibration: pairs of round sets of this build; spreads, MDE and false alarms.
     Calibrate {
@@ -267,6 +271,10 @@ pub struct PeersArgs {
     /// The results file [default: target/perfgate/peers/peers.json; a Markdown table beside it].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write the table as a page of the book, e.g. `docs/measured/peers.md`: a title, then the
+    /// table stamped with the command, commit, date and host that measured it.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 /// `release-report --from TAG --to TAG`.

@@ -595,6 +595,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             out,
             profile,
             allow_foreign,
+            targets_markdown,
         } => {
             let base = load_baseline(&root, &profile, &baseline)?;
             let cand = perfgate::results::Results::load(&candidate)?;
@@ -606,11 +607,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 .file_stem()
                 .map_or("report".into(), |s| s.to_string_lossy().into_owned());
             let out = out.unwrap_or_else(|| root.join("reports").join(stem));
-            let command = format!(
+            let mut command = format!(
                 "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --out {}",
                 candidate.display(),
                 out.strip_prefix(&root).unwrap_or(&out).display()
             );
+            if let Some(file) = &targets_markdown {
+                command.push_str(&format!(" --targets-markdown {}", file.display()));
+            }
             let index = perfgate::gate::write_report(
                 &root,
                 &profile,
@@ -624,6 +628,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             )
             .map_err(anyhow::Error::msg)?;
             perfgate::outln!("report: {}", index.display());
+            if let Some(file) = &targets_markdown {
+                let written = out.join("targets.md");
+                let page = perfgate::files::read_regular(&written).map_err(|error| {
+                    anyhow::anyhow!("cannot read {}: {error}", written.display())
+                })?;
+                perfgate::export::write_atomic(file, &page).map_err(anyhow::Error::msg)?;
+                perfgate::outln!("targets: {}", file.display());
+            }
         }
         Command::Calibrate {
             pairs,

@@ -211,11 +211,9 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
         ruff_version: config.ruff.version.clone(),
         rounds,
         rows,
-        commands: std::iter::once(format!(
-            "cargo run --release -p perfgate -- peers --rounds {rounds}"
-        ))
-        .chain(shown.iter().map(peers::PeerCommand::display))
-        .collect(),
+        commands: std::iter::once(invocation(args, rounds))
+            .chain(shown.iter().map(peers::PeerCommand::display))
+            .collect(),
     };
     report.save(&out).map_err(anyhow::Error::msg)?;
     let markdown = perfgate::report::peers::markdown(&report);
@@ -227,5 +225,22 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
         out.display(),
         markdown_path.display()
     ));
+    if let Some(page) = &args.markdown {
+        perfgate::export::write_atomic(page, &perfgate::report::peers::page(&report))
+            .map_err(anyhow::Error::msg)?;
+        say(&format!("wrote {}", page.display()));
+    }
     Ok(0)
+}
+
+/// The command that reproduces this comparison: the corpora and folders it was given, and the rounds.
+fn invocation(args: &PeersArgs, rounds: usize) -> String {
+    let mut command = format!("cargo run --release -p perfgate -- peers --rounds {rounds}");
+    for corpus in &args.corpora {
+        command.push_str(&format!(" --corpus {corpus}"));
+    }
+    for path in &args.paths {
+        command.push_str(&format!(" --path {}", path.display()));
+    }
+    command
 }
