@@ -16,24 +16,16 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::detectors::{REGISTRY, Rule, RuleSet, duplicate_algorithm};
-use crate::engine::{Counters, FileOutcome, Report, nanos};
 use crate::finding::{Finding, Severity};
 use crate::findings::Findings;
+pub use crate::outcome::FileCount;
+use crate::outcome::{Counters, FileOutcome, Report, nanos};
 use crate::suppress::{self, Suppression};
 use crate::visit::FileFacts;
 
 /// How many files [`Aggregator`] ranks by finding count.
 pub const TOP_FILES: usize = 10;
-
-/// A file and how many findings it has.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct FileCount {
-    pub findings: u64,
-    pub file: String,
-}
 
 /// Folds file outcomes, given in output order, into a report.
 #[derive(Debug)]

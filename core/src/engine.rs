@@ -6,25 +6,26 @@
 //! findings per rule and severity, time per phase). The counters are what the harness records to
 //! measure what one traversal buys, so every one of them is counted, none estimated.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{FileCount, OrderedAggregator};
-use crate::cache::{self, Cache, CacheCounters, CacheOptions, Lookup, Stamp};
+use crate::aggregate::OrderedAggregator;
+use crate::cache::{self, Cache, CacheOptions, Lookup, Stamp};
 use crate::depth;
 use crate::detectors::{OptionsError, RuleSet, Settings};
 use crate::discover::{self, ArgumentError, InputFile};
-use crate::finding::{Diagnostic, DiagnosticKind, Finding, Severity};
-use crate::findings::Findings;
+use crate::finding::{Diagnostic, DiagnosticKind};
 use crate::parse;
 use crate::source::{self, LineIndex};
-use crate::suppress::{self, Suppression, UnusedSuppression};
-use crate::visit::{self, FileContext, FileFacts, Mode, TraversalCounts};
+use crate::suppress;
+use crate::visit::{self, FileContext, Mode};
+
+pub(crate) use crate::outcome::nanos;
+pub use crate::outcome::{Counters, FileOutcome, PhaseTimes, Report};
 
 /// What to run and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,80 +78,6 @@ impl AnalysisOptions {
     }
 }
 
-/// Nanoseconds spent per phase, summed over files.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhaseTimes {
-    /// Walking the command-line folders and listing the files (`check` only; zero in a workload).
-    #[serde(default)]
-    pub discover_ns: u64,
-    pub read_ns: u64,
-    pub parse_ns: u64,
-    pub visit_ns: u64,
-    pub aggregate_ns: u64,
-    /// Wall-clock time of the whole analysis (discovery excluded), whatever the thread count.
-    pub wall_ns: u64,
-}
-
-/// Exact counts of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counters {
-    /// Files given or discovered (analyzed or not).
-    pub files: u64,
-    /// Files whose syntax tree was visited.
-    pub files_analyzed: u64,
-    /// Lines of decoded source (a last line without a newline counts).
-    pub lines: u64,
-    /// Bytes read.
-    pub bytes: u64,
-    #[serde(flatten)]
-    pub traversal: TraversalCounts,
-    pub diagnostics: u64,
-    pub findings: u64,
-    pub findings_by_rule: BTreeMap<String, u64>,
-    pub findings_by_severity: BTreeMap<Severity, u64>,
-    /// The files with most findings, most first (at most [`crate::aggregate::TOP_FILES`]).
-    pub top_files: Vec<FileCount>,
-    /// Exact duplicates (same fingerprint and location) dropped by the aggregator.
-    pub duplicates_dropped: u64,
-    /// Findings removed by `# connascence: ignore` comments.
-    pub suppressed: u64,
-    /// Hash of the effective configuration (rule settings and exclusions), see [`AnalysisOptions::config_hash`].
-    pub config_hash: String,
-    /// Cache hits, misses and writes, when the cache is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache: Option<CacheCounters>,
-    pub threads: u64,
-    pub phases: PhaseTimes,
-}
-
-/// The outcome of one file.
-#[derive(Debug, Clone, Default)]
-pub struct FileOutcome {
-    /// The file's label (as findings name it).
-    pub file: String,
-    pub findings: Vec<Finding>,
-    /// Per-file facts for run-level rules (duplicate-algorithm).
-    pub facts: FileFacts,
-    /// The file's suppression comments, with what they have suppressed so far.
-    pub suppressions: Vec<Suppression>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub counters: Counters,
-}
-
-/// The outcome of a run: findings and diagnostics in output order, and the counters.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Report {
-    pub findings: Findings,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Things the user should be told once, such as running without the disk cache.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<String>,
-    /// Suppressions that suppressed nothing (listed with `--report-unused-ignores`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unused_suppressions: Vec<UnusedSuppression>,
-    pub stats: Counters,
-}
-
 /// A problem with the run itself rather than with one file.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -160,10 +87,6 @@ pub enum RunError {
     Threads(String),
     #[error("{0}")]
     Exclude(String),
-}
-
-pub(crate) fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn count_lines(text: &str) -> u64 {

@@ -24,6 +24,7 @@ pub mod discover;
 pub mod engine;
 pub mod finding;
 pub mod findings;
+pub mod outcome;
 pub mod output;
 pub mod parse;
 pub mod source;

@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-/// The configuration file's name inside `scenarios/`.
-pub const CONFIG_FILE: &str = "peers.toml";
+/// The configuration file's name inside `scenarios/` (the scenario loader skips it).
+pub use crate::scenario::PEERS_FILE as CONFIG_FILE;
 /// The fewest rounds a comparison may have.
 pub const MIN_ROUNDS: usize = 10;
 

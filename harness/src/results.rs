@@ -15,6 +15,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::TimeEngine;
+
 /// Bumped on every incompatible change of the file's shape.
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -169,11 +171,11 @@ pub struct ScenarioResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counters: Option<CounterData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<crate::engine::time::TimeData>,
+    pub time: Option<TimeData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instructions: Option<crate::engine::instructions::InstructionData>,
+    pub instructions: Option<InstructionData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub heap: Option<crate::engine::heap::HeapData>,
+    pub heap: Option<HeapData>,
     /// The dhat profile of the heap run (`dhat-heap.json`), repository-relative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heap_profile: Option<String>,
@@ -404,4 +406,80 @@ impl Results {
             .iter()
             .any(|scenario| matches!(scenario.status, Status::Failed { .. }))
     }
+}
+
+// What each engine records for one scenario (the engines make them; this file owns the format).
+
+/// One round: criterion's raw samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    /// Iterations in each sample.
+    pub iters: Vec<f64>,
+    /// Total time of each sample, in nanoseconds.
+    pub times_ns: Vec<f64>,
+    /// The median of times_ns[i] / iters[i].
+    pub median_ns: f64,
+    /// Where this round ran in an interleaved schedule of two builds (`compare-branches`: 0, 1, 2,
+    /// … over both sides' rounds, A B B A A B …); absent for rounds of one build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u32>,
+}
+
+/// The time engine's data for one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeData {
+    pub settings: TimeEngine,
+    pub rounds: Vec<Round>,
+}
+
+impl TimeData {
+    /// The median of the round medians.
+    pub fn median_ns(&self) -> f64 {
+        crate::stats::median(
+            &self
+                .rounds
+                .iter()
+                .map(|round| round.median_ns)
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// Callgrind's counts for one workload run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstructionData {
+    /// Every event gungraun reports (`Ir`, and others it derives or was asked for), summed over
+    /// threads.
+    pub events: BTreeMap<String, u64>,
+    /// Functions above 0.1 % of Ir, by inclusive Ir (descending).
+    pub functions: Vec<FunctionIr>,
+    /// gungraun's output folder (repository-relative): callgrind outputs, flamegraphs, summary.
+    pub artifacts: String,
+    /// The flamegraph files gungraun made (repository-relative), differential ones included.
+    pub flamegraphs: Vec<String>,
+}
+
+impl InstructionData {
+    /// Instructions executed.
+    pub fn ir(&self) -> u64 {
+        self.events.get("Ir").copied().unwrap_or(0)
+    }
+}
+
+/// One function's instructions: demangled, without the `::h<hash>` suffix, recursion levels merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionIr {
+    pub name: String,
+    pub inclusive: u64,
+    #[serde(rename = "self")]
+    pub self_ir: u64,
+}
+
+/// dhat's totals for one workload run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapData {
+    pub total_bytes: u64,
+    pub total_blocks: u64,
+    pub max_bytes: u64,
+    pub max_blocks: u64,
 }

@@ -29,8 +29,9 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Counters, FileOutcome};
 use crate::finding::Finding;
+pub use crate::outcome::CacheCounters;
+use crate::outcome::{Counters, FileOutcome};
 
 mod stored;
 use stored::StoredFinding;
@@ -63,18 +64,6 @@ impl CacheOptions {
             lock_wait: Duration::from_secs(3),
         }
     }
-}
-
-/// Exact cache counters of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CacheCounters {
-    pub l1_hits: u64,
-    pub l2_hits: u64,
-    pub misses: u64,
-    pub writes: u64,
-    pub evictions: u64,
-    /// Entries found damaged (bad checksum or encoding) and recomputed.
-    pub corrupt: u64,
 }
 
 /// A file outcome as stored: everything but the file's label, which is part of the key.

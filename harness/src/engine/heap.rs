@@ -11,16 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::{Deserialize, Serialize};
-
-/// dhat's totals for one workload run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeapData {
-    pub total_bytes: u64,
-    pub total_blocks: u64,
-    pub max_bytes: u64,
-    pub max_blocks: u64,
-}
+pub use crate::results::HeapData;
 
 /// Builds (or finds up to date) the dhat perfgate and returns its path.
 pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {

@@ -16,9 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::{Deserialize, Serialize};
-
 use crate::engine::{build, profile};
+pub use crate::results::{FunctionIr, InstructionData};
 use crate::scenario::{Scenario, WorkloadKind};
 use crate::subject::{PreparedInput, Workload};
 use crate::tools;
@@ -36,36 +35,6 @@ pub const ENTRY_POINT_OVERRIDE: &str = "PERFGATE_ENTRY_POINT";
 pub const RUNNER_VARIABLE: &str = "GUNGRAUN_RUNNER";
 /// Functions below this share of the total Ir are not recorded.
 pub const FUNCTION_SHARE: f64 = 0.001;
-
-/// Callgrind's counts for one workload run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InstructionData {
-    /// Every event gungraun reports (`Ir`, and others it derives or was asked for), summed over
-    /// threads.
-    pub events: BTreeMap<String, u64>,
-    /// Functions above 0.1 % of Ir, by inclusive Ir (descending).
-    pub functions: Vec<FunctionIr>,
-    /// gungraun's output folder (repository-relative): callgrind outputs, flamegraphs, summary.
-    pub artifacts: String,
-    /// The flamegraph files gungraun made (repository-relative), differential ones included.
-    pub flamegraphs: Vec<String>,
-}
-
-impl InstructionData {
-    /// Instructions executed.
-    pub fn ir(&self) -> u64 {
-        self.events.get("Ir").copied().unwrap_or(0)
-    }
-}
-
-/// One function's instructions: demangled, without the `::h<hash>` suffix, recursion levels merged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FunctionIr {
-    pub name: String,
-    pub inclusive: u64,
-    #[serde(rename = "self")]
-    pub self_ir: u64,
-}
 
 /// What the instruction engine needs, found or made once per run.
 #[derive(Debug, Clone)]

@@ -12,45 +12,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+pub use crate::results::{Round, TimeData};
 use crate::scenario::{Scenario, TimeEngine};
 use crate::subject::{PreparedInput, Workload};
-
-/// One round: criterion's raw samples.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Round {
-    /// Iterations in each sample.
-    pub iters: Vec<f64>,
-    /// Total time of each sample, in nanoseconds.
-    pub times_ns: Vec<f64>,
-    /// The median of times_ns[i] / iters[i].
-    pub median_ns: f64,
-    /// Where this round ran in an interleaved schedule of two builds (`compare-branches`: 0, 1, 2,
-    /// … over both sides' rounds, A B B A A B …); absent for rounds of one build.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sequence: Option<u32>,
-}
-
-/// The time engine's data for one scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimeData {
-    pub settings: TimeEngine,
-    pub rounds: Vec<Round>,
-}
-
-impl TimeData {
-    /// The median of the round medians.
-    pub fn median_ns(&self) -> f64 {
-        crate::stats::median(
-            &self
-                .rounds
-                .iter()
-                .map(|round| round.median_ns)
-                .collect::<Vec<_>>(),
-        )
-    }
-}
 
 #[derive(Deserialize)]
 struct CriterionSamples {

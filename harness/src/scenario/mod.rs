@@ -420,8 +420,11 @@ fn plain(message: &str) -> String {
         .replace("expected one of `analyze`, `parse-only`, `aggregate`, `cache-cold`, `cache-warm`, `cache-edit`", &format!("expected one of: {KINDS}"))
 }
 
+/// The peer comparison's configuration inside `scenarios/` (not a scenario; read by `peers`).
+pub const PEERS_FILE: &str = "peers.toml";
+
 /// Loads every `*.toml` scenario in `dir` (the corpora lock and the peer comparison's
-/// `peers.toml` excepted), checking names are unique.
+/// [`PEERS_FILE`] excepted), checking names are unique.
 pub fn load_dir(dir: &Path, context: &Context<'_>) -> Result<Vec<Scenario>, ScenarioError> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|error| ScenarioError {
@@ -434,9 +437,9 @@ pub fn load_dir(dir: &Path, context: &Context<'_>) -> Result<Vec<Scenario>, Scen
         .map(|entry| entry.path())
         .filter(|path| {
             path.extension().is_some_and(|e| e == "toml")
-                && path.file_name().is_some_and(|n| {
-                    n != crate::corpus::LOCK_FILE && n != crate::peers::CONFIG_FILE
-                })
+                && path
+                    .file_name()
+                    .is_some_and(|n| n != crate::corpus::LOCK_FILE && n != PEERS_FILE)
         })
         .collect();
     paths.sort();
