@@ -58,9 +58,40 @@ fn host_key(fingerprint: &Fingerprint) -> String {
 /// Merges results files (name, results) in order; the first file's fingerprint heads the merged
 /// file and every scenario keeps its own.
 pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
-    let Some((_, first)) = files.first() else {
+    let Some((first_file, first)) = files.first() else {
         return Err("nothing to merge: give at least one results file".into());
     };
+    // Shards of one run: one commit (the merged file names one), each file once (a file given
+    // twice would pool its rounds with themselves).
+    let commit = |results: &Results| {
+        let fingerprint = &results.fingerprint;
+        format!(
+            "{}{}",
+            fingerprint
+                .git_commit
+                .as_deref()
+                .unwrap_or("an unknown commit"),
+            if fingerprint.git_dirty == Some(true) {
+                " with uncommitted changes"
+            } else {
+                ""
+            }
+        )
+    };
+    for (index, (file, results)) in files.iter().enumerate() {
+        if files[..index].iter().any(|(earlier, _)| earlier == file) {
+            return Err(format!(
+                "{file} is given twice: each results file is merged once"
+            ));
+        }
+        if commit(results) != commit(first) {
+            return Err(format!(
+                "{first_file} was measured at {} but {file} at {}: merge the shards of one run (one commit)",
+                commit(first),
+                commit(results)
+            ));
+        }
+    }
     let mut merged = Results {
         schema_version: first.schema_version,
         fingerprint: first.fingerprint.clone(),
@@ -95,6 +126,14 @@ pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
                 host_key(existing.fingerprint.as_ref().expect("set above")),
                 host_key(scenario.fingerprint.as_ref().expect("set above")),
             );
+            if (&existing.scenario_hash, &existing.corpus_hash)
+                != (&scenario.scenario_hash, &scenario.corpus_hash)
+            {
+                return Err(format!(
+                    "scenario `{}` is in {} and {} with different definitions (scenario or corpus hash differs): rounds of different workloads are not pooled",
+                    scenario.name, origin[index], file
+                ));
+            }
             if a != b {
                 return Err(format!(
                     "scenario `{}` is in {} and {}, measured on different hosts ({a} vs {b}); wall-time rounds of different machines are not pooled: merge results of one host per scenario",
@@ -158,6 +197,46 @@ mod tests {
             let held = names.iter().filter(|name| shard.contains(name)).count();
             assert!((10..=24).contains(&held), "{shard:?} holds {held} of 50");
         }
+    }
+
+    #[test]
+    fn files_of_two_commits_a_file_given_twice_and_two_definitions_are_refused() {
+        let mut one = synthetic::results(vec![synthetic::scenario("s", 1.0, 100, 100)]);
+        one.fingerprint.git_commit = Some("aaaaaaaaaaaa".into());
+        let mut other_commit = one.clone();
+        other_commit.fingerprint.git_commit = Some("0123456789ab".into());
+        let first = "aaaaaaaaaaaa";
+        assert_eq!(
+            merge(&[
+                ("a.json".into(), one.clone()),
+                ("b.json".into(), other_commit)
+            ])
+            .unwrap_err(),
+            format!(
+                "a.json was measured at {first} but b.json at 0123456789ab: merge the shards of one run (one commit)"
+            )
+        );
+        let mut dirty = one.clone();
+        dirty.fingerprint.git_dirty = Some(true);
+        assert!(
+            merge(&[("a.json".into(), one.clone()), ("b.json".into(), dirty)])
+                .unwrap_err()
+                .ends_with(" with uncommitted changes: merge the shards of one run (one commit)")
+        );
+        assert_eq!(
+            merge(&[
+                ("a.json".into(), one.clone()),
+                ("a.json".into(), one.clone())
+            ])
+            .unwrap_err(),
+            "a.json is given twice: each results file is merged once"
+        );
+        let mut redefined = one.clone();
+        redefined.scenarios[0].scenario_hash = "another".into();
+        assert_eq!(
+            merge(&[("a.json".into(), one), ("b.json".into(), redefined)]).unwrap_err(),
+            "scenario `s` is in a.json and b.json with different definitions (scenario or corpus hash differs): rounds of different workloads are not pooled"
+        );
     }
 
     #[test]

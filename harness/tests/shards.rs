@@ -82,4 +82,22 @@ fn three_shards_merged_equal_the_whole_run() {
         String::from_utf8_lossy(&bad.stderr),
         "error: --shard expects K/N with 1 ≤ K ≤ N (e.g. 2/3), got `4/3`\n"
     );
+    // A missing file is named once, with the system's reason once.
+    let missing = perfgate(root, &["merge", "missing.json", "--out", "m.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr),
+        "error: cannot read missing.json: No such file or directory (os error 2)\n"
+    );
+    // A shard given twice is refused, not pooled with itself.
+    let twice = perfgate(
+        root,
+        &["merge", "shard1.json", "shard1.json", "--out", "m.json"],
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&twice.stderr),
+        "error: shard1.json is given twice: each results file is merged once\n"
+    );
+    assert!(!root.join("m.json").exists());
 }
