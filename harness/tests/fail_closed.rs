@@ -52,8 +52,11 @@ fn an_engine_skipped_against_a_baseline_that_has_its_data_is_an_error() {
     }
 }
 
+/// The library half of `--engines`: the families left out are dropped from the baseline and named;
+/// the gate command then refuses them (exit 2) unless `--allow-uncompared` lists them (tested
+/// below, with the exact message).
 #[test]
-fn engines_not_asked_for_are_dropped_from_the_baseline_not_failed() {
+fn restrict_to_engines_drops_and_names_the_families_left_out() {
     let mut baseline = results(vec![ok()]);
     let dropped = perfgate::gate::restrict_to_engines(
         &mut baseline,
@@ -275,4 +278,23 @@ fn the_gate_fails_closed_on_a_crashed_round_and_on_counters_alone() {
         stdout.contains("scenario `tiny` failed: the workload panicked"),
         "{stdout}"
     );
+}
+
+#[test]
+fn options_that_would_do_nothing_are_not_offered() {
+    // Both builds of compare-branches and release-report run on this host with the same engines:
+    // `--allow-foreign` and `--allow-uncompared` exist only where a stored baseline is compared.
+    let repo = tiny_repo();
+    for (command, flag) in [
+        (&["compare-branches", "HEAD", "HEAD"][..], "--allow-foreign"),
+        (&["release-report", "--from", "HEAD"], "--allow-uncompared"),
+    ] {
+        let output = perfgate(repo.path(), &[command, &[flag, "heap"]].concat());
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!("error: unexpected argument '{flag}'")),
+            "{stderr}"
+        );
+    }
 }

@@ -85,6 +85,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         candidate: PathBuf,
         #[command(flatten)]
+        stored: StoredBaselineArgs,
+        #[command(flatten)]
         output: OutputArgs,
     },
     /// Run the scenarios, compare with the baseline, print the verdicts and write the exports.
@@ -121,6 +123,8 @@ pub enum Command {
         /// against the one it replaces.
         #[arg(long, value_name = "REV")]
         baseline_from: Option<String>,
+        #[command(flatten)]
+        stored: StoredBaselineArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -337,6 +341,20 @@ pub struct OutputArgs {
     /// Baseline profile (a folder of baselines/).
     #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
     pub profile: String,
+    /// Export formats (repeatable or comma-separated): table, markdown, junit, json, bmf [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "FORMAT")]
+    pub format: Vec<String>,
+    /// Folder for the exports [default: the command's folder, target/perfgate/<command>/, with
+    /// <from>-<to>/ below it for compare-branches and release-report].
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+/// What a comparison with a stored baseline may leave out (`compare`, `gate`; the two builds of
+/// `compare-branches` and `release-report` run on one host with the same engines, so there these
+/// do not exist).
+#[derive(clap::Args)]
+pub struct StoredBaselineArgs {
     /// Compare wall time across different hosts anyway (the report says so).
     #[arg(long)]
     pub allow_foreign: bool,
@@ -345,12 +363,6 @@ pub struct OutputArgs {
     /// metric not compared is an error, exit 2].
     #[arg(long, value_delimiter = ',', value_name = "FAMILY,...")]
     pub allow_uncompared: Vec<String>,
-    /// Export formats (repeatable or comma-separated): table, markdown, junit, json, bmf [default: all].
-    #[arg(long, value_delimiter = ',', value_name = "FORMAT")]
-    pub format: Vec<String>,
-    /// Folder for the exports [default: target/perfgate/<command>].
-    #[arg(long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -37,6 +37,7 @@ struct Step {
 }
 
 pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
+    crate::branches::progress_as("bisect");
     let engine = engine_of(&args.metric)?;
     ensure_clean(root, args.allow_dirty)?;
     let good = git::resolve(root, &args.good).map_err(anyhow::Error::msg)?;

@@ -30,8 +30,16 @@ fn slug(rev: &str) -> String {
     slug.trim_matches('-').to_owned()
 }
 
+/// The command whose progress `say` prints (`compare-branches`, `release-report`, `bisect`).
+static COMMAND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Names the command in the progress lines of this process (the first call counts).
+pub(crate) fn progress_as(command: &'static str) {
+    let _ = COMMAND.set(command);
+}
+
 pub(crate) fn say(line: &str) {
-    eprintln!("compare-branches: {line}");
+    eprintln!("{}: {line}", COMMAND.get().unwrap_or(&"compare-branches"));
 }
 
 /// Refuses a work tree with uncommitted changes unless `allow_dirty`.

@@ -30,7 +30,7 @@ mod history;
 mod peers;
 mod release;
 
-use args::{Cli, Command, CorpusAction, OutputArgs, SelectArgs};
+use args::{Cli, Command, CorpusAction, OutputArgs, SelectArgs, StoredBaselineArgs};
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -196,12 +196,13 @@ fn load_baseline_at(
 fn options_of(
     root: &Path,
     output: &OutputArgs,
+    stored: &StoredBaselineArgs,
     settings: &perfgate::settings::Settings,
     all: &[Scenario],
 ) -> anyhow::Result<perfgate::compare::CompareOptions> {
     let mut options =
-        perfgate::gate::compare_options(root, &output.profile, settings, all, output.allow_foreign);
-    for family in &output.allow_uncompared {
+        perfgate::gate::compare_options(root, &output.profile, settings, all, stored.allow_foreign);
+    for family in &stored.allow_uncompared {
         if !perfgate::compare::FAMILIES.contains(&family.as_str()) {
             anyhow::bail!(
                 "--allow-uncompared: unknown metric family `{family}`; available: {}",
@@ -209,7 +210,7 @@ fn options_of(
             );
         }
     }
-    options.allow_uncompared = output.allow_uncompared.clone();
+    options.allow_uncompared = stored.allow_uncompared.clone();
     Ok(options)
 }
 
@@ -349,13 +350,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Compare {
             baseline,
             candidate,
+            stored,
             output,
         } => {
             let formats = formats(&output)?;
             let base = load_baseline(&root, &output.profile, &baseline)?;
             let cand = perfgate::results::Results::load(&candidate)?;
             let (_, all, settings) = select(&root, &lock, Some("*"), &[])?;
-            let options = options_of(&root, &output, &settings, &all)?;
+            let options = options_of(&root, &output, &stored, &settings, &all)?;
             let comparison = perfgate::compare::compare(&base, &cand, &options);
             let dir = output
                 .output
@@ -373,6 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             remeasure,
             remeasure_time,
             baseline_from,
+            stored,
             output,
         } => {
             let formats = formats(&output)?;
@@ -396,7 +399,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 );
             }
             let engine_list = engines(&args)?;
-            let mut options = options_of(&root, &output, &settings, &all)?;
+            let mut options = options_of(&root, &output, &stored, &settings, &all)?;
             let not_gated = perfgate::gate::restrict_to_engines(&mut base, &engine_list);
             // Leaving out an engine the baseline has is leaving a gated metric uncompared.
             let refused: Vec<&String> = not_gated

@@ -12,6 +12,7 @@ use crate::args::{BranchArgs, ReleaseArgs, ScenariosFrom};
 use crate::branches::{finish, measure, say};
 
 pub fn release_report(root: &Path, args: ReleaseArgs) -> anyhow::Result<u8> {
+    crate::branches::progress_as("release-report");
     let history_file = args
         .history
         .clone()
