@@ -11,7 +11,8 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::detectors::Rule;
+pub use crate::rule::ConnascenceType;
+use crate::rule::Rule;
 
 /// How serious a finding is; ordered from `Low` to `Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -39,45 +40,6 @@ impl Severity {
 impl std::fmt::Display for Severity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// The kind of connascence (or NASA power-of-ten rule) a rule measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConnascenceType {
-    Position,
-    Meaning,
-    Algorithm,
-    Timing,
-    Values,
-    Convention,
-    Identity,
-    #[serde(rename = "nasa-rule-1")]
-    NasaRule1,
-    #[serde(rename = "nasa-rule-2")]
-    NasaRule2,
-    #[serde(rename = "nasa-rule-4")]
-    NasaRule4,
-    #[serde(rename = "nasa-rule-5")]
-    NasaRule5,
-}
-
-impl ConnascenceType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Position => "position",
-            Self::Meaning => "meaning",
-            Self::Algorithm => "algorithm",
-            Self::Timing => "timing",
-            Self::Values => "values",
-            Self::Convention => "convention",
-            Self::Identity => "identity",
-            Self::NasaRule1 => "nasa-rule-1",
-            Self::NasaRule2 => "nasa-rule-2",
-            Self::NasaRule4 => "nasa-rule-4",
-            Self::NasaRule5 => "nasa-rule-5",
-        }
     }
 }
 

@@ -27,6 +27,7 @@ pub mod findings;
 pub mod outcome;
 pub mod output;
 pub mod parse;
+pub mod rule;
 pub mod source;
 pub mod suppress;
 pub mod synth;

@@ -17,8 +17,8 @@ use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
-use crate::detectors::Rule;
 use crate::finding::{self, Finding, Fingerprint, Severity};
+use crate::rule::Rule;
 use crate::source::LineIndex;
 
 /// How detectors see a tree: one shared traversal, or one traversal per detector.
@@ -369,7 +369,7 @@ impl<'s> FileContext<'s> {
             .map(|(line, column, end_line, end_column, p)| {
                 let finding = Finding {
                     rule: p.rule,
-                    connascence_type: p.rule.info().connascence_type,
+                    connascence_type: p.rule.connascence_type(),
                     severity: p.severity,
                     file: std::sync::Arc::clone(&shared),
                     line,

@@ -3,16 +3,9 @@
 //! out, `use` groups expanded), resolves each to the module file it names, and fails on any import
 //! cycle between files — except a folder's own registry, where `x/mod.rs` and the files directly
 //! under `x/` may name each other.
-//!
-//! Cycles that existed when the test was written are listed in [`KNOWN`] and are being removed
-//! (issue "Architecture"); the test fails when a new one appears, when a known one grows, and when a
-//! known one is gone but still listed, so the list only shrinks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// Import cycles still to break: (crate folder, the modules of one strongly connected component).
-const KNOWN: &[(&str, &[&str])] = &[("core/src", &["detectors", "finding", "visit"])];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -278,35 +271,17 @@ fn use_trees_and_cycles_are_read_as_rust_means_them() {
 }
 
 #[test]
-fn no_import_cycle_but_the_known_ones_and_those_only_shrink() {
-    let mut problems = Vec::new();
+fn no_import_cycle_between_the_files_of_either_library() {
     for src in ["core/src", "harness/src"] {
-        let known: Vec<BTreeSet<&str>> = KNOWN
-            .iter()
-            .filter(|(crate_src, _)| *crate_src == src)
-            .map(|(_, members)| members.iter().copied().collect())
-            .collect();
         let found = import_cycles(src);
-        for component in &found {
-            let members: BTreeSet<&str> = component.iter().map(String::as_str).collect();
-            if !known.iter().any(|k| members.is_subset(k)) {
-                problems.push(format!(
-                    "{src}: a new import cycle: {}",
-                    component.join(" → ")
-                ));
-            }
-        }
-        for k in &known {
-            let still = found.iter().any(|component| {
-                let members: BTreeSet<&str> = component.iter().map(String::as_str).collect();
-                members == *k
-            });
-            if !still {
-                problems.push(format!(
-                    "{src}: the known cycle {k:?} changed or is gone: list what is left of it in KNOWN (found {found:?})"
-                ));
-            }
-        }
+        assert!(
+            found.is_empty(),
+            "{src}: import cycles (each a set of modules that name each other): {}",
+            found
+                .iter()
+                .map(|component| component.join(" ↔ "))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

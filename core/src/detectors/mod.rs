@@ -2,17 +2,18 @@
 //!
 //! Each detector lives in one file of this folder, opens with a doc comment (what it flags, why it
 //! matters, its default threshold, an example) and exports a `pub const RULE: RuleInfo`. Adding a
-//! detector is that file, a fixture folder under `core/tests/fixtures/<rule-id>/`, and one line in
-//! [`REGISTRY`]. Thresholds are typed `Options` structs in each detector module (configurable in code,
+//! detector is that file, a fixture folder under `core/tests/fixtures/<rule-id>/`, one line in
+//! [`REGISTRY`] and one in `crate::rule`'s list of ids (the identity findings use; a test checks the
+//! two agree). Thresholds are typed `Options` structs in each detector module (configurable in code,
 //! e.g. `long_function::Options { max_lines: 80 }`) and can also be given as JSON-like values per rule
 //! in [`Settings`], which is how configuration files set them.
 
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use crate::finding::ConnascenceType;
+pub use crate::rule::{ConnascenceType, Rule, unknown_rule_message};
 use crate::visit::Detector;
 
 pub mod assertion_density;
@@ -97,65 +98,11 @@ impl RuleInfo {
     }
 }
 
-/// A handle to a rule of the [`REGISTRY`]: cheap to copy, compare and hash; serialized as its id.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Rule(u8);
-
+/// The rule's metadata in the [`REGISTRY`] (same position as its [`Rule`] handle; checked by a test).
 impl Rule {
-    pub fn all() -> impl Iterator<Item = Rule> {
-        (0..REGISTRY.len()).map(|index| Rule(index as u8))
-    }
-
-    pub fn by_id(id: &str) -> Option<Rule> {
-        REGISTRY
-            .iter()
-            .position(|info| info.id == id)
-            .map(|index| Rule(index as u8))
-    }
-
     pub fn info(self) -> &'static RuleInfo {
-        &REGISTRY[self.0 as usize]
+        &REGISTRY[self.index()]
     }
-
-    pub fn id(self) -> &'static str {
-        self.info().id
-    }
-
-    /// Position in the [`REGISTRY`].
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl std::fmt::Debug for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl std::fmt::Display for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl Serialize for Rule {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.id())
-    }
-}
-
-impl<'de> Deserialize<'de> for Rule {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = String::deserialize(deserializer)?;
-        Rule::by_id(&id).ok_or_else(|| serde::de::Error::custom(unknown_rule_message(&id)))
-    }
-}
-
-/// "unknown rule `x`; known rules: a, b, …" — shared by every place that takes a rule id.
-pub fn unknown_rule_message(id: &str) -> String {
-    let known: Vec<&str> = REGISTRY.iter().map(|info| info.id).collect();
-    format!("unknown rule `{id}`; known rules: {}", known.join(", "))
 }
 
 /// A rule's options could not be read.
