@@ -294,12 +294,40 @@ pub fn markdown(input: &ReportInput) -> String {
         fingerprint.cores,
         input.candidate_label
     ));
+    out.push_str(&run_command(input.candidate, input.candidate_label));
+    out.push('\n');
     for command in &input.commands {
         out.push_str(command);
         out.push('\n');
     }
     out.push_str("```\n");
     out
+}
+
+/// The `perfgate run` that measures such a results file again: its selection and the engines whose
+/// data it holds.
+fn run_command(results: &crate::results::Results, out: &str) -> String {
+    let mut command = String::from("cargo run --release -p perfgate -- run");
+    if let Some(selection) = &results.selection {
+        if !selection.tags.is_empty() {
+            command.push_str(&format!(" --tags {}", selection.tags.join(",")));
+        }
+        if let Some(filter) = &selection.filter {
+            command.push_str(&format!(" --filter '{filter}'"));
+        }
+    }
+    let has = |engine: fn(&ScenarioResult) -> bool| results.scenarios.iter().any(engine);
+    let engines: Vec<&str> = [
+        ("time", has(|s| s.time.is_some())),
+        ("instructions", has(|s| s.instructions.is_some())),
+        ("allocations", has(|s| s.heap.is_some())),
+        ("counters", has(|s| s.counters.is_some())),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect();
+    command.push_str(&format!(" --engines {} --out {out}", engines.join(",")));
+    command
 }
 
 /// The section: one row per target, then the heap series.
