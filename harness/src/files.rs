@@ -47,7 +47,7 @@ pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
         Err(error) => error.kind() == io::ErrorKind::NotFound,
     };
     if !regular_or_new {
-        return connascence::atomic::write_file(path, |out| out.write_all(text.as_bytes()));
+        return crate::subject::atomic::write_in_place(path, text);
     }
     remove_stale_temporaries(dir);
     let permissions = std::fs::metadata(path).ok().map(|meta| meta.permissions());

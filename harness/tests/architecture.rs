@@ -285,3 +285,47 @@ fn no_import_cycle_between_the_files_of_either_library() {
         );
     }
 }
+
+#[test]
+fn only_the_subject_names_the_core() {
+    // `harness/src/subject/`: the workload API's wrapper and, as a leaf, the core's atomic writer.
+    // compare-branches and the baseline re-measure build this harness against other commits' cores:
+    // everything the harness needs of the core goes through `subject/`, so that one folder says
+    // what an older core must still provide.
+    let mut offenders = Vec::new();
+    let mut stack = vec![root().join("harness/src"), root().join("harness/benches")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.starts_with(root().join("harness/src/subject"))
+            {
+                let text = code(&std::fs::read_to_string(&path).unwrap());
+                for (number, line) in text.lines().enumerate() {
+                    // Code only: a string naming the core (a message, a symbol) is not a use of it.
+                    let outside_strings: String = line
+                        .split('"')
+                        .enumerate()
+                        .filter(|(i, _)| i % 2 == 0)
+                        .map(|(_, part)| part)
+                        .collect();
+                    if outside_strings.contains("connascence::") {
+                        offenders.push(format!(
+                            "{}:{}: {}",
+                            path.strip_prefix(root()).unwrap().display(),
+                            number + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the core is reached outside harness/src/subject/:\n{}",
+        offenders.join("\n")
+    );
+}

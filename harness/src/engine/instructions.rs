@@ -22,12 +22,7 @@ use crate::scenario::{Scenario, WorkloadKind};
 use crate::subject::{PreparedInput, Workload};
 use crate::tools;
 
-/// The measured functions of the core's workload API (`#[inline(never)]`).
-pub const ENTRY_RUN: &str = "connascence::workload::run";
-pub const ENTRY_AGGREGATE: &str = "connascence::workload::aggregate";
-/// The core's sequential analysis thread: callgrind starts each thread with collection off, so
-/// collection is toggled on here too (for every workload that analyzes).
-pub const THREAD_ENTRY: &str = "connascence::engine::analysis_thread";
+pub use crate::subject::{ENTRY_AGGREGATE, ENTRY_RUN, THREAD_ENTRY};
 /// Replaces the entry point (for checking that a wrong name fails the scenario instead of
 /// reporting 0).
 pub const ENTRY_POINT_OVERRIDE: &str = "PERFGATE_ENTRY_POINT";

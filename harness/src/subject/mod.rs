@@ -2,7 +2,9 @@
 //!
 //! Comparing two branches builds the harness's entry points against the other side's core, so only
 //! this module names `connascence` items: the workload API (`connascence::workload`), the seeded
-//! generator for synthetic corpora, the cache options and the rule ids. It turns a [`Scenario`] into
+//! generator for synthetic corpora, the cache options, the rule ids, the symbols the instruction
+//! engine counts inside, and (in [`atomic`], a leaf the file helpers use) the core's atomic writer
+//! for devices and FIFOs. It turns a [`Scenario`] into
 //! prepared input files (repository-relative labels, so instruction counts repeat) and runs its
 //! workload kind once, returning the core's counters.
 
@@ -13,6 +15,17 @@ use connascence::workload::{self, WorkloadFile, WorkloadKind as CoreKind, Worklo
 use crate::corpus::{CorpusLock, Fetcher};
 use crate::results::CounterData;
 use crate::scenario::{CorpusSource, Scenario, Traversal, WorkloadKind};
+
+pub mod atomic;
+
+/// The core's functions the instruction engine counts inside, by symbol (callgrind's toggles): the
+/// measured functions of the workload API (`#[inline(never)]`)…
+pub const ENTRY_RUN: &str = "connascence::workload::run";
+pub const ENTRY_AGGREGATE: &str = "connascence::workload::aggregate";
+/// …and the core's sequential analysis thread: callgrind starts each thread with collection off,
+/// so collection is toggled on there too (for every workload that analyzes). These names are part of
+/// what an older core must keep for `compare-branches` and the baseline re-measure to count it.
+pub const THREAD_ENTRY: &str = "connascence::engine::analysis_thread";
 
 /// Rule ids the core knows (for validating scenarios).
 pub fn rule_ids() -> Vec<&'static str> {
