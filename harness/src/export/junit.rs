@@ -3,27 +3,10 @@
 //! the candidate fail; errors are `<error>` cases. The output is valid against the Jenkins xunit
 //! plugin's `junit-10.xsd` (which allows `skipped` on `<testsuite>` only); a test checks it.
 
-use super::{Exporter, Report, interval, percent};
+use super::{Exporter, Report, interval, markup_text as xml, percent};
 use crate::compare::Verdict;
 
 pub struct Junit;
-
-/// XML text and attribute escaping.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 impl Exporter for Junit {
     fn name(&self) -> &'static str {

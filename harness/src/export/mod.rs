@@ -176,6 +176,25 @@ pub fn p_values(metric: &MetricComparison) -> String {
     }
 }
 
+/// Text for XML and HTML alike (the JUnit export and the HTML report): the five markup characters
+/// as references (`&#39;` for the apostrophe, which both read), and the control characters XML 1.0
+/// forbids dropped (tab, line feed and carriage return kept).
+pub fn markup_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text made inert for Markdown (a pull-request comment, a job summary, a table cell): HTML
 /// (`<`, `>`, `&`) and `@` mentions become character references; emphasis, code, links, table
 /// cells, strike-through and math (`\ * _ ` [ ] | ~ $`) get a backslash; line breaks become
@@ -203,7 +222,7 @@ pub fn markdown_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_p, markdown_text};
+    use super::{format_p, markdown_text, markup_text};
 
     #[test]
     fn p_values_keep_their_magnitude() {
@@ -220,6 +239,16 @@ mod tests {
         assert_eq!(format_p(0.0), "< 1e-300");
         assert_eq!(format_p(f64::NAN), "-");
         assert_eq!(format_p(f64::INFINITY), "-");
+    }
+
+    #[test]
+    fn markup_text_is_inert_in_xml_and_html_and_drops_what_xml_forbids() {
+        assert_eq!(
+            markup_text("a<b c=\"d\">&'x'\u{1b}[31m\u{0}\tend\n"),
+            "a&lt;b c=&quot;d&quot;&gt;&amp;&#39;x&#39;[31m\tend\n"
+        );
+        // The JUnit export and the report share it.
+        assert_eq!(crate::report::html::escape("<'>"), markup_text("<'>"));
     }
 
     #[test]

@@ -1,21 +1,8 @@
 //! The HTML page of a report: escaping, the frame (inline CSS, no external resources, readable on a
 //! laptop screen) and small table helpers. Every user-supplied string goes through [`escape`].
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// HTML text: the markup characters as references (one escaper for the report and the JUnit export).
+pub use crate::export::markup_text as escape;
 
 const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 1260px;
