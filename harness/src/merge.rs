@@ -63,21 +63,7 @@ pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
     };
     // Shards of one run: one commit (the merged file names one), each file once (a file given
     // twice would pool its rounds with themselves).
-    let commit = |results: &Results| {
-        let fingerprint = &results.fingerprint;
-        format!(
-            "{}{}",
-            fingerprint
-                .git_commit
-                .as_deref()
-                .unwrap_or("an unknown commit"),
-            if fingerprint.git_dirty == Some(true) {
-                " with uncommitted changes"
-            } else {
-                ""
-            }
-        )
-    };
+    let commit = |results: &Results| results.fingerprint.commit_text();
     for (index, (file, results)) in files.iter().enumerate() {
         if files[..index].iter().any(|(earlier, _)| earlier == file) {
             return Err(format!(
@@ -221,7 +207,7 @@ mod tests {
         assert!(
             merge(&[("a.json".into(), one.clone()), ("b.json".into(), dirty)])
                 .unwrap_err()
-                .ends_with(" with uncommitted changes: merge the shards of one run (one commit)")
+                .ends_with(" (with uncommitted changes): merge the shards of one run (one commit)")
         );
         assert_eq!(
             merge(&[

@@ -64,6 +64,17 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    /// The commit as the stamps of measured pages and errors name it: `<commit>`, with
+    /// ` (with uncommitted changes)` after a dirty tree, or `an unknown commit`.
+    pub fn commit_text(&self) -> String {
+        let commit = self.git_commit.as_deref().unwrap_or("an unknown commit");
+        if self.git_dirty == Some(true) {
+            format!("{commit} (with uncommitted changes)")
+        } else {
+            commit.to_owned()
+        }
+    }
+
     /// Whether the run can be re-made from its commit: a commit, a clean tree (as far as the
     /// measurement goes), the default core features.
     pub fn reproducible(&self) -> Result<&str, String> {

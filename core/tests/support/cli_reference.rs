@@ -83,3 +83,21 @@ pub fn check(committed: &Path, page: &str, update: &str, regenerate: &str) {
         );
     }
 }
+
+/// The whole check of one binary: render its page, require `sections` in it (so a broken subcommand
+/// walk cannot pass with a short page), and compare it with `committed` (or write it when the
+/// variable `update` is set).
+pub fn assert_reference(
+    binary: &Path,
+    name: &str,
+    committed: &Path,
+    update: &str,
+    sections: &[&str],
+) {
+    let regenerate = format!("{update}=1 cargo test -p {name} --test cli_reference");
+    let page = render(binary, name, &regenerate);
+    for section in sections {
+        assert!(page.contains(section), "{section} missing from:\n{page}");
+    }
+    check(committed, &page, update, &regenerate);
+}

@@ -73,16 +73,8 @@ fn caption(report: &PeersReport) -> String {
             .as_deref()
             .unwrap_or("unknown CPU"),
         crate::baseline::date(report.fingerprint.timestamp),
-        report
-            .fingerprint
-            .git_commit
-            .as_deref()
-            .unwrap_or("an unknown commit"),
-    ) + if report.fingerprint.git_dirty == Some(true) {
-        " (with uncommitted changes)"
-    } else {
-        ""
-    }
+        report.fingerprint.commit_text(),
+    )
 }
 
 /// The table and the commands as Markdown.

@@ -279,17 +279,9 @@ pub fn markdown(input: &ReportInput) -> String {
         }
     }
     out.push_str(&format!(
-        "\nMeasured {} at {}{} on {} ({} cores); results `{}`.\n\n```sh\n",
+        "\nMeasured {} at {} on {} ({} cores); results `{}`.\n\n```sh\n",
         crate::baseline::date(fingerprint.timestamp),
-        fingerprint
-            .git_commit
-            .as_deref()
-            .unwrap_or("an unknown commit"),
-        if fingerprint.git_dirty == Some(true) {
-            " (with uncommitted changes)"
-        } else {
-            ""
-        },
+        fingerprint.commit_text(),
         fingerprint.cpu_model.as_deref().unwrap_or("an unknown CPU"),
         fingerprint.cores,
         input.candidate_label
