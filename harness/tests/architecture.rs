@@ -49,19 +49,36 @@ fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
     found
 }
 
-/// The source without comments and without a trailing `#[cfg(test)] mod tests { … }`.
+/// The source without comments and without its `#[cfg(test)] mod tests { … }` block (found by
+/// matching braces, wherever it stands).
 fn code(text: &str) -> String {
-    let text = match text.find("#[cfg(test)]\nmod tests") {
-        Some(at) => &text[..at],
-        None => text,
-    };
-    text.lines()
+    let text: String = text
+        .lines()
         .map(|line| match line.find("//") {
             Some(at) => &line[..at],
             None => line,
         })
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    let Some(start) = text.find("#[cfg(test)]\nmod tests") else {
+        return text;
+    };
+    let mut depth = 0usize;
+    let mut end = text.len();
+    for (offset, c) in text[start..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = start + offset + 1;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    format!("{}{}", &text[..start], &text[end..])
 }
 
 /// The paths a use tree starting at `text` names (`a::b`, `{a, b::{c, d}}`), each as segments.
@@ -252,7 +269,11 @@ fn use_trees_and_cycles_are_read_as_rust_means_them() {
     assert_eq!(use_tree("engine::Report)").0, [["engine", "Report"]]);
     assert_eq!(
         code("a // crate::x\n#[cfg(test)]\nmod tests { crate::y }"),
-        "a "
+        "a \n"
+    );
+    assert_eq!(
+        code("a\n#[cfg(test)]\nmod tests { fn f() { crate::y } }\nb crate::z"),
+        "a\n\nb crate::z"
     );
     let graph: BTreeMap<String, BTreeSet<String>> = [
         ("a", vec!["b"]),

@@ -29,9 +29,11 @@ pub struct TextExtras {
 
 /// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`), so that a file
 /// name or message holding a newline cannot forge another line of a line-based output (text,
-/// standard error). Borrowed when there is nothing to escape.
+/// standard error). The Unicode line and paragraph separators and the bidirectional formatting
+/// characters (which reorder what a terminal or editor shows, as in "Trojan Source") are escaped
+/// too. Borrowed when there is nothing to escape.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -40,11 +42,21 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c if needs_escape(c) => out.push_str(&c.escape_unicode().to_string()),
             c => out.push(c),
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Controls (Cc), the line and paragraph separators, and the bidirectional marks, embeddings,
+/// overrides and isolates.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// Renders a report in a format.
@@ -67,5 +79,22 @@ pub fn write<W: std::io::Write>(
     match format {
         Format::Json => json::write(report, out),
         other => out.write_all(render(report, other, extras).as_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn controls_separators_and_bidi_characters_are_escaped_and_the_rest_kept() {
+        assert!(matches!(
+            escape_controls("plain é ✓"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            escape_controls("a\nb\tc\u{1b}[31m\u{2028}\u{202e}drow\u{2066}x\u{2069}"),
+            "a\\nb\\tc\\u{1b}[31m\\u{2028}\\u{202e}drow\\u{2066}x\\u{2069}"
+        );
     }
 }
