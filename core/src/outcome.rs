@@ -51,7 +51,8 @@ pub struct Counters {
     pub duplicates_dropped: u64,
     /// Findings removed by `# connascence: ignore` comments.
     pub suppressed: u64,
-    /// Hash of the effective configuration (rule settings and exclusions), see [`AnalysisOptions::config_hash`].
+    /// Hash of the effective configuration (rule settings and exclusions), see
+    /// [`AnalysisOptions::config_hash`](crate::engine::AnalysisOptions::config_hash).
     pub config_hash: String,
     /// Cache hits, misses and writes, when the cache is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]

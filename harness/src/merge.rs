@@ -126,6 +126,14 @@ pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
                     scenario.name, origin[index], file
                 ));
             }
+            // However a file is spelled (`./a.json`) or copied: rounds are measured once, so two
+            // identical round sets are one measurement, which pooling would count twice.
+            if existing.time.is_some() && existing.time == scenario.time {
+                return Err(format!(
+                    "{} and {} hold the same measurement of scenario `{}` (identical rounds): each run is merged once",
+                    origin[index], file, scenario.name
+                ));
+            }
             match (&mut existing.time, scenario.time) {
                 (Some(time), Some(more)) => {
                     time.rounds.extend(more.rounds);
@@ -217,7 +225,16 @@ mod tests {
             .unwrap_err(),
             "a.json is given twice: each results file is merged once"
         );
+        assert_eq!(
+            merge(&[
+                ("a.json".into(), one.clone()),
+                ("./copy.json".into(), one.clone())
+            ])
+            .unwrap_err(),
+            "a.json and ./copy.json hold the same measurement of scenario `s` (identical rounds): each run is merged once"
+        );
         let mut redefined = one.clone();
+        redefined.fingerprint.timestamp += 1;
         redefined.scenarios[0].scenario_hash = "another".into();
         assert_eq!(
             merge(&[("a.json".into(), one), ("b.json".into(), redefined)]).unwrap_err(),
@@ -228,11 +245,13 @@ mod tests {
     #[test]
     fn rounds_of_one_host_are_pooled_and_of_two_hosts_refused() {
         let one = synthetic::results(vec![synthetic::scenario("s", 1.0, 100, 100)]);
-        let merged = merge(&[
-            ("a.json".into(), one.clone()),
-            ("b.json".into(), one.clone()),
-        ])
-        .unwrap();
+        // A second run of the same host, a second later.
+        let mut again = one.clone();
+        again.fingerprint.timestamp += 1;
+        for round in &mut again.scenarios[0].time.as_mut().unwrap().rounds {
+            round.median_ns *= 1.01;
+        }
+        let merged = merge(&[("a.json".into(), one.clone()), ("b.json".into(), again)]).unwrap();
         assert_eq!(merged.scenarios.len(), 1);
         let rounds = one.scenarios[0].time.as_ref().unwrap().rounds.len();
         let time = merged.scenarios[0].time.as_ref().unwrap();

@@ -129,43 +129,84 @@ fn use_tree(text: &str) -> (Vec<Vec<String>>, usize) {
     }
 }
 
+/// The items the crate root re-exports (`pub use engine::{Counters, Report}` in lib.rs) → the module
+/// each comes from, so that `crate::Report` counts as a use of `engine`.
+fn root_reexports(all: &BTreeMap<String, PathBuf>) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let Some(lib) = all.get("") else {
+        return found;
+    };
+    let text = code(&std::fs::read_to_string(lib).unwrap());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("pub use ") {
+        rest = &rest[at + "pub use ".len()..];
+        for path in use_tree(rest).0 {
+            if let (Some(name), Some(module)) = (
+                path.last(),
+                (1..path.len())
+                    .rev()
+                    .map(|k| path[..k].join("::"))
+                    .find(|candidate| all.contains_key(candidate)),
+            ) {
+                found.insert(name.clone(), module);
+            }
+        }
+    }
+    found
+}
+
 /// The module files `module` (at `file`) names through `crate::` and `super::` paths.
 fn edges(module: &str, file: &Path, all: &BTreeMap<String, PathBuf>) -> BTreeSet<String> {
     let text = code(&std::fs::read_to_string(file).unwrap());
-    let own: Vec<&str> = if module.is_empty() {
+    let reexports = root_reexports(all);
+    let own: Vec<String> = if module.is_empty() {
         Vec::new()
     } else {
-        module.split("::").collect()
+        module.split("::").map(str::to_owned).collect()
     };
-    // `super` of `a/b.rs` (module a::b) is `a`; of `a/b/mod.rs` (module a::b) also `a`.
-    let parent: Vec<String> = own[..own.len().saturating_sub(1)]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
     let mut found = BTreeSet::new();
-    for (keyword, base) in [("crate::", Vec::new()), ("super::", parent)] {
+    for keyword in ["crate::", "super::"] {
         let mut rest = text.as_str();
         while let Some(at) = rest.find(keyword) {
             let boundary = at == 0 || {
                 let before = rest.as_bytes()[at - 1];
                 !(before.is_ascii_alphanumeric() || before == b'_' || before == b':')
             };
-            let after = &rest[at + keyword.len()..];
-            if boundary {
-                let (paths, _) = use_tree(after);
-                for path in paths {
-                    let full = [base.clone(), path].concat();
-                    if let Some(target) = (1..=full.len())
-                        .rev()
-                        .map(|k| full[..k].join("::"))
-                        .find(|candidate| all.contains_key(candidate))
-                        && target != module
-                    {
-                        found.insert(target);
-                    }
+            let mut after = &rest[at + keyword.len()..];
+            rest = after;
+            if !boundary {
+                continue;
+            }
+            // `super` of `a/b.rs` (module a::b) is `a`, of `a/b/mod.rs` (also a::b) too; each
+            // further `super::` goes one folder up.
+            let base: Vec<String> = if keyword == "crate::" {
+                Vec::new()
+            } else {
+                let mut up = 1;
+                while let Some(more) = after.strip_prefix("super::") {
+                    up += 1;
+                    after = more;
+                }
+                own[..own.len().saturating_sub(up)].to_vec()
+            };
+            for path in use_tree(after).0 {
+                let full = [base.clone(), path].concat();
+                let target = (1..=full.len())
+                    .rev()
+                    .map(|k| full[..k].join("::"))
+                    .find(|candidate| all.contains_key(candidate))
+                    .or_else(|| {
+                        // `crate::Name` of an item the root re-exports.
+                        (keyword == "crate::")
+                            .then(|| full.first().and_then(|name| reexports.get(name)).cloned())
+                            .flatten()
+                    });
+                if let Some(target) = target
+                    && target != module
+                {
+                    found.insert(target);
                 }
             }
-            rest = after;
         }
     }
     found
@@ -332,7 +373,9 @@ fn only_the_subject_names_the_core() {
                         .filter(|(i, _)| i % 2 == 0)
                         .map(|(_, part)| part)
                         .collect();
-                    if outside_strings.contains("connascence::") {
+                    if outside_strings.contains("connascence::")
+                        || outside_strings.contains("use connascence")
+                    {
                         offenders.push(format!(
                             "{}:{}: {}",
                             path.strip_prefix(root()).unwrap().display(),

@@ -245,6 +245,15 @@ fn wall_time_from_another_host_is_not_compared_and_fails_closed_unless_allowed()
         ]
     );
     assert!(comparison.notes[0].starts_with("the baseline comes from another host"));
+    // Measured by compare-branches (no --allow-uncompared there), the error says what to do instead.
+    let mut two_builds = options();
+    two_builds.two_builds = true;
+    assert_eq!(
+        compare(&base(), &candidate, &two_builds).errors,
+        [
+            "scenario `a`: time not compared: CPU model differs (Test CPU vs Other CPU) (a gated metric; leave the scenario out (--filter) or compare it with `perfgate compare --allow-uncompared time`)"
+        ]
+    );
     // … unless allowed, and then the verdict line says so.
     let mut uncompared = options();
     uncompared.allow_uncompared = vec!["time".into()];

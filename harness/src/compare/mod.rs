@@ -211,6 +211,9 @@ pub struct CompareOptions {
     pub calibration: BTreeMap<String, f64>,
     /// Families whose metrics may go uncompared without failing (`--allow-uncompared`).
     pub allow_uncompared: Vec<String>,
+    /// Both sides were measured here by this command (`compare-branches`, `release-report`), which
+    /// has no `--allow-uncompared`: an uncompared metric's error says to leave the scenario out.
+    pub two_builds: bool,
 }
 
 impl CompareOptions {
@@ -221,6 +224,7 @@ impl CompareOptions {
             allow_foreign: false,
             calibration: BTreeMap::new(),
             allow_uncompared: Vec::new(),
+            two_builds: false,
         }
     }
 
@@ -505,8 +509,15 @@ fn fail_closed(comparison: &mut Comparison, options: &CompareOptions) {
         if options.allow_uncompared.iter().any(|f| f == family) {
             allowed.insert(family.to_owned());
         } else {
+            let way_out = if options.two_builds {
+                format!(
+                    "leave the scenario out (--filter) or compare it with `perfgate compare --allow-uncompared {family}`"
+                )
+            } else {
+                format!("pass --allow-uncompared {family} to accept that")
+            };
             errors.push(format!(
-                "scenario `{}`: {} not compared: {} (a gated metric; pass --allow-uncompared {family} to accept that)",
+                "scenario `{}`: {} not compared: {} (a gated metric; {way_out})",
                 metric.scenario,
                 metric.metric,
                 metric.notes.join("; ")

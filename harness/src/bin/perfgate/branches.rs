@@ -261,8 +261,9 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
     head_results.save(&out_dir.join("head.json"))?;
     let settings =
         perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
-    let options =
+    let mut options =
         perfgate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
+    options.two_builds = true;
     let mut comparison = perfgate::compare::compare(&base_results, &head_results, &options);
     let suspects = perfgate::compare::confirm::suspects(&comparison);
     if engines.contains(&Engine::Time) && !args.single_stage && !suspects.is_empty() {
