@@ -50,3 +50,34 @@ pub use files::write_atomic;
 pub fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', "'\\''"))
 }
+
+/// A word as a POSIX shell reads it back: as it is when it holds only letters, digits and
+/// `_ - . / , : = @ + %`, else [`shell_quote`]d.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./,:=@+%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        shell_quote(word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_are_plain_when_safe_and_quoted_otherwise() {
+        assert_eq!(
+            shell_word("target/perfgate/results/a-1.json"),
+            "target/perfgate/results/a-1.json"
+        );
+        assert_eq!(shell_word("pr,nightly"), "pr,nightly");
+        assert_eq!(shell_word("django-*"), "'django-*'");
+        assert_eq!(shell_word("it's $HOME"), "'it'\\''s $HOME'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

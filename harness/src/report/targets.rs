@@ -302,10 +302,13 @@ fn run_command(results: &crate::results::Results, out: &str) -> String {
     let mut command = String::from("cargo run --release -p perfgate -- run");
     if let Some(selection) = &results.selection {
         if !selection.tags.is_empty() {
-            command.push_str(&format!(" --tags {}", selection.tags.join(",")));
+            command.push_str(&format!(
+                " --tags {}",
+                crate::shell_word(&selection.tags.join(","))
+            ));
         }
         if let Some(filter) = &selection.filter {
-            command.push_str(&format!(" --filter '{filter}'"));
+            command.push_str(&format!(" --filter {}", crate::shell_quote(filter)));
         }
     }
     let has = |engine: fn(&ScenarioResult) -> bool| results.scenarios.iter().any(engine);
@@ -318,7 +321,11 @@ fn run_command(results: &crate::results::Results, out: &str) -> String {
     .into_iter()
     .filter_map(|(name, present)| present.then_some(name))
     .collect();
-    command.push_str(&format!(" --engines {} --out {out}", engines.join(",")));
+    // No engine data at all: the default engines are as good a guess as any.
+    if !engines.is_empty() {
+        command.push_str(&format!(" --engines {}", engines.join(",")));
+    }
+    command.push_str(&format!(" --out {}", crate::shell_word(out)));
     command
 }
 

@@ -237,10 +237,15 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
 fn invocation(args: &PeersArgs, rounds: usize) -> String {
     let mut command = format!("cargo run --release -p perfgate -- peers --rounds {rounds}");
     for corpus in &args.corpora {
-        command.push_str(&format!(" --corpus {corpus}"));
+        command.push_str(&format!(" --corpus {}", perfgate::shell_word(corpus)));
     }
     for path in &args.paths {
-        command.push_str(&format!(" --path {}", path.display()));
+        let path = path.display().to_string();
+        command.push_str(&format!(" --path {}", perfgate::shell_word(&path)));
+    }
+    if let Some(page) = &args.markdown {
+        let page = page.display().to_string();
+        command.push_str(&format!(" --markdown {}", perfgate::shell_word(&page)));
     }
     command
 }
