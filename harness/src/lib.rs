@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod branches;
 pub mod calibrate;
+pub mod cli;
 pub mod compare;
 pub mod corpus;
 pub mod engine;

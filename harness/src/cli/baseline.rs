@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use crate::args::BaselineAction;
+use crate::cli::args::BaselineAction;
+use crate::cli::{CliError, Result};
 
-pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
-    use perfgate::baseline::{self, Promotion};
+pub fn baseline(root: &Path, action: BaselineAction) -> Result<u8> {
+    use crate::baseline::{self, Promotion};
     match action {
         BaselineAction::Save {
             name,
@@ -16,7 +17,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
         } => {
             let from = match from {
                 Some(from) => from,
-                None => baseline::latest_results(root).map_err(anyhow::Error::msg)?,
+                None => baseline::latest_results(root).map_err(CliError::Step)?,
             };
             let file = baseline::promote(&Promotion {
                 root,
@@ -27,8 +28,8 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
                 accept: false,
                 allow_dirty,
             })
-            .map_err(anyhow::Error::msg)?;
-            perfgate::outln!("saved {} from {}", file.display(), from.display());
+            .map_err(CliError::Step)?;
+            crate::outln!("saved {} from {}", file.display(), from.display());
         }
         BaselineAction::Accept {
             name,
@@ -46,22 +47,22 @@ pub fn baseline(root: &Path, action: BaselineAction) -> anyhow::Result<u8> {
                 accept: true,
                 allow_dirty,
             })
-            .map_err(anyhow::Error::msg)?;
-            perfgate::outln!(
+            .map_err(CliError::Step)?;
+            crate::outln!(
                 "accepted {} from {}: {reason}",
                 file.display(),
                 from.display()
             );
         }
         BaselineAction::List { profile } => {
-            for line in baseline::list(root, &profile).map_err(anyhow::Error::msg)? {
-                perfgate::outln!("{line}");
+            for line in baseline::list(root, &profile).map_err(CliError::Step)? {
+                crate::outln!("{line}");
             }
         }
         BaselineAction::Show { name, profile } => {
-            let file = baseline::resolve(root, &profile, &name).map_err(anyhow::Error::msg)?;
-            let results = perfgate::results::Results::load(&file)?;
-            perfgate::out!("{}", baseline::show(&name, &file, &results));
+            let file = baseline::resolve(root, &profile, &name).map_err(CliError::Step)?;
+            let results = crate::results::Results::load(&file)?;
+            crate::out!("{}", baseline::show(&name, &file, &results));
         }
     }
     Ok(0)

@@ -5,14 +5,15 @@
 
 use std::path::Path;
 
-use perfgate::git;
-use perfgate::history;
+use crate::git;
+use crate::history;
 
-use crate::args::{BranchArgs, ReleaseArgs, ScenariosFrom};
-use crate::branches::{finish, measure, say};
+use super::branches::{finish, measure, say};
+use crate::cli::args::{BranchArgs, ReleaseArgs, ScenariosFrom};
+use crate::cli::{CliError, Result};
 
-pub fn release_report(root: &Path, args: ReleaseArgs) -> anyhow::Result<u8> {
-    crate::branches::progress_as("release-report");
+pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
+    super::branches::progress_as("release-report");
     let history_file = args
         .history
         .clone()
@@ -33,11 +34,11 @@ pub fn release_report(root: &Path, args: ReleaseArgs) -> anyhow::Result<u8> {
     let measured = measure(root, &branch, "release-report")?;
     // The history between the two releases, when there is one.
     let records = if history_file.is_file() || explicit_history {
-        let all = history::load(&history_file).map_err(anyhow::Error::msg)?;
+        let all = history::load(&history_file).map_err(CliError::Step)?;
         // Runs of the commits from the first release to the second (both included).
         let range = format!("{}..{}", measured.base.commit, measured.head.commit);
         let mut commits: Vec<String> = git::git(root, &["rev-list", &range])
-            .map_err(anyhow::Error::msg)?
+            .map_err(CliError::Step)?
             .lines()
             .map(str::to_owned)
             .collect();

@@ -1,22 +1,22 @@
 //! `perfgate peers`: provisions the pinned ruff and the corpora, builds connascence, measures the
-//! five commands of `perfgate::peers::commands` on each corpus in alternating rounds, prints the
+//! five commands of `crate::peers::commands` on each corpus in alternating rounds, prints the
 //! table and writes `target/perfgate/peers/peers.json` (the gate's report shows it) and `peers.md`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context as _, bail};
-use perfgate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
-use perfgate::peers::{self, PeerRow, PeersConfig, PeersReport};
+use crate::corpus::{CorpusLock, Fetcher, LOCK_FILE};
+use crate::peers::{self, PeerRow, PeersConfig, PeersReport};
 
-use crate::args::PeersArgs;
+use crate::cli::args::PeersArgs;
+use crate::cli::{CliError, Result, fail};
 
 fn say(line: &str) {
     eprintln!("peers: {line}");
 }
 
 /// Builds the release connascence binary (nothing to do when it is up to date) and returns it.
-fn build_connascence(root: &Path) -> anyhow::Result<PathBuf> {
+fn build_connascence(root: &Path) -> Result<PathBuf> {
     say("building connascence (cargo build --release -p connascence)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(&cargo)
@@ -28,9 +28,9 @@ fn build_connascence(root: &Path) -> anyhow::Result<PathBuf> {
         ])
         .current_dir(root)
         .output()
-        .with_context(|| format!("cannot run {cargo}"))?;
+        .map_err(CliError::io(format!("cannot run {cargo}")))?;
     if !output.status.success() {
-        bail!(
+        fail!(
             "building connascence failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         );
@@ -40,7 +40,7 @@ fn build_connascence(root: &Path) -> anyhow::Result<PathBuf> {
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["target"]["name"] == "connascence")
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .context("cargo built no connascence executable")
+        .ok_or_else(|| CliError::Invalid("cargo built no connascence executable".into()))
 }
 
 /// What each tool finds under `dir`: connascence's files, lines and findings (one full analysis,
@@ -53,18 +53,13 @@ struct Sizes {
     ruff_findings: u64,
 }
 
-fn sizes(
-    connascence: &Path,
-    ruff: &Path,
-    pin: &peers::RuffPin,
-    dir: &Path,
-) -> anyhow::Result<Sizes> {
-    let run = |command: &mut Command, what: &str| -> anyhow::Result<Vec<u8>> {
+fn sizes(connascence: &Path, ruff: &Path, pin: &peers::RuffPin, dir: &Path) -> Result<Sizes> {
+    let run = |command: &mut Command, what: &str| -> Result<Vec<u8>> {
         let output = command
             .output()
-            .with_context(|| format!("cannot run {what}"))?;
+            .map_err(CliError::io(format!("cannot run {what}")))?;
         if !output.status.success() {
-            bail!(
+            fail!(
                 "{what} on {} failed ({}): {}",
                 dir.display(),
                 output.status,
@@ -79,8 +74,11 @@ fn sizes(
             .arg(dir),
         "connascence",
     )?;
-    let json: serde_json::Value = serde_json::from_slice(&analysis)
-        .with_context(|| format!("connascence gave no JSON report for {}", dir.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&analysis).map_err(|source| CliError::Decode {
+            context: format!("connascence gave no JSON report for {}", dir.display()),
+            source,
+        })?;
     let count = |key: &str| json["stats"][key].as_u64().unwrap_or(0);
     let listed = run(
         Command::new(ruff)
@@ -105,8 +103,11 @@ fn sizes(
             .arg(dir),
         "ruff",
     )?;
-    let ruff_json: serde_json::Value = serde_json::from_slice(&reported)
-        .with_context(|| format!("ruff gave no JSON report for {}", dir.display()))?;
+    let ruff_json: serde_json::Value =
+        serde_json::from_slice(&reported).map_err(|source| CliError::Decode {
+            context: format!("ruff gave no JSON report for {}", dir.display()),
+            source,
+        })?;
     Ok(Sizes {
         files: count("files_analyzed"),
         lines: count("lines"),
@@ -116,22 +117,22 @@ fn sizes(
     })
 }
 
-pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
+pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
     let config_path = root.join("scenarios").join(peers::CONFIG_FILE);
-    let config = PeersConfig::load(&config_path).map_err(anyhow::Error::msg)?;
+    let config = PeersConfig::load(&config_path).map_err(CliError::Step)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| peers::default_output(root));
     if out.extension().is_some_and(|e| e == "md") {
-        bail!(
+        fail!(
             "--out {}: the results file is JSON (the Markdown table is written beside it as .md)",
             out.display()
         );
     }
     let rounds = args.rounds.unwrap_or(config.comparison.rounds);
     if rounds < peers::MIN_ROUNDS {
-        bail!(
+        fail!(
             "--rounds must be at least {}, got {rounds}",
             peers::MIN_ROUNDS
         );
@@ -156,7 +157,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
     }
     for path in &args.paths {
         if !path.is_dir() {
-            bail!("--path {}: not a folder", path.display());
+            fail!("--path {}: not a folder", path.display());
         }
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
@@ -170,9 +171,9 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
         };
         targets.push((label, path.clone()));
     }
-    let ruff = peers::ensure_ruff(root, &config.ruff, &say).map_err(anyhow::Error::msg)?;
+    let ruff = peers::ensure_ruff(root, &config.ruff, &say).map_err(CliError::Step)?;
     let connascence = build_connascence(root)?;
-    let fingerprint = perfgate::fingerprint::collect(root);
+    let fingerprint = crate::fingerprint::collect(root);
     let mut rows = Vec::new();
     for (label, dir) in &targets {
         let size = sizes(&connascence, &ruff, &config.ruff, dir)?;
@@ -185,7 +186,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
             peers::KEYS.len()
         ));
         let commands = peers::commands(&connascence, &ruff, &config.ruff, dir);
-        let samples = peers::measure(&commands, rounds, &say).map_err(anyhow::Error::msg)?;
+        let samples = peers::measure(&commands, rounds, &say).map_err(CliError::Step)?;
         rows.push(PeerRow {
             corpus: label.clone(),
             files: size.files,
@@ -215,19 +216,19 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
             .chain(shown.iter().map(peers::PeerCommand::display))
             .collect(),
     };
-    report.save(&out).map_err(anyhow::Error::msg)?;
-    let markdown = perfgate::report::peers::markdown(&report);
+    report.save(&out).map_err(CliError::Step)?;
+    let markdown = crate::report::peers::markdown(&report);
     let markdown_path = out.with_extension("md");
-    perfgate::export::write_atomic(&markdown_path, &markdown).map_err(anyhow::Error::msg)?;
-    perfgate::outln!("{markdown}");
+    crate::export::write_atomic(&markdown_path, &markdown).map_err(CliError::Step)?;
+    crate::outln!("{markdown}");
     say(&format!(
         "wrote {} and {}",
         out.display(),
         markdown_path.display()
     ));
     if let Some(page) = &args.markdown {
-        perfgate::export::write_atomic(page, &perfgate::report::peers::page(&report))
-            .map_err(anyhow::Error::msg)?;
+        crate::export::write_atomic(page, &crate::report::peers::page(&report))
+            .map_err(CliError::Step)?;
         say(&format!("wrote {}", page.display()));
     }
     Ok(0)
@@ -237,15 +238,15 @@ pub fn peers(root: &Path, args: &PeersArgs) -> anyhow::Result<u8> {
 fn invocation(args: &PeersArgs, rounds: usize) -> String {
     let mut command = format!("cargo run --release -p perfgate -- peers --rounds {rounds}");
     for corpus in &args.corpora {
-        command.push_str(&format!(" --corpus {}", perfgate::shell_word(corpus)));
+        command.push_str(&format!(" --corpus {}", crate::shell_word(corpus)));
     }
     for path in &args.paths {
         let path = path.display().to_string();
-        command.push_str(&format!(" --path {}", perfgate::shell_word(&path)));
+        command.push_str(&format!(" --path {}", crate::shell_word(&path)));
     }
     if let Some(page) = &args.markdown {
         let page = page.display().to_string();
-        command.push_str(&format!(" --markdown {}", perfgate::shell_word(&page)));
+        command.push_str(&format!(" --markdown {}", crate::shell_word(&page)));
     }
     command
 }

@@ -6,21 +6,22 @@
 
 use std::path::Path;
 
-use perfgate::git::{self, Worktree};
-use perfgate::sides::Side;
+use crate::git::{self, Worktree};
+use crate::sides::Side;
 
-use crate::args::BisectArgs;
-use crate::branches::{ensure_clean, run_side, say, scenarios};
+use super::branches::{ensure_clean, run_side, say, scenarios};
+use crate::cli::args::BisectArgs;
+use crate::cli::{CliError, Result, fail};
 
 /// The engine that measures a metric.
-fn engine_of(metric: &str) -> anyhow::Result<&'static str> {
+fn engine_of(metric: &str) -> Result<&'static str> {
     match metric {
         "instructions" => Ok("instructions"),
         "heap.total_bytes" | "heap.total_blocks" | "heap.max_bytes" => Ok("allocations"),
-        "time" => anyhow::bail!(
+        "time" => fail!(
             "--metric time cannot be bisected: one wall-time measurement per commit is noise; use instructions or a heap count"
         ),
-        other => anyhow::bail!(
+        other => fail!(
             "unknown --metric `{other}`; expected instructions, heap.total_bytes, heap.total_blocks or heap.max_bytes"
         ),
     }
@@ -36,14 +37,14 @@ struct Step {
     moved: bool,
 }
 
-pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
-    crate::branches::progress_as("bisect");
+pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
+    super::branches::progress_as("bisect");
     let engine = engine_of(&args.metric)?;
     ensure_clean(root, args.allow_dirty)?;
-    let good = git::resolve(root, &args.good).map_err(anyhow::Error::msg)?;
-    let bad = git::resolve(root, &args.bad).map_err(anyhow::Error::msg)?;
+    let good = git::resolve(root, &args.good).map_err(CliError::Step)?;
+    let bad = git::resolve(root, &args.bad).map_err(CliError::Step)?;
     if git::git(root, &["merge-base", "--is-ancestor", &good, &bad]).is_err() {
-        anyhow::bail!(
+        fail!(
             "{} is not an ancestor of {}: bisect needs GOOD before BAD on one line of history",
             args.good,
             args.bad
@@ -58,35 +59,37 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
             &format!("{good}..{bad}"),
         ],
     )
-    .map_err(anyhow::Error::msg)?;
+    .map_err(CliError::Step)?;
     let commits: Vec<String> = path.lines().map(str::to_owned).collect();
     if commits.is_empty() {
-        anyhow::bail!(
+        fail!(
             "{} and {} are the same commit: nothing to bisect",
             args.good,
             args.bad
         );
     }
-    let workspace = perfgate::engine::build_workspace(root);
+    let workspace = crate::engine::build_workspace(root);
     let worktrees = root.join("target/perfgate/worktrees");
     let corpora = root.join("target/perfgate/corpora");
     let runner = match engine {
         "instructions" => Some(
-            perfgate::tools::ensure_runner(&workspace, &|line| say(line))
-                .map_err(anyhow::Error::msg)?,
+            crate::tools::ensure_runner(&workspace, &|line| say(line)).map_err(CliError::Step)?,
         ),
         _ => None,
     };
     // The scenario as BAD defines it, and its threshold.
     let threshold = {
         let tree =
-            Worktree::add(root, &worktrees.join(&bad[..12]), &bad).map_err(anyhow::Error::msg)?;
+            Worktree::add(root, &worktrees.join(&bad[..12]), &bad).map_err(CliError::Step)?;
         let (selected, _) =
             scenarios(root, tree.path(), Some(&args.scenario), &[]).map_err(|_| {
-                anyhow::anyhow!("{} has no scenario named `{}`", args.bad, args.scenario)
+                CliError::Invalid(format!(
+                    "{} has no scenario named `{}`",
+                    args.bad, args.scenario
+                ))
             })?;
         let settings =
-            perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
+            crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
         let scenario = &selected[0];
         args.threshold.unwrap_or(match engine {
             "instructions" => scenario
@@ -97,20 +100,19 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
         })
     };
     if !(threshold > 0.0 && threshold.is_finite()) {
-        anyhow::bail!("--threshold must be a positive percentage, got {threshold}");
+        fail!("--threshold must be a positive percentage, got {threshold}");
     }
-    let measure = |commit: &str| -> anyhow::Result<f64> {
+    let measure = |commit: &str| -> Result<f64> {
         let short = &commit[..12];
-        let tree =
-            Worktree::add(root, &worktrees.join(short), commit).map_err(anyhow::Error::msg)?;
+        let tree = Worktree::add(root, &worktrees.join(short), commit).map_err(CliError::Step)?;
         if commit != bad {
             tree.take_dir_from(&bad, "scenarios")
-                .map_err(anyhow::Error::msg)?;
+                .map_err(CliError::Step)?;
         }
-        let side = Side::prepare(&workspace, tree.path(), short, short, commit)
-            .map_err(anyhow::Error::msg)?;
+        let side =
+            Side::prepare(&workspace, tree.path(), short, short, commit).map_err(CliError::Step)?;
         say(&format!("building and counting {short}"));
-        let binary = side.build().map_err(anyhow::Error::msg)?.binary;
+        let binary = side.build().map_err(CliError::Step)?.binary;
         let results = run_side(
             &side,
             &binary,
@@ -123,14 +125,21 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
             .scenarios
             .iter()
             .find(|s| s.name == args.scenario)
-            .ok_or_else(|| anyhow::anyhow!("{short}: no result for `{}`", args.scenario))?;
-        if let perfgate::results::Status::Failed { reason } = &result.status {
-            anyhow::bail!("{short}: `{}` failed: {reason}", args.scenario);
+            .ok_or_else(|| {
+                CliError::Invalid(format!("{short}: no result for `{}`", args.scenario))
+            })?;
+        if let crate::results::Status::Failed { reason } = &result.status {
+            fail!("{short}: `{}` failed: {reason}", args.scenario);
         }
-        perfgate::history::metric_values(result)
+        crate::history::metric_values(result)
             .get(&args.metric)
             .copied()
-            .ok_or_else(|| anyhow::anyhow!("{short}: `{}` has no {}", args.scenario, args.metric))
+            .ok_or_else(|| {
+                CliError::Invalid(format!(
+                    "{short}: `{}` has no {}",
+                    args.scenario, args.metric
+                ))
+            })
     };
     say(&format!(
         "{} commits after {}; {} moves beyond {threshold} %? at most {} steps after GOOD and BAD",
@@ -164,7 +173,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
     let last = measure(&bad)?;
     if !step(&bad, last) {
         print_steps(&steps, &args.metric)?;
-        anyhow::bail!(
+        fail!(
             "{} {} changed by {:+.3} % from {} to {}: not beyond {threshold} %, nothing to bisect",
             args.scenario,
             args.metric,
@@ -188,7 +197,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
     let first = &commits[hi as usize];
     print_steps(&steps, &args.metric)?;
     let found = steps.iter().find(|s| &s.commit == first).expect("measured");
-    perfgate::outln!(
+    crate::outln!(
         "first commit beyond {threshold} %: {} {} ({:+.3} % {} against {})",
         first,
         found.subject,
@@ -202,7 +211,8 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
         &good[..12],
         &bad[..12]
     ));
-    perfgate::write_atomic(&out, &serde_json::to_string_pretty(&steps)?)?;
+    crate::write_atomic(&out, &serde_json::to_string_pretty(&steps)?)
+        .map_err(CliError::io(format!("cannot write {}", out.display())))?;
     say(&format!(
         "steps: {}",
         out.strip_prefix(root).unwrap_or(&out).display()
@@ -210,8 +220,8 @@ pub fn bisect(root: &Path, args: BisectArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn print_steps(steps: &[Step], metric: &str) -> anyhow::Result<()> {
-    perfgate::outln!(
+fn print_steps(steps: &[Step], metric: &str) -> Result<()> {
+    crate::outln!(
         "{:<12} {:>16} {:>9}  {:<6}  subject",
         "commit",
         metric,
@@ -219,7 +229,7 @@ fn print_steps(steps: &[Step], metric: &str) -> anyhow::Result<()> {
         "moved"
     );
     for step in steps {
-        perfgate::outln!(
+        crate::outln!(
             "{:<12} {:>16.0} {:>8.3}%  {:<6}  {}",
             &step.commit[..12],
             step.value,

@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use perfgate::compare::Comparison;
-use perfgate::history::{self, Record};
-use perfgate::results::Results;
-use perfgate::stats::changepoint::Options;
+use crate::compare::Comparison;
+use crate::history::{self, Record};
+use crate::results::Results;
+use crate::stats::changepoint::Options;
 
-use crate::args::HistoryAction;
+use crate::cli::args::HistoryAction;
+use crate::cli::{CliError, Result, fail};
 
 /// Appends the gate's record to `file` and returns the whole history (for the report's trends).
 pub fn record(
@@ -16,29 +17,29 @@ pub fn record(
     profile: &str,
     baseline: &str,
     file: &Path,
-) -> anyhow::Result<Vec<Record>> {
+) -> Result<Vec<Record>> {
     let record = Record::new(results, comparison, profile, baseline);
-    history::append(file, &record).map_err(anyhow::Error::msg)?;
-    let records = history::load(file).map_err(anyhow::Error::msg)?;
+    history::append(file, &record).map_err(CliError::Step)?;
+    let records = history::load(file).map_err(CliError::Step)?;
     eprintln!("history: {} ({} run(s))", file.display(), records.len());
     Ok(records)
 }
 
-pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
+pub fn history(root: &Path, action: HistoryAction) -> Result<u8> {
     match action {
         HistoryAction::Show {
             history: file,
             profile,
         } => {
             let file = file.unwrap_or_else(|| history::default_path(root, &profile));
-            let records = history::load(&file).map_err(anyhow::Error::msg)?;
+            let records = history::load(&file).map_err(CliError::Step)?;
             if records.is_empty() {
-                anyhow::bail!(
+                fail!(
                     "no runs in {} (write them with `perfgate gate --history FILE`)",
                     file.display()
                 );
             }
-            perfgate::out!("{}", history::show(&records));
+            crate::out!("{}", history::show(&records));
         }
         HistoryAction::Trend {
             history: file,
@@ -48,9 +49,9 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
             out,
         } => {
             let file = file.unwrap_or_else(|| history::default_path(root, &profile));
-            let mut records = history::load(&file).map_err(anyhow::Error::msg)?;
+            let mut records = history::load(&file).map_err(CliError::Step)?;
             if records.is_empty() {
-                anyhow::bail!(
+                fail!(
                     "no runs in {} (write them with `perfgate gate --history FILE`)",
                     file.display()
                 );
@@ -59,7 +60,10 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
                 Some(pattern) => Some(
                     globset::Glob::new(pattern)
                         .map_err(|error| {
-                            anyhow::anyhow!("invalid --filter glob `{pattern}`: {}", error.kind())
+                            CliError::Invalid(format!(
+                                "invalid --filter glob `{pattern}`: {}",
+                                error.kind()
+                            ))
                         })?
                         .compile_matcher(),
                 ),
@@ -73,23 +77,23 @@ pub fn history(root: &Path, action: HistoryAction) -> anyhow::Result<u8> {
             }
             let trends = history::trends(&records, &Options::default());
             if trends.is_empty() {
-                anyhow::bail!(
+                fail!(
                     "no series in {} matches the filter and metric",
                     file.display()
                 );
             }
-            perfgate::out!("{}", history::trend_table(&trends));
-            let settings = perfgate::settings::load(&root.join("perfgate.toml"))
-                .map_err(anyhow::Error::msg)?;
-            perfgate::out!("{}", history::coverage_table(&trends, &settings.gate));
+            crate::out!("{}", history::trend_table(&trends));
+            let settings =
+                crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
+            crate::out!("{}", history::coverage_table(&trends, &settings.gate));
             let out = out.unwrap_or_else(|| root.join("reports/history/trend"));
-            let index = perfgate::report::write_trends(
+            let index = crate::report::write_trends(
                 &trends,
                 &file.display().to_string(),
                 &settings.gate,
                 &out,
             )
-            .map_err(anyhow::Error::msg)?;
+            .map_err(CliError::Step)?;
             eprintln!("trend charts: {}", index.display());
         }
     }

@@ -23,16 +23,7 @@ pub enum Command {
     /// Parse and validate every scenario; print one line per scenario.
     Scenarios,
     /// Run scenarios and write one results file.
-    Run {
-        #[command(flatten)]
-        select: SelectArgs,
-        /// Only shard K of N (1-based; by a hash of the scenario name, stable as scenarios are added).
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        /// The results file [default: target/perfgate/results/<timestamp>-<commit>.json].
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Run(RunArgs),
     /// Merge results files (shards of one run, maybe from several machines) into one.
     Merge {
         /// The results files.
@@ -77,57 +68,9 @@ pub enum Command {
         action: BaselineAction,
     },
     /// Compare a candidate results file with a baseline; exit 1 on a regression, 2 on errors.
-    Compare {
-        /// A baseline name (of --profile) or a results/baseline file.
-        #[arg(long, value_name = "NAME|FILE")]
-        baseline: String,
-        /// The candidate results file.
-        #[arg(long, value_name = "FILE")]
-        candidate: PathBuf,
-        #[command(flatten)]
-        stored: StoredBaselineArgs,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Compare(CompareArgs),
     /// Run the scenarios, compare with the baseline, print the verdicts and write the exports.
-    Gate {
-        /// A baseline name (of --profile) or file.
-        #[arg(long, value_name = "NAME|FILE", default_value = "main")]
-        baseline: String,
-        #[command(flatten)]
-        select: SelectArgs,
-        /// The second stage of the wall-time decision: suspects (regressed, or raw one-sided
-        /// p < 0.05) get fresh interleaved rounds of the baseline's commit built here and of this
-        /// build, and are decided on those alone (Holm over the suspects). When the baseline cannot
-        /// be built, new rounds of this build are reported and the verdicts stay.
-        #[arg(long)]
-        confirm: bool,
-        /// Let selected scenarios that the baseline lacks pass (gated by nothing); by default such
-        /// a scenario fails the gate (exit 1) with the command that adds it to the baseline.
-        #[arg(long)]
-        allow_new: bool,
-        /// Append this run to a history file (JSON lines) and show its trends in the report.
-        #[arg(long, value_name = "FILE")]
-        history: Option<PathBuf>,
-        /// Re-measure the baseline's commit on this host (deterministic engines, cached) even when
-        /// the stored baseline could be compared as it is.
-        #[arg(long)]
-        remeasure: bool,
-        /// Compare wall time against the baseline's commit built here, in interleaved rounds of
-        /// both builds on this host (a stored baseline's wall time from another host is not
-        /// compared otherwise). Never cached.
-        #[arg(long)]
-        remeasure_time: bool,
-        /// Read the baseline as it is at this revision (`git show REV:baselines/<profile>/NAME.json`),
-        /// e.g. a pull request's target branch, so a change that re-accepts the baseline is gated
-        /// against the one it replaces.
-        #[arg(long, value_name = "REV")]
-        baseline_from: Option<String>,
-        #[command(flatten)]
-        stored: StoredBaselineArgs,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Gate(GateArgs),
     /// Compare two commits on this machine: each one's core built into this harness, the same
     /// scenarios and corpora, wall time in interleaved rounds; exit 1 on a regression, 2 on errors.
     CompareBranches(BranchArgs),
@@ -141,46 +84,9 @@ pub enum Command {
     /// whole processes in alternating rounds on the pinned corpora: a reported comparison.
     Peers(PeersArgs),
     /// Write an HTML report (index.html, SVG charts, artifacts) of a comparison.
-    Report {
-        /// A baseline name (of --profile) or a results/baseline file.
-        #[arg(long, value_name = "NAME|FILE")]
-        baseline: String,
-        /// The candidate results file.
-        #[arg(long, value_name = "FILE")]
-        candidate: PathBuf,
-        /// The report folder [default: reports/<candidate file stem>/].
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
-        profile: String,
-        /// Compare wall time across different hosts anyway.
-        #[arg(long)]
-        allow_foreign: bool,
-        /// Also write the targets table (`targets.md` of the report) to FILE, e.g.
-        /// `docs/measured/targets.md`.
-        #[arg(long, value_name = "FILE")]
-        targets_markdown: Option<PathBuf>,
-    },
+    Report(ReportArgs),
     /// A/A calibration: pairs of round sets of this build; spreads, MDE and false alarms.
-    Calibrate {
-        /// Pairs of round sets per scenario.
-        #[arg(long, default_value_t = 10)]
-        pairs: u32,
-        /// Keep the spreads in baselines/<profile>/calibration.json.
-        #[arg(long)]
-        write: bool,
-        /// Only scenarios whose name matches this glob.
-        #[arg(long, value_name = "GLOB")]
-        filter: Option<String>,
-        /// Only scenarios with one of these tags (comma-separated).
-        #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
-        tags: Vec<String>,
-        /// Rounds per set [default: each scenario's rounds].
-        #[arg(long)]
-        rounds: Option<u32>,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
-        profile: String,
-    },
+    Calibrate(CalibrateArgs),
     /// The run history of `gate --history`: list the runs, or find change points and draw trends.
     History {
         #[command(subcommand)]
@@ -191,6 +97,120 @@ pub enum Command {
         #[command(subcommand)]
         action: CorpusAction,
     },
+}
+
+// The arguments of `perfgate run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Only shard K of N (1-based; by a hash of the scenario name, stable as scenarios are added).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// The results file [default: target/perfgate/results/<timestamp>-<commit>.json].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+// The arguments of `perfgate compare`.
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// A baseline name (of --profile) or a results/baseline file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub baseline: String,
+    /// The candidate results file.
+    #[arg(long, value_name = "FILE")]
+    pub candidate: PathBuf,
+    #[command(flatten)]
+    pub stored: StoredBaselineArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+// The arguments of `perfgate gate`.
+#[derive(clap::Args)]
+pub struct GateArgs {
+    /// A baseline name (of --profile) or file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "main")]
+    pub baseline: String,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// The second stage of the wall-time decision: suspects (regressed, or raw one-sided
+    /// p < 0.05) get fresh interleaved rounds of the baseline's commit built here and of this
+    /// build, and are decided on those alone (Holm over the suspects). When the baseline cannot
+    /// be built, new rounds of this build are reported and the verdicts stay.
+    #[arg(long)]
+    pub confirm: bool,
+    /// Let selected scenarios that the baseline lacks pass (gated by nothing); by default such
+    /// a scenario fails the gate (exit 1) with the command that adds it to the baseline.
+    #[arg(long)]
+    pub allow_new: bool,
+    /// Append this run to a history file (JSON lines) and show its trends in the report.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Re-measure the baseline's commit on this host (deterministic engines, cached) even when
+    /// the stored baseline could be compared as it is.
+    #[arg(long)]
+    pub remeasure: bool,
+    /// Compare wall time against the baseline's commit built here, in interleaved rounds of
+    /// both builds on this host (a stored baseline's wall time from another host is not
+    /// compared otherwise). Never cached.
+    #[arg(long)]
+    pub remeasure_time: bool,
+    /// Read the baseline as it is at this revision (`git show REV:baselines/<profile>/NAME.json`),
+    /// e.g. a pull request's target branch, so a change that re-accepts the baseline is gated
+    /// against the one it replaces.
+    #[arg(long, value_name = "REV")]
+    pub baseline_from: Option<String>,
+    #[command(flatten)]
+    pub stored: StoredBaselineArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+// The arguments of `perfgate report`.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// A baseline name (of --profile) or a results/baseline file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub baseline: String,
+    /// The candidate results file.
+    #[arg(long, value_name = "FILE")]
+    pub candidate: PathBuf,
+    /// The report folder [default: reports/<candidate file stem>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
+    pub profile: String,
+    /// Compare wall time across different hosts anyway.
+    #[arg(long)]
+    pub allow_foreign: bool,
+    /// Also write the targets table (`targets.md` of the report) to FILE, e.g.
+    /// `docs/measured/targets.md`.
+    #[arg(long, value_name = "FILE")]
+    pub targets_markdown: Option<PathBuf>,
+}
+
+// The arguments of `perfgate calibrate`.
+#[derive(clap::Args)]
+pub struct CalibrateArgs {
+    /// Pairs of round sets per scenario.
+    #[arg(long, default_value_t = 10)]
+    pub pairs: u32,
+    /// Keep the spreads in baselines/<profile>/calibration.json.
+    #[arg(long)]
+    pub write: bool,
+    /// Only scenarios whose name matches this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub filter: Option<String>,
+    /// Only scenarios with one of these tags (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
+    pub tags: Vec<String>,
+    /// Rounds per set [default: each scenario's rounds].
+    #[arg(long)]
+    pub rounds: Option<u32>,
+    #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
+    pub profile: String,
 }
 
 /// Which scenarios and engines a run uses.
@@ -339,7 +359,7 @@ pub struct BisectArgs {
 #[derive(clap::Args)]
 pub struct OutputArgs {
     /// Baseline profile (a folder of baselines/).
-    #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+    #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
     pub profile: String,
     /// Export formats (repeatable or comma-separated): table, markdown, junit, json, bmf [default: all].
     #[arg(long, value_delimiter = ',', value_name = "FORMAT")]
@@ -375,7 +395,7 @@ pub enum BaselineAction {
         from: Option<PathBuf>,
         #[arg(long)]
         reason: Option<String>,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
         profile: String,
         /// Save a run that cannot be re-made from its commit (uncommitted changes under core/,
         /// harness/, scenarios/, Cargo.toml or Cargo.lock; no commit); such a baseline is never
@@ -390,7 +410,7 @@ pub enum BaselineAction {
         from: PathBuf,
         #[arg(long)]
         reason: String,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
         profile: String,
         /// As for `save`.
         #[arg(long)]
@@ -398,13 +418,13 @@ pub enum BaselineAction {
     },
     /// The baselines of a profile.
     List {
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
         profile: String,
     },
     /// One baseline: where it was measured, its scenarios and history.
     Show {
         name: String,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
         profile: String,
     },
 }
@@ -416,7 +436,7 @@ pub enum HistoryAction {
         /// The history file [default: reports/history/<profile>.jsonl].
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
         profile: String,
     },
     /// Change points of every (host, scenario, metric) series, and trend charts.
@@ -424,7 +444,7 @@ pub enum HistoryAction {
         /// The history file [default: reports/history/<profile>.jsonl].
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
-        #[arg(long, default_value = perfgate::baseline::DEFAULT_PROFILE)]
+        #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
         profile: String,
         /// Only scenarios whose name matches this glob.
         #[arg(long, value_name = "GLOB")]

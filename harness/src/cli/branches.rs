@@ -4,16 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use perfgate::branches;
-use perfgate::corpus::{CorpusLock, LOCK_FILE};
-use perfgate::engine::build;
-use perfgate::git::{self, Worktree};
-use perfgate::results::Results;
-use perfgate::run::Engine;
-use perfgate::scenario::Scenario;
-use perfgate::sides::Side;
+use crate::branches;
+use crate::corpus::{CorpusLock, LOCK_FILE};
+use crate::engine::build;
+use crate::git::{self, Worktree};
+use crate::results::Results;
+use crate::run::Engine;
+use crate::scenario::Scenario;
+use crate::sides::Side;
 
-use crate::args::{BranchArgs, ScenariosFrom};
+use crate::cli::args::{BranchArgs, ScenariosFrom};
+use crate::cli::{CliError, Result, fail};
 
 /// A revision as a folder name: `feature/x` → `feature-x`.
 fn slug(rev: &str) -> String {
@@ -43,13 +44,13 @@ pub(crate) fn say(line: &str) {
 }
 
 /// Refuses a work tree with uncommitted changes unless `allow_dirty`.
-pub(crate) fn ensure_clean(root: &Path, allow_dirty: bool) -> anyhow::Result<()> {
+pub(crate) fn ensure_clean(root: &Path, allow_dirty: bool) -> Result<()> {
     if allow_dirty {
         return Ok(());
     }
-    let changes = git::changes(root).map_err(anyhow::Error::msg)?;
+    let changes = git::changes(root).map_err(CliError::Step)?;
     if !changes.is_empty() {
-        anyhow::bail!(
+        fail!(
             "the work tree of {} has uncommitted changes ({}{}); commit or stash them, or pass --allow-dirty",
             root.display(),
             changes[..changes.len().min(3)].join(", "),
@@ -65,9 +66,9 @@ pub(crate) fn scenarios(
     source: &Path,
     filter: Option<&str>,
     tags: &[String],
-) -> anyhow::Result<(Vec<Scenario>, Vec<Scenario>)> {
+) -> Result<(Vec<Scenario>, Vec<Scenario>)> {
     let lock = CorpusLock::load(&source.join("scenarios").join(LOCK_FILE))?;
-    let (selected, all, _) = crate::select_in(root, source, &lock, filter, tags)?;
+    let (selected, all, _) = super::common::select_in(root, source, &lock, filter, tags)?;
     Ok((selected, all))
 }
 
@@ -79,9 +80,9 @@ pub(crate) fn run_side(
     engines: &[String],
     corpora: &Path,
     runner: Option<&Path>,
-) -> anyhow::Result<Results> {
+) -> Result<Results> {
     side.run(binary, names, engines, corpora, runner)
-        .map_err(anyhow::Error::msg)
+        .map_err(CliError::Step)
 }
 
 /// Both sides measured and compared; the worktrees live until this is dropped (the report copies
@@ -92,7 +93,7 @@ pub(crate) struct Measured {
     pub base_results: Results,
     pub head_results: Results,
     pub all: Vec<Scenario>,
-    pub comparison: perfgate::compare::Comparison,
+    pub comparison: crate::compare::Comparison,
     /// `<base>-<head>` as folder names.
     pub label: String,
     /// `target/perfgate/<kind>/<label>/`: both results files, and the exports by default.
@@ -101,7 +102,7 @@ pub(crate) struct Measured {
 }
 
 /// The whole command; returns the exit code (0 pass, 1 regression, 2 errors).
-pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
+pub fn compare_branches(root: &Path, args: BranchArgs) -> Result<u8> {
     let measured = measure(root, &args, "compare-branches")?;
     let command = format!(
         "cargo run --release -p perfgate -- compare-branches {} {} --rounds {} --engines {}{}{}{}",
@@ -110,7 +111,7 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
         args.rounds,
         args.engines.join(","),
         args.filter.as_ref().map_or(String::new(), |f| {
-            format!(" --filter {}", perfgate::shell_quote(f))
+            format!(" --filter {}", crate::shell_quote(f))
         }),
         if args.tags.is_empty() {
             String::new()
@@ -130,44 +131,44 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> anyhow::Result<u8> {
 
 /// Builds and measures both sides and compares them; `kind` names the folder of the results
 /// (`target/perfgate/<kind>/<base>-<head>/`).
-pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Result<Measured> {
+pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Measured> {
     if args.rounds == 0 {
-        anyhow::bail!("--rounds must be at least 1");
+        fail!("--rounds must be at least 1");
     }
     let engines: Vec<Engine> = args
         .engines
         .iter()
         .map(|name| Engine::parse(name))
         .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
-    crate::formats(&args.output)?;
+        .map_err(CliError::Step)?;
+    super::common::formats(&args.output)?;
     ensure_clean(root, args.allow_dirty)?;
-    let base_commit = git::resolve(root, &args.base).map_err(anyhow::Error::msg)?;
-    let head_commit = git::resolve(root, &args.head).map_err(anyhow::Error::msg)?;
-    let workspace = perfgate::engine::build_workspace(root);
+    let base_commit = git::resolve(root, &args.base).map_err(CliError::Step)?;
+    let head_commit = git::resolve(root, &args.head).map_err(CliError::Step)?;
+    let workspace = crate::engine::build_workspace(root);
     let worktrees = root.join("target/perfgate/worktrees");
     // A commit against itself is an A/A comparison of one build: one worktree, one side.
     let same = base_commit == head_commit;
     let base_tree = Worktree::add(root, &worktrees.join(&base_commit[..12]), &base_commit)
-        .map_err(anyhow::Error::msg)?;
+        .map_err(CliError::Step)?;
     let head_tree = match same {
         true => None,
         false => Some(
             Worktree::add(root, &worktrees.join(&head_commit[..12]), &head_commit)
-                .map_err(anyhow::Error::msg)?,
+                .map_err(CliError::Step)?,
         ),
     };
     let source = match (&head_tree, args.scenarios_from) {
         (Some(head_tree), ScenariosFrom::Head) => {
             base_tree
                 .take_dir_from(head_tree.commit(), "scenarios")
-                .map_err(anyhow::Error::msg)?;
+                .map_err(CliError::Step)?;
             head_tree.path()
         }
         (Some(head_tree), ScenariosFrom::Base) => {
             head_tree
                 .take_dir_from(base_tree.commit(), "scenarios")
-                .map_err(anyhow::Error::msg)?;
+                .map_err(CliError::Step)?;
             base_tree.path()
         }
         (None, _) => base_tree.path(),
@@ -183,7 +184,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
             label,
             tree.commit(),
         )
-        .map_err(anyhow::Error::msg)
+        .map_err(CliError::Step)
     };
     let base = side(&base_tree, &args.base)?;
     let head = match &head_tree {
@@ -205,12 +206,11 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
             side.short(),
             build::target_dir(&workspace).display()
         ));
-        binaries.push(side.build().map_err(anyhow::Error::msg)?.binary);
+        binaries.push(side.build().map_err(CliError::Step)?.binary);
     }
     let runner = match engines.contains(&Engine::Instructions) {
         true => Some(
-            perfgate::tools::ensure_runner(&workspace, &|line| say(line))
-                .map_err(anyhow::Error::msg)?,
+            crate::tools::ensure_runner(&workspace, &|line| say(line)).map_err(CliError::Step)?,
         ),
         false => None,
     };
@@ -259,13 +259,12 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
     let out_dir = root.join("target/perfgate").join(kind).join(&label);
     base_results.save(&out_dir.join("base.json"))?;
     head_results.save(&out_dir.join("head.json"))?;
-    let settings =
-        perfgate::settings::load(&root.join("perfgate.toml")).map_err(anyhow::Error::msg)?;
+    let settings = crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
     let mut options =
-        perfgate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
+        crate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
     options.two_builds = true;
-    let mut comparison = perfgate::compare::compare(&base_results, &head_results, &options);
-    let suspects = perfgate::compare::confirm::suspects(&comparison);
+    let mut comparison = crate::compare::compare(&base_results, &head_results, &options);
+    let suspects = crate::compare::confirm::suspects(&comparison);
     if engines.contains(&Engine::Time) && !args.single_stage && !suspects.is_empty() {
         say(&format!(
             "stage 2: fresh interleaved rounds of {} (suspects of the first rounds)",
@@ -298,7 +297,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> anyhow::Res
             &corpora,
             &say,
         );
-        perfgate::compare::confirm::decide_on_fresh_rounds(
+        crate::compare::confirm::decide_on_fresh_rounds(
             &mut comparison,
             &base_fresh,
             &head_fresh,
@@ -326,33 +325,33 @@ pub(crate) fn finish(
     measured: &Measured,
     report_dir: &Path,
     command: String,
-    history: Option<&[perfgate::history::Record]>,
+    history: Option<&[crate::history::Record]>,
     release: bool,
-) -> anyhow::Result<u8> {
-    let formats = crate::formats(&args.output)?;
+) -> Result<u8> {
+    let formats = super::common::formats(&args.output)?;
     let comparison = &measured.comparison;
     let exports = args
         .output
         .output
         .clone()
         .unwrap_or_else(|| measured.out_dir.clone());
-    let written = perfgate::gate::emit(
+    let written = crate::gate::emit(
         comparison,
         &measured.head_results,
         &args.base,
         &formats,
         &exports,
     )
-    .map_err(anyhow::Error::msg)?;
-    let calibration = perfgate::calibrate::Calibration::load(root, &args.output.profile).ok();
+    .map_err(CliError::Step)?;
+    let calibration = crate::calibrate::Calibration::load(root, &args.output.profile).ok();
     let base_label = format!("{} ({})", args.base, measured.base.short());
     let head_label = format!("{} ({})", args.head, measured.head.short());
     let peers = if release {
-        perfgate::peers::PeersReport::load_or_warn(root)
+        crate::peers::PeersReport::load_or_warn(root)
     } else {
         None
     };
-    let input = perfgate::report::ReportInput {
+    let input = crate::report::ReportInput {
         comparison,
         baseline: &measured.base_results,
         candidate: &measured.head_results,
@@ -366,19 +365,19 @@ pub(crate) fn finish(
         release,
         peers: peers.as_ref(),
     };
-    let index = perfgate::report::write(&input, report_dir).map_err(anyhow::Error::msg)?;
+    let index = crate::report::write(&input, report_dir).map_err(CliError::Step)?;
     let markdown = report_dir.join("summary.md");
-    perfgate::export::write_atomic(
+    crate::export::write_atomic(
         &markdown,
-        &perfgate::export::by_name("markdown")
-            .map_err(anyhow::Error::msg)?
-            .render(&perfgate::export::Report {
+        &crate::export::by_name("markdown")
+            .map_err(CliError::Step)?
+            .render(&crate::export::Report {
                 comparison,
                 candidate: &measured.head_results,
                 baseline: &args.base,
             }),
     )
-    .map_err(anyhow::Error::msg)?;
+    .map_err(CliError::Step)?;
     let relative = |path: &Path| {
         path.strip_prefix(root)
             .unwrap_or(path)

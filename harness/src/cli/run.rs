@@ -1,0 +1,157 @@
+//! The measuring commands: `scenarios`, `run` (and `--shard`), `merge`, and the hidden one-process
+//! steps the engines start (`time-round`, `heap-run`, `workload`).
+
+use std::path::Path;
+
+use crate::cli::args::RunArgs;
+use crate::cli::common::{find_scenario, run_and_save, select, selection};
+use crate::cli::{CliError, Result, fail};
+use crate::corpus::CorpusLock;
+use crate::scenario::{self, Context};
+
+/// `perfgate scenarios`: one line per scenario.
+pub fn scenarios(root: &Path, lock: &CorpusLock) -> Result<u8> {
+    let rules = crate::subject::rule_ids();
+    let context = Context {
+        repo_root: root,
+        lock,
+        rules: &rules,
+    };
+    for scenario in scenario::load_dir(&root.join("scenarios"), &context)? {
+        crate::outln!(
+            "{:<28} {:<11} {:<14} [{}]  {}",
+            scenario.name,
+            scenario.kind.as_str(),
+            scenario.file.display(),
+            scenario.tags.join(","),
+            scenario.description
+        );
+    }
+    Ok(0)
+}
+
+/// `perfgate run`: the selected scenarios (of one shard), measured and saved.
+pub fn run(root: &Path, lock: &CorpusLock, args: RunArgs) -> Result<u8> {
+    let RunArgs {
+        select: args,
+        shard,
+        out,
+    } = args;
+    let (mut selected, _, settings) = select(root, lock, args.filter.as_deref(), &args.tags)?;
+    if let Some(shard) = &shard {
+        let shard = crate::merge::Shard::parse(shard).map_err(CliError::Step)?;
+        selected.retain(|s| shard.contains(&s.name));
+        eprintln!(
+            "shard {}/{}: {} scenario(s){}",
+            shard.k,
+            shard.n,
+            selected.len(),
+            if selected.is_empty() {
+                " (an empty shard: nothing to run)"
+            } else {
+                ""
+            }
+        );
+    }
+    let selection = selection(&args, &settings);
+    let (results, path) = run_and_save(root, lock, &selected, &args, selection, out)?;
+    crate::out!("{}", crate::run::summary(&results));
+    crate::outln!("results: {}", path.display());
+    if results.any_failed() {
+        fail!("some scenarios failed; they are recorded as failed in the results");
+    }
+    Ok(0)
+}
+
+/// `perfgate merge`: results files (shards) into one.
+pub fn merge(files: &[std::path::PathBuf], out: &Path) -> Result<u8> {
+    let mut loaded = Vec::new();
+    for file in files {
+        loaded.push((
+            file.display().to_string(),
+            crate::results::Results::load(file)?,
+        ));
+    }
+    let merged = crate::merge::merge(&loaded).map_err(CliError::Step)?;
+    merged.save(out)?;
+    crate::outln!(
+        "merged {} file(s), {} scenario(s): {}",
+        files.len(),
+        merged.scenarios.len(),
+        out.display()
+    );
+    Ok(0)
+}
+
+/// `perfgate time-round`: one round of the time engine in this process.
+pub fn time_round(
+    root: &Path,
+    lock: &CorpusLock,
+    name: &str,
+    settings: crate::scenario::TimeEngine,
+) -> Result<u8> {
+    let scenario = find_scenario(root, lock, name)?;
+    let input = crate::subject::prepare(&scenario, root, lock).map_err(CliError::Step)?;
+    let scratch = root
+        .join("target/perfgate/scratch")
+        .join(format!("{}-time", scenario.id));
+    crate::engine::time::measure_round(&scenario, &input, &scratch, &settings)
+        .map_err(CliError::Step)?;
+    Ok(0)
+}
+
+/// `perfgate workload`: one measured workload run (under callgrind), one thread so counts repeat.
+pub fn workload(root: &Path, lock: &CorpusLock, name: &str, scratch: &Path) -> Result<u8> {
+    let mut scenario = find_scenario(root, lock, name)?;
+    scenario.threads = 1;
+    let input = crate::subject::prepare(&scenario, root, lock).map_err(CliError::Step)?;
+    let workload =
+        crate::subject::Workload::resume(&scenario, &input, scratch).map_err(CliError::Step)?;
+    let iteration = workload.setup();
+    let findings = std::hint::black_box(workload.routine(iteration));
+    if findings == u64::MAX {
+        fail!("the workload of scenario `{name}` failed");
+    }
+    crate::outln!("{name}: {findings} findings");
+    Ok(0)
+}
+
+/// `perfgate heap-run`: one workload run under dhat (the dhat build only); writes
+/// `dhat-heap.json` and `heap.json` into `out`.
+#[cfg(feature = "dhat-heap")]
+pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Result<u8> {
+    let mut scenario = find_scenario(root, lock, name)?;
+    // One thread: rayon's work stealing would make the allocation profile vary.
+    scenario.threads = 1;
+    let input = crate::subject::prepare(&scenario, root, lock).map_err(CliError::Step)?;
+    let scratch = root
+        .join("target/perfgate/scratch")
+        .join(format!("{}-heap", scenario.id));
+    let workload =
+        crate::subject::Workload::new(&scenario, &input, &scratch).map_err(CliError::Step)?;
+    let iteration = workload.setup();
+    let profiler = dhat::Profiler::builder()
+        .file_name(out.join("dhat-heap.json"))
+        .build();
+    std::hint::black_box(workload.routine(iteration));
+    let stats = dhat::HeapStats::get();
+    drop(profiler);
+    let data = crate::results::HeapData {
+        total_bytes: stats.total_bytes,
+        total_blocks: stats.total_blocks,
+        max_bytes: stats.max_bytes as u64,
+        max_blocks: stats.max_blocks as u64,
+    };
+    let file = out.join("heap.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&data)?)
+        .map_err(CliError::io(format!("cannot write {}", file.display())))?;
+    Ok(0)
+}
+
+/// `perfgate heap-run` outside the dhat build: an error naming the build that has it.
+#[cfg(not(feature = "dhat-heap"))]
+pub fn heap_run(_: &Path, _: &CorpusLock, _: &str, _: &Path) -> Result<u8> {
+    fail!(
+        "this perfgate was built without the `dhat-heap` feature; `perfgate run --engines allocations` builds the one that has it"
+    )
+}
