@@ -8,7 +8,30 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::results::{HistoryEntry, Results};
+use crate::results::{HistoryEntry, Results, ResultsError};
+
+/// Why a baseline cannot be named, found, saved or accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error(
+        "invalid {kind} `{name}`: expected letters, digits, `-`, `_` or `.` (not starting with `.`)"
+    )]
+    InvalidName { kind: &'static str, name: String },
+    #[error("no baseline `{name}` in {} (save one with `perfgate baseline save {name}`)", .dir.display())]
+    NotFound { name: String, dir: PathBuf },
+    #[error("no results in {} yet: run `perfgate run` first, or pass --from FILE", .0.display())]
+    NoResults(PathBuf),
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    #[error("{} has failed scenarios ({}); a baseline must be a clean run", .from.display(), .failed.join(", "))]
+    FailedScenarios { from: PathBuf, failed: Vec<String> },
+    #[error("{} cannot be a baseline: {why}. A baseline must be re-measurable from its commit on another host; commit the changes and run again, or pass --allow-dirty (recorded: such a baseline is never re-measured)", .from.display())]
+    NotReproducible { from: PathBuf, why: String },
+    #[error("no baseline `{name}` to accept into ({}); use `perfgate baseline save`", .target.display())]
+    NothingToAccept { name: String, target: PathBuf },
+    #[error("`baseline accept` needs --reason \"…\" (why the numbers moved)")]
+    NoReason,
+}
 
 /// The default profile.
 pub const DEFAULT_PROFILE: &str = "ci";
@@ -19,7 +42,7 @@ pub fn dir(root: &Path, profile: &str) -> PathBuf {
 }
 
 /// Checks a baseline or profile name: letters, digits, `-`, `_`, `.` (no paths).
-pub fn check_name(kind: &str, name: &str) -> Result<(), String> {
+pub fn check_name(kind: &'static str, name: &str) -> Result<(), BaselineError> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -28,55 +51,46 @@ pub fn check_name(kind: &str, name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "invalid {kind} `{name}`: expected letters, digits, `-`, `_` or `.` (not starting with `.`)"
-        ))
+        Err(BaselineError::InvalidName {
+            kind,
+            name: name.to_owned(),
+        })
     }
 }
 
 /// The file of baseline `name`.
-pub fn path(root: &Path, profile: &str, name: &str) -> Result<PathBuf, String> {
+pub fn path(root: &Path, profile: &str, name: &str) -> Result<PathBuf, BaselineError> {
     check_name("profile", profile)?;
     check_name("baseline name", name)?;
     Ok(dir(root, profile).join(format!("{name}.json")))
 }
 
 /// `--baseline NAME|FILE`: an existing file path, else a baseline name of the profile.
-pub fn resolve(root: &Path, profile: &str, name_or_file: &str) -> Result<PathBuf, String> {
+pub fn resolve(root: &Path, profile: &str, name_or_file: &str) -> Result<PathBuf, BaselineError> {
     let as_file = Path::new(name_or_file);
     if name_or_file.ends_with(".json") || name_or_file.contains('/') {
         return Ok(as_file.to_path_buf());
     }
     let file = path(root, profile, name_or_file)?;
     if !file.is_file() {
-        return Err(format!(
-            "no baseline `{name_or_file}` in {} (save one with `perfgate baseline save {name_or_file}`)",
-            dir(root, profile).display()
-        ));
+        return Err(BaselineError::NotFound {
+            name: name_or_file.to_owned(),
+            dir: dir(root, profile),
+        });
     }
     Ok(file)
 }
 
 /// The newest results file of `target/perfgate/results/` (names start with the timestamp).
-pub fn latest_results(root: &Path) -> Result<PathBuf, String> {
+pub fn latest_results(root: &Path) -> Result<PathBuf, BaselineError> {
     let folder = root.join("target/perfgate/results");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map_err(|_| {
-            format!(
-                "no results in {} yet: run `perfgate run` first, or pass --from FILE",
-                folder.display()
-            )
-        })?
+        .map_err(|_| BaselineError::NoResults(folder.clone()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    files.pop().ok_or_else(|| {
-        format!(
-            "no results in {} yet: run `perfgate run` first, or pass --from FILE",
-            folder.display()
-        )
-    })
+    files.pop().ok_or(BaselineError::NoResults(folder))
 }
 
 /// Who is saving: git's user.name, else $USER, else `unknown`.
@@ -114,46 +128,44 @@ pub struct Promotion<'a> {
 }
 
 /// Saves or accepts a baseline; returns the file written.
-pub fn promote(promotion: &Promotion) -> Result<PathBuf, String> {
+pub fn promote(promotion: &Promotion) -> Result<PathBuf, BaselineError> {
     let target = path(promotion.root, promotion.profile, promotion.name)?;
-    let mut results = Results::load(promotion.from).map_err(|error| error.to_string())?;
+    let mut results = Results::load(promotion.from)?;
     if results.any_failed() {
-        let failed: Vec<&str> = results
+        let failed = results
             .scenarios
             .iter()
             .filter(|s| !matches!(s.status, crate::results::Status::Ok))
-            .map(|s| s.name.as_str())
+            .map(|s| s.name.clone())
             .collect();
-        return Err(format!(
-            "{} has failed scenarios ({}); a baseline must be a clean run",
-            promotion.from.display(),
-            failed.join(", ")
-        ));
+        return Err(BaselineError::FailedScenarios {
+            from: promotion.from.to_path_buf(),
+            failed,
+        });
     }
     let reproducible = results.fingerprint.reproducible();
     if let Err(why) = &reproducible
         && !promotion.allow_dirty
     {
-        return Err(format!(
-            "{} cannot be a baseline: {why}. A baseline must be re-measurable from its commit on another host; commit the changes and run again, or pass --allow-dirty (recorded: such a baseline is never re-measured)",
-            promotion.from.display()
-        ));
+        return Err(BaselineError::NotReproducible {
+            from: promotion.from.to_path_buf(),
+            why: why.clone(),
+        });
     }
     let previous = if target.is_file() {
-        Some(Results::load(&target).map_err(|error| error.to_string())?)
+        Some(Results::load(&target)?)
     } else {
         None
     };
     if promotion.accept {
         if previous.is_none() {
-            return Err(format!(
-                "no baseline `{}` to accept into ({}); use `perfgate baseline save`",
-                promotion.name,
-                target.display()
-            ));
+            return Err(BaselineError::NothingToAccept {
+                name: promotion.name.to_owned(),
+                target,
+            });
         }
         if promotion.reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err("`baseline accept` needs --reason \"…\" (why the numbers moved)".into());
+            return Err(BaselineError::NoReason);
         }
     }
     let mut history = previous.map(|p| p.history).unwrap_or_default();
@@ -167,12 +179,12 @@ pub fn promote(promotion: &Promotion) -> Result<PathBuf, String> {
         not_reproducible: reproducible.err(),
     });
     results.history = history;
-    results.save(&target).map_err(|error| error.to_string())?;
+    results.save(&target)?;
     Ok(target)
 }
 
 /// One line per baseline of the profile: name, scenarios, commit, date, last history entry.
-pub fn list(root: &Path, profile: &str) -> Result<Vec<String>, String> {
+pub fn list(root: &Path, profile: &str) -> Result<Vec<String>, BaselineError> {
     check_name("profile", profile)?;
     let folder = dir(root, profile);
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&folder) {

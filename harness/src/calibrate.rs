@@ -62,7 +62,7 @@ impl Calibration {
         let path = Self::path(root, profile);
         let mut text = serde_json::to_string_pretty(self).expect("calibration serializes");
         text.push('\n');
-        crate::export::write_atomic(&path, &text)?;
+        crate::export::write_atomic(&path, &text).map_err(|error| error.to_string())?;
         Ok(path)
     }
 }

@@ -11,7 +11,30 @@
 
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be read or written: what was being done, the file and the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {}: {source}", .path.display())]
+pub struct FileError {
+    /// `read`, `write`, `open`, …
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+impl FileError {
+    /// The error of doing `action` to `path`, for `map_err`.
+    pub fn of(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FileError {
+        let path = path.to_path_buf();
+        move |source| FileError {
+            action,
+            path,
+            source,
+        }
+    }
+}
 
 /// The name prefix of [`write_atomic`]'s temporaries.
 pub const TEMP_PREFIX: &str = ".perfgate-tmp-";

@@ -544,8 +544,8 @@ pub fn emit(
         std::io::stdout().is_terminal(),
     ))
     .map_err(|error| error.to_string())?;
-    let written = export::write_all(formats, &report, output)?;
-    export::github_step_summary(&report)?;
+    let written = export::write_all(formats, &report, output).map_err(|error| error.to_string())?;
+    export::github_step_summary(&report).map_err(|error| error.to_string())?;
     Ok(written)
 }
 

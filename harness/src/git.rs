@@ -5,29 +5,63 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, Once};
 
+/// Why a git step failed; each says what was being done and where.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("`git {args}` failed in {}: {last_line}", .repo.display())]
+    Failed {
+        args: String,
+        repo: PathBuf,
+        last_line: String,
+    },
+    #[error("`{0}` is not a revision (it starts with `-`)")]
+    NotARevision(String),
+    #[error("`{rev}` names no commit in {}", .repo.display())]
+    NoCommit { rev: String, repo: PathBuf },
+    #[error("cannot create {}: {source}", .path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("git gave no commit time for {commit}: {source}")]
+    CommitTime {
+        commit: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    #[error("cannot date the files of {}: {source}", .path.display())]
+    Date {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Runs `git -C repo args…` and returns its trimmed stdout, or an error with git's last line.
-pub fn git(repo: &Path, args: &[&str]) -> Result<String, String> {
+pub fn git(repo: &Path, args: &[&str]) -> Result<String, GitError> {
     let output = Command::new("git")
         .arg("-C")
         .arg(repo)
         .args(args)
         .output()
-        .map_err(|error| format!("cannot run git: {error}"))?;
+        .map_err(GitError::Spawn)?;
     if !output.status.success() {
-        return Err(format!(
-            "`git {}` failed in {}: {}",
-            args.join(" "),
-            repo.display(),
-            crate::engine::last_line(&output.stderr)
-        ));
+        return Err(GitError::Failed {
+            args: args.join(" "),
+            repo: repo.to_path_buf(),
+            last_line: crate::engine::last_line(&output.stderr),
+        });
     }
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// The full commit id `rev` names in `repo`.
-pub fn resolve(repo: &Path, rev: &str) -> Result<String, String> {
+pub fn resolve(repo: &Path, rev: &str) -> Result<String, GitError> {
     if rev.starts_with('-') {
-        return Err(format!("`{rev}` is not a revision (it starts with `-`)"));
+        return Err(GitError::NotARevision(rev.to_owned()));
     }
     git(
         repo,
@@ -38,11 +72,14 @@ pub fn resolve(repo: &Path, rev: &str) -> Result<String, String> {
             &format!("{rev}^{{commit}}"),
         ],
     )
-    .map_err(|_| format!("`{rev}` names no commit in {}", repo.display()))
+    .map_err(|_| GitError::NoCommit {
+        rev: rev.to_owned(),
+        repo: repo.to_path_buf(),
+    })
 }
 
 /// The changed and untracked paths of the work tree (`git status --porcelain`), empty when clean.
-pub fn changes(repo: &Path) -> Result<Vec<String>, String> {
+pub fn changes(repo: &Path) -> Result<Vec<String>, GitError> {
     Ok(git(repo, &["status", "--porcelain"])?
         .lines()
         .map(|line| line.trim().to_owned())
@@ -119,14 +156,16 @@ pub struct Worktree {
 impl Worktree {
     /// Checks `commit` out into `path` (a stale worktree left there by a killed run is removed
     /// first).
-    pub fn add(repo: &Path, path: &Path, commit: &str) -> Result<Worktree, String> {
+    pub fn add(repo: &Path, path: &Path, commit: &str) -> Result<Worktree, GitError> {
         install_interrupt_handler();
         if path.exists() {
             remove_worktree(repo, path);
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|source| GitError::Create {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         let target = path.to_string_lossy().into_owned();
         // Registered before it exists, so an interrupt during the checkout still removes it.
@@ -144,10 +183,15 @@ impl Worktree {
         )?;
         let seconds: u64 = git(repo, &["show", "-s", "--format=%ct", commit])?
             .parse()
-            .map_err(|error| format!("git gave no commit time for {commit}: {error}"))?;
+            .map_err(|source| GitError::CommitTime {
+                commit: commit.to_owned(),
+                source,
+            })?;
         let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
-        set_mtimes(path, time)
-            .map_err(|error| format!("cannot date the files of {}: {error}", path.display()))?;
+        set_mtimes(path, time).map_err(|source| GitError::Date {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(worktree)
     }
 
@@ -160,7 +204,7 @@ impl Worktree {
     }
 
     /// Replaces the worktree's `dir` (e.g. `scenarios`) by that folder of another commit.
-    pub fn take_dir_from(&self, commit: &str, dir: &str) -> Result<(), String> {
+    pub fn take_dir_from(&self, commit: &str, dir: &str) -> Result<(), GitError> {
         let _ = std::fs::remove_dir_all(self.path.join(dir));
         git(&self.path, &["checkout", "--quiet", commit, "--", dir]).map(|_| ())
     }
@@ -205,11 +249,11 @@ mod tests {
         assert_eq!(commit.len(), 40);
         assert_eq!(resolve(dir.path(), "HEAD").unwrap(), commit);
         assert_eq!(
-            resolve(dir.path(), "nope").unwrap_err(),
+            resolve(dir.path(), "nope").unwrap_err().to_string(),
             format!("`nope` names no commit in {}", dir.path().display())
         );
         assert_eq!(
-            resolve(dir.path(), "--all").unwrap_err(),
+            resolve(dir.path(), "--all").unwrap_err().to_string(),
             "`--all` is not a revision (it starts with `-`)"
         );
     }

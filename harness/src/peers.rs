@@ -168,7 +168,8 @@ pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Resul
     crate::export::write_atomic(
         &requirements,
         &format!("ruff=={} {}\n", pin.version, hashes.join(" ")),
-    )?;
+    )
+    .map_err(|error| error.to_string())?;
     run_checked(
         &mut crate::corpus::pip_download("python3", &requirements, &downloads),
         &format!("pip download of ruff {}", pin.version),
@@ -413,7 +414,7 @@ impl PeersReport {
 
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|error| error.to_string())?;
-        crate::export::write_atomic(path, &text)
+        crate::export::write_atomic(path, &text).map_err(|error| error.to_string())
     }
 }
 

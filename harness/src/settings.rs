@@ -93,18 +93,38 @@ impl Default for Settings {
     }
 }
 
+/// Why `perfgate.toml` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Read(#[from] crate::files::FileError),
+    /// A syntax, type or range error at its place in the file.
+    #[error("{}:{line}:{column}: {message}", .path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
 /// Reads `perfgate.toml` (defaults when the file does not exist).
-pub fn load(path: &Path) -> Result<Settings, String> {
+pub fn load(path: &Path) -> Result<Settings, SettingsError> {
     let text = match crate::files::read_regular(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Settings::default());
         }
-        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+        Err(error) => return Err(crate::files::FileError::of("read", path)(error).into()),
     };
     let at = |start: usize, message: &str| {
         let (line, column) = crate::corpus::line_column(&text, start);
-        format!("{}:{line}:{column}: {message}", path.display())
+        SettingsError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: message.to_owned(),
+        }
     };
     let settings: Settings = toml::from_str(&text).map_err(|error| {
         at(
@@ -181,7 +201,7 @@ mod tests {
             )
             .unwrap();
             assert_eq!(
-                load(&path).unwrap_err(),
+                load(&path).unwrap_err().to_string(),
                 format!(
                     "{}:3:16: [gate] instructions = {shown}: a threshold is a percentage between 0 and 100",
                     path.display()
@@ -196,7 +216,7 @@ mod tests {
         let path = dir.path().join("perfgate.toml");
         std::fs::write(&path, "[gate]\ntime = 3.0\ntime_detect = 2.5\n").unwrap();
         assert_eq!(
-            load(&path).unwrap_err(),
+            load(&path).unwrap_err().to_string(),
             format!(
                 "{}:3:15: [gate] time_detect = 2.5: what the gate promises to see must exceed the time threshold (3 %)",
                 path.display()
@@ -214,7 +234,7 @@ mod tests {
         // A time threshold at or above the default promise is refused too.
         std::fs::write(&path, "[gate]\ntime = 12\n").unwrap();
         assert_eq!(
-            load(&path).unwrap_err(),
+            load(&path).unwrap_err().to_string(),
             format!(
                 "{}:2:8: [gate] time_detect = 10: what the gate promises to see must exceed the time threshold (12 %)",
                 path.display()
@@ -232,7 +252,7 @@ mod tests {
         let path = dir.path().join("perfgate.toml");
         std::fs::write(&path, "[gate]\ntime = 3.0\nspeed = 1\n").unwrap();
         assert_eq!(
-            load(&path).unwrap_err(),
+            load(&path).unwrap_err().to_string(),
             format!(
                 "{}:3:1: unknown field `speed`, expected one of `time`, `instructions`, `heap`, `time_detect`",
                 path.display()

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use crate::cli::Result;
 use crate::cli::args::BaselineAction;
-use crate::cli::{CliError, Result};
 
 pub fn baseline(root: &Path, action: BaselineAction) -> Result<u8> {
     use crate::baseline::{self, Promotion};
@@ -17,7 +17,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> Result<u8> {
         } => {
             let from = match from {
                 Some(from) => from,
-                None => baseline::latest_results(root).map_err(CliError::Step)?,
+                None => baseline::latest_results(root)?,
             };
             let file = baseline::promote(&Promotion {
                 root,
@@ -27,8 +27,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> Result<u8> {
                 reason: reason.as_deref(),
                 accept: false,
                 allow_dirty,
-            })
-            .map_err(CliError::Step)?;
+            })?;
             crate::outln!("saved {} from {}", file.display(), from.display());
         }
         BaselineAction::Accept {
@@ -46,8 +45,7 @@ pub fn baseline(root: &Path, action: BaselineAction) -> Result<u8> {
                 reason: Some(&reason),
                 accept: true,
                 allow_dirty,
-            })
-            .map_err(CliError::Step)?;
+            })?;
             crate::outln!(
                 "accepted {} from {}: {reason}",
                 file.display(),
@@ -55,12 +53,12 @@ pub fn baseline(root: &Path, action: BaselineAction) -> Result<u8> {
             );
         }
         BaselineAction::List { profile } => {
-            for line in baseline::list(root, &profile).map_err(CliError::Step)? {
+            for line in baseline::list(root, &profile)? {
                 crate::outln!("{line}");
             }
         }
         BaselineAction::Show { name, profile } => {
-            let file = baseline::resolve(root, &profile, &name).map_err(CliError::Step)?;
+            let file = baseline::resolve(root, &profile, &name)?;
             let results = crate::results::Results::load(&file)?;
             crate::out!("{}", baseline::show(&name, &file, &results));
         }

@@ -41,8 +41,8 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
     super::branches::progress_as("bisect");
     let engine = engine_of(&args.metric)?;
     ensure_clean(root, args.allow_dirty)?;
-    let good = git::resolve(root, &args.good).map_err(CliError::Step)?;
-    let bad = git::resolve(root, &args.bad).map_err(CliError::Step)?;
+    let good = git::resolve(root, &args.good)?;
+    let bad = git::resolve(root, &args.bad)?;
     if git::git(root, &["merge-base", "--is-ancestor", &good, &bad]).is_err() {
         fail!(
             "{} is not an ancestor of {}: bisect needs GOOD before BAD on one line of history",
@@ -58,8 +58,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
             "--reverse",
             &format!("{good}..{bad}"),
         ],
-    )
-    .map_err(CliError::Step)?;
+    )?;
     let commits: Vec<String> = path.lines().map(str::to_owned).collect();
     if commits.is_empty() {
         fail!(
@@ -79,8 +78,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
     };
     // The scenario as BAD defines it, and its threshold.
     let threshold = {
-        let tree =
-            Worktree::add(root, &worktrees.join(&bad[..12]), &bad).map_err(CliError::Step)?;
+        let tree = Worktree::add(root, &worktrees.join(&bad[..12]), &bad)?;
         let (selected, _) =
             scenarios(root, tree.path(), Some(&args.scenario), &[]).map_err(|_| {
                 CliError::Invalid(format!(
@@ -88,8 +86,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
                     args.bad, args.scenario
                 ))
             })?;
-        let settings =
-            crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
+        let settings = crate::settings::load(&root.join("perfgate.toml"))?;
         let scenario = &selected[0];
         args.threshold.unwrap_or(match engine {
             "instructions" => scenario
@@ -104,10 +101,9 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
     }
     let measure = |commit: &str| -> Result<f64> {
         let short = &commit[..12];
-        let tree = Worktree::add(root, &worktrees.join(short), commit).map_err(CliError::Step)?;
+        let tree = Worktree::add(root, &worktrees.join(short), commit)?;
         if commit != bad {
-            tree.take_dir_from(&bad, "scenarios")
-                .map_err(CliError::Step)?;
+            tree.take_dir_from(&bad, "scenarios")?;
         }
         let side =
             Side::prepare(&workspace, tree.path(), short, short, commit).map_err(CliError::Step)?;

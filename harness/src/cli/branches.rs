@@ -48,7 +48,7 @@ pub(crate) fn ensure_clean(root: &Path, allow_dirty: bool) -> Result<()> {
     if allow_dirty {
         return Ok(());
     }
-    let changes = git::changes(root).map_err(CliError::Step)?;
+    let changes = git::changes(root)?;
     if !changes.is_empty() {
         fail!(
             "the work tree of {} has uncommitted changes ({}{}); commit or stash them, or pass --allow-dirty",
@@ -143,32 +143,28 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
         .map_err(CliError::Step)?;
     super::common::formats(&args.output)?;
     ensure_clean(root, args.allow_dirty)?;
-    let base_commit = git::resolve(root, &args.base).map_err(CliError::Step)?;
-    let head_commit = git::resolve(root, &args.head).map_err(CliError::Step)?;
+    let base_commit = git::resolve(root, &args.base)?;
+    let head_commit = git::resolve(root, &args.head)?;
     let workspace = crate::engine::build_workspace(root);
     let worktrees = root.join("target/perfgate/worktrees");
     // A commit against itself is an A/A comparison of one build: one worktree, one side.
     let same = base_commit == head_commit;
-    let base_tree = Worktree::add(root, &worktrees.join(&base_commit[..12]), &base_commit)
-        .map_err(CliError::Step)?;
+    let base_tree = Worktree::add(root, &worktrees.join(&base_commit[..12]), &base_commit)?;
     let head_tree = match same {
         true => None,
-        false => Some(
-            Worktree::add(root, &worktrees.join(&head_commit[..12]), &head_commit)
-                .map_err(CliError::Step)?,
-        ),
+        false => Some(Worktree::add(
+            root,
+            &worktrees.join(&head_commit[..12]),
+            &head_commit,
+        )?),
     };
     let source = match (&head_tree, args.scenarios_from) {
         (Some(head_tree), ScenariosFrom::Head) => {
-            base_tree
-                .take_dir_from(head_tree.commit(), "scenarios")
-                .map_err(CliError::Step)?;
+            base_tree.take_dir_from(head_tree.commit(), "scenarios")?;
             head_tree.path()
         }
         (Some(head_tree), ScenariosFrom::Base) => {
-            head_tree
-                .take_dir_from(base_tree.commit(), "scenarios")
-                .map_err(CliError::Step)?;
+            head_tree.take_dir_from(base_tree.commit(), "scenarios")?;
             base_tree.path()
         }
         (None, _) => base_tree.path(),
@@ -259,7 +255,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
     let out_dir = root.join("target/perfgate").join(kind).join(&label);
     base_results.save(&out_dir.join("base.json"))?;
     head_results.save(&out_dir.join("head.json"))?;
-    let settings = crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
+    let settings = crate::settings::load(&root.join("perfgate.toml"))?;
     let mut options =
         crate::gate::compare_options(root, &args.output.profile, &settings, &all, false);
     options.two_builds = true;
@@ -369,15 +365,12 @@ pub(crate) fn finish(
     let markdown = report_dir.join("summary.md");
     crate::export::write_atomic(
         &markdown,
-        &crate::export::by_name("markdown")
-            .map_err(CliError::Step)?
-            .render(&crate::export::Report {
-                comparison,
-                candidate: &measured.head_results,
-                baseline: &args.base,
-            }),
-    )
-    .map_err(CliError::Step)?;
+        &crate::export::by_name("markdown")?.render(&crate::export::Report {
+            comparison,
+            candidate: &measured.head_results,
+            baseline: &args.base,
+        }),
+    )?;
     let relative = |path: &Path| {
         path.strip_prefix(root)
             .unwrap_or(path)

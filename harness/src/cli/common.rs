@@ -35,7 +35,7 @@ pub fn select_in(
         rules: &rules,
     };
     let all = scenario::load_dir(&source.join("scenarios"), &context)?;
-    let settings = crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
+    let settings = crate::settings::load(&root.join("perfgate.toml"))?;
     // Without --tags and --filter, the default set of perfgate.toml.
     let tags = if tags.is_empty() && filter.is_none() {
         settings.run.default_tags.clone()
@@ -106,7 +106,7 @@ pub fn load_baseline(
     profile: &str,
     name_or_file: &str,
 ) -> Result<crate::results::Results> {
-    let file = crate::baseline::resolve(root, profile, name_or_file).map_err(CliError::Step)?;
+    let file = crate::baseline::resolve(root, profile, name_or_file)?;
     Ok(crate::results::Results::load(&file)?)
 }
 
@@ -120,7 +120,7 @@ pub fn load_baseline_at(
     let path = if name_or_file.ends_with(".json") || name_or_file.contains('/') {
         PathBuf::from(name_or_file)
     } else {
-        crate::baseline::path(root, profile, name_or_file).map_err(CliError::Step)?
+        crate::baseline::path(root, profile, name_or_file)?
     };
     let relative = path.strip_prefix(root).unwrap_or(&path);
     let spec = format!("{rev}:{}", relative.display());
@@ -171,7 +171,7 @@ pub fn formats(output: &OutputArgs) -> Result<Vec<String>> {
         return Ok(crate::export::FORMATS.map(str::to_owned).to_vec());
     }
     for name in &output.format {
-        crate::export::by_name(name).map_err(CliError::Step)?;
+        crate::export::by_name(name)?;
     }
     Ok(output.format.clone())
 }

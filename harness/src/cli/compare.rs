@@ -74,7 +74,7 @@ pub fn report(root: &Path, lock: &CorpusLock, args: ReportArgs) -> Result<u8> {
         let page = crate::files::read_regular(&written).map_err(|error| {
             CliError::Invalid(format!("cannot read {}: {error}", written.display()))
         })?;
-        crate::export::write_atomic(file, &page).map_err(CliError::Step)?;
+        crate::export::write_atomic(file, &page)?;
         crate::outln!("targets: {}", file.display());
     }
     Ok(0)

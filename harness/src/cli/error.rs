@@ -3,7 +3,9 @@
 
 use std::error::Error as StdError;
 
+use crate::baseline::BaselineError;
 use crate::corpus::CorpusError;
+use crate::git::GitError;
 use crate::remeasure::RemeasureError;
 use crate::results::ResultsError;
 use crate::scenario::ScenarioError;
@@ -40,6 +42,16 @@ pub enum CliError {
     Corpus(#[from] CorpusError),
     #[error(transparent)]
     Remeasure(#[from] RemeasureError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error(transparent)]
     Stdout(#[from] StdoutError),
     #[error("cannot encode JSON: {0}")]

@@ -83,8 +83,7 @@ pub fn history(root: &Path, action: HistoryAction) -> Result<u8> {
                 );
             }
             crate::out!("{}", history::trend_table(&trends));
-            let settings =
-                crate::settings::load(&root.join("perfgate.toml")).map_err(CliError::Step)?;
+            let settings = crate::settings::load(&root.join("perfgate.toml"))?;
             crate::out!("{}", history::coverage_table(&trends, &settings.gate));
             let out = out.unwrap_or_else(|| root.join("reports/history/trend"));
             let index = crate::report::write_trends(

@@ -219,7 +219,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
     report.save(&out).map_err(CliError::Step)?;
     let markdown = crate::report::peers::markdown(&report);
     let markdown_path = out.with_extension("md");
-    crate::export::write_atomic(&markdown_path, &markdown).map_err(CliError::Step)?;
+    crate::export::write_atomic(&markdown_path, &markdown)?;
     crate::outln!("{markdown}");
     say(&format!(
         "wrote {} and {}",
@@ -227,8 +227,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         markdown_path.display()
     ));
     if let Some(page) = &args.markdown {
-        crate::export::write_atomic(page, &crate::report::peers::page(&report))
-            .map_err(CliError::Step)?;
+        crate::export::write_atomic(page, &crate::report::peers::page(&report))?;
         say(&format!("wrote {}", page.display()));
     }
     Ok(0)

@@ -37,8 +37,7 @@ pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
         let all = history::load(&history_file).map_err(CliError::Step)?;
         // Runs of the commits from the first release to the second (both included).
         let range = format!("{}..{}", measured.base.commit, measured.head.commit);
-        let mut commits: Vec<String> = git::git(root, &["rev-list", &range])
-            .map_err(CliError::Step)?
+        let mut commits: Vec<String> = git::git(root, &["rev-list", &range])?
             .lines()
             .map(str::to_owned)
             .collect();

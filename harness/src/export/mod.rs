@@ -55,17 +55,29 @@ impl Exporter for Json {
 pub const FORMATS: [&str; 5] = ["table", "markdown", "junit", "json", "bmf"];
 
 /// The exporter of a `--format` name.
-pub fn by_name(name: &str) -> Result<Box<dyn Exporter>, String> {
+/// Why the exports could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("unknown format `{0}`; available: {available}", available = FORMATS.join(", "))]
+    UnknownFormat(String),
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    #[error("cannot {action} $GITHUB_STEP_SUMMARY: {source}")]
+    StepSummary {
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub fn by_name(name: &str) -> Result<Box<dyn Exporter>, ExportError> {
     match name {
         "table" => Ok(Box::new(table::Table { colour: false })),
         "markdown" => Ok(Box::new(markdown::Markdown)),
         "junit" => Ok(Box::new(junit::Junit)),
         "json" => Ok(Box::new(Json)),
         "bmf" => Ok(Box::new(bmf::Bmf)),
-        other => Err(format!(
-            "unknown format `{other}`; available: {}",
-            FORMATS.join(", ")
-        )),
+        other => Err(ExportError::UnknownFormat(other.to_owned())),
     }
 }
 
@@ -75,13 +87,16 @@ pub fn terminal_table(report: &Report, colour: bool) -> String {
 }
 
 /// [`crate::write_atomic`] with the error said for people.
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    crate::write_atomic(path, text)
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), crate::files::FileError> {
+    crate::write_atomic(path, text).map_err(crate::files::FileError::of("write", path))
 }
 
 /// Writes the chosen formats into `dir`; returns the files.
-pub fn write_all(formats: &[String], report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn write_all(
+    formats: &[String],
+    report: &Report,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ExportError> {
     let mut written = Vec::new();
     for name in formats {
         let exporter = by_name(name)?;
@@ -93,7 +108,7 @@ pub fn write_all(formats: &[String], report: &Report, dir: &Path) -> Result<Vec<
 }
 
 /// Appends the Markdown export to `$GITHUB_STEP_SUMMARY` when that is set.
-pub fn github_step_summary(report: &Report) -> Result<(), String> {
+pub fn github_step_summary(report: &Report) -> Result<(), ExportError> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
         return Ok(());
     };
@@ -102,9 +117,15 @@ pub fn github_step_summary(report: &Report) -> Result<(), String> {
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(|error| format!("cannot open $GITHUB_STEP_SUMMARY: {error}"))?;
+        .map_err(|source| ExportError::StepSummary {
+            action: "open",
+            source,
+        })?;
     file.write_all(markdown::Markdown.render(report).as_bytes())
-        .map_err(|error| format!("cannot write $GITHUB_STEP_SUMMARY: {error}"))
+        .map_err(|source| ExportError::StepSummary {
+            action: "write",
+            source,
+        })
 }
 
 /// A metric's value for people: time in ms, counts with k/M/G, bytes in kB/MB/GB.

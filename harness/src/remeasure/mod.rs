@@ -39,11 +39,17 @@ pub enum RemeasureError {
     #[error(
         "the baseline's commit {commit} is not in this clone and `git fetch --depth=1 origin {commit}` failed ({cause}); fetch the history (actions/checkout with `fetch-depth: 0`) or re-save the baseline"
     )]
-    MissingCommit { commit: String, cause: String },
+    MissingCommit {
+        commit: String,
+        #[source]
+        cause: crate::git::GitError,
+    },
     #[error("building the baseline's commit {commit} failed: {cause}")]
     Build { commit: String, cause: String },
     #[error("measuring the baseline's commit {commit} failed: {cause}")]
     Run { commit: String, cause: String },
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
     #[error("{0}")]
     Other(String),
 }
@@ -240,7 +246,7 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             ),
         });
     }
-    let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")]).map_err(other)?;
+    let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")])?;
     let lock_bytes = blob(root, &commit, "Cargo.lock").map_err(other)?;
     let lock_text = String::from_utf8_lossy(&lock_bytes).into_owned();
     // As `fingerprint::collect` hashes a checkout's Cargo.lock: equal locks, equal hashes.
@@ -420,8 +426,7 @@ fn build_baseline(
             .join("target/perfgate/worktrees")
             .join(format!("{}-baseline", short(commit))),
         commit,
-    )
-    .map_err(RemeasureError::Other)?;
+    )?;
     // The candidate's scenario files (as they are in the work tree), so a changed scenario is
     // measured with its new definition on both sides.
     copy_dir(&root.join("scenarios"), &tree.path().join("scenarios"))

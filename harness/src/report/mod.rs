@@ -70,7 +70,7 @@ impl Charts<'_> {
                         self.written += 1;
                         html::figure(&format!("charts/{file}"), caption)
                     }
-                    Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error)),
+                    Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error.to_string())),
                 }
             }
             Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error)),
@@ -542,8 +542,10 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
         body.push('\n');
     }
     body.push_str("</pre>\n");
-    crate::export::write_atomic(&out.join("targets.md"), &targets::markdown(input))?;
+    crate::export::write_atomic(&out.join("targets.md"), &targets::markdown(input))
+        .map_err(|error| error.to_string())?;
     let index = out.join("index.html");
-    crate::export::write_atomic(&index, &html::page("perfgate report", &body))?;
+    crate::export::write_atomic(&index, &html::page("perfgate report", &body))
+        .map_err(|error| error.to_string())?;
     Ok(index)
 }

@@ -136,6 +136,7 @@ pub fn write_page(
         render(trends, &mut charts, gate)
     );
     let index = out.join("index.html");
-    crate::export::write_atomic(&index, &html::page("perfgate trends", &body))?;
+    crate::export::write_atomic(&index, &html::page("perfgate trends", &body))
+        .map_err(|error| error.to_string())?;
     Ok(index)
 }

@@ -239,7 +239,7 @@ pub fn identifier(name: &str) -> String {
     id
 }
 
-const KINDS: &str = "analyze, parse-only, aggregate, cache-cold, cache-warm, cache-edit";
+pub(super) const KINDS: &str = "analyze, parse-only, aggregate, cache-cold, cache-warm, cache-edit";
 pub(super) const PROFILES: [&str; 3] = ["clean", "typical", "dense"];
 
 /// Parses and validates one scenario file's text; `file` is its repository-relative name.
@@ -250,7 +250,7 @@ pub fn parse(text: &str, file: &str, context: &Context<'_>) -> Result<Scenario, 
     };
     let raw: RawScenario = toml::from_str(text).map_err(|error| {
         let span = error.span().unwrap_or(0..0);
-        located.decoding(span, plain(error.message()))
+        located.decoding(span, error.message().trim_end().to_owned())
     })?;
     let name = raw.name.get_ref().trim().to_owned();
     if name.is_empty() {
@@ -405,19 +405,6 @@ pub(super) fn default_time() -> TimeEngine {
         warm_up_ms: default_warm_up_ms(),
         measurement_ms: default_measurement_ms(),
     }
-}
-
-/// serde's messages, said for people who write TOML.
-fn plain(message: &str) -> String {
-    message
-        .trim_end()
-        .replace("expected usize", "expected a whole number ≥ 0")
-        .replace("expected u32", "expected a whole number ≥ 0")
-        .replace("expected u64", "expected a whole number ≥ 0")
-        .replace("expected f64", "expected a number")
-        .replace("data did not match any variant of untagged enum Detectors", "expected \"all\" or a list of rule ids")
-        .replace("unknown variant", "unknown value")
-        .replace("expected one of `analyze`, `parse-only`, `aggregate`, `cache-cold`, `cache-warm`, `cache-edit`", &format!("expected one of: {KINDS}"))
 }
 
 /// The peer comparison's configuration inside `scenarios/` (not a scenario; read by `peers`).
