@@ -200,12 +200,8 @@ pub struct CalibrateArgs {
     /// Keep the spreads in baselines/<profile>/calibration.json.
     #[arg(long)]
     pub write: bool,
-    /// Only scenarios whose name matches this glob.
-    #[arg(long, value_name = "GLOB")]
-    pub filter: Option<String>,
-    /// Only scenarios with one of these tags (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
-    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub which: WhichArgs,
     /// Rounds per set [default: each scenario's rounds].
     #[arg(long)]
     pub rounds: Option<u32>,
@@ -213,15 +209,22 @@ pub struct CalibrateArgs {
     pub profile: String,
 }
 
-/// Which scenarios and engines a run uses.
+/// Which scenarios: `--filter GLOB` and `--tags TAG,...` (neither: perfgate.toml's default set).
 #[derive(clap::Args)]
-pub struct SelectArgs {
+pub struct WhichArgs {
     /// Only scenarios whose name matches this glob.
     #[arg(long, value_name = "GLOB")]
     pub filter: Option<String>,
     /// Only scenarios with one of these tags (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
     pub tags: Vec<String>,
+}
+
+/// Which scenarios and engines a run uses.
+#[derive(clap::Args)]
+pub struct SelectArgs {
+    #[command(flatten)]
+    pub which: WhichArgs,
     /// Engines to run (comma-separated): time, instructions, allocations, counters.
     #[arg(
         long,
@@ -262,12 +265,8 @@ pub struct BranchArgs {
     /// Run even though the work tree has uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
-    /// Only scenarios whose name matches this glob.
-    #[arg(long, value_name = "GLOB")]
-    pub filter: Option<String>,
-    /// Only scenarios with one of these tags (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "TAG,...")]
-    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub which: WhichArgs,
     /// Engines (comma-separated): time, instructions, allocations, counters.
     #[arg(
         long,

@@ -110,13 +110,13 @@ pub fn compare_branches(root: &Path, args: BranchArgs) -> Result<u8> {
         args.head,
         args.rounds,
         args.engines.join(","),
-        args.filter.as_ref().map_or(String::new(), |f| {
+        args.which.filter.as_ref().map_or(String::new(), |f| {
             format!(" --filter {}", crate::shell_quote(f))
         }),
-        if args.tags.is_empty() {
+        if args.which.tags.is_empty() {
             String::new()
         } else {
-            format!(" --tags {}", args.tags.join(","))
+            format!(" --tags {}", args.which.tags.join(","))
         },
         match args.scenarios_from {
             ScenariosFrom::Head => "",
@@ -169,7 +169,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
         }
         (None, _) => base_tree.path(),
     };
-    let (selected, all) = scenarios(root, source, args.filter.as_deref(), &args.tags)?;
+    let (selected, all) = scenarios(root, source, args.which.filter.as_deref(), &args.which.tags)?;
     let names: Vec<String> = selected.iter().map(|s| s.name.clone()).collect();
 
     let side = |tree: &Worktree, label: &str| {

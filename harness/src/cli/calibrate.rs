@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::cli::args::CalibrateArgs;
+use crate::cli::args::{CalibrateArgs, WhichArgs};
 use crate::cli::common::select;
 use crate::cli::{CliError, Result, fail};
 use crate::corpus::CorpusLock;
@@ -13,8 +13,7 @@ pub fn calibrate(root: &Path, lock: &CorpusLock, args: CalibrateArgs) -> Result<
     let CalibrateArgs {
         pairs,
         write,
-        filter,
-        tags,
+        which: WhichArgs { filter, tags },
         rounds,
         profile,
     } = args;

@@ -65,14 +65,14 @@ pub fn selection(
     select: &SelectArgs,
     settings: &crate::settings::Settings,
 ) -> crate::results::Selection {
-    let tags = if select.tags.is_empty() && select.filter.is_none() {
+    let tags = if select.which.tags.is_empty() && select.which.filter.is_none() {
         settings.run.default_tags.clone()
     } else {
-        select.tags.clone()
+        select.which.tags.clone()
     };
     crate::results::Selection {
         tags,
-        filter: select.filter.clone(),
+        filter: select.which.filter.clone(),
     }
 }
 

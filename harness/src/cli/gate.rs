@@ -31,8 +31,9 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
         Some(rev) => load_baseline_at(root, &output.profile, &baseline, rev)?,
         None => load_baseline(root, &output.profile, &baseline)?,
     };
-    let (selected, all, settings) = select(root, lock, args.filter.as_deref(), &args.tags)?;
-    let explicit = args.filter.is_some() || !args.tags.is_empty();
+    let (selected, all, settings) =
+        select(root, lock, args.which.filter.as_deref(), &args.which.tags)?;
+    let explicit = args.which.filter.is_some() || !args.which.tags.is_empty();
     let coverage = crate::gate::coverage(&mut base, &selected, &all, explicit);
     if base.scenarios.is_empty() && coverage.missing.is_empty() {
         fail!(
@@ -200,11 +201,11 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
         "cargo run --release -p perfgate -- gate --baseline {baseline} --engines {}",
         args.engines.join(",")
     );
-    if let Some(filter) = &args.filter {
+    if let Some(filter) = &args.which.filter {
         gate_command.push_str(&format!(" --filter {}", crate::shell_quote(filter)));
     }
-    if !args.tags.is_empty() {
-        gate_command.push_str(&format!(" --tags {}", args.tags.join(",")));
+    if !args.which.tags.is_empty() {
+        gate_command.push_str(&format!(" --tags {}", args.which.tags.join(",")));
     }
     let report_command = format!(
         "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --out reports/gate",

@@ -9,7 +9,7 @@ use crate::git;
 use crate::history;
 
 use super::branches::{finish, measure, say};
-use crate::cli::args::{BranchArgs, ReleaseArgs, ScenariosFrom};
+use crate::cli::args::{BranchArgs, ReleaseArgs, ScenariosFrom, WhichArgs};
 use crate::cli::{CliError, Result};
 
 pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
@@ -26,8 +26,10 @@ pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
         scenarios_from: ScenariosFrom::Head,
         single_stage: false,
         allow_dirty: args.allow_dirty,
-        filter: None,
-        tags: args.tags.clone(),
+        which: WhichArgs {
+            filter: None,
+            tags: args.tags.clone(),
+        },
         engines: args.engines.clone(),
         output: args.output,
     };
@@ -60,7 +62,7 @@ pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
         branch.base,
         branch.head,
         branch.rounds,
-        branch.tags.join(","),
+        branch.which.tags.join(","),
         branch.engines.join(",")
     );
     let report_dir = root

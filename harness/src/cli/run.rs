@@ -37,7 +37,8 @@ pub fn run(root: &Path, lock: &CorpusLock, args: RunArgs) -> Result<u8> {
         shard,
         out,
     } = args;
-    let (mut selected, _, settings) = select(root, lock, args.filter.as_deref(), &args.tags)?;
+    let (mut selected, _, settings) =
+        select(root, lock, args.which.filter.as_deref(), &args.which.tags)?;
     if let Some(shard) = &shard {
         let shard = crate::merge::Shard::parse(shard).map_err(CliError::Step)?;
         selected.retain(|s| shard.contains(&s.name));
