@@ -7,44 +7,29 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+
+use common::{files_under, workspace_root as root};
 
 /// Module path (`a::b`, `""` for lib.rs) → file, for every library file of `src` (not `bin/`, not
 /// `main.rs`).
 fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
     let mut found = BTreeMap::new();
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let relative = path
-                .strip_prefix(src)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if path.is_dir() {
-                if relative != "bin" {
-                    stack.push(path);
-                }
-                continue;
-            }
-            let Some(stem) = relative.strip_suffix(".rs") else {
-                continue;
-            };
-            if stem == "main" {
-                continue;
-            }
-            let mut parts: Vec<&str> = stem.split('/').collect();
-            if parts.last() == Some(&"mod") || parts == ["lib"] {
-                parts.pop();
-            }
-            found.insert(parts.join("::"), path);
+    for path in files_under(src, &["rs"]) {
+        let relative = path
+            .strip_prefix(src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let stem = relative.strip_suffix(".rs").unwrap();
+        if stem == "main" || relative.starts_with("bin/") {
+            continue;
         }
+        let mut parts: Vec<&str> = stem.split('/').collect();
+        if parts.last() == Some(&"mod") || parts == ["lib"] {
+            parts.pop();
+        }
+        found.insert(parts.join("::"), path);
     }
     found
 }
@@ -355,35 +340,30 @@ fn only_the_subject_names_the_core() {
     // everything the harness needs of the core goes through `subject/`, so that one folder says
     // what an older core must still provide.
     let mut offenders = Vec::new();
-    let mut stack = vec![root().join("harness/src"), root().join("harness/benches")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && !path.starts_with(root().join("harness/src/subject"))
+    let mut files = files_under(&root().join("harness/src"), &["rs"]);
+    files.extend(files_under(&root().join("harness/benches"), &["rs"]));
+    for path in files {
+        if path.starts_with(root().join("harness/src/subject")) {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&path).unwrap());
+        for (number, line) in text.lines().enumerate() {
+            // Code only: a string naming the core (a message, a symbol) is not a use of it.
+            let outside_strings: String = line
+                .split('"')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, part)| part)
+                .collect();
+            if outside_strings.contains("connascence::")
+                || outside_strings.contains("use connascence")
             {
-                let text = code(&std::fs::read_to_string(&path).unwrap());
-                for (number, line) in text.lines().enumerate() {
-                    // Code only: a string naming the core (a message, a symbol) is not a use of it.
-                    let outside_strings: String = line
-                        .split('"')
-                        .enumerate()
-                        .filter(|(i, _)| i % 2 == 0)
-                        .map(|(_, part)| part)
-                        .collect();
-                    if outside_strings.contains("connascence::")
-                        || outside_strings.contains("use connascence")
-                    {
-                        offenders.push(format!(
-                            "{}:{}: {}",
-                            path.strip_prefix(root()).unwrap().display(),
-                            number + 1,
-                            line.trim()
-                        ));
-                    }
-                }
+                offenders.push(format!(
+                    "{}:{}: {}",
+                    path.strip_prefix(root()).unwrap().display(),
+                    number + 1,
+                    line.trim()
+                ));
             }
         }
     }
@@ -406,22 +386,11 @@ fn the_perfgate_binary_is_a_thin_shell_and_the_library_has_typed_errors() {
         "{}: {lines} lines (at most 150)",
         main.display()
     );
-    let mut stack = vec![root().join("harness/src")];
-    let mut offenders = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                if path != root().join("harness/src/bin") {
-                    stack.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = code(&std::fs::read_to_string(&path).unwrap());
-                if text.contains("anyhow") {
-                    offenders.push(path.display().to_string());
-                }
-            }
-        }
-    }
+    let offenders: Vec<String> = files_under(&root().join("harness/src"), &["rs"])
+        .into_iter()
+        .filter(|path| !path.starts_with(root().join("harness/src/bin")))
+        .filter(|path| code(&std::fs::read_to_string(path).unwrap()).contains("anyhow"))
+        .map(|path| path.display().to_string())
+        .collect();
     assert!(offenders.is_empty(), "anyhow in the library: {offenders:?}");
 }

@@ -7,27 +7,19 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{perfgate, tiny_repo};
+use common::{clean, perfgate, stderr, tiny_repo};
 use perfgate::results::Results;
 use perfgate::synthetic::{results, scenario};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// The commit the synthetic runs claim (a clean tree: re-measurable, so a baseline may hold it).
-const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
-
 fn write_results(path: &Path, time_factor: f64, ir: u64) {
-    let mut results = results(vec![
+    clean(results(vec![
         scenario("alpha", 1.0, 2_000_000, 100_000),
         scenario("beta", time_factor, ir, 100_000),
-    ]);
-    results.fingerprint.git_commit = Some(COMMIT.into());
-    results.fingerprint.git_dirty = Some(false);
-    results.save(path).unwrap();
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    ]))
+    .save(path)
+    .unwrap();
 }
 
 #[test]

@@ -13,7 +13,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{core_repo, git};
+use common::{core_repo, git, text};
 
 /// The anchor in the magic-literal detector the second commit adds work after.
 const ANCHOR: &str = "    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {\n";
@@ -56,14 +56,6 @@ fn compare(root: &Path, base: &str, head: &str, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn no_worktrees_left(root: &Path) {

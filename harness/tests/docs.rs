@@ -4,29 +4,16 @@
 //! dated notes and the generated ones types a measured time, and nothing points outside the
 //! repository.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+
+use common::{files_under, workspace_root as root};
 
 /// README.md and every Markdown page under docs/.
 fn pages() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                out.push(path);
-            }
-        }
-    }
     let mut pages = vec![root().join("README.md"), root().join("CHANGELOG.md")];
-    walk(&root().join("docs"), &mut pages);
+    pages.extend(files_under(&root().join("docs"), &["md"]));
     pages.sort();
     pages
 }
@@ -262,19 +249,10 @@ fn nothing_points_outside_the_repository() {
         "ci",
         "scenarios",
     ] {
-        let mut stack = vec![root().join(dir)];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| {
-                    ["rs", "md", "sh", "toml", "yml"].contains(&e.to_str().unwrap())
-                }) {
-                    files.push(path);
-                }
-            }
-        }
+        files.extend(files_under(
+            &root().join(dir),
+            &["rs", "md", "sh", "toml", "yml"],
+        ));
     }
     let needle = ["..", "/shared/"].concat();
     for file in files {

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{perfgate, tiny_repo};
+use common::{perfgate, stderr, tiny_repo};
 use perfgate::compare::{CompareOptions, Comparison, compare};
 use perfgate::results::Results;
 use perfgate::run::Engine;
@@ -189,10 +189,6 @@ fn a_round_without_criterion_samples_is_an_error_and_stale_output_is_removed_fir
     perfgate::engine::remove_stale(home.path()).unwrap();
     assert!(!home.path().exists());
     assert!(perfgate::engine::time::read_round(home.path(), "tiny").is_err());
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn save_baseline(root: &Path, baseline: &Results) {

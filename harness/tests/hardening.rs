@@ -9,16 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{perfgate, tiny_repo};
+use common::{clean, perfgate, text, tiny_repo};
 use perfgate::synthetic::{results, scenario};
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 fn command(repo: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_perfgate"));
@@ -178,10 +170,9 @@ fn a_killed_accept_leaves_no_temporary_for_git_and_the_next_write_removes_it() {
     let repo = tiny_repo();
     let root = repo.path();
     let from = root.join("run.json");
-    let mut run = results(vec![scenario("alpha", 1.0, 2_000_000, 100_000)]);
-    run.fingerprint.git_commit = Some("0123456789abcdef0123456789abcdef01234567".into());
-    run.fingerprint.git_dirty = Some(false);
-    run.save(&from).unwrap();
+    clean(results(vec![scenario("alpha", 1.0, 2_000_000, 100_000)]))
+        .save(&from)
+        .unwrap();
     // What a SIGKILL between create and rename leaves: a temporary of a process that is gone.
     let dir = root.join("baselines/ci");
     std::fs::create_dir_all(&dir).unwrap();

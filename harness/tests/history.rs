@@ -4,12 +4,8 @@
 
 mod common;
 
-use common::{perfgate, tiny_repo};
+use common::{perfgate, stdout, tiny_repo};
 use perfgate::history::{self, Record};
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 #[test]
 fn each_gate_run_is_appended_to_the_history_and_its_report_shows_the_trends() {

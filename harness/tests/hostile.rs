@@ -3,17 +3,9 @@
 
 mod common;
 
-use common::{perfgate, tiny_repo};
+use common::{perfgate, text, tiny_repo};
 use perfgate::results::Results;
 use perfgate::synthetic::{results, scenario};
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 #[test]
 fn a_scenario_path_through_a_symbolic_link_out_of_the_repository_is_refused() {

@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{perfgate, tiny_repo};
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{perfgate, stderr, tiny_repo};
 
 #[test]
 fn fewer_than_ten_rounds_a_markdown_results_path_and_a_missing_configuration_are_usage_errors() {

@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::core_repo;
+use common::{core_repo, text};
 use perfgate::results::Results;
 
 const TINY: &str = "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n";
@@ -27,14 +27,6 @@ fn gate(root: &Path, cache: &Path, env: &[(&str, &str)]) -> Output {
         .envs(env.iter().copied())
         .output()
         .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn verdict_line(output: &Output) -> String {

@@ -4,7 +4,7 @@
 
 pub mod pypi;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use perfgate::results::Results;
@@ -26,6 +26,66 @@ pub fn run_ok(repo: &Path, args: &[&str], out: &Path) -> (Results, String) {
         Results::load(out).unwrap(),
         String::from_utf8(output.stdout).unwrap(),
     )
+}
+
+/// The workspace root (the folder above `harness/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Every file under `dir` (recursively) whose extension is one of `extensions`, sorted.
+pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Standard output and standard error, in that order, as text.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A full commit id for synthetic results that claim a clean tree (re-measurable, so a baseline
+/// may hold them).
+pub const CLEAN_COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// `results` as measured at [`CLEAN_COMMIT`] with a clean work tree.
+pub fn clean(mut results: Results) -> Results {
+    results.fingerprint.git_commit = Some(CLEAN_COMMIT.into());
+    results.fingerprint.git_dirty = Some(false);
+    results
 }
 
 pub fn perfgate(repo: &Path, args: &[&str]) -> Output {
