@@ -339,11 +339,7 @@ pub fn sensitivity(
     gate: &crate::settings::GateDefaults,
 ) -> (Option<f64>, f64, String) {
     let options = changepoint::Options::default();
-    let step = match crate::compare::family_of(&series.metric) {
-        "time" => gate.time_detect,
-        "instructions" => gate.instructions,
-        _ => gate.heap,
-    } / 100.0;
+    let step = crate::metric::detect(&series.metric, gate) / 100.0;
     let values = series.values();
     let noise = relative_noise(&values);
     let needs = match noise {

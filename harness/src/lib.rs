@@ -19,6 +19,7 @@ pub mod gate;
 pub mod git;
 pub mod history;
 pub mod merge;
+pub mod metric;
 pub mod peers;
 pub mod remeasure;
 pub mod report;

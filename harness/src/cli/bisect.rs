@@ -88,12 +88,8 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
             })?;
         let settings = crate::settings::load(&root.join("perfgate.toml"))?;
         let scenario = &selected[0];
-        args.threshold.unwrap_or(match engine {
-            "instructions" => scenario
-                .gate
-                .instructions
-                .unwrap_or(settings.gate.instructions),
-            _ => scenario.gate.heap.unwrap_or(settings.gate.heap),
+        args.threshold.unwrap_or_else(|| {
+            crate::metric::threshold(&args.metric, &settings.gate, &scenario.gate)
         })
     };
     if !(threshold > 0.0 && threshold.is_finite()) {

@@ -154,10 +154,10 @@ pub fn options_of(
     let mut options =
         crate::gate::compare_options(root, &output.profile, settings, all, stored.allow_foreign);
     for family in &stored.allow_uncompared {
-        if !crate::compare::FAMILIES.contains(&family.as_str()) {
+        if !crate::metric::names().contains(&family.as_str()) {
             fail!(
                 "--allow-uncompared: unknown metric family `{family}`; available: {}",
-                crate::compare::FAMILIES.join(", ")
+                crate::metric::names().join(", ")
             );
         }
     }

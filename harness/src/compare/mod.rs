@@ -108,11 +108,8 @@ impl MetricComparison {
 
 /// The family of a metric name (`heap.max_bytes` → `heap`).
 pub fn family_of(metric: &str) -> &str {
-    metric.split('.').next().unwrap_or(metric)
+    crate::metric::family_name(metric)
 }
-
-/// The metric families a baseline can hold, which `--allow-uncompared` may name.
-pub const FAMILIES: [&str; 3] = ["time", "instructions", "heap"];
 
 /// A counter that changed (exact: any change is listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -235,12 +232,7 @@ impl CompareOptions {
 
     fn threshold(&self, scenario: &str, metric: &str) -> f64 {
         let over = self.overrides.get(scenario).copied().unwrap_or_default();
-        let percent = match metric {
-            "time" => over.time.unwrap_or(self.defaults.time),
-            "instructions" => over.instructions.unwrap_or(self.defaults.instructions),
-            _ => over.heap.unwrap_or(self.defaults.heap),
-        };
-        percent / 100.0
+        crate::metric::threshold(metric, &self.defaults, &over) / 100.0
     }
 }
 
