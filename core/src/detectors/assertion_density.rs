@@ -22,7 +22,7 @@ use ruff_text_size::TextRange;
 use serde::{Deserialize, Serialize};
 
 use super::common::{function_header, function_lines};
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -40,12 +40,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("assertion_density.rs"),
-    make: |rule, options| {
-        Ok(Box::new(AssertionDensity::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make AssertionDensity),
 };
 
 /// Thresholds of `assertion-density`.
@@ -91,13 +86,7 @@ impl AssertionDensity {
 }
 
 impl Detector for AssertionDensity {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtAssert])

@@ -23,7 +23,7 @@ use ruff_text_size::TextRange;
 use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -41,12 +41,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("complexity.rs"),
-    make: |rule, options| {
-        Ok(Box::new(Complexity::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make Complexity),
 };
 
 /// Thresholds of `complexity`.
@@ -107,13 +102,7 @@ fn decision_points(node: AnyNodeRef<'_>) -> u32 {
 }
 
 impl Detector for Complexity {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[

@@ -27,7 +27,7 @@ use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -45,12 +45,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("deep_nesting.rs"),
-    make: |rule, options| {
-        Ok(Box::new(DeepNesting::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make DeepNesting),
 };
 
 /// Thresholds of `deep-nesting`.
@@ -113,13 +108,7 @@ fn first_line(cx: &FileContext<'_>, range: TextRange) -> TextRange {
 }
 
 impl Detector for DeepNesting {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[

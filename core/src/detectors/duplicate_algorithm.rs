@@ -39,7 +39,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::common::{docstring, function_header};
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::{self, ConnascenceType, Finding, Fingerprint, Severity};
 use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
 
@@ -57,12 +57,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("duplicate_algorithm.rs"),
-    make: |rule, options| {
-        Ok(Box::new(DuplicateAlgorithm::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make DuplicateAlgorithm),
 };
 
 /// Thresholds of `duplicate-algorithm`.
@@ -159,13 +154,7 @@ fn shape(node: AnyNodeRef<'_>, out: &mut ShapeWord) {
 }
 
 impl Detector for DuplicateAlgorithm {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef])

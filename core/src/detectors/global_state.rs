@@ -26,7 +26,7 @@ use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -48,12 +48,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
     read_options: read_toml_options::<Options>,
     source: include_str!("global_state.rs"),
-    make: |rule, options| {
-        Ok(Box::new(GlobalState::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make GlobalState),
 };
 
 /// Thresholds of `global-state`.
@@ -100,13 +95,7 @@ impl GlobalState {
 }
 
 impl Detector for GlobalState {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtGlobal])

@@ -23,7 +23,7 @@ use ruff_python_ast::{AnyNodeRef, NodeKind, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
@@ -41,12 +41,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("god_object.rs"),
-    make: |rule, options| {
-        Ok(Box::new(GodObject::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make GodObject),
 };
 
 /// Thresholds of `god-object`.
@@ -80,13 +75,7 @@ impl GodObject {
 }
 
 impl Detector for GodObject {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtClassDef])

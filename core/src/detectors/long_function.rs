@@ -19,7 +19,7 @@ use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet, definition_start};
 
@@ -37,12 +37,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("long_function.rs"),
-    make: |rule, options| {
-        Ok(Box::new(LongFunction::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make LongFunction),
 };
 
 /// Thresholds of `long-function`.
@@ -71,13 +66,7 @@ impl LongFunction {
 }
 
 impl Detector for LongFunction {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef])

@@ -36,7 +36,7 @@ use super::common::{
     AllowedNumbers, DEFAULT_ALLOWED_NUMBERS, NumberValue, is_dunder, is_upper_case, literal_value,
     negated_literal, push_shortened, shorten,
 };
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -58,12 +58,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
     read_options: read_toml_options::<Options>,
     source: include_str!("magic_literal.rs"),
-    make: |rule, options| {
-        Ok(Box::new(MagicLiteral::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make MagicLiteral),
 };
 
 /// Thresholds of `magic-literal`.
@@ -234,13 +229,7 @@ impl MagicLiteral {
 }
 
 impl Detector for MagicLiteral {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[

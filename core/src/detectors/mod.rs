@@ -16,6 +16,31 @@ use serde::{Deserialize, Serialize};
 pub use crate::rule::{ConnascenceType, Rule, unknown_rule_message};
 use crate::visit::Detector;
 
+/// What every detector with options writes the same way. `with_options!(make Type)` is the `make`
+/// of its [`RuleInfo`]: the options parsed with [`parse_options`], then `Type::new(rule, options)`.
+/// `with_options!(methods)` inside its `impl Detector` is `rule` (the handle it was made with) and
+/// `fresh` (`Self::new` with the same options: no per-file state). The type has the fields `rule`
+/// and `options` and a `new(rule, options)`.
+macro_rules! with_options {
+    (make $detector:ident) => {
+        |rule, options| {
+            Ok(Box::new($detector::new(
+                rule,
+                $crate::detectors::parse_options(rule, options)?,
+            )))
+        }
+    };
+    (methods) => {
+        fn rule(&self) -> $crate::rule::Rule {
+            self.rule
+        }
+
+        fn fresh(&self) -> Box<dyn $crate::visit::Detector + Send> {
+            Box::new(Self::new(self.rule, self.options.clone()))
+        }
+    };
+}
+
 pub mod assertion_density;
 pub mod common;
 pub mod complexity;

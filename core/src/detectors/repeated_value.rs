@@ -27,7 +27,7 @@ use super::common::{
     AllowedNumbers, DEFAULT_ALLOWED_NUMBERS, NumberValue, docstring, list_lines, literal_value,
     negated_literal, shorten,
 };
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo, read_toml_options};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -45,12 +45,7 @@ pub const RULE: RuleInfo = RuleInfo {
     recommendations: &[RECOMMENDATION],
     read_options: read_toml_options::<Options>,
     source: include_str!("repeated_value.rs"),
-    make: |rule, options| {
-        Ok(Box::new(RepeatedValue::new(
-            rule,
-            parse_options(rule, options)?,
-        )))
-    },
+    make: with_options!(make RepeatedValue),
 };
 
 /// Thresholds of `repeated-value`.
@@ -120,13 +115,7 @@ impl RepeatedValue {
 }
 
 impl Detector for RepeatedValue {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Self::new(self.rule, self.options.clone()))
-    }
+    with_options!(methods);
 
     fn interests(&self) -> KindSet {
         KindSet::of(&[
