@@ -51,20 +51,36 @@ impl Calibration {
         crate::baseline::dir(root, profile).join("calibration.json")
     }
 
-    pub fn load(root: &Path, profile: &str) -> Result<Calibration, String> {
+    pub fn load(root: &Path, profile: &str) -> Result<Calibration, CalibrationError> {
         let path = Self::path(root, profile);
         let text = crate::files::read_regular(&path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
+            .map_err(crate::files::FileError::of("read", &path))?;
+        serde_json::from_str(&text).map_err(|source| CalibrationError::Invalid { path, source })
     }
 
-    pub fn save(&self, root: &Path, profile: &str) -> Result<PathBuf, String> {
+    pub fn save(&self, root: &Path, profile: &str) -> Result<PathBuf, CalibrationError> {
         let path = Self::path(root, profile);
         let mut text = serde_json::to_string_pretty(self).expect("calibration serializes");
         text.push('\n');
-        crate::export::write_atomic(&path, &text).map_err(|error| error.to_string())?;
+        crate::export::write_atomic(&path, &text)?;
         Ok(path)
     }
+}
+
+/// Why a calibration cannot be read, written or measured.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    #[error("{}: {source}", .path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A round of a scenario's time engine failed.
+    #[error("{scenario}: {reason}")]
+    Round { scenario: String, reason: String },
 }
 
 /// The round medians of every set: `sets[scenario][set]`.
@@ -149,7 +165,7 @@ pub fn measure(
     pairs: u32,
     rounds: u32,
     progress: &dyn Fn(&str),
-) -> Result<RoundSets, String> {
+) -> Result<RoundSets, CalibrationError> {
     let mut sets = RoundSets::new();
     for scenario in scenarios {
         let Some(settings) = scenario.engines.time else {
@@ -164,7 +180,10 @@ pub fn measure(
                 if set % 2 == 0 { "A" } else { "B" }
             ));
             let data = crate::engine::time::run_rounds(scenario, root, rounds, &settings, &|_| {})
-                .map_err(|error| format!("{}: {error}", scenario.name))?;
+                .map_err(|reason| CalibrationError::Round {
+                    scenario: scenario.name.clone(),
+                    reason,
+                })?;
             own.push(data.rounds.iter().map(|r| r.median_ns).collect());
         }
         sets.insert(scenario.name.clone(), own);

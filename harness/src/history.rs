@@ -115,11 +115,28 @@ pub fn default_path(root: &Path, profile: &str) -> PathBuf {
 }
 
 /// Reads a history file; a missing file is an empty history.
-pub fn load(path: &Path) -> Result<Vec<Record>, String> {
+/// Why a history file cannot be read or appended to.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    /// A line that is no record of this schema, at its place.
+    #[error("{}:{line}:{column}: {message}", .path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("cannot encode: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+pub fn load(path: &Path) -> Result<Vec<Record>, HistoryError> {
     let text = match crate::files::read_regular(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+        Err(error) => return Err(crate::files::FileError::of("read", path)(error).into()),
     };
     let mut records = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -130,20 +147,25 @@ pub fn load(path: &Path) -> Result<Vec<Record>, String> {
             // serde's message without its own "at line 1 column N" (the line is the file's).
             let text = error.to_string();
             let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
-            format!(
-                "{}:{}:{}: not a history record ({message}); expected one JSON object per line as `perfgate gate --history` writes",
-                path.display(),
-                number + 1,
-                error.column()
-            )
+            HistoryError::Invalid {
+                path: path.to_path_buf(),
+                line: number + 1,
+                column: error.column(),
+                message: format!(
+                    "not a history record ({message}); expected one JSON object per line as `perfgate gate --history` writes"
+                ),
+            }
         })?;
         if record.schema_version != HISTORY_SCHEMA {
-            return Err(format!(
-                "{}:{}:1: history schema {} is not the supported {HISTORY_SCHEMA}",
-                path.display(),
-                number + 1,
-                record.schema_version
-            ));
+            return Err(HistoryError::Invalid {
+                path: path.to_path_buf(),
+                line: number + 1,
+                column: 1,
+                message: format!(
+                    "history schema {} is not the supported {HISTORY_SCHEMA}",
+                    record.schema_version
+                ),
+            });
         }
         records.push(record);
     }
@@ -151,18 +173,16 @@ pub fn load(path: &Path) -> Result<Vec<Record>, String> {
 }
 
 /// Appends a record: the existing file (checked to parse) plus the new line, written atomically.
-pub fn append(path: &Path, record: &Record) -> Result<(), String> {
+pub fn append(path: &Path, record: &Record) -> Result<(), HistoryError> {
     load(path)?;
     let mut text = std::fs::read_to_string(path).unwrap_or_default();
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
-    text.push_str(
-        &serde_json::to_string(record).map_err(|error| format!("cannot encode: {error}"))?,
-    );
+    text.push_str(&serde_json::to_string(record)?);
     text.push('\n');
-    crate::write_atomic(path, &text)
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+    crate::write_atomic(path, &text).map_err(crate::files::FileError::of("write", path))?;
+    Ok(())
 }
 
 /// One point of a series.
@@ -463,7 +483,7 @@ mod tests {
         let path = dir.path().join("ci.jsonl");
         let good = serde_json::to_string(&record("h", 1, 10.0)).unwrap();
         std::fs::write(&path, format!("{good}\n{{\"schema_version\": 1, oops}}\n")).unwrap();
-        let error = load(&path).unwrap_err();
+        let error = load(&path).unwrap_err().to_string();
         assert!(
             error
                 == format!(
@@ -472,7 +492,10 @@ mod tests {
                 ),
             "{error}"
         );
-        assert_eq!(append(&path, &record("h", 2, 1.0)).unwrap_err(), error);
+        assert_eq!(
+            append(&path, &record("h", 2, 1.0)).unwrap_err().to_string(),
+            error
+        );
     }
 
     #[test]

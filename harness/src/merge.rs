@@ -21,10 +21,15 @@ pub struct Shard {
     pub n: u64,
 }
 
+/// `--shard` that is not `K/N` with `1 ≤ K ≤ N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--shard expects K/N with 1 ≤ K ≤ N (e.g. 2/3), got `{0}`")]
+pub struct BadShard(pub String);
+
 impl Shard {
     /// Parses `K/N` with `1 ≤ K ≤ N`.
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard expects K/N with 1 ≤ K ≤ N (e.g. 2/3), got `{text}`");
+    pub fn parse(text: &str) -> Result<Shard, BadShard> {
+        let bad = || BadShard(text.to_owned());
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let (k, n): (u64, u64) = (
             k.trim().parse().map_err(|_| bad())?,
@@ -55,27 +60,70 @@ fn host_key(fingerprint: &Fingerprint) -> String {
     )
 }
 
+/// Why results files cannot be merged into one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge: give at least one results file")]
+    Nothing,
+    #[error("{0} is given twice: each results file is merged once")]
+    Twice(String),
+    #[error(
+        "{first} was measured at {first_commit} but {file} at {commit}: merge the shards of one run (one commit)"
+    )]
+    Commits {
+        first: String,
+        first_commit: String,
+        file: String,
+        commit: String,
+    },
+    #[error(
+        "scenario `{scenario}` is in {a} and {b} with different definitions (scenario or corpus hash differs): rounds of different workloads are not pooled"
+    )]
+    Definitions {
+        scenario: String,
+        a: String,
+        b: String,
+    },
+    #[error(
+        "scenario `{scenario}` is in {a} and {b}, measured on different hosts ({host_a} vs {host_b}); wall-time rounds of different machines are not pooled: merge results of one host per scenario"
+    )]
+    Hosts {
+        scenario: String,
+        a: String,
+        b: String,
+        host_a: String,
+        host_b: String,
+    },
+    #[error(
+        "{a} and {b} hold the same measurement of scenario `{scenario}` (identical rounds): each run is merged once"
+    )]
+    SameRounds {
+        scenario: String,
+        a: String,
+        b: String,
+    },
+}
+
 /// Merges results files (name, results) in order; the first file's fingerprint heads the merged
 /// file and every scenario keeps its own.
-pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
+pub fn merge(files: &[(String, Results)]) -> Result<Results, MergeError> {
     let Some((first_file, first)) = files.first() else {
-        return Err("nothing to merge: give at least one results file".into());
+        return Err(MergeError::Nothing);
     };
     // Shards of one run: one commit (the merged file names one), each file once (a file given
     // twice would pool its rounds with themselves).
     let commit = |results: &Results| results.fingerprint.commit_text();
     for (index, (file, results)) in files.iter().enumerate() {
         if files[..index].iter().any(|(earlier, _)| earlier == file) {
-            return Err(format!(
-                "{file} is given twice: each results file is merged once"
-            ));
+            return Err(MergeError::Twice(file.clone()));
         }
         if commit(results) != commit(first) {
-            return Err(format!(
-                "{first_file} was measured at {} but {file} at {}: merge the shards of one run (one commit)",
-                commit(first),
-                commit(results)
-            ));
+            return Err(MergeError::Commits {
+                first: first_file.clone(),
+                first_commit: commit(first),
+                file: file.clone(),
+                commit: commit(results),
+            });
         }
     }
     let mut merged = Results {
@@ -115,24 +163,29 @@ pub fn merge(files: &[(String, Results)]) -> Result<Results, String> {
             if (&existing.scenario_hash, &existing.corpus_hash)
                 != (&scenario.scenario_hash, &scenario.corpus_hash)
             {
-                return Err(format!(
-                    "scenario `{}` is in {} and {} with different definitions (scenario or corpus hash differs): rounds of different workloads are not pooled",
-                    scenario.name, origin[index], file
-                ));
+                return Err(MergeError::Definitions {
+                    scenario: scenario.name,
+                    a: origin[index].clone(),
+                    b: file.clone(),
+                });
             }
             if a != b {
-                return Err(format!(
-                    "scenario `{}` is in {} and {}, measured on different hosts ({a} vs {b}); wall-time rounds of different machines are not pooled: merge results of one host per scenario",
-                    scenario.name, origin[index], file
-                ));
+                return Err(MergeError::Hosts {
+                    scenario: scenario.name,
+                    a: origin[index].clone(),
+                    b: file.clone(),
+                    host_a: a,
+                    host_b: b,
+                });
             }
             // However a file is spelled (`./a.json`) or copied: rounds are measured once, so two
             // identical round sets are one measurement, which pooling would count twice.
             if existing.time.is_some() && existing.time == scenario.time {
-                return Err(format!(
-                    "{} and {} hold the same measurement of scenario `{}` (identical rounds): each run is merged once",
-                    origin[index], file, scenario.name
-                ));
+                return Err(MergeError::SameRounds {
+                    scenario: scenario.name,
+                    a: origin[index].clone(),
+                    b: file.clone(),
+                });
             }
             match (&mut existing.time, scenario.time) {
                 (Some(time), Some(more)) => {
@@ -164,7 +217,7 @@ mod tests {
         assert_eq!(Shard::parse("2/3"), Ok(Shard { k: 2, n: 3 }));
         for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
             assert_eq!(
-                Shard::parse(bad).unwrap_err(),
+                Shard::parse(bad).unwrap_err().to_string(),
                 format!("--shard expects K/N with 1 ≤ K ≤ N (e.g. 2/3), got `{bad}`")
             );
         }
@@ -205,7 +258,8 @@ mod tests {
                 ("a.json".into(), one.clone()),
                 ("b.json".into(), other_commit)
             ])
-            .unwrap_err(),
+            .unwrap_err()
+            .to_string(),
             format!(
                 "a.json was measured at {first} but b.json at 0123456789ab: merge the shards of one run (one commit)"
             )
@@ -215,6 +269,7 @@ mod tests {
         assert!(
             merge(&[("a.json".into(), one.clone()), ("b.json".into(), dirty)])
                 .unwrap_err()
+                .to_string()
                 .ends_with(" (with uncommitted changes): merge the shards of one run (one commit)")
         );
         assert_eq!(
@@ -222,7 +277,8 @@ mod tests {
                 ("a.json".into(), one.clone()),
                 ("a.json".into(), one.clone())
             ])
-            .unwrap_err(),
+            .unwrap_err()
+            .to_string(),
             "a.json is given twice: each results file is merged once"
         );
         assert_eq!(
@@ -230,14 +286,17 @@ mod tests {
                 ("a.json".into(), one.clone()),
                 ("./copy.json".into(), one.clone())
             ])
-            .unwrap_err(),
+            .unwrap_err()
+            .to_string(),
             "a.json and ./copy.json hold the same measurement of scenario `s` (identical rounds): each run is merged once"
         );
         let mut redefined = one.clone();
         redefined.fingerprint.timestamp += 1;
         redefined.scenarios[0].scenario_hash = "another".into();
         assert_eq!(
-            merge(&[("a.json".into(), one), ("b.json".into(), redefined)]).unwrap_err(),
+            merge(&[("a.json".into(), one), ("b.json".into(), redefined)])
+                .unwrap_err()
+                .to_string(),
             "scenario `s` is in a.json and b.json with different definitions (scenario or corpus hash differs): rounds of different workloads are not pooled"
         );
     }
@@ -266,7 +325,9 @@ mod tests {
 
         let mut other = one.clone();
         other.fingerprint.cpu_model = Some("Other CPU".into());
-        let error = merge(&[("a.json".into(), one), ("b.json".into(), other)]).unwrap_err();
+        let error = merge(&[("a.json".into(), one), ("b.json".into(), other)])
+            .unwrap_err()
+            .to_string();
         assert!(
             error
                 .starts_with("scenario `s` is in a.json and b.json, measured on different hosts ("),

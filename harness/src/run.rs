@@ -17,6 +17,15 @@ use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
 use crate::scenario::Scenario;
 use crate::{fingerprint, subject};
 
+/// Why a selection cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    #[error("unknown engine `{0}`; available: {available}", available = Engine::AVAILABLE.join(", "))]
+    UnknownEngine(String),
+    #[error("invalid --filter glob `{pattern}`: {reason}")]
+    InvalidFilter { pattern: String, reason: String },
+}
+
 /// The engines `perfgate run` can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -30,16 +39,13 @@ impl Engine {
     pub const AVAILABLE: [&'static str; 4] = ["time", "instructions", "allocations", "counters"];
 
     /// Parses an engine name.
-    pub fn parse(name: &str) -> Result<Engine, String> {
+    pub fn parse(name: &str) -> Result<Engine, SelectError> {
         match name {
             "counters" => Ok(Engine::Counters),
             "time" => Ok(Engine::Time),
             "instructions" => Ok(Engine::Instructions),
             "allocations" => Ok(Engine::Allocations),
-            other => Err(format!(
-                "unknown engine `{other}`; available: {}",
-                Self::AVAILABLE.join(", ")
-            )),
+            other => Err(SelectError::UnknownEngine(other.to_owned())),
         }
     }
 }
@@ -49,11 +55,14 @@ pub fn select(
     scenarios: Vec<Scenario>,
     filter: Option<&str>,
     tags: &[String],
-) -> Result<Vec<Scenario>, String> {
+) -> Result<Vec<Scenario>, SelectError> {
     let glob = match filter {
         Some(pattern) => Some(
             globset::Glob::new(pattern)
-                .map_err(|error| format!("invalid --filter glob `{pattern}`: {}", error.kind()))?
+                .map_err(|error| SelectError::InvalidFilter {
+                    pattern: pattern.to_owned(),
+                    reason: error.kind().to_string(),
+                })?
                 .compile_matcher(),
         ),
         None => None,

@@ -13,17 +13,52 @@ use std::process::Command;
 /// Must equal the `gungraun` library version pinned in `harness/Cargo.toml` (the runner refuses others).
 pub const RUNNER_VERSION: &str = "0.20.0";
 
+/// A tool that is missing, or could not be installed.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error(
+        "valgrind is needed for instruction counts but `{program}` cannot run ({source}); install it, e.g. `apt-get install valgrind`"
+    )]
+    NoValgrind {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "`{program} --version` did not report a valgrind version (got `{version}`); install valgrind, e.g. `apt-get install valgrind`"
+    )]
+    NotValgrind { program: String, version: String },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    #[error("cannot run {cargo} to install gungraun-runner: {source}")]
+    Cargo {
+        cargo: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`cargo install gungraun-runner --version {RUNNER_VERSION}` failed ({0})")]
+    InstallFailed(std::process::ExitStatus),
+    #[error(
+        "the installed runner {} reports version {reported}; expected {RUNNER_VERSION}", .runner.display()
+    )]
+    WrongRunner { runner: PathBuf, reported: String },
+}
+
 /// `valgrind --version` of `program` (normally `valgrind`), or how to get it.
-pub fn valgrind_version(program: &str) -> Result<String, String> {
+pub fn valgrind_version(program: &str) -> Result<String, ToolError> {
     let output = Command::new(program)
         .arg("--version")
         .output()
-        .map_err(|error| format!("valgrind is needed for instruction counts but `{program}` cannot run ({error}); install it, e.g. `apt-get install valgrind`"))?;
+        .map_err(|source| ToolError::NoValgrind {
+            program: program.to_owned(),
+            source,
+        })?;
     let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     if !output.status.success() || !version.starts_with("valgrind-") {
-        return Err(format!(
-            "`{program} --version` did not report a valgrind version (got `{version}`); install valgrind, e.g. `apt-get install valgrind`"
-        ));
+        return Err(ToolError::NotValgrind {
+            program: program.to_owned(),
+            version,
+        });
     }
     Ok(version)
 }
@@ -56,7 +91,8 @@ pub fn tools_root(root: &Path) -> PathBuf {
 }
 
 /// A gungraun-runner of exactly [`RUNNER_VERSION`]: found, or installed now.
-pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, ToolError> {
+    use crate::files::FileError;
     let local = tools_root(root).join("bin/gungraun-runner");
     if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
         return Ok(local);
@@ -68,12 +104,10 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, St
     }
     // One install at a time (parallel tests, two perfgate runs): wait for the other, then look again.
     std::fs::create_dir_all(tools_root(root))
-        .map_err(|error| format!("cannot create {}: {error}", tools_root(root).display()))?;
+        .map_err(FileError::of("create", &tools_root(root)))?;
     let lock_path = tools_root(root).join(".install.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .map_err(|error| format!("cannot create {}: {error}", lock_path.display()))?;
-    lock.lock()
-        .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path).map_err(FileError::of("create", &lock_path))?;
+    lock.lock().map_err(FileError::of("lock", &lock_path))?;
     if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
         return Ok(local);
     }
@@ -93,19 +127,19 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, St
         ])
         .arg(tools_root(root))
         .status()
-        .map_err(|error| format!("cannot run {cargo} to install gungraun-runner: {error}"))?;
+        .map_err(|source| ToolError::Cargo {
+            cargo: cargo.clone(),
+            source,
+        })?;
     if !status.success() {
-        return Err(format!(
-            "`cargo install gungraun-runner --version {RUNNER_VERSION}` failed ({status})"
-        ));
+        return Err(ToolError::InstallFailed(status));
     }
     match runner_version(&local) {
         Some(version) if version == RUNNER_VERSION => Ok(local),
-        other => Err(format!(
-            "the installed runner {} reports version {}; expected {RUNNER_VERSION}",
-            local.display(),
-            other.unwrap_or_else(|| "nothing".into())
-        )),
+        other => Err(ToolError::WrongRunner {
+            runner: local,
+            reported: other.unwrap_or_else(|| "nothing".into()),
+        }),
     }
 }
 
@@ -123,7 +157,9 @@ mod tests {
 
     #[test]
     fn a_missing_valgrind_says_how_to_install_it() {
-        let error = valgrind_version("/nonexistent/valgrind").unwrap_err();
+        let error = valgrind_version("/nonexistent/valgrind")
+            .unwrap_err()
+            .to_string();
         assert!(
             error.starts_with(
                 "valgrind is needed for instruction counts but `/nonexistent/valgrind` cannot run ("

@@ -71,9 +71,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
     let worktrees = root.join("target/perfgate/worktrees");
     let corpora = root.join("target/perfgate/corpora");
     let runner = match engine {
-        "instructions" => Some(
-            crate::tools::ensure_runner(&workspace, &|line| say(line)).map_err(CliError::Step)?,
-        ),
+        "instructions" => Some(crate::tools::ensure_runner(&workspace, &|line| say(line))?),
         _ => None,
     };
     // The scenario as BAD defines it, and its threshold.

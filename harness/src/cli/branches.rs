@@ -139,8 +139,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
         .engines
         .iter()
         .map(|name| Engine::parse(name))
-        .collect::<Result<_, _>>()
-        .map_err(CliError::Step)?;
+        .collect::<Result<_, _>>()?;
     super::common::formats(&args.output)?;
     ensure_clean(root, args.allow_dirty)?;
     let base_commit = git::resolve(root, &args.base)?;
@@ -205,9 +204,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
         binaries.push(side.build().map_err(CliError::Step)?.binary);
     }
     let runner = match engines.contains(&Engine::Instructions) {
-        true => Some(
-            crate::tools::ensure_runner(&workspace, &|line| say(line)).map_err(CliError::Step)?,
-        ),
+        true => Some(crate::tools::ensure_runner(&workspace, &|line| say(line))?),
         false => None,
     };
     // The side runs: every engine but time (interleaved below); counters always.

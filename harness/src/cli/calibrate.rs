@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cli::args::{CalibrateArgs, WhichArgs};
 use crate::cli::common::select;
-use crate::cli::{CliError, Result, fail};
+use crate::cli::{Result, fail};
 use crate::corpus::CorpusLock;
 
 /// The whole command.
@@ -30,8 +30,7 @@ pub fn calibrate(root: &Path, lock: &CorpusLock, args: CalibrateArgs) -> Result<
     });
     let sets = crate::calibrate::measure(&selected, root, pairs, rounds, &|line| {
         eprintln!("calibrate: {line}")
-    })
-    .map_err(CliError::Step)?;
+    })?;
     let thresholds = selected
         .iter()
         .map(|s| {
@@ -50,7 +49,7 @@ pub fn calibrate(root: &Path, lock: &CorpusLock, args: CalibrateArgs) -> Result<
             pairs: u64::from(pairs),
             scenarios: entries,
         };
-        let path = calibration.save(root, &profile).map_err(CliError::Step)?;
+        let path = calibration.save(root, &profile)?;
         crate::outln!("written: {}", path.display());
     }
     Ok(0)

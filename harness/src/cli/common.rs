@@ -42,7 +42,7 @@ pub fn select_in(
     } else {
         tags.to_vec()
     };
-    let selected = crate::run::select(all.clone(), filter, &tags).map_err(CliError::Step)?;
+    let selected = crate::run::select(all.clone(), filter, &tags)?;
     if selected.is_empty() {
         fail!("no scenario matches the filter and tags");
     }
@@ -56,7 +56,7 @@ pub fn engines(select: &SelectArgs) -> Result<Vec<crate::run::Engine>> {
         .iter()
         .map(|engine| crate::run::Engine::parse(engine))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::Step)
+        .map_err(CliError::from)
 }
 
 /// The selection `select` stands for: its tags (perfgate.toml's default set when neither tags nor a

@@ -53,6 +53,18 @@ pub enum CliError {
     #[error(transparent)]
     File(#[from] crate::files::FileError),
     #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
+    #[error(transparent)]
+    Select(#[from] crate::run::SelectError),
+    #[error(transparent)]
+    Shard(#[from] crate::merge::BadShard),
+    #[error(transparent)]
+    Tool(#[from] crate::tools::ToolError),
+    #[error(transparent)]
+    Calibration(#[from] crate::calibrate::CalibrationError),
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
+    #[error(transparent)]
     Stdout(#[from] StdoutError),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),

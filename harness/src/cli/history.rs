@@ -19,8 +19,8 @@ pub fn record(
     file: &Path,
 ) -> Result<Vec<Record>> {
     let record = Record::new(results, comparison, profile, baseline);
-    history::append(file, &record).map_err(CliError::Step)?;
-    let records = history::load(file).map_err(CliError::Step)?;
+    history::append(file, &record)?;
+    let records = history::load(file)?;
     eprintln!("history: {} ({} run(s))", file.display(), records.len());
     Ok(records)
 }
@@ -32,7 +32,7 @@ pub fn history(root: &Path, action: HistoryAction) -> Result<u8> {
             profile,
         } => {
             let file = file.unwrap_or_else(|| history::default_path(root, &profile));
-            let records = history::load(&file).map_err(CliError::Step)?;
+            let records = history::load(&file)?;
             if records.is_empty() {
                 fail!(
                     "no runs in {} (write them with `perfgate gate --history FILE`)",
@@ -49,7 +49,7 @@ pub fn history(root: &Path, action: HistoryAction) -> Result<u8> {
             out,
         } => {
             let file = file.unwrap_or_else(|| history::default_path(root, &profile));
-            let mut records = history::load(&file).map_err(CliError::Step)?;
+            let mut records = history::load(&file)?;
             if records.is_empty() {
                 fail!(
                     "no runs in {} (write them with `perfgate gate --history FILE`)",

@@ -9,8 +9,8 @@ use crate::git;
 use crate::history;
 
 use super::branches::{finish, measure, say};
+use crate::cli::Result;
 use crate::cli::args::{BranchArgs, ReleaseArgs, ScenariosFrom, WhichArgs};
-use crate::cli::{CliError, Result};
 
 pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
     super::branches::progress_as("release-report");
@@ -36,7 +36,7 @@ pub fn release_report(root: &Path, args: ReleaseArgs) -> Result<u8> {
     let measured = measure(root, &branch, "release-report")?;
     // The history between the two releases, when there is one.
     let records = if history_file.is_file() || explicit_history {
-        let all = history::load(&history_file).map_err(CliError::Step)?;
+        let all = history::load(&history_file)?;
         // Runs of the commits from the first release to the second (both included).
         let range = format!("{}..{}", measured.base.commit, measured.head.commit);
         let mut commits: Vec<String> = git::git(root, &["rev-list", &range])?

@@ -40,7 +40,7 @@ pub fn run(root: &Path, lock: &CorpusLock, args: RunArgs) -> Result<u8> {
     let (mut selected, _, settings) =
         select(root, lock, args.which.filter.as_deref(), &args.which.tags)?;
     if let Some(shard) = &shard {
-        let shard = crate::merge::Shard::parse(shard).map_err(CliError::Step)?;
+        let shard = crate::merge::Shard::parse(shard)?;
         selected.retain(|s| shard.contains(&s.name));
         eprintln!(
             "shard {}/{}: {} scenario(s){}",
@@ -73,7 +73,7 @@ pub fn merge(files: &[std::path::PathBuf], out: &Path) -> Result<u8> {
             crate::results::Results::load(file)?,
         ));
     }
-    let merged = crate::merge::merge(&loaded).map_err(CliError::Step)?;
+    let merged = crate::merge::merge(&loaded)?;
     merged.save(out)?;
     crate::outln!(
         "merged {} file(s), {} scenario(s): {}",

@@ -59,13 +59,13 @@ fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
                 )),
             }
         }
-        None => tools::ensure_runner(root, progress),
+        None => tools::ensure_runner(root, progress).map_err(|error| error.to_string()),
     }
 }
 
 /// Checks valgrind, provides the runner and builds the bench (cargo does nothing when up to date).
 pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, String> {
-    let valgrind = tools::valgrind_version("valgrind")?;
+    let valgrind = tools::valgrind_version("valgrind").map_err(|error| error.to_string())?;
     let runner = runner(&super::build_workspace(root), progress)?;
     let source = build::Source::current(root);
     progress(&format!(

@@ -476,7 +476,10 @@ fn measure(
     };
     let runner = if engines.iter().any(|e| e == "instructions") {
         let workspace = crate::engine::build_workspace(root);
-        Some(crate::tools::ensure_runner(&workspace, progress).map_err(run_error)?)
+        Some(
+            crate::tools::ensure_runner(&workspace, progress)
+                .map_err(|error| run_error(error.to_string()))?,
+        )
     } else {
         None
     };
