@@ -24,6 +24,16 @@ pub struct FileError {
     pub source: io::Error,
 }
 
+/// A problem at a place in a file, said as `path:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}", .path.display())]
+pub struct AtPlace {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
 impl FileError {
     /// The error of doing `action` to `path`, for `map_err`.
     pub fn of(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FileError {

@@ -121,13 +121,8 @@ pub enum HistoryError {
     #[error(transparent)]
     File(#[from] crate::files::FileError),
     /// A line that is no record of this schema, at its place.
-    #[error("{}:{line}:{column}: {message}", .path.display())]
-    Invalid {
-        path: std::path::PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(crate::files::AtPlace),
     #[error("cannot encode: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -147,17 +142,17 @@ pub fn load(path: &Path) -> Result<Vec<Record>, HistoryError> {
             // serde's message without its own "at line 1 column N" (the line is the file's).
             let text = error.to_string();
             let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
-            HistoryError::Invalid {
+            HistoryError::Invalid(crate::files::AtPlace {
                 path: path.to_path_buf(),
                 line: number + 1,
                 column: error.column(),
                 message: format!(
                     "not a history record ({message}); expected one JSON object per line as `perfgate gate --history` writes"
                 ),
-            }
+            })
         })?;
         if record.schema_version != HISTORY_SCHEMA {
-            return Err(HistoryError::Invalid {
+            return Err(HistoryError::Invalid(crate::files::AtPlace {
                 path: path.to_path_buf(),
                 line: number + 1,
                 column: 1,
@@ -165,7 +160,7 @@ pub fn load(path: &Path) -> Result<Vec<Record>, HistoryError> {
                     "history schema {} is not the supported {HISTORY_SCHEMA}",
                     record.schema_version
                 ),
-            });
+            }));
         }
         records.push(record);
     }

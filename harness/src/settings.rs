@@ -99,13 +99,8 @@ pub enum SettingsError {
     #[error(transparent)]
     Read(#[from] crate::files::FileError),
     /// A syntax, type or range error at its place in the file.
-    #[error("{}:{line}:{column}: {message}", .path.display())]
-    Invalid {
-        path: std::path::PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(crate::files::AtPlace),
 }
 
 /// Reads `perfgate.toml` (defaults when the file does not exist).
@@ -119,12 +114,12 @@ pub fn load(path: &Path) -> Result<Settings, SettingsError> {
     };
     let at = |start: usize, message: &str| {
         let (line, column) = crate::corpus::line_column(&text, start);
-        SettingsError::Invalid {
+        SettingsError::Invalid(crate::files::AtPlace {
             path: path.to_path_buf(),
             line,
             column,
             message: message.to_owned(),
-        }
+        })
     };
     let settings: Settings = toml::from_str(&text).map_err(|error| {
         at(
