@@ -36,12 +36,7 @@ pub fn select_in(
     };
     let all = scenario::load_dir(&source.join("scenarios"), &context)?;
     let settings = crate::settings::load(&root.join("perfgate.toml"))?;
-    // Without --tags and --filter, the default set of perfgate.toml.
-    let tags = if tags.is_empty() && filter.is_none() {
-        settings.run.default_tags.clone()
-    } else {
-        tags.to_vec()
-    };
+    let tags = tags_or_default(filter, tags, &settings);
     let selected = crate::run::select(all.clone(), filter, &tags)?;
     if selected.is_empty() {
         fail!("no scenario matches the filter and tags");
@@ -65,14 +60,22 @@ pub fn selection(
     select: &SelectArgs,
     settings: &crate::settings::Settings,
 ) -> crate::results::Selection {
-    let tags = if select.which.tags.is_empty() && select.which.filter.is_none() {
+    crate::results::Selection {
+        tags: tags_or_default(select.which.filter.as_deref(), &select.which.tags, settings),
+        filter: select.which.filter.clone(),
+    }
+}
+
+/// The tags a selection uses: without --tags and --filter, perfgate.toml's default set.
+fn tags_or_default(
+    filter: Option<&str>,
+    tags: &[String],
+    settings: &crate::settings::Settings,
+) -> Vec<String> {
+    if tags.is_empty() && filter.is_none() {
         settings.run.default_tags.clone()
     } else {
-        select.which.tags.clone()
-    };
-    crate::results::Selection {
-        tags,
-        filter: select.which.filter.clone(),
+        tags.to_vec()
     }
 }
 
