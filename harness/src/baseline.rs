@@ -26,7 +26,10 @@ pub enum BaselineError {
     #[error("{} has failed scenarios ({}); a baseline must be a clean run", .from.display(), .failed.join(", "))]
     FailedScenarios { from: PathBuf, failed: Vec<String> },
     #[error("{} cannot be a baseline: {why}. A baseline must be re-measurable from its commit on another host; commit the changes and run again, or pass --allow-dirty (recorded: such a baseline is never re-measured)", .from.display())]
-    NotReproducible { from: PathBuf, why: String },
+    NotReproducible {
+        from: PathBuf,
+        why: crate::results::Unreproducible,
+    },
     #[error("no baseline `{name}` to accept into ({}); use `perfgate baseline save`", .target.display())]
     NothingToAccept { name: String, target: PathBuf },
     #[error("`baseline accept` needs --reason \"…\" (why the numbers moved)")]
@@ -176,7 +179,7 @@ pub fn promote(promotion: &Promotion) -> Result<PathBuf, BaselineError> {
         reason: promotion.reason.map(str::to_owned),
         from: promotion.from.display().to_string(),
         commit: results.fingerprint.git_commit.clone(),
-        not_reproducible: reproducible.err(),
+        not_reproducible: reproducible.err().map(|why| why.to_string()),
     });
     results.history = history;
     results.save(&target)?;

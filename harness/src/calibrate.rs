@@ -80,7 +80,11 @@ pub enum CalibrationError {
     },
     /// A round of a scenario's time engine failed.
     #[error("{scenario}: {reason}")]
-    Round { scenario: String, reason: String },
+    Round {
+        scenario: String,
+        #[source]
+        reason: crate::engine::EngineError,
+    },
 }
 
 /// The round medians of every set: `sets[scenario][set]`.

@@ -58,6 +58,25 @@ pub fn git(repo: &Path, args: &[&str]) -> Result<String, GitError> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
+/// The bytes of `path` at `commit`, exactly as committed.
+pub fn blob(repo: &Path, commit: &str, path: &str) -> Result<Vec<u8>, GitError> {
+    let spec = format!("{commit}:{path}");
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["cat-file", "blob", &spec])
+        .output()
+        .map_err(GitError::Spawn)?;
+    if !output.status.success() {
+        return Err(GitError::Failed {
+            args: format!("cat-file blob {spec}"),
+            repo: repo.to_path_buf(),
+            last_line: crate::engine::last_line(&output.stderr),
+        });
+    }
+    Ok(output.stdout)
+}
+
 /// The full commit id `rev` names in `repo`.
 pub fn resolve(repo: &Path, rev: &str) -> Result<String, GitError> {
     if rev.starts_with('-') {

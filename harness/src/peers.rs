@@ -18,6 +18,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::FileError;
+
 /// The configuration file's name inside `scenarios/` (the scenario loader skips it).
 pub use crate::scenario::PEERS_FILE as CONFIG_FILE;
 /// The fewest rounds a comparison may have.
@@ -51,27 +53,86 @@ pub struct ComparisonConfig {
     pub rounds: usize,
 }
 
+/// Why the peer comparison could not be set up or run, or its file not read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PeersError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Corpus(#[from] crate::corpus::CorpusError),
+    /// `peers.toml` (or its label) with `:line:column` where known, and what is wrong.
+    #[error("{place}: {message}")]
+    Config { place: String, message: String },
+    #[error("cannot run {what}: {source}")]
+    Start {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command that ran and failed, with the end of its stderr.
+    #[error("{what} failed ({status}): {detail}")]
+    Failed {
+        what: String,
+        status: std::process::ExitStatus,
+        detail: String,
+    },
+    #[error(
+        "{} has sha256 {actual}, which is none of the pinned {pinned}; nothing was installed",
+        .wheel.display()
+    )]
+    Unpinned {
+        wheel: PathBuf,
+        actual: String,
+        pinned: String,
+    },
+    #[error("pip left no {prefix}*.whl in {}", .dir.display())]
+    NoWheel { prefix: String, dir: PathBuf },
+    #[error("{} reports version {found:?} after installing, expected {expected}", .ruff.display())]
+    Installed {
+        ruff: PathBuf,
+        found: Option<String>,
+        expected: String,
+    },
+    /// Output cannot be discarded for free ([`discard_problem`]).
+    #[error("{0}")]
+    Discard(String),
+    #[error("{}:{}:{}: not a peers report: {source}", .path.display(), .source.line(), .source.column())]
+    Report {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot encode the peers report: {0}")]
+    Encode(#[source] serde_json::Error),
+}
+
 impl PeersConfig {
-    pub fn load(path: &Path) -> Result<PeersConfig, String> {
-        let text = crate::files::read_regular(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    pub fn load(path: &Path) -> Result<PeersConfig, PeersError> {
+        let text = crate::files::read_regular(path).map_err(FileError::of("read", path))?;
         Self::parse(&text, &path.display().to_string())
     }
 
     /// Parses and checks the file; errors name `label`, the line and column.
-    pub fn parse(text: &str, label: &str) -> Result<PeersConfig, String> {
+    pub fn parse(text: &str, label: &str) -> Result<PeersConfig, PeersError> {
         let config: PeersConfig = toml::from_str(text).map_err(|error| {
             let at = error.span().map_or(String::new(), |span| {
                 let (line, column) = crate::corpus::line_column(text, span.start);
                 format!(":{line}:{column}")
             });
-            format!("{label}{at}: {}", error.message().trim_end())
+            PeersError::Config {
+                place: format!("{label}{at}"),
+                message: error.message().trim_end().to_owned(),
+            }
         })?;
+        let invalid = |message: String| PeersError::Config {
+            place: label.to_owned(),
+            message,
+        };
         let valid_hash =
             |h: &String| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if config.ruff.wheels.is_empty() || !config.ruff.wheels.iter().all(valid_hash) {
-            return Err(format!(
-                "{label}: [ruff] wheels must list one or more sha256 hashes (64 lowercase hex digits)"
+            return Err(invalid(
+                "[ruff] wheels must list one or more sha256 hashes (64 lowercase hex digits)".into(),
             ));
         }
         if config.ruff.version.is_empty()
@@ -81,16 +142,16 @@ impl PeersConfig {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b == b'.')
         {
-            return Err(format!(
-                "{label}: [ruff] version must be a release number such as \"0.16.4\", got {:?}",
+            return Err(invalid(format!(
+                "[ruff] version must be a release number such as \"0.16.4\", got {:?}",
                 config.ruff.version
-            ));
+            )));
         }
         if config.comparison.rounds < MIN_ROUNDS {
-            return Err(format!(
-                "{label}: [comparison] rounds must be at least {MIN_ROUNDS}, got {}",
+            return Err(invalid(format!(
+                "[comparison] rounds must be at least {MIN_ROUNDS}, got {}",
                 config.comparison.rounds
-            ));
+            )));
         }
         Ok(config)
     }
@@ -106,48 +167,50 @@ pub fn ruff_dir(root: &Path, pin: &RuffPin) -> PathBuf {
     crate::tools::tools_root(root).join(format!("ruff-{}", pin.version))
 }
 
-fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
-    let output = command
-        .output()
-        .map_err(|error| format!("cannot run {what}: {error}"))?;
+fn run_checked(command: &mut Command, what: &str) -> Result<(), PeersError> {
+    let output = command.output().map_err(|source| PeersError::Start {
+        what: what.to_owned(),
+        source,
+    })?;
     if output.status.success() {
         return Ok(());
     }
-    Err(format!(
-        "{what} failed ({}): {}",
-        output.status,
-        crate::corpus::stderr_tail(&output.stderr, 3)
-    ))
+    Err(PeersError::Failed {
+        what: what.to_owned(),
+        status: output.status,
+        detail: crate::corpus::stderr_tail(&output.stderr, 3),
+    })
 }
 
 /// Checks a downloaded wheel against the pins; the error names the file and both hashes.
-pub fn verify_wheel(wheel: &Path, pin: &RuffPin) -> Result<(), String> {
-    let actual = crate::corpus::sha256_file(wheel).map_err(|error| error.to_string())?;
+pub fn verify_wheel(wheel: &Path, pin: &RuffPin) -> Result<(), PeersError> {
+    let actual = crate::corpus::sha256_file(wheel)?;
     if pin.wheels.contains(&actual) {
         Ok(())
     } else {
-        Err(format!(
-            "{} has sha256 {actual}, which is none of the pinned {}; nothing was installed",
-            wheel.display(),
-            pin.wheels.join(", ")
-        ))
+        Err(PeersError::Unpinned {
+            wheel: wheel.to_path_buf(),
+            actual,
+            pinned: pin.wheels.join(", "),
+        })
     }
 }
 
 /// The pinned ruff: already installed, or downloaded, verified and installed now.
-pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn ensure_ruff(
+    root: &Path,
+    pin: &RuffPin,
+    progress: &dyn Fn(&str),
+) -> Result<PathBuf, PeersError> {
     let dir = ruff_dir(root, pin);
     let ruff = dir.join("venv/bin/ruff");
     if ruff_version(&ruff).as_deref() == Some(pin.version.as_str()) {
         return Ok(ruff);
     }
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(FileError::of("create", &dir))?;
     let lock_path = dir.join(".install.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .map_err(|error| format!("cannot create {}: {error}", lock_path.display()))?;
-    lock.lock()
-        .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path).map_err(FileError::of("create", &lock_path))?;
+    lock.lock().map_err(FileError::of("lock", &lock_path))?;
     if ruff_version(&ruff).as_deref() == Some(pin.version.as_str()) {
         return Ok(ruff);
     }
@@ -157,26 +220,25 @@ pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Resul
         dir.display()
     ));
     let downloads = dir.join("downloads");
-    std::fs::create_dir_all(&downloads)
-        .map_err(|error| format!("cannot create {}: {error}", downloads.display()))?;
+    std::fs::create_dir_all(&downloads).map_err(FileError::of("create", &downloads))?;
     let requirements = downloads.join("requirements.txt");
     let hashes: Vec<String> = pin
         .wheels
         .iter()
         .map(|hash| format!("--hash=sha256:{hash}"))
         .collect();
-    crate::export::write_atomic(
+    crate::write_atomic(
         &requirements,
         &format!("ruff=={} {}\n", pin.version, hashes.join(" ")),
     )
-    .map_err(|error| error.to_string())?;
+    .map_err(FileError::of("write", &requirements))?;
     run_checked(
         &mut crate::corpus::pip_download("python3", &requirements, &downloads),
         &format!("pip download of ruff {}", pin.version),
     )?;
     let prefix = format!("ruff-{}-", pin.version);
     let wheel = std::fs::read_dir(&downloads)
-        .map_err(|error| format!("cannot read {}: {error}", downloads.display()))?
+        .map_err(FileError::of("read", &downloads))?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .find(|path| {
@@ -184,7 +246,10 @@ pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Resul
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
         })
-        .ok_or_else(|| format!("pip left no {prefix}*.whl in {}", downloads.display()))?;
+        .ok_or_else(|| PeersError::NoWheel {
+            prefix: prefix.clone(),
+            dir: downloads.clone(),
+        })?;
     verify_wheel(&wheel, pin)?;
     let venv = dir.join("venv");
     run_checked(
@@ -202,12 +267,11 @@ pub fn ensure_ruff(root: &Path, pin: &RuffPin, progress: &dyn Fn(&str)) -> Resul
     )?;
     match ruff_version(&ruff) {
         Some(version) if version == pin.version => Ok(ruff),
-        other => Err(format!(
-            "{} reports version {:?} after installing, expected {}",
-            ruff.display(),
-            other,
-            pin.version
-        )),
+        found => Err(PeersError::Installed {
+            ruff: ruff.clone(),
+            found,
+            expected: pin.version.clone(),
+        }),
     }
 }
 
@@ -230,7 +294,7 @@ impl PeerCommand {
         words.join(" ")
     }
 
-    fn run_once(&self) -> Result<f64, String> {
+    fn run_once(&self) -> Result<f64, PeersError> {
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -239,18 +303,18 @@ impl PeerCommand {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let start = Instant::now();
-        let output = command
-            .output()
-            .map_err(|error| format!("cannot run `{}`: {error}", self.display()))?;
+        let output = command.output().map_err(|source| PeersError::Start {
+            what: format!("`{}`", self.display()),
+            source,
+        })?;
         let seconds = start.elapsed().as_secs_f64();
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(format!(
-                "`{}` failed ({}): {}",
-                self.display(),
-                output.status,
-                stderr.lines().last().unwrap_or("")
-            ));
+            return Err(PeersError::Failed {
+                what: format!("`{}`", self.display()),
+                status: output.status,
+                detail: stderr.lines().last().unwrap_or("").to_owned(),
+            });
         }
         Ok(seconds)
     }
@@ -293,9 +357,9 @@ pub fn measure(
     commands: &[PeerCommand],
     rounds: usize,
     progress: &dyn Fn(&str),
-) -> Result<Vec<Vec<f64>>, String> {
+) -> Result<Vec<Vec<f64>>, PeersError> {
     if let Some(problem) = discard_problem(Path::new(DISCARD)) {
-        return Err(problem);
+        return Err(PeersError::Discard(problem));
     }
     for command in commands {
         command.run_once()?;
@@ -380,21 +444,16 @@ pub fn default_output(root: &Path) -> PathBuf {
 }
 
 impl PeersReport {
-    pub fn load(path: &Path) -> Result<PeersReport, String> {
-        let text = crate::files::read_regular(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        serde_json::from_str(&text).map_err(|error| {
-            format!(
-                "{}:{}:{}: not a peers report: {error}",
-                path.display(),
-                error.line(),
-                error.column()
-            )
+    pub fn load(path: &Path) -> Result<PeersReport, PeersError> {
+        let text = crate::files::read_regular(path).map_err(FileError::of("read", path))?;
+        serde_json::from_str(&text).map_err(|source| PeersError::Report {
+            path: path.to_path_buf(),
+            source,
         })
     }
 
     /// The report at [`default_output`], if `perfgate peers` has written one.
-    pub fn load_if_present(root: &Path) -> Result<Option<PeersReport>, String> {
+    pub fn load_if_present(root: &Path) -> Result<Option<PeersReport>, PeersError> {
         let path = default_output(root);
         if path.exists() {
             Self::load(&path).map(Some)
@@ -412,9 +471,10 @@ impl PeersReport {
         })
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|error| error.to_string())?;
-        crate::export::write_atomic(path, &text).map_err(|error| error.to_string())
+    pub fn save(&self, path: &Path) -> Result<(), PeersError> {
+        let text = serde_json::to_string_pretty(self).map_err(PeersError::Encode)?;
+        crate::write_atomic(path, &text).map_err(FileError::of("write", path))?;
+        Ok(())
     }
 }
 

@@ -77,34 +77,24 @@ impl Fingerprint {
 
     /// Whether the run can be re-made from its commit: a commit, a clean tree (as far as the
     /// measurement goes), the default core features.
-    pub fn reproducible(&self) -> Result<&str, String> {
+    pub fn reproducible(&self) -> Result<&str, Unreproducible> {
         let Some(commit) = self.git_commit.as_deref() else {
-            return Err("it records no git commit (made outside a git repository)".into());
+            return Err(Unreproducible::NoCommit);
         };
         if commit.len() != 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(format!(
-                "its git commit {:?} is not a full commit id (40 hex digits)",
-                commit
-            ));
+            return Err(Unreproducible::NotACommitId(commit.to_owned()));
         }
         if self.git_dirty.is_none() {
-            return Err(format!(
-                "the state of the work tree at {} is unknown",
-                short(commit)
-            ));
+            return Err(Unreproducible::UnknownTree(short(commit).to_owned()));
         }
         if !self.dirty_paths.is_empty() {
-            return Err(format!(
-                "it was measured with uncommitted changes at {} ({})",
-                short(commit),
-                list_some(&self.dirty_paths, 3)
-            ));
+            return Err(Unreproducible::Uncommitted {
+                commit: short(commit).to_owned(),
+                paths: list_some(&self.dirty_paths, 3),
+            });
         }
         if !self.core_features.is_empty() {
-            return Err(format!(
-                "its core was built with the feature(s) {}",
-                self.core_features.join(", ")
-            ));
+            return Err(Unreproducible::Features(self.core_features.join(", ")));
         }
         Ok(commit)
     }
@@ -238,6 +228,39 @@ pub struct HistoryEntry {
     pub not_reproducible: Option<String>,
 }
 
+/// Why a run cannot be re-made from its commit (so it cannot be a baseline that is re-measured).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreproducible {
+    #[error("it records no git commit (made outside a git repository)")]
+    NoCommit,
+    #[error("its git commit {0:?} is not a full commit id (40 hex digits)")]
+    NotACommitId(String),
+    #[error("the state of the work tree at {0} is unknown")]
+    UnknownTree(String),
+    #[error("it was measured with uncommitted changes at {commit} ({paths})")]
+    Uncommitted { commit: String, paths: String },
+    #[error("its core was built with the feature(s) {0}")]
+    Features(String),
+}
+
+/// What a results file may not hold: a scenario twice, or a name that reaches out of perfgate's
+/// folders (scenario names escaped).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsafe {
+    #[error("scenario `{0}` appears twice; a results file holds each scenario once")]
+    Twice(String),
+    #[error("scenario `{name}` has id {id:?}; expected ASCII letters, digits and `_`")]
+    Id { name: String, id: String },
+    #[error(
+        "scenario `{name}` has {key} {path:?}; expected a path under `target/perfgate/` without `..`"
+    )]
+    Path {
+        name: String,
+        key: &'static str,
+        path: String,
+    },
+}
+
 /// A results file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
@@ -248,6 +271,12 @@ pub enum ResultsError {
     },
     #[error("{file} is not a perfgate results file: {reason}")]
     Invalid { file: String, reason: String },
+    #[error("{file} is not a perfgate results file: {problem}")]
+    Unsafe {
+        file: String,
+        #[source]
+        problem: Unsafe,
+    },
     /// A value of the wrong type or range, with its place and the path of keys to it.
     #[error("{file}:{line}:{column}: `{key}`: {message}")]
     Value {
@@ -328,9 +357,9 @@ impl Results {
                 })?;
         results
             .check_paths()
-            .map_err(|reason| ResultsError::Invalid {
+            .map_err(|problem| ResultsError::Unsafe {
                 file: file.clone(),
-                reason,
+                problem,
             })?;
         if found == 1 {
             for scenario in &mut results.scenarios {
@@ -353,24 +382,22 @@ impl Results {
     /// scenario `id` (chart and artifact file names) is letters, digits and `_`; `heap_profile` and
     /// `instructions.artifacts` are repository-relative paths under `target/perfgate/` without
     /// `..`. A hand-edited or hostile file cannot make the report write or copy elsewhere.
-    fn check_paths(&self) -> Result<(), String> {
+    fn check_paths(&self) -> Result<(), Unsafe> {
         let mut seen = std::collections::BTreeSet::new();
         for scenario in &self.scenarios {
+            let name = || scenario.name.escape_debug().to_string();
             if !seen.insert(scenario.name.as_str()) {
-                return Err(format!(
-                    "scenario `{}` appears twice; a results file holds each scenario once",
-                    scenario.name.escape_debug()
-                ));
+                return Err(Unsafe::Twice(name()));
             }
             let id = &scenario.id;
             if id.is_empty()
                 || id.len() > 200
                 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             {
-                return Err(format!(
-                    "scenario `{}` has id {id:?}; expected ASCII letters, digits and `_`",
-                    scenario.name.escape_debug()
-                ));
+                return Err(Unsafe::Id {
+                    name: name(),
+                    id: id.clone(),
+                });
             }
             let paths = [
                 ("heap_profile", scenario.heap_profile.as_deref()),
@@ -391,10 +418,11 @@ impl Results {
                         .components()
                         .all(|c| matches!(c, std::path::Component::Normal(_)));
                 if !inside {
-                    return Err(format!(
-                        "scenario `{}` has {key} {path:?}; expected a path under `target/perfgate/` without `..`",
-                        scenario.name.escape_debug()
-                    ));
+                    return Err(Unsafe::Path {
+                        name: name(),
+                        key,
+                        path: path.to_owned(),
+                    });
                 }
             }
         }

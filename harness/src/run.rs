@@ -9,12 +9,14 @@
 use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Instant;
 
 use crate::corpus::CorpusLock;
-use crate::engine::{heap, instructions, time};
+use crate::engine::{EngineError, heap, instructions, time};
 use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
 use crate::scenario::Scenario;
+use crate::subject::SubjectError;
 use crate::{fingerprint, subject};
 
 /// Why a selection cannot be made.
@@ -88,11 +90,24 @@ pub struct RunOptions {
     pub selection: Option<crate::results::Selection>,
 }
 
-/// What the engines build or install, once per run, on first use.
+/// What the engines build or install, once per run, on first use; a failure is kept and fails
+/// every scenario that needs it, with the same message.
 #[derive(Default)]
 struct Provisioned {
-    tools: OnceCell<Result<instructions::Tools, String>>,
-    heap: OnceCell<Result<PathBuf, String>>,
+    tools: OnceCell<Result<instructions::Tools, Rc<EngineError>>>,
+    heap: OnceCell<Result<PathBuf, Rc<EngineError>>>,
+}
+
+/// Why one scenario could not be measured (recorded in its result as text).
+#[derive(Debug, thiserror::Error)]
+enum ScenarioFailure {
+    #[error(transparent)]
+    Subject(#[from] SubjectError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// What the engine needs could not be provided (said for every scenario that needs it).
+    #[error(transparent)]
+    Provision(Rc<EngineError>),
 }
 
 fn run_one(
@@ -141,8 +156,10 @@ fn run_one(
                         instructions::ensure_tools(root, &|message| {
                             say(bar, &format!("perfgate: {message}"))
                         })
+                        .map_err(Rc::new)
                     })
-                    .clone()?;
+                    .clone()
+                    .map_err(ScenarioFailure::Provision)?;
                 Some(instructions::run(&tools, root, scenario, &input)?)
             }
             _ => None,
@@ -159,8 +176,10 @@ fn run_one(
                         heap::ensure_binary(root, &|message| {
                             say(bar, &format!("perfgate: {message}"))
                         })
+                        .map_err(Rc::new)
                     })
-                    .clone()?;
+                    .clone()
+                    .map_err(ScenarioFailure::Provision)?;
                 let (data, profile) = heap::run(&binary, root, &scenario.name, &scenario.id)?;
                 let profile = profile
                     .strip_prefix(root)
@@ -171,7 +190,7 @@ fn run_one(
             }
             _ => None,
         };
-        Ok::<_, String>((
+        Ok::<_, ScenarioFailure>((
             input.corpus_id,
             input.corpus_hash,
             counters,
@@ -190,7 +209,11 @@ fn run_one(
             (result.heap, result.heap_profile) =
                 heap.map_or((None, None), |(data, profile)| (Some(data), Some(profile)));
         }
-        Ok(Err(reason)) => result.status = Status::Failed { reason },
+        Ok(Err(failure)) => {
+            result.status = Status::Failed {
+                reason: failure.to_string(),
+            }
+        }
         Err(panic) => {
             let message = panic
                 .downcast_ref::<String>()

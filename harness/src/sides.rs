@@ -14,16 +14,70 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
+use crate::engine::EngineError;
 use crate::engine::build::{self, Built, Kind, Source};
+use crate::files::FileError;
+use crate::results::ResultsError;
+
+/// Why a side could not be prepared, built or run.
+#[derive(Debug, thiserror::Error)]
+pub enum SideError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{} is not valid TOML: {source}", .path.display())]
+    Toml {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    /// The harness's manifests cannot be turned into a side manifest.
+    #[error("{0}")]
+    Manifest(String),
+    #[error(
+        "{label} ({short}) predates the stable workload API: its core has no {WORKLOAD_API}, so the current harness cannot be built against it; compare commits that have it"
+    )]
+    NoWorkloadApi { label: String, short: String },
+    #[error(
+        "{label} ({short}) has workload API version {version}; this harness speaks version {SPOKEN_API_VERSION}, so it cannot be built against that core"
+    )]
+    ApiVersion {
+        label: String,
+        short: String,
+        version: u32,
+    },
+    /// The build of a side (`label (commit12): …`).
+    #[error("{label} ({short}): {source}")]
+    Build {
+        label: String,
+        short: String,
+        #[source]
+        source: EngineError,
+    },
+    #[error("cannot run {}: {source}", .binary.display())]
+    Start {
+        binary: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{label} ({short}): `perfgate run` wrote no results ({status})")]
+    NoResults {
+        label: String,
+        short: String,
+        status: std::process::ExitStatus,
+    },
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+}
 
 /// The first file of the stable workload API the harness builds against.
 pub const WORKLOAD_API: &str = "core/src/workload.rs";
 
-fn read_table(path: &Path) -> Result<Table, String> {
-    let text = crate::files::read_regular(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    text.parse::<Table>()
-        .map_err(|error| format!("{} is not valid TOML: {error}", path.display()))
+fn read_table(path: &Path) -> Result<Table, SideError> {
+    let text = crate::files::read_regular(path).map_err(FileError::of("read", path))?;
+    text.parse::<Table>().map_err(|source| SideError::Toml {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn absolute(path: &Path) -> Value {
@@ -32,7 +86,7 @@ fn absolute(path: &Path) -> Value {
 
 /// A dependency table with `workspace = true` entries resolved from the workspace's
 /// `[workspace.dependencies]` (their own keys, such as `features`, added).
-fn resolve_dependencies(deps: &Table, workspace_deps: &Table) -> Result<Table, String> {
+fn resolve_dependencies(deps: &Table, workspace_deps: &Table) -> Result<Table, SideError> {
     let mut resolved = Table::new();
     for (name, spec) in deps {
         let inherits = spec
@@ -48,9 +102,9 @@ fn resolve_dependencies(deps: &Table, workspace_deps: &Table) -> Result<Table, S
                 }
                 Some(Value::Table(table)) => table.clone(),
                 _ => {
-                    return Err(format!(
+                    return Err(SideError::Manifest(format!(
                         "dependency `{name}` inherits from [workspace.dependencies], which has no `{name}`"
-                    ));
+                    )));
                 }
             };
             if let Value::Table(own) = spec {
@@ -69,21 +123,23 @@ fn resolve_dependencies(deps: &Table, workspace_deps: &Table) -> Result<Table, S
 
 /// The side manifest: the harness of `workspace` (its `harness/` sources, dependencies, features)
 /// against the core at `side_root/core`, with `side_root`'s profiles.
-pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<String, String> {
+pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<String, SideError> {
     let harness = workspace.join("harness");
     let package = read_table(&harness.join("Cargo.toml"))?;
     let root = read_table(&workspace.join("Cargo.toml"))?;
     let side = read_table(&side_root.join("Cargo.toml"))?;
     let workspace_table = root.get("workspace").and_then(Value::as_table);
-    let inherited = |key: &str| -> Result<Value, String> {
+    let inherited = |key: &str| -> Result<Value, SideError> {
         match package.get("package").and_then(|p| p.get(key)) {
             Some(Value::Table(t)) if t.get("workspace").is_some() => workspace_table
                 .and_then(|w| w.get("package"))
                 .and_then(|p| p.get(key))
                 .cloned()
-                .ok_or_else(|| format!("[workspace.package] has no `{key}`")),
+                .ok_or_else(|| SideError::Manifest(format!("[workspace.package] has no `{key}`"))),
             Some(value) => Ok(value.clone()),
-            None => Err(format!("harness/Cargo.toml has no package.{key}")),
+            None => Err(SideError::Manifest(format!(
+                "harness/Cargo.toml has no package.{key}"
+            ))),
         }
     };
     let empty = Table::new();
@@ -146,7 +202,8 @@ pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<Stri
     if let Some(profile) = side.get("profile") {
         out.insert("profile".into(), profile.clone());
     }
-    let body = toml::to_string(&out).map_err(|error| format!("cannot write TOML: {error}"))?;
+    let body = toml::to_string(&out)
+        .map_err(|error| SideError::Manifest(format!("cannot write TOML: {error}")))?;
     Ok(format!(
         "# Generated by `perfgate compare-branches`: the harness of {} built against the core of\n# commit {commit} ({}). Do not edit; it is rewritten on every run.\n{body}",
         workspace.display(),
@@ -194,7 +251,7 @@ impl Side {
         name: &str,
         label: &str,
         commit: &str,
-    ) -> Result<Side, String> {
+    ) -> Result<Side, SideError> {
         Side::prepare_with_lock(
             workspace,
             root,
@@ -214,29 +271,29 @@ impl Side {
         label: &str,
         commit: &str,
         lock: &Path,
-    ) -> Result<Side, String> {
+    ) -> Result<Side, SideError> {
         if !root.join(WORKLOAD_API).is_file() {
-            return Err(format!(
-                "{label} ({}) predates the stable workload API: its core has no {WORKLOAD_API}, so the current harness cannot be built against it; compare commits that have it",
-                &commit[..commit.len().min(12)]
-            ));
+            return Err(SideError::NoWorkloadApi {
+                label: label.to_owned(),
+                short: commit[..commit.len().min(12)].to_owned(),
+            });
         }
         let text = std::fs::read_to_string(root.join(WORKLOAD_API)).unwrap_or_default();
         let version = api_version(&text);
         if version != SPOKEN_API_VERSION {
-            return Err(format!(
-                "{label} ({}) has workload API version {version}; this harness speaks version {SPOKEN_API_VERSION}, so it cannot be built against that core",
-                &commit[..commit.len().min(12)],
-            ));
+            return Err(SideError::ApiVersion {
+                label: label.to_owned(),
+                short: commit[..commit.len().min(12)].to_owned(),
+                version,
+            });
         }
         let dir = workspace.join("target/perfgate/sides").join(name);
-        std::fs::create_dir_all(&dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
-        crate::write_atomic(&dir.join("Cargo.toml"), &manifest(workspace, root, commit)?)
-            .map_err(|error| format!("cannot write {}: {error}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(FileError::of("create", &dir))?;
+        let manifest_path = dir.join("Cargo.toml");
+        crate::write_atomic(&manifest_path, &manifest(workspace, root, commit)?)
+            .map_err(FileError::of("write", &manifest_path))?;
         if lock.is_file() {
-            std::fs::copy(lock, dir.join("Cargo.lock"))
-                .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
+            std::fs::copy(lock, dir.join("Cargo.lock")).map_err(FileError::of("copy", lock))?;
         }
         Ok(Side {
             label: label.to_owned(),
@@ -247,9 +304,12 @@ impl Side {
     }
 
     /// Builds the side's plain perfgate (the binary that times rounds and runs the other engines).
-    pub fn build(&self) -> Result<Built, String> {
-        build::build(&Source::side(&self.dir), Kind::Plain)
-            .map_err(|error| format!("{} ({}): {error}", self.label, self.short()))
+    pub fn build(&self) -> Result<Built, SideError> {
+        build::build(&Source::side(&self.dir), Kind::Plain).map_err(|source| SideError::Build {
+            label: self.label.clone(),
+            short: self.short().to_owned(),
+            source,
+        })
     }
 
     /// The first 12 characters of the commit.
@@ -267,7 +327,7 @@ impl Side {
         engines: &[String],
         corpora: &Path,
         runner: Option<&Path>,
-    ) -> Result<crate::results::Results, String> {
+    ) -> Result<crate::results::Results, SideError> {
         let out = self.dir.join("results.json");
         let _ = std::fs::remove_file(&out);
         let mut command = std::process::Command::new(binary);
@@ -288,15 +348,18 @@ impl Side {
         let status = command
             .stdout(std::io::stderr())
             .status()
-            .map_err(|error| format!("cannot run {}: {error}", binary.display()))?;
+            .map_err(|source| SideError::Start {
+                binary: binary.to_path_buf(),
+                source,
+            })?;
         if !out.is_file() {
-            return Err(format!(
-                "{} ({}): `perfgate run` wrote no results ({status})",
-                self.label,
-                self.short()
-            ));
+            return Err(SideError::NoResults {
+                label: self.label.clone(),
+                short: self.short().to_owned(),
+                status,
+            });
         }
-        let mut results = crate::results::Results::load(&out).map_err(|error| error.to_string())?;
+        let mut results = crate::results::Results::load(&out)?;
         let absolute = |path: &mut String| *path = self.root.join(&*path).display().to_string();
         for scenario in &mut results.scenarios {
             if let Some(data) = &mut scenario.instructions {
@@ -362,7 +425,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            error,
+            error.to_string(),
             "v0.0.1 (0123456789ab) predates the stable workload API: its core has no core/src/workload.rs, so the current harness cannot be built against it; compare commits that have it"
         );
     }
@@ -388,7 +451,9 @@ mod tests {
         assert_eq!(resolved["b"].as_str(), Some("1"));
         let missing: Table = "c = { workspace = true }\n".parse().unwrap();
         assert_eq!(
-            resolve_dependencies(&missing, &workspace).unwrap_err(),
+            resolve_dependencies(&missing, &workspace)
+                .unwrap_err()
+                .to_string(),
             "dependency `c` inherits from [workspace.dependencies], which has no `c`"
         );
     }

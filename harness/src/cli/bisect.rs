@@ -100,9 +100,9 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
             tree.take_dir_from(&bad, "scenarios")?;
         }
         let side =
-            Side::prepare(&workspace, tree.path(), short, short, commit).map_err(CliError::Step)?;
+            Side::prepare(&workspace, tree.path(), short, short, commit)?;
         say(&format!("building and counting {short}"));
-        let binary = side.build().map_err(CliError::Step)?.binary;
+        let binary = side.build()?.binary;
         let results = run_side(
             &side,
             &binary,

@@ -81,8 +81,7 @@ pub(crate) fn run_side(
     corpora: &Path,
     runner: Option<&Path>,
 ) -> Result<Results> {
-    side.run(binary, names, engines, corpora, runner)
-        .map_err(CliError::Step)
+    Ok(side.run(binary, names, engines, corpora, runner)?)
 }
 
 /// Both sides measured and compared; the worktrees live until this is dropped (the report copies
@@ -179,7 +178,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
             label,
             tree.commit(),
         )
-        .map_err(CliError::Step)
+        .map_err(CliError::from)
     };
     let base = side(&base_tree, &args.base)?;
     let head = match &head_tree {
@@ -201,7 +200,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
             side.short(),
             build::target_dir(&workspace).display()
         ));
-        binaries.push(side.build().map_err(CliError::Step)?.binary);
+        binaries.push(side.build()?.binary);
     }
     let runner = match engines.contains(&Engine::Instructions) {
         true => Some(crate::tools::ensure_runner(&workspace, &|line| say(line))?),

@@ -65,6 +65,14 @@ pub enum CliError {
     #[error(transparent)]
     Merge(#[from] crate::merge::MergeError),
     #[error(transparent)]
+    Subject(#[from] crate::subject::SubjectError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Side(#[from] crate::sides::SideError),
+    #[error(transparent)]
+    Peers(#[from] crate::peers::PeersError),
+    #[error(transparent)]
     Stdout(#[from] StdoutError),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),

@@ -119,7 +119,7 @@ fn sizes(connascence: &Path, ruff: &Path, pin: &peers::RuffPin, dir: &Path) -> R
 
 pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
     let config_path = root.join("scenarios").join(peers::CONFIG_FILE);
-    let config = PeersConfig::load(&config_path).map_err(CliError::Step)?;
+    let config = PeersConfig::load(&config_path)?;
     let out = args
         .out
         .clone()
@@ -171,7 +171,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         };
         targets.push((label, path.clone()));
     }
-    let ruff = peers::ensure_ruff(root, &config.ruff, &say).map_err(CliError::Step)?;
+    let ruff = peers::ensure_ruff(root, &config.ruff, &say)?;
     let connascence = build_connascence(root)?;
     let fingerprint = crate::fingerprint::collect(root);
     let mut rows = Vec::new();
@@ -186,7 +186,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
             peers::KEYS.len()
         ));
         let commands = peers::commands(&connascence, &ruff, &config.ruff, dir);
-        let samples = peers::measure(&commands, rounds, &say).map_err(CliError::Step)?;
+        let samples = peers::measure(&commands, rounds, &say)?;
         rows.push(PeerRow {
             corpus: label.clone(),
             files: size.files,
@@ -216,7 +216,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
             .chain(shown.iter().map(peers::PeerCommand::display))
             .collect(),
     };
-    report.save(&out).map_err(CliError::Step)?;
+    report.save(&out)?;
     let markdown = crate::report::peers::markdown(&report);
     let markdown_path = out.with_extension("md");
     crate::export::write_atomic(&markdown_path, &markdown)?;

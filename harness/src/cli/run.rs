@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cli::args::RunArgs;
 use crate::cli::common::{find_scenario, run_and_save, select, selection};
-use crate::cli::{CliError, Result, fail};
+use crate::cli::{Result, fail};
 use crate::corpus::CorpusLock;
 use crate::scenario::{self, Context};
 
@@ -92,12 +92,11 @@ pub fn time_round(
     settings: crate::scenario::TimeEngine,
 ) -> Result<u8> {
     let scenario = find_scenario(root, lock, name)?;
-    let input = crate::subject::prepare(&scenario, root, lock).map_err(CliError::Step)?;
+    let input = crate::subject::prepare(&scenario, root, lock)?;
     let scratch = root
         .join("target/perfgate/scratch")
         .join(format!("{}-time", scenario.id));
-    crate::engine::time::measure_round(&scenario, &input, &scratch, &settings)
-        .map_err(CliError::Step)?;
+    crate::engine::time::measure_round(&scenario, &input, &scratch, &settings)?;
     Ok(0)
 }
 
@@ -105,9 +104,9 @@ pub fn time_round(
 pub fn workload(root: &Path, lock: &CorpusLock, name: &str, scratch: &Path) -> Result<u8> {
     let mut scenario = find_scenario(root, lock, name)?;
     scenario.threads = 1;
-    let input = crate::subject::prepare(&scenario, root, lock).map_err(CliError::Step)?;
+    let input = crate::subject::prepare(&scenario, root, lock)?;
     let workload =
-        crate::subject::Workload::resume(&scenario, &input, scratch).map_err(CliError::Step)?;
+        crate::subject::Workload::resume(&scenario, &input, scratch)?;
     let iteration = workload.setup();
     let findings = std::hint::black_box(workload.routine(iteration));
     if findings == u64::MAX {
@@ -124,12 +123,12 @@ pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Resul
     let mut scenario = find_scenario(root, lock, name)?;
     // One thread: rayon's work stealing would make the allocation profile vary.
     scenario.threads = 1;
-    let input = crate::subject::prepare(&scenario, root, lock).map_err(CliError::Step)?;
+    let input = crate::subject::prepare(&scenario, root, lock)?;
     let scratch = root
         .join("target/perfgate/scratch")
         .join(format!("{}-heap", scenario.id));
     let workload =
-        crate::subject::Workload::new(&scenario, &input, &scratch).map_err(CliError::Step)?;
+        crate::subject::Workload::new(&scenario, &input, &scratch)?;
     let iteration = workload.setup();
     let profiler = dhat::Profiler::builder()
         .file_name(out.join("dhat-heap.json"))
@@ -145,7 +144,7 @@ pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Resul
     };
     let file = out.join("heap.json");
     std::fs::write(&file, serde_json::to_string_pretty(&data)?)
-        .map_err(CliError::io(format!("cannot write {}", file.display())))?;
+        .map_err(crate::cli::CliError::io(format!("cannot write {}", file.display())))?;
     Ok(0)
 }
 

@@ -16,6 +16,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::EngineError;
+use crate::files::FileError;
+
 /// Set by `compare-branches` for a side's `perfgate run`: the side folder
 /// (`target/perfgate/sides/<commit>/`, with its `Cargo.toml`), whose entry points the engines build.
 pub const SIDE_VARIABLE: &str = "PERFGATE_SIDE";
@@ -25,7 +28,7 @@ pub const SIDE_VARIABLE: &str = "PERFGATE_SIDE";
 pub const CORE_FEATURES_VARIABLE: &str = "PERFGATE_CORE_FEATURES";
 
 /// The core features asked for by [`CORE_FEATURES_VARIABLE`], checked: feature names only.
-pub fn core_features() -> Result<Vec<String>, String> {
+pub fn core_features() -> Result<Vec<String>, EngineError> {
     let Some(value) = std::env::var_os(CORE_FEATURES_VARIABLE) else {
         return Ok(Vec::new());
     };
@@ -40,10 +43,10 @@ pub fn core_features() -> Result<Vec<String>, String> {
         !f.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     }) {
-        return Err(format!(
+        return Err(EngineError::Setting(format!(
             "{CORE_FEATURES_VARIABLE}: `{}` is not a cargo feature name",
             bad.escape_debug()
-        ));
+        )));
     }
     Ok(features)
 }
@@ -124,33 +127,32 @@ pub struct Built {
     pub bench: Option<PathBuf>,
 }
 
-fn copy_out(from: &Path, to: &Path) -> Result<(), String> {
+fn copy_out(from: &Path, to: &Path) -> Result<(), EngineError> {
     let dir = to.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(FileError::of("create", dir))?;
     // A copy under a temporary name, then a rename: a running binary is never overwritten.
     let temp = to.with_extension("partial");
     std::fs::copy(from, &temp)
         .and_then(|_| std::fs::rename(&temp, to))
-        .map_err(|error| {
-            format!(
-                "cannot copy {} to {}: {error}",
-                from.display(),
-                to.display()
-            )
+        .map_err(|source| EngineError::Copy {
+            from: from.to_path_buf(),
+            to: to.to_path_buf(),
+            source,
         })
+}
+
+pub(crate) fn no_bench() -> EngineError {
+    EngineError::Output("cargo built no callgrind bench executable".into())
 }
 
 /// Builds `kind` from `source` (cargo does nothing when it is up to date) and copies the result
 /// into the source's folder of binaries, holding the target folder's lock meanwhile.
-pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
+pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
     std::fs::create_dir_all(&source.target_dir)
-        .map_err(|error| format!("cannot create {}: {error}", source.target_dir.display()))?;
+        .map_err(FileError::of("create", &source.target_dir))?;
     let lock_path = source.target_dir.join(".perfgate-build.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .map_err(|error| format!("cannot create {}: {error}", lock_path.display()))?;
-    lock.lock()
-        .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path).map_err(FileError::of("create", &lock_path))?;
+    lock.lock().map_err(FileError::of("lock", &lock_path))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     if !source.core_features.is_empty() {
         // Checked again here: the variable may name something that is not a feature.
@@ -193,13 +195,16 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
         // A side's generated manifest lives in target/; never let a parent workspace claim it.
         .env_remove("CARGO_TARGET_DIR")
         .output()
-        .map_err(|error| format!("cannot run {cargo} to build {what}: {error}"))?;
+        .map_err(|source| EngineError::Start {
+            what: format!("run {cargo} to build {what}"),
+            source,
+        })?;
     if !output.status.success() {
-        return Err(format!(
-            "building {what} from {} failed: {}",
-            source.manifest.display(),
-            super::build_error(&output.stderr)
-        ));
+        return Err(EngineError::Build {
+            what,
+            manifest: source.manifest.clone(),
+            detail: super::build_error(&output.stderr),
+        });
     }
     let name = match kind {
         Kind::Dhat => "perfgate-dhat",
@@ -214,7 +219,7 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, String> {
                 .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
                 .filter(|message| message["target"]["name"] == "callgrind")
                 .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-                .ok_or("cargo built no callgrind bench executable")?;
+                .ok_or_else(no_bench)?;
             let bench = source.bin_dir.join("callgrind-bench");
             copy_out(&built, &bench)?;
             Some(bench)

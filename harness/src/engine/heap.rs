@@ -11,10 +11,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::EngineError;
+use crate::files::FileError;
 pub use crate::results::HeapData;
 
 /// Builds (or finds up to date) the dhat perfgate and returns its path.
-pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, EngineError> {
     let source = super::build::Source::current(root);
     progress(&format!(
         "building the dhat-instrumented perfgate (once; {})",
@@ -29,30 +31,35 @@ pub fn run(
     root: &Path,
     scenario_name: &str,
     id: &str,
-) -> Result<(HeapData, PathBuf), String> {
+) -> Result<(HeapData, PathBuf), EngineError> {
     let out = root.join("target/perfgate/heap").join(id);
     let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out)
-        .map_err(|error| format!("cannot create {}: {error}", out.display()))?;
+    std::fs::create_dir_all(&out).map_err(FileError::of("create", &out))?;
     let output = Command::new(binary)
         .arg("--repo")
         .arg(root)
         .args(["heap-run", "--scenario", scenario_name, "--out"])
         .arg(&out)
         .output()
-        .map_err(|error| format!("cannot start the dhat binary: {error}"))?;
+        .map_err(|source| EngineError::Start {
+            what: "start the dhat binary".into(),
+            source,
+        })?;
     if !output.status.success() {
-        let last = super::last_line(&output.stderr);
-        return Err(format!("the heap run failed ({}): {last}", output.status));
+        return Err(EngineError::Failed {
+            what: "the heap run".into(),
+            status: output.status,
+            detail: super::last_line(&output.stderr),
+        });
     }
     let text = std::fs::read_to_string(out.join("heap.json"))
-        .map_err(|error| format!("no heap.json from the heap run: {error}"))?;
-    let data: HeapData =
-        serde_json::from_str(&text).map_err(|error| format!("heap.json is malformed: {error}"))?;
+        .map_err(|error| EngineError::Output(format!("no heap.json from the heap run: {error}")))?;
+    let data: HeapData = serde_json::from_str(&text)
+        .map_err(|error| EngineError::Output(format!("heap.json is malformed: {error}")))?;
     if data.total_blocks == 0 {
-        return Err(
+        return Err(EngineError::Output(
             "dhat recorded no allocation: the workload did not run under the profiler".into(),
-        );
+        ));
     }
     Ok((data, out.join("dhat-heap.json")))
 }

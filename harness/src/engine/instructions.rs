@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::engine::{build, profile};
+use crate::engine::{EngineError, build, profile};
+use crate::files::FileError;
 pub use crate::results::{FunctionIr, InstructionData};
 use crate::scenario::{Scenario, WorkloadKind};
 use crate::subject::{PreparedInput, Workload};
@@ -42,13 +43,13 @@ pub struct Tools {
 }
 
 /// The runner: `GUNGRAUN_RUNNER` if set (and then exactly 0.20.0), else found or installed.
-fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, EngineError> {
     match std::env::var_os(RUNNER_VARIABLE) {
         Some(path) => {
             let path = PathBuf::from(path);
             match tools::runner_version(&path) {
                 Some(version) if version == tools::RUNNER_VERSION => Ok(path),
-                found => Err(format!(
+                found => Err(EngineError::Setting(format!(
                     "{RUNNER_VARIABLE}={} is {}, but the gungraun library is {} and both must be the same version; unset {RUNNER_VARIABLE} to let perfgate install gungraun-runner {} into target/perfgate/tools",
                     path.display(),
                     found.map_or("not a runnable gungraun-runner".to_owned(), |v| format!(
@@ -56,16 +57,16 @@ fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
                     )),
                     tools::RUNNER_VERSION,
                     tools::RUNNER_VERSION
-                )),
+                ))),
             }
         }
-        None => tools::ensure_runner(root, progress).map_err(|error| error.to_string()),
+        None => Ok(tools::ensure_runner(root, progress)?),
     }
 }
 
 /// Checks valgrind, provides the runner and builds the bench (cargo does nothing when up to date).
-pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, String> {
-    let valgrind = tools::valgrind_version("valgrind").map_err(|error| error.to_string())?;
+pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, EngineError> {
+    let valgrind = tools::valgrind_version("valgrind")?;
     let runner = runner(&super::build_workspace(root), progress)?;
     let source = build::Source::current(root);
     progress(&format!(
@@ -74,9 +75,7 @@ pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, Strin
     ));
     let built = build::build(&source, build::Kind::Callgrind)?;
     Ok(Tools {
-        bench: built
-            .bench
-            .ok_or("cargo built no callgrind bench executable")?,
+        bench: built.bench.ok_or_else(build::no_bench)?,
         binary: built.binary,
         runner,
         valgrind,
@@ -107,7 +106,7 @@ pub fn run(
     root: &Path,
     scenario: &Scenario,
     input: &PreparedInput,
-) -> Result<InstructionData, String> {
+) -> Result<InstructionData, EngineError> {
     let mut scenario = scenario.clone();
     scenario.threads = 1;
     let scratch = format!("target/perfgate/instructions/{}", scenario.id);
@@ -132,7 +131,11 @@ pub fn run(
         Some(path) => std::env::join_paths(
             std::iter::once(runner_dir.to_path_buf()).chain(std::env::split_paths(&path)),
         )
-        .map_err(|error| format!("cannot extend PATH with the runner's folder: {error}"))?,
+        .map_err(|error| {
+            EngineError::Setting(format!(
+                "cannot extend PATH with the runner's folder: {error}"
+            ))
+        })?,
         None => runner_dir.as_os_str().to_owned(),
     };
     let entry = entry_point(&scenario);
@@ -154,7 +157,10 @@ pub fn run(
         .env_remove(RUNNER_VARIABLE)
         .current_dir(root)
         .output()
-        .map_err(|error| format!("cannot start the callgrind bench: {error}"))?;
+        .map_err(|source| EngineError::Start {
+            what: "start the callgrind bench".into(),
+            source,
+        })?;
     let log = root.join(&scratch).join("gungraun.log");
     let _ = std::fs::create_dir_all(root.join(&scratch));
     let _ = std::fs::write(
@@ -169,20 +175,18 @@ pub fn run(
             ),
             line => line,
         };
-        return Err(format!(
-            "the callgrind run failed ({}): {last} (log: {})",
-            output.status,
-            relative(root, &log)
-        ));
+        return Err(EngineError::Failed {
+            what: "the callgrind run".into(),
+            status: output.status,
+            detail: format!("{last} (log: {})", relative(root, &log)),
+        });
     }
     let summary = gungraun_summary::v7::parse(&dir.join("summary.json"))
-        .map_err(|error| format!("cannot read gungraun's summary: {error}"))?;
+        .map_err(|error| EngineError::Output(format!("cannot read gungraun's summary: {error}")))?;
     let events = callgrind_events(&summary)?;
     let ir = events.get("Ir").copied().unwrap_or(0);
     if ir == 0 {
-        return Err(format!(
-            "callgrind counted 0 instructions inside `{entry}`: the function was not found (renamed, inlined or stripped?); 0 is never a result"
-        ));
+        return Err(not_counted(&entry));
     }
     let costs = costs(&output_files(&dir, &scenario.id)?)?;
     // Every function collection is toggled on in must have been entered, else part of the work
@@ -193,14 +197,12 @@ pub fn run(
     }
     for name in toggles {
         if costs.get(name).is_none_or(|cost| cost.inclusive == 0) {
-            return Err(format!(
-                "callgrind counted 0 instructions inside `{name}`: the function was not found (renamed, inlined or stripped?); 0 is never a result"
-            ));
+            return Err(not_counted(name));
         }
     }
     let functions = above_share(costs, ir);
     let mut flamegraphs: Vec<String> = std::fs::read_dir(&dir)
-        .map_err(|error| format!("cannot list {}: {error}", dir.display()))?
+        .map_err(FileError::of("list", &dir))?
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "svg"))
@@ -215,19 +217,26 @@ pub fn run(
     })
 }
 
+fn not_counted(function: &str) -> EngineError {
+    EngineError::Output(format!(
+        "callgrind counted 0 instructions inside `{function}`: the function was not found (renamed, inlined or stripped?); 0 is never a result"
+    ))
+}
+
 /// Total of every callgrind event count over all parts (threads).
 fn callgrind_events(
     summary: &gungraun_summary::v7::BenchmarkSummary,
-) -> Result<BTreeMap<String, u64>, String> {
+) -> Result<BTreeMap<String, u64>, EngineError> {
+    let missing = |what: &str| EngineError::Output(format!("gungraun's summary has no callgrind {what}"));
     use gungraun_summary::v7::{Metric, Tool, ToolMetricResults};
     let profile = summary
         .profiles
         .0
         .iter()
         .find(|profile| profile.tool == Tool::Callgrind)
-        .ok_or("gungraun's summary has no callgrind profile")?;
+        .ok_or_else(|| missing("profile"))?;
     let ToolMetricResults::Callgrind(results) = &profile.data.total.metrics else {
-        return Err("gungraun's summary has no callgrind metrics".into());
+        return Err(missing("metrics"));
     };
     let mut events = BTreeMap::new();
     for (kind, result) in &results.0 {
@@ -242,10 +251,10 @@ fn callgrind_events(
 
 /// The callgrind output files of this run in gungraun's folder, one per thread
 /// (`callgrind.workload.<id>.t<thread>.p<part>.out`; the previous run's end in `.old`).
-fn output_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, String> {
+fn output_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, EngineError> {
     let prefix = format!("callgrind.workload.{id}.");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|error| format!("cannot list {}: {error}", dir.display()))?
+        .map_err(FileError::of("list", dir))?
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.path())
         .filter(|path| {
@@ -256,19 +265,21 @@ fn output_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("no callgrind output files in {}", dir.display()));
+        return Err(EngineError::Output(format!(
+            "no callgrind output files in {}",
+            dir.display()
+        )));
     }
     Ok(files)
 }
 
 /// Self and inclusive Ir per function over all output files (threads).
-fn costs(outputs: &[PathBuf]) -> Result<BTreeMap<String, profile::Cost>, String> {
+fn costs(outputs: &[PathBuf]) -> Result<BTreeMap<String, profile::Cost>, EngineError> {
     let mut merged: BTreeMap<String, profile::Cost> = BTreeMap::new();
     for output in outputs {
-        let text = std::fs::read_to_string(output)
-            .map_err(|error| format!("cannot read {}: {error}", output.display()))?;
-        let costs =
-            profile::parse(&text).map_err(|error| format!("{}: {error}", output.display()))?;
+        let text = std::fs::read_to_string(output).map_err(FileError::of("read", output))?;
+        let costs = profile::parse(&text)
+            .map_err(|error| EngineError::Output(format!("{}: {error}", output.display())))?;
         for (name, cost) in costs {
             let entry = merged.entry(name).or_default();
             entry.self_ir += cost.self_ir;

@@ -10,6 +10,71 @@ pub mod profile;
 pub mod time;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+
+use crate::files::FileError;
+use crate::subject::SubjectError;
+use crate::tools::ToolError;
+
+/// Why an engine could not measure a scenario (or build what it measures with).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    /// The workload's input or one-time setup.
+    #[error(transparent)]
+    Subject(#[from] SubjectError),
+    /// A process that could not be started: `what` is the whole action, `start the dhat binary`.
+    #[error("cannot {what}: {source}")]
+    Start {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A process that ran and failed, with the end of its stderr (and where to read more); an
+    /// empty `what` when the context says it (`round 3 failed (…)`).
+    #[error("{what}{}failed ({status}): {detail}", if .what.is_empty() { "" } else { " " })]
+    Failed {
+        what: String,
+        status: ExitStatus,
+        detail: String,
+    },
+    /// A cargo build that failed: what, from which manifest, the last lines of its stderr.
+    #[error("building {what} from {} failed: {detail}", .manifest.display())]
+    Build {
+        what: &'static str,
+        manifest: PathBuf,
+        detail: String,
+    },
+    #[error("cannot copy {} to {}: {source}", .from.display(), .to.display())]
+    Copy {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot remove the earlier output {} before measuring: {source}", .path.display())]
+    Stale {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An engine's output that is missing or not what it writes, said as what is wrong with it.
+    #[error("{0}")]
+    Output(String),
+    /// A setting of the engine (an environment variable) that cannot be used.
+    #[error("{0}")]
+    Setting(String),
+    /// One round of the time engine.
+    #[error("round {round} {source}")]
+    Round {
+        round: u32,
+        #[source]
+        source: Box<EngineError>,
+    },
+}
 
 /// The workspace whose perfgate the dhat and callgrind builds compile: `--repo` when it holds the
 /// harness sources, else the workspace this perfgate was compiled from (tests use tiny repositories).
@@ -27,7 +92,7 @@ pub fn build_workspace(root: &Path) -> PathBuf {
 /// Removes an engine's output (a folder or a file) before a measurement, so that only what this
 /// measurement writes can be read as its result; one that cannot be removed is an error
 /// (fail-closed).
-pub fn remove_stale(path: &Path) -> Result<(), String> {
+pub fn remove_stale(path: &Path) -> Result<(), EngineError> {
     let removed = if path.is_dir() {
         std::fs::remove_dir_all(path)
     } else {
@@ -36,10 +101,10 @@ pub fn remove_stale(path: &Path) -> Result<(), String> {
     match removed {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(format!(
-            "cannot remove the earlier output {} before measuring: {error}",
-            path.display()
-        )),
+        Err(source) => Err(EngineError::Stale {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, SamplingMode};
 use serde::Deserialize;
 
+use super::EngineError;
 pub use crate::results::{Round, TimeData};
 use crate::scenario::{Scenario, TimeEngine};
 use crate::subject::{PreparedInput, Workload};
@@ -25,20 +26,24 @@ struct CriterionSamples {
 }
 
 /// Reads criterion's `sample.json` of a benchmark into a round; zero samples is an error.
-pub fn read_round(criterion_home: &Path, id: &str) -> Result<Round, String> {
+pub fn read_round(criterion_home: &Path, id: &str) -> Result<Round, EngineError> {
     let path = criterion_home
         .join("perfgate")
         .join(id)
         .join("new/sample.json");
     let text = std::fs::read_to_string(&path)
-        .map_err(|error| format!("no samples at {}: {error}", path.display()))?;
-    let samples: CriterionSamples = serde_json::from_str(&text)
-        .map_err(|error| format!("{} is not criterion's sample file: {error}", path.display()))?;
+        .map_err(|error| EngineError::Output(format!("no samples at {}: {error}", path.display())))?;
+    let samples: CriterionSamples = serde_json::from_str(&text).map_err(|error| {
+        EngineError::Output(format!(
+            "{} is not criterion's sample file: {error}",
+            path.display()
+        ))
+    })?;
     if samples.iters.is_empty() || samples.iters.len() != samples.times.len() {
-        return Err(format!(
+        return Err(EngineError::Output(format!(
             "{}: zero samples, or iteration and time counts differ",
             path.display()
-        ));
+        )));
     }
     let per_iteration: Vec<f64> = samples
         .times
@@ -60,7 +65,7 @@ pub fn measure_round(
     input: &PreparedInput,
     scratch: &Path,
     settings: &TimeEngine,
-) -> Result<(), String> {
+) -> Result<(), EngineError> {
     let workload = Workload::new(scenario, input, scratch)?;
     let mut criterion = Criterion::default()
         .sample_size(settings.samples as usize)
@@ -96,7 +101,7 @@ pub fn run_round(
     settings: &TimeEngine,
     home: &Path,
     env: &[(&str, &Path)],
-) -> Result<Round, String> {
+) -> Result<Round, EngineError> {
     // A stale `sample.json` must never be read as this round's samples.
     super::remove_stale(home)?;
     let output = Command::new(exe)
@@ -109,10 +114,17 @@ pub fn run_round(
         .env("CRITERION_HOME", home)
         .envs(env.iter().copied())
         .output()
-        .map_err(|error| format!("cannot start {}: {error}", exe.display()))?;
+        .map_err(|source| EngineError::Start {
+            what: format!("start {}", exe.display()),
+            source,
+        })?;
     if !output.status.success() {
-        let last = super::last_line(&output.stderr);
-        return Err(format!("failed ({}): {last}", output.status));
+        // Said after `round N`: `round 3 failed (…)`.
+        return Err(EngineError::Failed {
+            what: String::new(),
+            status: output.status,
+            detail: super::last_line(&output.stderr),
+        });
     }
     read_round(home, &scenario.id)
 }
@@ -124,9 +136,11 @@ pub fn run_rounds(
     rounds: u32,
     settings: &TimeEngine,
     progress: &dyn Fn(u32),
-) -> Result<TimeData, String> {
-    let exe = std::env::current_exe()
-        .map_err(|error| format!("cannot find the perfgate binary: {error}"))?;
+) -> Result<TimeData, EngineError> {
+    let exe = std::env::current_exe().map_err(|source| EngineError::Start {
+        what: "find the perfgate binary".into(),
+        source,
+    })?;
     let mut collected = Vec::new();
     for round in 1..=rounds {
         progress(round);
@@ -135,7 +149,10 @@ pub fn run_rounds(
             .join(&scenario.id)
             .join(format!("round-{round}"));
         let measured = run_round(&exe, root, scenario, settings, &home, &[])
-            .map_err(|error| format!("round {round} {error}"))?;
+            .map_err(|error| EngineError::Round {
+                round,
+                source: Box::new(error),
+            })?;
         collected.push(measured);
     }
     Ok(TimeData {

@@ -27,7 +27,9 @@ fn fewer_than_ten_rounds_are_refused() {
     .unwrap()
     .replace("rounds = 10", "rounds = 3");
     assert_eq!(
-        PeersConfig::parse(&text, "peers.toml").unwrap_err(),
+        PeersConfig::parse(&text, "peers.toml")
+            .unwrap_err()
+            .to_string(),
         "peers.toml: [comparison] rounds must be at least 10, got 3"
     );
 }
@@ -35,7 +37,9 @@ fn fewer_than_ten_rounds_are_refused() {
 #[test]
 fn an_unknown_key_is_reported_at_its_line_and_column() {
     let text = "[ruff]\nversion = \"0.16.4\"\nwheel = []\n";
-    let error = PeersConfig::parse(text, "peers.toml").unwrap_err();
+    let error = PeersConfig::parse(text, "peers.toml")
+        .unwrap_err()
+        .to_string();
     assert!(
         error.starts_with("peers.toml:3:1: unknown field `wheel`"),
         "{error}"
@@ -50,11 +54,15 @@ fn a_malformed_hash_or_version_is_refused() {
         )
     };
     assert_eq!(
-        PeersConfig::parse(&config("0.16.4", "abc"), "p").unwrap_err(),
+        PeersConfig::parse(&config("0.16.4", "abc"), "p")
+            .unwrap_err()
+            .to_string(),
         "p: [ruff] wheels must list one or more sha256 hashes (64 lowercase hex digits)"
     );
     assert_eq!(
-        PeersConfig::parse(&config("latest", &"a".repeat(64)), "p").unwrap_err(),
+        PeersConfig::parse(&config("latest", &"a".repeat(64)), "p")
+            .unwrap_err()
+            .to_string(),
         "p: [ruff] version must be a release number such as \"0.16.4\", got \"latest\""
     );
 }
@@ -64,7 +72,7 @@ fn a_wheel_with_another_hash_is_not_installed() {
     let dir = tempfile::tempdir().unwrap();
     let wheel = dir.path().join("ruff-0.16.4-py3-none-any.whl");
     std::fs::write(&wheel, b"not the pinned wheel").unwrap();
-    let error = verify_wheel(&wheel, &pin()).unwrap_err();
+    let error = verify_wheel(&wheel, &pin()).unwrap_err().to_string();
     assert!(
         error.contains("which is none of the pinned") && error.ends_with("nothing was installed"),
         "{error}"
@@ -160,7 +168,9 @@ fn measuring_runs_every_command_each_round_and_stops_at_a_failure() {
         env: vec![],
     };
     assert_eq!(
-        measure(&[ok, failing], 3, &|_| {}).unwrap_err(),
+        measure(&[ok, failing], 3, &|_| {})
+            .unwrap_err()
+            .to_string(),
         "`sh -c echo broken >&2; exit 3` failed (exit status: 3): broken"
     );
 }

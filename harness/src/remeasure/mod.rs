@@ -35,7 +35,7 @@ pub const NEAR_THRESHOLD: f64 = 0.005;
 #[derive(Debug, thiserror::Error)]
 pub enum RemeasureError {
     #[error("the baseline cannot be re-measured: {0}")]
-    NotReproducible(String),
+    NotReproducible(#[source] crate::results::Unreproducible),
     #[error(
         "the baseline's commit {commit} is not in this clone and `git fetch --depth=1 origin {commit}` failed ({cause}); fetch the history (actions/checkout with `fetch-depth: 0`) or re-save the baseline"
     )]
@@ -45,13 +45,42 @@ pub enum RemeasureError {
         cause: crate::git::GitError,
     },
     #[error("building the baseline's commit {commit} failed: {cause}")]
-    Build { commit: String, cause: String },
+    Build {
+        commit: String,
+        #[source]
+        cause: StepError,
+    },
     #[error("measuring the baseline's commit {commit} failed: {cause}")]
-    Run { commit: String, cause: String },
+    Run {
+        commit: String,
+        #[source]
+        cause: StepError,
+    },
     #[error(transparent)]
     Git(#[from] crate::git::GitError),
-    #[error("{0}")]
-    Other(String),
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    /// This checkout's perfgate for the interleaved rounds.
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+}
+
+/// What failed in building or measuring the baseline's commit.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(
+        "its tree has no {} (it predates the stable workload API the harness builds against)",
+        crate::sides::WORKLOAD_API
+    )]
+    NoWorkloadApi,
+    #[error(transparent)]
+    Side(#[from] crate::sides::SideError),
+    #[error(transparent)]
+    Tool(#[from] crate::tools::ToolError),
+    #[error("its run has no scenario `{0}`")]
+    NoScenario(String),
+    #[error("scenario `{name}` failed: {reason}")]
+    Failed { name: String, reason: String },
 }
 
 /// What re-measured counts depend on; a cache entry is used only when every field is equal.
@@ -185,23 +214,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The bytes of `path` at `commit`, exactly as committed.
-fn blob(root: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["cat-file", "blob", &format!("{commit}:{path}")])
-        .output()
-        .map_err(|error| format!("cannot run git: {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`git cat-file blob {commit}:{path}` failed: {}",
-            crate::engine::last_line(&output.stderr)
-        ));
-    }
-    Ok(output.stdout)
-}
-
 /// Makes sure `commit` is in the clone: a shallow clone fetches just that commit.
 pub fn ensure_commit(root: &Path, commit: &str) -> Result<(), RemeasureError> {
     let present =
@@ -227,7 +239,6 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
         .to_owned();
     let root = request.root;
     ensure_commit(root, &commit)?;
-    let other = |cause: String| RemeasureError::Other(cause);
     if git::git(
         root,
         &[
@@ -240,14 +251,11 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
     {
         return Err(RemeasureError::Build {
             commit: commit.clone(),
-            cause: format!(
-                "its tree has no {} (it predates the stable workload API the harness builds against)",
-                crate::sides::WORKLOAD_API
-            ),
+            cause: StepError::NoWorkloadApi,
         });
     }
     let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")])?;
-    let lock_bytes = blob(root, &commit, "Cargo.lock").map_err(other)?;
+    let lock_bytes = git::blob(root, &commit, "Cargo.lock")?;
     let lock_text = String::from_utf8_lossy(&lock_bytes).into_owned();
     // As `fingerprint::collect` hashes a checkout's Cargo.lock: equal locks, equal hashes.
     let cargo_lock = crate::corpus::sha256_hex(&lock_bytes);
@@ -314,19 +322,21 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             (request.engines, request.corpus_paths),
             request.progress,
         )?;
-        std::fs::create_dir_all(&cache)
-            .map_err(|error| other(format!("cannot create {}: {error}", cache.display())))?;
+        std::fs::create_dir_all(&cache).map_err(crate::files::FileError::of("create", &cache))?;
         for (name, key) in &wanted {
             let Some(scenario) = measured.scenarios.iter().find(|s| &s.name == name) else {
                 return Err(RemeasureError::Run {
                     commit: commit.clone(),
-                    cause: format!("its run has no scenario `{name}`"),
+                    cause: StepError::NoScenario(name.clone()),
                 });
             };
             if let Status::Failed { reason } = &scenario.status {
                 return Err(RemeasureError::Run {
                     commit: commit.clone(),
-                    cause: format!("scenario `{name}` failed: {reason}"),
+                    cause: StepError::Failed {
+                        name: name.clone(),
+                        reason: reason.clone(),
+                    },
                 });
             }
             let scenario = portable(scenario.clone());
@@ -336,8 +346,8 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
                 scenario: scenario.clone(),
             };
             let text = serde_json::to_string_pretty(&entry).expect("an entry serializes");
-            crate::write_atomic(&cache.join(key.file_name()), &text)
-                .map_err(|error| other(format!("cannot write {}: {error}", cache.display())))?;
+            let path = cache.join(key.file_name());
+            crate::write_atomic(&path, &text).map_err(crate::files::FileError::of("write", &path))?;
             found.insert(name.clone(), (measured.fingerprint.clone(), scenario));
         }
         fingerprint = Some(measured.fingerprint);
@@ -429,14 +439,13 @@ fn build_baseline(
     )?;
     // The candidate's scenario files (as they are in the work tree), so a changed scenario is
     // measured with its new definition on both sides.
-    copy_dir(&root.join("scenarios"), &tree.path().join("scenarios"))
-        .map_err(RemeasureError::Other)?;
+    copy_dir(&root.join("scenarios"), &tree.path().join("scenarios"))?;
     for folder in corpus_paths {
-        copy_dir(&root.join(folder), &tree.path().join(folder)).map_err(RemeasureError::Other)?;
+        copy_dir(&root.join(folder), &tree.path().join(folder))?;
     }
-    let build_error = |cause: String| RemeasureError::Build {
+    let build_error = |cause: crate::sides::SideError| RemeasureError::Build {
         commit: commit.to_owned(),
-        cause,
+        cause: cause.into(),
     };
     let side = Side::prepare_with_lock(
         &workspace,
@@ -470,7 +479,7 @@ fn measure(
     progress: &dyn Fn(&str),
 ) -> Result<Results, RemeasureError> {
     let built = build_baseline(root, commit, corpus_paths, progress)?;
-    let run_error = |cause: String| RemeasureError::Run {
+    let run_error = |cause: StepError| RemeasureError::Run {
         commit: commit.to_owned(),
         cause,
     };
@@ -478,7 +487,7 @@ fn measure(
         let workspace = crate::engine::build_workspace(root);
         Some(
             crate::tools::ensure_runner(&workspace, progress)
-                .map_err(|error| run_error(error.to_string()))?,
+                .map_err(|error| run_error(error.into()))?,
         )
     } else {
         None
@@ -497,7 +506,7 @@ fn measure(
             &root.join("target/perfgate/corpora"),
             runner.as_deref(),
         )
-        .map_err(run_error)
+        .map_err(|error| run_error(error.into()))
 }
 
 /// `--remeasure-time`: wall time of the baseline's commit and of this build in interleaved rounds
@@ -523,7 +532,7 @@ pub fn remeasure_time(
         &crate::engine::build::Source::workspace(root),
         crate::engine::build::Kind::Plain,
     )
-    .map_err(RemeasureError::Other)?;
+    ?;
     let fingerprint = crate::fingerprint::collect(root);
     let empty = |fingerprint: Fingerprint| Results {
         schema_version: crate::results::SCHEMA_VERSION,
@@ -577,20 +586,18 @@ pub fn path_corpora(scenarios: &[crate::scenario::Scenario]) -> Vec<PathBuf> {
     paths
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+fn copy_dir(from: &Path, to: &Path) -> Result<(), crate::files::FileError> {
+    use crate::files::FileError;
     let _ = std::fs::remove_dir_all(to);
-    std::fs::create_dir_all(to)
-        .map_err(|error| format!("cannot create {}: {error}", to.display()))?;
-    let entries = std::fs::read_dir(from)
-        .map_err(|error| format!("cannot read {}: {error}", from.display()))?;
+    std::fs::create_dir_all(to).map_err(FileError::of("create", to))?;
+    let entries = std::fs::read_dir(from).map_err(FileError::of("read", from))?;
     for entry in entries.flatten() {
         let path = entry.path();
         let target = to.join(entry.file_name());
         if path.is_dir() {
             copy_dir(&path, &target)?;
         } else if path.is_file() {
-            std::fs::copy(&path, &target)
-                .map_err(|error| format!("cannot copy {}: {error}", path.display()))?;
+            std::fs::copy(&path, &target).map_err(FileError::of("copy", &path))?;
         }
     }
     Ok(())

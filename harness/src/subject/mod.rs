@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use connascence::workload::{self, WorkloadFile, WorkloadKind as CoreKind, WorkloadSpec};
 
-use crate::corpus::{CorpusLock, Fetcher};
+use crate::corpus::{CorpusError, CorpusLock, Fetcher};
+use crate::files::FileError;
 use crate::results::CounterData;
 use crate::scenario::{CorpusSource, Scenario, Traversal, WorkloadKind};
 
@@ -30,6 +31,46 @@ pub const THREAD_ENTRY: &str = "connascence::engine::analysis_thread";
 /// Rule ids the core knows (for validating scenarios).
 pub fn rule_ids() -> Vec<&'static str> {
     connascence::REGISTRY.iter().map(|info| info.id).collect()
+}
+
+/// Why a scenario's input could not be prepared or its workload not run.
+///
+/// The core's own failures arrive as text ([`SubjectError::Load`], [`SubjectError::Core`]): this
+/// module is also compiled against older cores (`compare-branches`, the baseline re-measure), whose
+/// error types differ, while their messages are what a user needs.
+#[derive(Debug, thiserror::Error)]
+pub enum SubjectError {
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The core could not load the files of a corpus or path.
+    #[error("cannot load {what}: {message}")]
+    Load { what: String, message: String },
+    /// A scenario's `include` glob.
+    #[error(transparent)]
+    Glob(#[from] globset::Error),
+    #[error("the corpus of scenario `{0}` has no Python files")]
+    NoFiles(String),
+    /// A file of a `path` corpus that a symbolic link leads out of the repository.
+    #[error(
+        "{0} leads out of the repository through a symbolic link; a scenario reads only the repository's own files"
+    )]
+    OutsideRepository(String),
+    #[error("cache-edit without the second corpus")]
+    NoSecondCorpus,
+    /// A resumed workload whose one-time setup did not run: what is missing, and where.
+    #[error("no {what} in {} (the one-time setup did not run)", .path.display())]
+    NoSetup { what: &'static str, path: PathBuf },
+    #[error("cannot snapshot the cache: {0}")]
+    Snapshot(#[source] std::io::Error),
+    /// The core's run failed.
+    #[error("{0}")]
+    Core(String),
+}
+
+fn core_failed(error: connascence::engine::RunError) -> SubjectError {
+    SubjectError::Core(error.to_string())
 }
 
 /// A scenario's input, loaded and ready to run.
@@ -59,20 +100,23 @@ fn pinned_files(
     name: &str,
     max_files: Option<usize>,
     include: &[String],
-) -> Result<(Vec<WorkloadFile>, String), String> {
-    let corpus = lock.require(name).map_err(|error| error.to_string())?;
+) -> Result<(Vec<WorkloadFile>, String), SubjectError> {
+    let corpus = lock.require(name)?;
     if fetcher.cached(corpus).is_none() {
         eprintln!(
             "perfgate: fetching corpus {} {} (pip download, verified by sha256)",
             corpus.package, corpus.version
         );
     }
-    fetcher.fetch(corpus).map_err(|error| error.to_string())?;
+    fetcher.fetch(corpus)?;
     // Labels are relative to the unpacked wheel (`django/db/models/base.py`), so they do not depend on
     // where the repository is (instruction counts repeat) nor on the version (cache-edit reuses entries).
     let dir = fetcher.dir(corpus);
     let mut files = workload::load(std::slice::from_ref(&dir))
-        .map_err(|error| format!("cannot load corpus {name}: {error}"))?;
+        .map_err(|message| SubjectError::Load {
+            what: format!("corpus {name}"),
+            message,
+        })?;
     let prefix = format!("{}/", dir.display());
     for file in &mut files {
         if let Some(relative) = file.label.strip_prefix(&prefix) {
@@ -82,9 +126,9 @@ fn pinned_files(
     if !include.is_empty() {
         let mut builder = globset::GlobSetBuilder::new();
         for glob in include {
-            builder.add(globset::Glob::new(glob).map_err(|error| error.to_string())?);
+            builder.add(globset::Glob::new(glob)?);
         }
-        let set = builder.build().map_err(|error| error.to_string())?;
+        let set = builder.build()?;
         files.retain(|file| set.is_match(&file.label));
     }
     if let Some(max) = max_files {
@@ -101,7 +145,7 @@ pub fn prepare(
     scenario: &Scenario,
     repo_root: &Path,
     lock: &CorpusLock,
-) -> Result<PreparedInput, String> {
+) -> Result<PreparedInput, SubjectError> {
     let fetcher = Fetcher::new(repo_root);
     let (files, corpus_id) = match &scenario.corpus {
         CorpusSource::Pinned {
@@ -143,16 +187,16 @@ pub fn prepare(
         }
         CorpusSource::Path { path } => {
             let files = workload::load(std::slice::from_ref(path))
-                .map_err(|error| format!("cannot load {}: {error}", path.display()))?;
+                .map_err(|message| SubjectError::Load {
+                    what: path.display().to_string(),
+                    message,
+                })?;
             outside_the_repository(repo_root, &files)?;
             (files, format!("path:{}", path.display()))
         }
     };
     if files.is_empty() {
-        return Err(format!(
-            "the corpus of scenario `{}` has no Python files",
-            scenario.name
-        ));
+        return Err(SubjectError::NoFiles(scenario.name.clone()));
     }
     let (edit_files, corpus_id) = match &scenario.edit_to {
         Some(name) => {
@@ -245,8 +289,8 @@ pub fn run_counters(
     scenario: &Scenario,
     input: &PreparedInput,
     scratch: &Path,
-) -> Result<CounterData, String> {
-    let fail = |error: connascence::engine::RunError| error.to_string();
+) -> Result<CounterData, SubjectError> {
+    let fail = core_failed;
     let cache_dir = scratch.join("cache");
     let _ = std::fs::remove_dir_all(&cache_dir);
     let outcome = match scenario.kind {
@@ -269,7 +313,7 @@ pub fn run_counters(
             let second = input
                 .edit_files
                 .clone()
-                .ok_or("cache-edit without the second corpus")?;
+                .ok_or(SubjectError::NoSecondCorpus)?;
             workload::run(&spec(
                 scenario,
                 input.files.clone(),
@@ -317,7 +361,7 @@ impl Workload {
         scenario: &Scenario,
         input: &PreparedInput,
         scratch: &Path,
-    ) -> Result<Workload, String> {
+    ) -> Result<Workload, SubjectError> {
         Self::build(scenario, input, scratch, true)
     }
 
@@ -328,7 +372,7 @@ impl Workload {
         scenario: &Scenario,
         input: &PreparedInput,
         scratch: &Path,
-    ) -> Result<Workload, String> {
+    ) -> Result<Workload, SubjectError> {
         Self::build(scenario, input, scratch, false)
     }
 
@@ -337,8 +381,8 @@ impl Workload {
         input: &PreparedInput,
         scratch: &Path,
         one_time_setup: bool,
-    ) -> Result<Workload, String> {
-        let fail = |error: connascence::engine::RunError| error.to_string();
+    ) -> Result<Workload, SubjectError> {
+        let fail = core_failed;
         let cache_dir = scratch.join("cache");
         let snapshot = scratch.join("cache-snapshot");
         if one_time_setup {
@@ -363,26 +407,26 @@ impl Workload {
                 workload::run(&spec).map_err(fail)?;
             }
             WorkloadKind::CacheWarm if !cache_dir.is_dir() => {
-                return Err(format!(
-                    "no filled cache in {} (the one-time setup did not run)",
-                    cache_dir.display()
-                ));
+                return Err(SubjectError::NoSetup {
+                    what: "filled cache",
+                    path: cache_dir,
+                });
             }
             WorkloadKind::CacheEdit => {
                 if one_time_setup {
                     workload::run(&spec).map_err(fail)?;
                     copy_dir(&cache_dir, &snapshot)
-                        .map_err(|error| format!("cannot snapshot the cache: {error}"))?;
+                        .map_err(SubjectError::Snapshot)?;
                 } else if !snapshot.is_dir() {
-                    return Err(format!(
-                        "no cache snapshot in {} (the one-time setup did not run)",
-                        snapshot.display()
-                    ));
+                    return Err(SubjectError::NoSetup {
+                        what: "cache snapshot",
+                        path: snapshot,
+                    });
                 }
                 spec.files = input
                     .edit_files
                     .clone()
-                    .ok_or("cache-edit without the second corpus")?;
+                    .ok_or(SubjectError::NoSecondCorpus)?;
             }
             _ => {}
         }
@@ -439,17 +483,14 @@ impl Workload {
 
 /// Refuses a `path` corpus with a file that is really outside the repository (a symbolic link in
 /// the folder pointing elsewhere): a scenario reads only the repository's own files.
-fn outside_the_repository(repo_root: &Path, files: &[WorkloadFile]) -> Result<(), String> {
-    let root = std::fs::canonicalize(repo_root)
-        .map_err(|error| format!("cannot resolve {}: {error}", repo_root.display()))?;
+fn outside_the_repository(repo_root: &Path, files: &[WorkloadFile]) -> Result<(), SubjectError> {
+    let root =
+        std::fs::canonicalize(repo_root).map_err(FileError::of("resolve", repo_root))?;
     for file in files {
         let inside = std::fs::canonicalize(repo_root.join(&file.label))
             .is_ok_and(|real| real.starts_with(&root));
         if !inside {
-            return Err(format!(
-                "{} leads out of the repository through a symbolic link; a scenario reads only the repository's own files",
-                file.label
-            ));
+            return Err(SubjectError::OutsideRepository(file.label.clone()));
         }
     }
     Ok(())
