@@ -524,6 +524,15 @@ pub fn confirmation_run(
     crate::run::run(&chosen, root, lock, &options)
 }
 
+/// Why the verdict could not be printed or written.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
+}
+
 /// Prints the table, writes the chosen formats into `output` and the GitHub step summary; returns
 /// the files written.
 pub fn emit(
@@ -532,7 +541,7 @@ pub fn emit(
     baseline_label: &str,
     formats: &[String],
     output: &Path,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, EmitError> {
     let report = Report {
         comparison,
         candidate,
@@ -542,10 +551,9 @@ pub fn emit(
     crate::stdout::print(&export::terminal_table(
         &report,
         std::io::stdout().is_terminal(),
-    ))
-    .map_err(|error| error.to_string())?;
-    let written = export::write_all(formats, &report, output).map_err(|error| error.to_string())?;
-    export::github_step_summary(&report).map_err(|error| error.to_string())?;
+    ))?;
+    let written = export::write_all(formats, &report, output)?;
+    export::github_step_summary(&report)?;
     Ok(written)
 }
 
@@ -562,7 +570,7 @@ pub fn write_report(
     out: &Path,
     commands: Vec<String>,
     history: Option<&[crate::history::Record]>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, crate::files::FileError> {
     let calibration = crate::calibrate::Calibration::load(root, profile).ok();
     let peers = crate::peers::PeersReport::load_or_warn(root);
     let input = crate::report::ReportInput {

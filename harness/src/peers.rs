@@ -132,7 +132,8 @@ impl PeersConfig {
             |h: &String| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if config.ruff.wheels.is_empty() || !config.ruff.wheels.iter().all(valid_hash) {
             return Err(invalid(
-                "[ruff] wheels must list one or more sha256 hashes (64 lowercase hex digits)".into(),
+                "[ruff] wheels must list one or more sha256 hashes (64 lowercase hex digits)"
+                    .into(),
             ));
         }
         if config.ruff.version.is_empty()

@@ -393,4 +393,58 @@ fn the_perfgate_binary_is_a_thin_shell_and_the_library_has_typed_errors() {
         .map(|path| path.display().to_string())
         .collect();
     assert!(offenders.is_empty(), "anyhow in the library: {offenders:?}");
+    let text_errors: Vec<String> = files_under(&root().join("harness/src"), &["rs"])
+        .into_iter()
+        .filter(|path| !path.starts_with(root().join("harness/src/bin")))
+        .flat_map(|path| {
+            let text = code(&std::fs::read_to_string(&path).unwrap());
+            string_errors(&text)
+                .into_iter()
+                .map(move |found| format!("{}: {found}", path.display()))
+        })
+        .collect();
+    assert!(
+        text_errors.is_empty(),
+        "errors as text in the library: {text_errors:?}"
+    );
+}
+
+/// Every `Result<T, String>` in `text` (the error type is the last top-level argument).
+fn string_errors(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (start, _) in text.match_indices("Result<") {
+        let body = &text[start + "Result<".len()..];
+        let (mut depth, mut last_comma, mut end) = (0i32, None, None);
+        for (i, c) in body.char_indices() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                '>' | ')' | ']' if depth == 0 => {
+                    end = Some(i);
+                    break;
+                }
+                '>' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => last_comma = Some(i),
+                _ => {}
+            }
+        }
+        if let (Some(comma), Some(end)) = (last_comma, end)
+            && body[comma + 1..end].trim() == "String"
+        {
+            found.push(format!("Result<{}>", &body[..end]));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_result_with_a_text_error_is_found_however_it_is_nested() {
+    assert_eq!(
+        string_errors("fn a() -> Result<(Vec<u8>, String), String> {}"),
+        ["Result<(Vec<u8>, String), String>"]
+    );
+    assert_eq!(
+        string_errors("OnceCell<Result<PathBuf, String>>"),
+        ["Result<PathBuf, String>"]
+    );
+    assert!(string_errors("Result<Vec<String>, FileError> io::Result<String>").is_empty());
 }

@@ -175,7 +175,9 @@ fn a_heap_profile_of_zero_blocks_is_an_error() {
 fn a_round_without_criterion_samples_is_an_error_and_stale_output_is_removed_first() {
     // Criterion in test mode (or any run that benchmarks nothing) writes no `sample.json`.
     let home = tempfile::tempdir().unwrap();
-    let error = perfgate::engine::time::read_round(home.path(), "tiny").unwrap_err().to_string();
+    let error = perfgate::engine::time::read_round(home.path(), "tiny")
+        .unwrap_err()
+        .to_string();
     assert!(error.starts_with("no samples at "), "{error}");
     assert!(error.contains("perfgate/tiny/new/sample.json"), "{error}");
     // An earlier round's samples are removed before a measurement, so they cannot be read as its.

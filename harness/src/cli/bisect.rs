@@ -99,8 +99,7 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
         if commit != bad {
             tree.take_dir_from(&bad, "scenarios")?;
         }
-        let side =
-            Side::prepare(&workspace, tree.path(), short, short, commit)?;
+        let side = Side::prepare(&workspace, tree.path(), short, short, commit)?;
         say(&format!("building and counting {short}"));
         let binary = side.build()?.binary;
         let results = run_side(

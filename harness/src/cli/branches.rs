@@ -333,8 +333,7 @@ pub(crate) fn finish(
         &args.base,
         &formats,
         &exports,
-    )
-    .map_err(CliError::Step)?;
+    )?;
     let calibration = crate::calibrate::Calibration::load(root, &args.output.profile).ok();
     let base_label = format!("{} ({})", args.base, measured.base.short());
     let head_label = format!("{} ({})", args.head, measured.head.short());
@@ -357,7 +356,7 @@ pub(crate) fn finish(
         release,
         peers: peers.as_ref(),
     };
-    let index = crate::report::write(&input, report_dir).map_err(CliError::Step)?;
+    let index = crate::report::write(&input, report_dir)?;
     let markdown = report_dir.join("summary.md");
     crate::export::write_atomic(
         &markdown,

@@ -25,7 +25,7 @@ pub fn compare(root: &Path, lock: &CorpusLock, args: CompareArgs) -> Result<u8> 
     let dir = output
         .output
         .unwrap_or_else(|| root.join("target/perfgate/compare"));
-    crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir).map_err(CliError::Step)?;
+    crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)?;
     Ok(comparison.exit_code())
 }
 
@@ -66,8 +66,7 @@ pub fn report(root: &Path, lock: &CorpusLock, args: ReportArgs) -> Result<u8> {
         &out,
         vec![command],
         None,
-    )
-    .map_err(CliError::Step)?;
+    )?;
     crate::outln!("report: {}", index.display());
     if let Some(file) = &targets_markdown {
         let written = out.join("targets.md");

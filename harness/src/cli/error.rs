@@ -17,9 +17,6 @@ pub enum CliError {
     /// Bad arguments or input, worded by the command.
     #[error("{0}")]
     Invalid(String),
-    /// A library step that reports its failure as text.
-    #[error("{0}")]
-    Step(String),
     /// A file or process operation, with what was being done.
     #[error("{context}")]
     Io {
@@ -74,6 +71,8 @@ pub enum CliError {
     Peers(#[from] crate::peers::PeersError),
     #[error(transparent)]
     Stdout(#[from] StdoutError),
+    #[error(transparent)]
+    Emit(#[from] crate::gate::EmitError),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
 }

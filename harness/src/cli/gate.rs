@@ -8,7 +8,7 @@ use crate::cli::args::GateArgs;
 use crate::cli::common::{
     engines, formats, load_baseline, load_baseline_at, options_of, run_and_save, select, selection,
 };
-use crate::cli::{CliError, Result, fail};
+use crate::cli::{Result, fail};
 use crate::corpus::CorpusLock;
 use crate::scenario::Scenario;
 
@@ -184,8 +184,7 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
     let dir = output
         .output
         .unwrap_or_else(|| root.join("target/perfgate/gate"));
-    let written =
-        crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir).map_err(CliError::Step)?;
+    let written = crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)?;
     let history = match &history {
         Some(file) => Some(super::history::record(
             &cand,
@@ -221,8 +220,7 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
         &report_dir,
         vec![gate_command, report_command],
         history.as_deref(),
-    )
-    .map_err(CliError::Step)?;
+    )?;
     eprintln!(
         "report: {}",
         index.strip_prefix(root).unwrap_or(&index).display()

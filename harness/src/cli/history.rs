@@ -91,8 +91,7 @@ pub fn history(root: &Path, action: HistoryAction) -> Result<u8> {
                 &file.display().to_string(),
                 &settings.gate,
                 &out,
-            )
-            .map_err(CliError::Step)?;
+            )?;
             eprintln!("trend charts: {}", index.display());
         }
     }

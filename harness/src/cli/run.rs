@@ -105,8 +105,7 @@ pub fn workload(root: &Path, lock: &CorpusLock, name: &str, scratch: &Path) -> R
     let mut scenario = find_scenario(root, lock, name)?;
     scenario.threads = 1;
     let input = crate::subject::prepare(&scenario, root, lock)?;
-    let workload =
-        crate::subject::Workload::resume(&scenario, &input, scratch)?;
+    let workload = crate::subject::Workload::resume(&scenario, &input, scratch)?;
     let iteration = workload.setup();
     let findings = std::hint::black_box(workload.routine(iteration));
     if findings == u64::MAX {
@@ -127,8 +126,7 @@ pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Resul
     let scratch = root
         .join("target/perfgate/scratch")
         .join(format!("{}-heap", scenario.id));
-    let workload =
-        crate::subject::Workload::new(&scenario, &input, &scratch)?;
+    let workload = crate::subject::Workload::new(&scenario, &input, &scratch)?;
     let iteration = workload.setup();
     let profiler = dhat::Profiler::builder()
         .file_name(out.join("dhat-heap.json"))
@@ -143,8 +141,9 @@ pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Resul
         max_blocks: stats.max_blocks as u64,
     };
     let file = out.join("heap.json");
-    std::fs::write(&file, serde_json::to_string_pretty(&data)?)
-        .map_err(crate::cli::CliError::io(format!("cannot write {}", file.display())))?;
+    std::fs::write(&file, serde_json::to_string_pretty(&data)?).map_err(
+        crate::cli::CliError::io(format!("cannot write {}", file.display())),
+    )?;
     Ok(0)
 }
 

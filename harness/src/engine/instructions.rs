@@ -227,7 +227,8 @@ fn not_counted(function: &str) -> EngineError {
 fn callgrind_events(
     summary: &gungraun_summary::v7::BenchmarkSummary,
 ) -> Result<BTreeMap<String, u64>, EngineError> {
-    let missing = |what: &str| EngineError::Output(format!("gungraun's summary has no callgrind {what}"));
+    let missing =
+        |what: &str| EngineError::Output(format!("gungraun's summary has no callgrind {what}"));
     use gungraun_summary::v7::{Metric, Tool, ToolMetricResults};
     let profile = summary
         .profiles

@@ -31,8 +31,9 @@ pub fn read_round(criterion_home: &Path, id: &str) -> Result<Round, EngineError>
         .join("perfgate")
         .join(id)
         .join("new/sample.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|error| EngineError::Output(format!("no samples at {}: {error}", path.display())))?;
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        EngineError::Output(format!("no samples at {}: {error}", path.display()))
+    })?;
     let samples: CriterionSamples = serde_json::from_str(&text).map_err(|error| {
         EngineError::Output(format!(
             "{} is not criterion's sample file: {error}",
@@ -148,11 +149,12 @@ pub fn run_rounds(
             .join("target/perfgate/criterion")
             .join(&scenario.id)
             .join(format!("round-{round}"));
-        let measured = run_round(&exe, root, scenario, settings, &home, &[])
-            .map_err(|error| EngineError::Round {
+        let measured = run_round(&exe, root, scenario, settings, &home, &[]).map_err(|error| {
+            EngineError::Round {
                 round,
                 source: Box::new(error),
-            })?;
+            }
+        })?;
         collected.push(measured);
     }
     Ok(TimeData {

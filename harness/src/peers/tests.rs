@@ -168,9 +168,7 @@ fn measuring_runs_every_command_each_round_and_stops_at_a_failure() {
         env: vec![],
     };
     assert_eq!(
-        measure(&[ok, failing], 3, &|_| {})
-            .unwrap_err()
-            .to_string(),
+        measure(&[ok, failing], 3, &|_| {}).unwrap_err().to_string(),
         "`sh -c echo broken >&2; exit 3` failed (exit status: 3): broken"
     );
 }

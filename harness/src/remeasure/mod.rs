@@ -347,7 +347,8 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             };
             let text = serde_json::to_string_pretty(&entry).expect("an entry serializes");
             let path = cache.join(key.file_name());
-            crate::write_atomic(&path, &text).map_err(crate::files::FileError::of("write", &path))?;
+            crate::write_atomic(&path, &text)
+                .map_err(crate::files::FileError::of("write", &path))?;
             found.insert(name.clone(), (measured.fingerprint.clone(), scenario));
         }
         fingerprint = Some(measured.fingerprint);
@@ -531,8 +532,7 @@ pub fn remeasure_time(
     let here = crate::engine::build::build(
         &crate::engine::build::Source::workspace(root),
         crate::engine::build::Kind::Plain,
-    )
-    ?;
+    )?;
     let fingerprint = crate::fingerprint::collect(root);
     let empty = |fingerprint: Fingerprint| Results {
         schema_version: crate::results::SCHEMA_VERSION,

@@ -5,15 +5,20 @@
 
 use plotters::prelude::*;
 
-/// A chart that could not be drawn (plotters' error, as text).
-pub type ChartResult = Result<String, String>;
+/// A chart that could not be drawn: plotters' error (its type depends on the backend), as text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot draw the chart: {0}")]
+pub struct ChartError(String);
+
+/// A drawn chart (its SVG text) or why it could not be drawn.
+pub type ChartResult = Result<String, ChartError>;
 
 const WIDTH: u32 = 880;
 const BASE_COLOUR: RGBColor = RGBColor(90, 110, 140);
 const CAND_COLOUR: RGBColor = RGBColor(200, 90, 40);
 
-fn fail<E: std::fmt::Display>(error: E) -> String {
-    format!("cannot draw the chart: {error}")
+fn fail<E: std::fmt::Display>(error: E) -> ChartError {
+    ChartError(error.to_string())
 }
 
 /// One side of a rounds chart: each round's per-sample per-iteration times (ms) and its median.

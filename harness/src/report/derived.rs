@@ -7,6 +7,7 @@ use std::path::Path;
 use super::attribution::Attribution;
 use super::{ReportInput, charts, format, html};
 use crate::compare::Verdict;
+use crate::files::FileError;
 use crate::results::ScenarioResult;
 use crate::scenario::{Traversal, WorkloadKind};
 use html::escape;
@@ -226,18 +227,17 @@ pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
     out
 }
 
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
+fn copy(from: &Path, to: &Path) -> Result<(), FileError> {
     if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(FileError::of("create", parent))?;
     }
     std::fs::copy(from, to)
         .map(|_| ())
-        .map_err(|error| format!("cannot copy {}: {error}", from.display()))
+        .map_err(FileError::of("copy", from))
 }
 
 /// Copies each candidate scenario's dhat profile, callgrind files and flamegraphs beside the page.
-pub fn artifacts(input: &ReportInput, dir: &Path) -> Result<String, String> {
+pub fn artifacts(input: &ReportInput, dir: &Path) -> Result<String, FileError> {
     let mut items = Vec::new();
     for result in &input.candidate.scenarios {
         let mut links = Vec::new();

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use crate::calibrate::Calibration;
 use crate::compare::{Comparison, MetricComparison, Verdict};
+use crate::files::FileError;
 use crate::results::{Fingerprint, Results, ScenarioResult};
 use crate::scenario::Scenario;
 use html::escape;
@@ -61,7 +62,7 @@ struct Charts<'a> {
 
 impl Charts<'_> {
     /// Writes `svg` as `charts/<name>.svg` and returns the figure, or the error as a note.
-    fn add(&mut self, name: &str, svg: Result<String, String>, caption: &str) -> String {
+    fn add(&mut self, name: &str, svg: charts::ChartResult, caption: &str) -> String {
         match svg {
             Ok(svg) => {
                 let file = format!("{name}.svg");
@@ -73,7 +74,7 @@ impl Charts<'_> {
                     Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error.to_string())),
                 }
             }
-            Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error)),
+            Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error.to_string())),
         }
     }
 }
@@ -489,13 +490,12 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
 }
 
 /// Writes the report into `out` and returns the path of its `index.html`.
-pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
+pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, FileError> {
     let charts_dir = out.join("charts");
     let artifacts_dir = out.join("artifacts");
     for dir in [&charts_dir, &artifacts_dir] {
         let _ = std::fs::remove_dir_all(dir);
-        std::fs::create_dir_all(dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(FileError::of("create", dir))?;
     }
     let mut charts = Charts {
         dir: &charts_dir,
@@ -542,10 +542,8 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, String> {
         body.push('\n');
     }
     body.push_str("</pre>\n");
-    crate::export::write_atomic(&out.join("targets.md"), &targets::markdown(input))
-        .map_err(|error| error.to_string())?;
+    crate::export::write_atomic(&out.join("targets.md"), &targets::markdown(input))?;
     let index = out.join("index.html");
-    crate::export::write_atomic(&index, &html::page("perfgate report", &body))
-        .map_err(|error| error.to_string())?;
+    crate::export::write_atomic(&index, &html::page("perfgate report", &body))?;
     Ok(index)
 }

@@ -121,11 +121,11 @@ pub fn write_page(
     source: &str,
     gate: &crate::settings::GateDefaults,
     out: &std::path::Path,
-) -> Result<std::path::PathBuf, String> {
+) -> Result<std::path::PathBuf, crate::files::FileError> {
     let charts_dir = out.join("charts");
     let _ = std::fs::remove_dir_all(&charts_dir);
     std::fs::create_dir_all(&charts_dir)
-        .map_err(|error| format!("cannot create {}: {error}", charts_dir.display()))?;
+        .map_err(crate::files::FileError::of("create", &charts_dir))?;
     let mut charts = Charts {
         dir: &charts_dir,
         written: 0,
@@ -136,7 +136,6 @@ pub fn write_page(
         render(trends, &mut charts, gate)
     );
     let index = out.join("index.html");
-    crate::export::write_atomic(&index, &html::page("perfgate trends", &body))
-        .map_err(|error| error.to_string())?;
+    crate::export::write_atomic(&index, &html::page("perfgate trends", &body))?;
     Ok(index)
 }

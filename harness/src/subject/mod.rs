@@ -112,8 +112,8 @@ fn pinned_files(
     // Labels are relative to the unpacked wheel (`django/db/models/base.py`), so they do not depend on
     // where the repository is (instruction counts repeat) nor on the version (cache-edit reuses entries).
     let dir = fetcher.dir(corpus);
-    let mut files = workload::load(std::slice::from_ref(&dir))
-        .map_err(|message| SubjectError::Load {
+    let mut files =
+        workload::load(std::slice::from_ref(&dir)).map_err(|message| SubjectError::Load {
             what: format!("corpus {name}"),
             message,
         })?;
@@ -186,11 +186,12 @@ pub fn prepare(
             )
         }
         CorpusSource::Path { path } => {
-            let files = workload::load(std::slice::from_ref(path))
-                .map_err(|message| SubjectError::Load {
+            let files = workload::load(std::slice::from_ref(path)).map_err(|message| {
+                SubjectError::Load {
                     what: path.display().to_string(),
                     message,
-                })?;
+                }
+            })?;
             outside_the_repository(repo_root, &files)?;
             (files, format!("path:{}", path.display()))
         }
@@ -415,8 +416,7 @@ impl Workload {
             WorkloadKind::CacheEdit => {
                 if one_time_setup {
                     workload::run(&spec).map_err(fail)?;
-                    copy_dir(&cache_dir, &snapshot)
-                        .map_err(SubjectError::Snapshot)?;
+                    copy_dir(&cache_dir, &snapshot).map_err(SubjectError::Snapshot)?;
                 } else if !snapshot.is_dir() {
                     return Err(SubjectError::NoSetup {
                         what: "cache snapshot",
@@ -484,8 +484,7 @@ impl Workload {
 /// Refuses a `path` corpus with a file that is really outside the repository (a symbolic link in
 /// the folder pointing elsewhere): a scenario reads only the repository's own files.
 fn outside_the_repository(repo_root: &Path, files: &[WorkloadFile]) -> Result<(), SubjectError> {
-    let root =
-        std::fs::canonicalize(repo_root).map_err(FileError::of("resolve", repo_root))?;
+    let root = std::fs::canonicalize(repo_root).map_err(FileError::of("resolve", repo_root))?;
     for file in files {
         let inside = std::fs::canonicalize(repo_root.join(&file.label))
             .is_ok_and(|real| real.starts_with(&root));
