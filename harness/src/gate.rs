@@ -133,7 +133,12 @@ pub fn to_remeasure(
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for old in &baseline.scenarios {
-        if old.fingerprint.is_some() || (old.instructions.is_none() && old.heap.is_none()) {
+        let reproducible = || {
+            crate::engine::ENGINES
+                .iter()
+                .filter(|engine| engine.family().is_some() && !engine.host_bound())
+        };
+        if old.fingerprint.is_some() || !reproducible().any(|engine| engine.present(old)) {
             continue;
         }
         let Some(new) = candidate.scenarios.iter().find(|s| s.name == old.name) else {
@@ -144,8 +149,10 @@ pub fn to_remeasure(
         }
         let hosts =
             compare::checks::Environments::new(&baseline.fingerprint, &candidate.fingerprint);
-        let mut toolchain = hosts.toolchain("instructions");
-        toolchain.extend(hosts.toolchain("heap"));
+        let mut toolchain: Vec<String> = reproducible()
+            .filter_map(|engine| engine.family())
+            .flat_map(|family| hosts.toolchain(family))
+            .collect();
         toolchain.dedup();
         let near = comparison.metrics.iter().find(|m| {
             m.scenario == old.name
@@ -189,7 +196,9 @@ pub fn apply_remeasure(
     only.scenarios
         .retain(|s| remeasured.scenarios.iter().any(|r| r.name == s.name));
     for scenario in &mut only.scenarios {
-        scenario.time = None;
+        for engine in crate::engine::ENGINES.iter().filter(|e| e.host_bound()) {
+            engine.clear(scenario);
+        }
     }
     let second = compare::compare(remeasured, &only, options);
     replace_rows(comparison, second, &|family| family != "time", true);
@@ -324,22 +333,13 @@ pub fn stricter_of(
     if let Some(text) = show("perfgate.toml")
         && let Ok(there) = toml::from_str::<Settings>(&text)
     {
-        let here = &mut options.defaults;
-        tighten(
-            "perfgate.toml [gate] time".into(),
-            &mut here.time,
-            there.gate.time,
-        );
-        tighten(
-            "perfgate.toml [gate] instructions".into(),
-            &mut here.instructions,
-            there.gate.instructions,
-        );
-        tighten(
-            "perfgate.toml [gate] heap".into(),
-            &mut here.heap,
-            there.gate.heap,
-        );
+        for family in &crate::metric::FAMILIES {
+            tighten(
+                format!("perfgate.toml [gate] {}", family.name),
+                (family.default_mut)(&mut options.defaults),
+                (family.default)(&there.gate),
+            );
+        }
     }
     for scenario in scenarios {
         let Some(text) = show(&scenario.file.display().to_string()) else {
@@ -354,15 +354,9 @@ pub fn stricter_of(
         };
         let defaults = options.defaults;
         let over = options.overrides.entry(scenario.name.clone()).or_default();
-        for (key, slot, default) in [
-            ("time", &mut over.time, defaults.time),
-            (
-                "instructions",
-                &mut over.instructions,
-                defaults.instructions,
-            ),
-            ("heap", &mut over.heap, defaults.heap),
-        ] {
+        for family in &crate::metric::FAMILIES {
+            let (key, default) = (family.name, (family.default)(&defaults));
+            let slot = (family.overridden_mut)(over);
             if let Some(there) = gate
                 .get(key)
                 .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
@@ -415,18 +409,14 @@ pub fn accept_command(
             crate::shell_quote(&format!("{{{}}}", names.join(",")))
         ));
     }
-    let has =
-        |engine: fn(&crate::results::ScenarioResult) -> bool| base.scenarios.iter().any(engine);
-    let engines: Vec<&str> = [
-        ("time", has(|s| s.time.is_some())),
-        ("instructions", has(|s| s.instructions.is_some())),
-        ("allocations", has(|s| s.heap.is_some())),
-        ("counters", true),
-    ]
-    .into_iter()
-    .filter(|(_, held)| *held)
-    .map(|(engine, _)| engine)
-    .collect();
+    // The engines the baseline holds data of; the counters (never gated on their own) always.
+    let engines: Vec<&str> = crate::engine::ENGINES
+        .iter()
+        .filter(|engine| {
+            engine.family().is_none() || base.scenarios.iter().any(|s| engine.present(s))
+        })
+        .map(|engine| engine.name())
+        .collect();
     let file = format!("target/perfgate/{name}-with-new.json");
     format!(
         "`cargo run --release -p perfgate -- run{select} --engines {} --out {file}` on a clean commit, then `cargo run --release -p perfgate -- baseline accept {name} --profile {profile} --from {file} --reason {}`",
@@ -517,7 +507,7 @@ pub fn confirmation_run(
         .cloned()
         .collect();
     let options = crate::run::RunOptions {
-        engines: vec![crate::run::Engine::Time],
+        engines: vec![crate::engine::time::ENGINE],
         rounds,
         selection: None,
     };
@@ -595,23 +585,17 @@ pub fn write_report(
 /// dropped, for a note. Data the baseline has for an engine that did run but measured nothing is
 /// kept, and [`compare::compare`] makes it an error.
 pub fn restrict_to_engines(baseline: &mut Results, engines: &[crate::run::Engine]) -> Vec<String> {
-    use crate::run::Engine;
     let mut dropped = Vec::new();
-    for (engine, family) in [
-        (Engine::Time, "time"),
-        (Engine::Instructions, "instructions"),
-        (Engine::Allocations, "heap"),
-    ] {
-        if engines.contains(&engine) {
+    for engine in &crate::engine::ENGINES {
+        let Some(family) = engine.family() else {
+            continue;
+        };
+        if engines.contains(engine) {
             continue;
         }
         let mut had = false;
         for scenario in &mut baseline.scenarios {
-            had |= match engine {
-                Engine::Time => scenario.time.take().is_some(),
-                Engine::Instructions => scenario.instructions.take().is_some(),
-                _ => scenario.heap.take().is_some(),
-            };
+            had |= engine.clear(scenario);
         }
         if had {
             dropped.push(family.to_owned());

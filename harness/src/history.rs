@@ -54,17 +54,24 @@ pub fn host_id(fingerprint: &Fingerprint) -> String {
 
 /// Every metric value of one scenario result.
 pub fn metric_values(scenario: &ScenarioResult) -> BTreeMap<String, f64> {
+    use crate::engine::Values;
     let mut values = BTreeMap::new();
-    if let Some(time) = scenario.time.as_ref().filter(|t| !t.rounds.is_empty()) {
-        values.insert("time".to_owned(), time.median_ns());
-    }
-    if let Some(data) = &scenario.instructions {
-        values.insert("instructions".to_owned(), data.ir() as f64);
-    }
-    if let Some(heap) = &scenario.heap {
-        values.insert("heap.total_bytes".to_owned(), heap.total_bytes as f64);
-        values.insert("heap.total_blocks".to_owned(), heap.total_blocks as f64);
-        values.insert("heap.max_bytes".to_owned(), heap.max_bytes as f64);
+    for engine in &crate::engine::ENGINES {
+        let Some(family) = engine.family() else {
+            continue;
+        };
+        match engine.values(scenario) {
+            // Sampled: the median of the round medians, under the family's name.
+            Some(Values::Rounds(medians)) if !medians.is_empty() => {
+                values.insert(family.to_owned(), crate::stats::median(&medians));
+            }
+            Some(Values::Counts(counts)) => {
+                for (name, count) in counts {
+                    values.insert(name.to_owned(), count as f64);
+                }
+            }
+            _ => {}
+        }
     }
     values
 }

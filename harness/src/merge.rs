@@ -187,18 +187,9 @@ pub fn merge(files: &[(String, Results)]) -> Result<Results, MergeError> {
                     b: file.clone(),
                 });
             }
-            match (&mut existing.time, scenario.time) {
-                (Some(time), Some(more)) => {
-                    time.rounds.extend(more.rounds);
-                    time.settings.rounds = time.rounds.len() as u32;
-                }
-                (none @ None, Some(more)) => *none = Some(more),
-                _ => {}
+            for engine in &crate::engine::ENGINES {
+                engine.merge(existing, &mut scenario);
             }
-            existing.counters = existing.counters.take().or(scenario.counters);
-            existing.instructions = existing.instructions.take().or(scenario.instructions);
-            existing.heap = existing.heap.take().or(scenario.heap);
-            existing.heap_profile = existing.heap_profile.take().or(scenario.heap_profile);
         }
     }
     merged.scenarios.sort_by(|a, b| a.name.cmp(&b.name));

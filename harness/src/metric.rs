@@ -16,6 +16,9 @@ pub struct Family {
     pub default: fn(&GateDefaults) -> f64,
     /// A scenario's own `[gate]` threshold, when it has one.
     pub overridden: fn(&GateOverrides) -> Option<f64>,
+    /// The places of both, to tighten them (`gate --against`: the stricter of two revisions).
+    pub default_mut: fn(&mut GateDefaults) -> &mut f64,
+    pub overridden_mut: fn(&mut GateOverrides) -> &mut Option<f64>,
     /// The step a nightly series must show to be a change point (time: what the gate promises to
     /// see, `time_detect`; the deterministic counts: their threshold).
     pub detect: fn(&GateDefaults) -> f64,
@@ -27,18 +30,24 @@ pub const FAMILIES: [Family; 3] = [
         name: "time",
         default: |gate| gate.time,
         overridden: |over| over.time,
+        default_mut: |gate| &mut gate.time,
+        overridden_mut: |over| &mut over.time,
         detect: |gate| gate.time_detect,
     },
     Family {
         name: "instructions",
         default: |gate| gate.instructions,
         overridden: |over| over.instructions,
+        default_mut: |gate| &mut gate.instructions,
+        overridden_mut: |over| &mut over.instructions,
         detect: |gate| gate.instructions,
     },
     Family {
         name: "heap",
         default: |gate| gate.heap,
         overridden: |over| over.heap,
+        default_mut: |gate| &mut gate.heap,
+        overridden_mut: |over| &mut over.heap,
         detect: |gate| gate.heap,
     },
 ];

@@ -126,11 +126,14 @@ pub struct Selection {
 }
 
 /// Whether a scenario produced measurements.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Status {
+    #[default]
     Ok,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// The core's exact counters for one run of a scenario's workload.
@@ -154,7 +157,7 @@ pub struct CounterData {
 }
 
 /// One scenario's entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioResult {
     pub name: String,
     pub id: String,

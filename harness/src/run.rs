@@ -6,14 +6,13 @@
 //! (the core's exact counters for one run of the workload). A scenario that fails — its input cannot be prepared, its workload errors or panics — is recorded as
 //! `failed` with the reason, never dropped, and makes the run exit 2.
 
-use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::time::Instant;
 
 use crate::corpus::CorpusLock;
-use crate::engine::{EngineError, heap, instructions, time};
+use crate::engine::EngineError;
+use crate::engine::kind::{Context, Provisioned};
 use crate::results::{Results, SCHEMA_VERSION, ScenarioResult, Status};
 use crate::scenario::Scenario;
 use crate::subject::SubjectError;
@@ -22,34 +21,17 @@ use crate::{fingerprint, subject};
 /// Why a selection cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
-    #[error("unknown engine `{0}`; available: {available}", available = Engine::AVAILABLE.join(", "))]
+    #[error("unknown engine `{0}`; available: {available}", available = crate::engine::names().join(", "))]
     UnknownEngine(String),
     #[error("invalid --filter glob `{pattern}`: {reason}")]
     InvalidFilter { pattern: String, reason: String },
 }
 
-/// The engines `perfgate run` can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Counters,
-    Time,
-    Instructions,
-    Allocations,
-}
+pub use crate::engine::Engine;
 
-impl Engine {
-    pub const AVAILABLE: [&'static str; 4] = ["time", "instructions", "allocations", "counters"];
-
-    /// Parses an engine name.
-    pub fn parse(name: &str) -> Result<Engine, SelectError> {
-        match name {
-            "counters" => Ok(Engine::Counters),
-            "time" => Ok(Engine::Time),
-            "instructions" => Ok(Engine::Instructions),
-            "allocations" => Ok(Engine::Allocations),
-            other => Err(SelectError::UnknownEngine(other.to_owned())),
-        }
-    }
+/// The engine named `name` ([`crate::engine::ENGINES`]).
+pub fn parse_engine(name: &str) -> Result<Engine, SelectError> {
+    Engine::named(name).ok_or_else(|| SelectError::UnknownEngine(name.to_owned()))
 }
 
 /// Keeps the scenarios whose name matches `filter` (a glob) and that carry one of `tags`.
@@ -90,14 +72,6 @@ pub struct RunOptions {
     pub selection: Option<crate::results::Selection>,
 }
 
-/// What the engines build or install, once per run, on first use; a failure is kept and fails
-/// every scenario that needs it, with the same message.
-#[derive(Default)]
-struct Provisioned {
-    tools: OnceCell<Result<instructions::Tools, Rc<EngineError>>>,
-    heap: OnceCell<Result<PathBuf, Rc<EngineError>>>,
-}
-
 /// Why one scenario could not be measured (recorded in its result as text).
 #[derive(Debug, thiserror::Error)]
 enum ScenarioFailure {
@@ -105,9 +79,6 @@ enum ScenarioFailure {
     Subject(#[from] SubjectError),
     #[error(transparent)]
     Engine(#[from] EngineError),
-    /// What the engine needs could not be provided (said for every scenario that needs it).
-    #[error(transparent)]
-    Provision(Rc<EngineError>),
 }
 
 fn run_one(
@@ -125,90 +96,30 @@ fn run_one(
             panic!("injected panic ({INJECT_PANIC})");
         }
         let input = subject::prepare(scenario, root, lock)?;
-        let counters = match options.engines.contains(&Engine::Counters) {
-            true => Some(subject::run_counters(scenario, &input, scratch)?),
-            false => None,
+        let context = Context {
+            root,
+            scenario,
+            input: &input,
+            scratch,
+            rounds: options.rounds,
+            status: &|message| bar.set_message(message.to_owned()),
+            say: &|line| say(bar, line),
+            provisioned,
         };
-        let time = match (
-            options.engines.contains(&Engine::Time),
-            scenario.engines.time,
-        ) {
-            (true, Some(settings)) => {
-                let rounds = options.rounds.unwrap_or(settings.rounds);
-                let progress = |round: u32| {
-                    bar.set_message(format!("{} (time round {round}/{rounds})", scenario.name))
-                };
-                Some(time::run_rounds(
-                    scenario, root, rounds, &settings, &progress,
-                )?)
-            }
-            _ => None,
-        };
-        let instructions = match (
-            options.engines.contains(&Engine::Instructions),
-            scenario.engines.instructions,
-        ) {
-            (true, true) => {
-                bar.set_message(format!("{} (instructions, callgrind)", scenario.name));
-                let tools = provisioned
-                    .tools
-                    .get_or_init(|| {
-                        instructions::ensure_tools(root, &|message| {
-                            say(bar, &format!("perfgate: {message}"))
-                        })
-                        .map_err(Rc::new)
-                    })
-                    .clone()
-                    .map_err(ScenarioFailure::Provision)?;
-                Some(instructions::run(&tools, root, scenario, &input)?)
-            }
-            _ => None,
-        };
-        let heap = match (
-            options.engines.contains(&Engine::Allocations),
-            scenario.engines.allocations,
-        ) {
-            (true, true) => {
-                bar.set_message(format!("{} (heap, dhat)", scenario.name));
-                let binary = provisioned
-                    .heap
-                    .get_or_init(|| {
-                        heap::ensure_binary(root, &|message| {
-                            say(bar, &format!("perfgate: {message}"))
-                        })
-                        .map_err(Rc::new)
-                    })
-                    .clone()
-                    .map_err(ScenarioFailure::Provision)?;
-                let (data, profile) = heap::run(&binary, root, &scenario.name, &scenario.id)?;
-                let profile = profile
-                    .strip_prefix(root)
-                    .unwrap_or(&profile)
-                    .display()
-                    .to_string();
-                Some((data, profile))
-            }
-            _ => None,
-        };
-        Ok::<_, ScenarioFailure>((
-            input.corpus_id,
-            input.corpus_hash,
-            counters,
-            time,
-            instructions,
-            heap,
-        ))
+        // Into a copy: a scenario with a failed engine keeps no data of the others.
+        let mut measured = result.clone();
+        for engine in crate::engine::ENGINES
+            .iter()
+            .filter(|engine| options.engines.contains(engine) && engine.enabled(scenario))
+        {
+            engine.measure(&context, &mut measured)?;
+        }
+        measured.corpus_id = input.corpus_id.clone();
+        measured.corpus_hash = input.corpus_hash.clone();
+        Ok::<_, ScenarioFailure>(measured)
     }));
     match outcome {
-        Ok(Ok((corpus_id, corpus_hash, counters, time, instructions, heap))) => {
-            result.corpus_id = corpus_id;
-            result.corpus_hash = corpus_hash;
-            result.counters = counters;
-            result.time = time;
-            result.instructions = instructions;
-            (result.heap, result.heap_profile) =
-                heap.map_or((None, None), |(data, profile)| (Some(data), Some(profile)));
-        }
+        Ok(Ok(measured)) => result = measured,
         Ok(Err(failure)) => {
             result.status = Status::Failed {
                 reason: failure.to_string(),
@@ -235,16 +146,7 @@ pub fn unmeasured(scenario: &Scenario) -> ScenarioResult {
         id: scenario.id.clone(),
         scenario_file: scenario.file.display().to_string(),
         scenario_hash: scenario.identity.clone(),
-        corpus_id: String::new(),
-        corpus_hash: String::new(),
-        status: Status::Ok,
-        counters: None,
-        time: None,
-        instructions: None,
-        heap: None,
-        heap_profile: None,
-        fingerprint: None,
-        remeasured: None,
+        ..ScenarioResult::default()
     }
 }
 

@@ -51,7 +51,7 @@ pub enum SideError {
         label: String,
         short: String,
         #[source]
-        source: EngineError,
+        source: Box<EngineError>,
     },
     #[error("cannot run {}: {source}", .binary.display())]
     Start {
@@ -308,7 +308,7 @@ impl Side {
         build::build(&Source::side(&self.dir), Kind::Plain).map_err(|source| SideError::Build {
             label: self.label.clone(),
             short: self.short().to_owned(),
-            source,
+            source: Box::new(source),
         })
     }
 
@@ -362,12 +362,8 @@ impl Side {
         let mut results = crate::results::Results::load(&out)?;
         let absolute = |path: &mut String| *path = self.root.join(&*path).display().to_string();
         for scenario in &mut results.scenarios {
-            if let Some(data) = &mut scenario.instructions {
-                absolute(&mut data.artifacts);
-                data.flamegraphs.iter_mut().for_each(absolute);
-            }
-            if let Some(profile) = &mut scenario.heap_profile {
-                absolute(profile);
+            for engine in &crate::engine::ENGINES {
+                engine.artifacts(scenario).into_iter().for_each(absolute);
             }
         }
         // The lock the side was built with, not its checkout's.

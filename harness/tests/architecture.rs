@@ -448,3 +448,71 @@ fn a_result_with_a_text_error_is_found_however_it_is_nested() {
     );
     assert!(string_errors("Result<Vec<String>, FileError> io::Result<String>").is_empty());
 }
+
+#[test]
+fn adding_an_engine_is_one_module_and_one_registry_line() {
+    // Every use of one engine's data, named by the heap engine's identifiers. The comparison, the
+    // gate, the exports, the history, merging, the re-measure, sides and bisect reach an engine
+    // only through `engine::ENGINES`, so a new engine is a module of `engine/` plus its line there;
+    // its data adds a key to the file formats, whose schemas live where every other key does.
+    let allowed: &[(&str, &str)] = &[
+        ("harness/src/engine/heap.rs", "the engine's module"),
+        ("harness/src/engine/mod.rs", "its line in ENGINES"),
+        (
+            "harness/src/results.rs",
+            "the results file's schema (its data)",
+        ),
+        (
+            "harness/src/scenario/",
+            "the scenario schema (`[engines] allocations`)",
+        ),
+        (
+            "harness/src/settings.rs",
+            "perfgate.toml's schema (`[gate] heap`)",
+        ),
+        ("harness/src/metric.rs", "its family's line (thresholds)"),
+        (
+            "harness/src/report/",
+            "report sections that present heap data",
+        ),
+        (
+            "harness/src/run.rs",
+            "the run's summary table, a column per measure shown",
+        ),
+        (
+            "harness/src/cli/run.rs",
+            "the hidden child command the engine starts (`heap-run`)",
+        ),
+        (
+            "harness/src/synthetic.rs",
+            "synthetic results for tests and examples",
+        ),
+    ];
+    let named = |text: &str| {
+        [
+            "HeapData",
+            "heap_profile",
+            "engines.allocations",
+            "engine::heap",
+        ]
+        .iter()
+        .any(|word| text.contains(word))
+            || text.match_indices(".heap").any(|(at, _)| {
+                !text[at + ".heap".len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            })
+    };
+    let offenders: Vec<String> = files_under(&root().join("harness/src"), &["rs"])
+        .into_iter()
+        .map(|path| {
+            let relative = path.strip_prefix(root()).unwrap().display().to_string();
+            (path, relative)
+        })
+        .filter(|(_, relative)| !allowed.iter().any(|(file, _)| relative.starts_with(file)))
+        .filter(|(path, _)| named(&code(&std::fs::read_to_string(path).unwrap())))
+        .map(|(_, relative)| relative)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "these files name the heap engine's data instead of going through engine::ENGINES: {offenders:?}"
+    );
+}

@@ -9,7 +9,6 @@ use std::path::Path;
 use common::{perfgate, stderr, tiny_repo};
 use perfgate::compare::{CompareOptions, Comparison, compare};
 use perfgate::results::Results;
-use perfgate::run::Engine;
 use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
@@ -60,7 +59,10 @@ fn restrict_to_engines_drops_and_names_the_families_left_out() {
     let mut baseline = results(vec![ok()]);
     let dropped = perfgate::gate::restrict_to_engines(
         &mut baseline,
-        &[Engine::Counters, Engine::Instructions],
+        &[
+            perfgate::engine::counters::ENGINE,
+            perfgate::engine::instructions::ENGINE,
+        ],
     );
     assert_eq!(dropped, ["time", "heap"]);
     let mut candidate = ok();

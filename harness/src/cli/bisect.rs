@@ -15,15 +15,27 @@ use crate::cli::{CliError, Result, fail};
 
 /// The engine that measures a metric.
 fn engine_of(metric: &str) -> Result<&'static str> {
-    match metric {
-        "instructions" => Ok("instructions"),
-        "heap.total_bytes" | "heap.total_blocks" | "heap.max_bytes" => Ok("allocations"),
-        "time" => fail!(
-            "--metric time cannot be bisected: one wall-time measurement per commit is noise; use instructions or a heap count"
+    let engines = &crate::engine::ENGINES;
+    match engines
+        .iter()
+        .find(|engine| engine.metrics().contains(&metric))
+    {
+        Some(engine) if !engine.host_bound() => Ok(engine.name()),
+        Some(_) => fail!(
+            "--metric {metric} cannot be bisected: one wall-time measurement per commit is noise; use instructions or a heap count"
         ),
-        other => fail!(
-            "unknown --metric `{other}`; expected instructions, heap.total_bytes, heap.total_blocks or heap.max_bytes"
-        ),
+        None => {
+            let names: Vec<&str> = engines
+                .iter()
+                .filter(|engine| !engine.host_bound())
+                .flat_map(|engine| engine.metrics().iter().copied())
+                .collect();
+            let (last, rest) = names.split_last().expect("a deterministic engine");
+            fail!(
+                "unknown --metric `{metric}`; expected {} or {last}",
+                rest.join(", ")
+            )
+        }
     }
 }
 

@@ -137,7 +137,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
     let engines: Vec<Engine> = args
         .engines
         .iter()
-        .map(|name| Engine::parse(name))
+        .map(|name| crate::run::parse_engine(name))
         .collect::<Result<_, _>>()?;
     super::common::formats(&args.output)?;
     ensure_clean(root, args.allow_dirty)?;
@@ -202,7 +202,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
         ));
         binaries.push(side.build()?.binary);
     }
-    let runner = match engines.contains(&Engine::Instructions) {
+    let runner = match engines.contains(&crate::engine::instructions::ENGINE) {
         true => Some(crate::tools::ensure_runner(&workspace, &|line| say(line))?),
         false => None,
     };
@@ -235,7 +235,7 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
         )?);
     }
     let [mut base_results, mut head_results]: [Results; 2] = results.try_into().expect("two sides");
-    if engines.contains(&Engine::Time) {
+    if engines.contains(&crate::engine::time::ENGINE) {
         branches::time_rounds(
             &selected,
             [
@@ -257,7 +257,8 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
     options.two_builds = true;
     let mut comparison = crate::compare::compare(&base_results, &head_results, &options);
     let suspects = crate::compare::confirm::suspects(&comparison);
-    if engines.contains(&Engine::Time) && !args.single_stage && !suspects.is_empty() {
+    if engines.contains(&crate::engine::time::ENGINE) && !args.single_stage && !suspects.is_empty()
+    {
         say(&format!(
             "stage 2: fresh interleaved rounds of {} (suspects of the first rounds)",
             suspects.join(", ")
@@ -271,10 +272,9 @@ pub(crate) fn measure(root: &Path, args: &BranchArgs, kind: &str) -> Result<Meas
             let mut fresh = results.clone();
             fresh.scenarios.retain(|s| suspects.contains(&s.name));
             for scenario in &mut fresh.scenarios {
-                scenario.time = None;
-                scenario.instructions = None;
-                scenario.heap = None;
-                scenario.counters = None;
+                for engine in &crate::engine::ENGINES {
+                    engine.clear(scenario);
+                }
             }
             fresh
         };

@@ -49,7 +49,7 @@ pub fn engines(select: &SelectArgs) -> Result<Vec<crate::run::Engine>> {
     select
         .engines
         .iter()
-        .map(|engine| crate::run::Engine::parse(engine))
+        .map(|engine| crate::run::parse_engine(engine))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::from)
 }

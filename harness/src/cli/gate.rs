@@ -101,15 +101,11 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
     }
     let wanted = crate::gate::to_remeasure(&base, &cand, &comparison, remeasure);
     if !wanted.is_empty() {
-        let deterministic: Vec<String> = [
-            (crate::run::Engine::Instructions, "instructions"),
-            (crate::run::Engine::Allocations, "allocations"),
-            (crate::run::Engine::Counters, "counters"),
-        ]
-        .into_iter()
-        .filter(|(engine, _)| engine_list.contains(engine))
-        .map(|(_, name)| name.to_owned())
-        .collect();
+        let deterministic: Vec<String> = crate::engine::ENGINES
+            .iter()
+            .filter(|engine| !engine.host_bound() && engine_list.contains(engine))
+            .map(|engine| engine.name().to_owned())
+            .collect();
         let progress = |line: &str| eprintln!("perfgate: {line}");
         let corpus_paths = crate::remeasure::path_corpora(&selected);
         let request = crate::remeasure::Request {
@@ -144,7 +140,7 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
             }
         }
     }
-    if remeasure_time && engine_list.contains(&crate::run::Engine::Time) {
+    if remeasure_time && engine_list.contains(&crate::engine::time::ENGINE) {
         let timed: Vec<Scenario> = selected
             .iter()
             .filter(|s| s.engines.time.is_some())

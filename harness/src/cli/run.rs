@@ -127,23 +127,7 @@ pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Resul
         .join("target/perfgate/scratch")
         .join(format!("{}-heap", scenario.id));
     let workload = crate::subject::Workload::new(&scenario, &input, &scratch)?;
-    let iteration = workload.setup();
-    let profiler = dhat::Profiler::builder()
-        .file_name(out.join("dhat-heap.json"))
-        .build();
-    std::hint::black_box(workload.routine(iteration));
-    let stats = dhat::HeapStats::get();
-    drop(profiler);
-    let data = crate::results::HeapData {
-        total_bytes: stats.total_bytes,
-        total_blocks: stats.total_blocks,
-        max_bytes: stats.max_bytes as u64,
-        max_blocks: stats.max_blocks as u64,
-    };
-    let file = out.join("heap.json");
-    std::fs::write(&file, serde_json::to_string_pretty(&data)?).map_err(
-        crate::cli::CliError::io(format!("cannot write {}", file.display())),
-    )?;
+    crate::engine::heap::profile(&workload, out)?;
     Ok(0)
 }
 

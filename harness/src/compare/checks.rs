@@ -282,18 +282,12 @@ pub fn unusable(scenario: &ScenarioResult, side: &str, errors: &mut Vec<String>)
             ));
         }
     }
-    if let Some(data) = &scenario.instructions
-        && data.ir() == 0
+    for what in crate::engine::ENGINES
+        .iter()
+        .filter_map(|engine| engine.implausible(scenario))
     {
         errors.push(format!(
-            "scenario `{name}`: Ir == 0 is not a measurement ({side})"
-        ));
-    }
-    if let Some(heap) = &scenario.heap
-        && heap.total_blocks == 0
-    {
-        errors.push(format!(
-            "scenario `{name}`: a heap profile of 0 blocks is not a measurement ({side})"
+            "scenario `{name}`: {what} is not a measurement ({side})"
         ));
     }
 }
@@ -307,58 +301,41 @@ pub fn metrics_of(
     new: &ScenarioResult,
     errors: &mut Vec<String>,
 ) -> Vec<Metric> {
+    use crate::engine::{ENGINES, Values};
     let mut metrics = Vec::new();
     let name = &new.name;
-    for (family, in_baseline, in_candidate) in [
-        ("time", old.time.is_some(), new.time.is_some()),
-        (
-            "instructions",
-            old.instructions.is_some(),
-            new.instructions.is_some(),
-        ),
-        ("heap", old.heap.is_some(), new.heap.is_some()),
-    ] {
-        if in_baseline && !in_candidate {
+    let gated = || {
+        ENGINES
+            .iter()
+            .filter_map(|engine| Some((engine, engine.family()?)))
+    };
+    for (engine, family) in gated() {
+        if engine.present(old) && !engine.present(new) {
             errors.push(format!(
                 "scenario `{name}`: the baseline has {family} data but this run did not measure it (engine skipped or disabled)"
             ));
         }
     }
-    match (&old.time, &new.time) {
-        (Some(a), Some(b)) => metrics.push(Metric::Time {
-            baseline: a.rounds.iter().map(|r| r.median_ns).collect(),
-            candidate: b.rounds.iter().map(|r| r.median_ns).collect(),
-        }),
-        (None, Some(_)) => metrics.push(Metric::Absent { family: "time" }),
-        _ => {}
-    }
-    match (&old.instructions, &new.instructions) {
-        (Some(a), Some(b)) => metrics.push(Metric::Count {
-            name: "instructions",
-            family: "instructions",
-            baseline: a.ir(),
-            candidate: b.ir(),
-        }),
-        (None, Some(_)) => metrics.push(Metric::Absent {
-            family: "instructions",
-        }),
-        _ => {}
-    }
-    if old.heap.is_none() && new.heap.is_some() {
-        metrics.push(Metric::Absent { family: "heap" });
-    }
-    if let (Some(a), Some(b)) = (&old.heap, &new.heap) {
-        for (name, x, y) in [
-            ("heap.total_bytes", a.total_bytes, b.total_bytes),
-            ("heap.total_blocks", a.total_blocks, b.total_blocks),
-            ("heap.max_bytes", a.max_bytes, b.max_bytes),
-        ] {
-            metrics.push(Metric::Count {
-                name,
-                family: "heap",
-                baseline: x,
-                candidate: y,
-            });
+    for (engine, family) in gated() {
+        match (engine.values(old), engine.values(new)) {
+            (Some(Values::Rounds(baseline)), Some(Values::Rounds(candidate))) => {
+                metrics.push(Metric::Time {
+                    baseline,
+                    candidate,
+                })
+            }
+            (Some(Values::Counts(baseline)), Some(Values::Counts(candidate))) => {
+                for ((name, x), (_, y)) in baseline.into_iter().zip(candidate) {
+                    metrics.push(Metric::Count {
+                        name,
+                        family,
+                        baseline: x,
+                        candidate: y,
+                    });
+                }
+            }
+            (None, Some(_)) => metrics.push(Metric::Absent { family }),
+            _ => {}
         }
     }
     metrics

@@ -110,9 +110,9 @@ pub fn report_candidate_only(
     only.scenarios
         .retain(|s| fresh.scenarios.iter().any(|f| f.name == s.name));
     for scenario in &mut only.scenarios {
-        scenario.instructions = None;
-        scenario.heap = None;
-        scenario.counters = None;
+        for engine in crate::engine::ENGINES.iter().filter(|e| !e.host_bound()) {
+            engine.clear(scenario);
+        }
     }
     let second = compare(&only, fresh, options);
     for metric in comparison.metrics.iter_mut().filter(|m| m.metric == "time") {

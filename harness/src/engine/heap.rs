@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::EngineError;
+use super::kind::{Context, Engine, Kind, Values};
 use crate::files::FileError;
 pub use crate::results::HeapData;
+use crate::results::ScenarioResult;
+use crate::scenario::Scenario;
 
 /// Builds (or finds up to date) the dhat perfgate and returns its path.
 pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, EngineError> {
@@ -62,4 +65,99 @@ pub fn run(
         ));
     }
     Ok((data, out.join("dhat-heap.json")))
+}
+
+/// The child side of [`run`] (`perfgate heap-run`, in the dhat build only): one iteration of the
+/// workload under dhat's profiler, which writes `dhat-heap.json` into `out`; the totals go to
+/// `heap.json` beside it.
+#[cfg(feature = "dhat-heap")]
+pub fn profile(workload: &crate::subject::Workload, out: &Path) -> Result<(), EngineError> {
+    let iteration = workload.setup();
+    let profiler = dhat::Profiler::builder()
+        .file_name(out.join("dhat-heap.json"))
+        .build();
+    std::hint::black_box(workload.routine(iteration));
+    let stats = dhat::HeapStats::get();
+    drop(profiler);
+    let data = HeapData {
+        total_bytes: stats.total_bytes,
+        total_blocks: stats.total_blocks,
+        max_bytes: stats.max_bytes as u64,
+        max_blocks: stats.max_blocks as u64,
+    };
+    let file = out.join("heap.json");
+    let text = serde_json::to_string_pretty(&data).expect("heap totals serialize");
+    std::fs::write(&file, text).map_err(FileError::of("write", &file))?;
+    Ok(())
+}
+
+/// The heap engine in the registry (`allocations` on the command line, the `heap` family).
+pub const ENGINE: Engine = Engine(&Heap);
+
+/// See the module comment.
+pub struct Heap;
+
+impl Kind for Heap {
+    fn name(&self) -> &'static str {
+        "allocations"
+    }
+    fn family(&self) -> Option<&'static str> {
+        Some("heap")
+    }
+    fn host_bound(&self) -> bool {
+        false
+    }
+    fn enabled(&self, scenario: &Scenario) -> bool {
+        scenario.engines.allocations
+    }
+    fn measure(&self, context: &Context, result: &mut ScenarioResult) -> Result<(), EngineError> {
+        let scenario = context.scenario;
+        (context.status)(&format!("{} (heap, dhat)", scenario.name));
+        let binary = context.provisioned.get(self.name(), || {
+            ensure_binary(context.root, &|message| {
+                (context.say)(&format!("perfgate: {message}"))
+            })
+        })?;
+        let (data, profile) = run(&binary, context.root, &scenario.name, &scenario.id)?;
+        result.heap = Some(data);
+        result.heap_profile = Some(
+            profile
+                .strip_prefix(context.root)
+                .unwrap_or(&profile)
+                .display()
+                .to_string(),
+        );
+        Ok(())
+    }
+    fn present(&self, result: &ScenarioResult) -> bool {
+        result.heap.is_some()
+    }
+    fn clear(&self, result: &mut ScenarioResult) -> bool {
+        result.heap_profile = None;
+        result.heap.take().is_some()
+    }
+    fn merge(&self, into: &mut ScenarioResult, more: &mut ScenarioResult) {
+        into.heap = into.heap.take().or(more.heap.take());
+        into.heap_profile = into.heap_profile.take().or(more.heap_profile.take());
+    }
+    fn strip_local(&self, result: &mut ScenarioResult) {
+        result.heap_profile = None;
+    }
+    fn artifacts<'r>(&self, result: &'r mut ScenarioResult) -> Vec<&'r mut String> {
+        result.heap_profile.iter_mut().collect()
+    }
+    fn implausible(&self, result: &ScenarioResult) -> Option<&'static str> {
+        (result.heap.as_ref()?.total_blocks == 0).then_some("a heap profile of 0 blocks")
+    }
+    fn metrics(&self) -> &'static [&'static str] {
+        &["heap.total_bytes", "heap.total_blocks", "heap.max_bytes"]
+    }
+    fn values(&self, result: &ScenarioResult) -> Option<Values> {
+        let heap = result.heap.as_ref()?;
+        Some(Values::Counts(vec![
+            ("heap.total_bytes", heap.total_bytes),
+            ("heap.total_blocks", heap.total_blocks),
+            ("heap.max_bytes", heap.max_bytes),
+        ]))
+    }
 }

@@ -16,8 +16,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::engine::kind::{Context, Engine, Kind, Values};
 use crate::engine::{EngineError, build, profile};
 use crate::files::FileError;
+use crate::results::ScenarioResult;
 pub use crate::results::{FunctionIr, InstructionData};
 use crate::scenario::{Scenario, WorkloadKind};
 use crate::subject::{PreparedInput, Workload};
@@ -304,4 +306,79 @@ fn above_share(merged: BTreeMap<String, profile::Cost>, total: u64) -> Vec<Funct
         .collect();
     functions.sort_by(|a, b| b.inclusive.cmp(&a.inclusive).then(a.name.cmp(&b.name)));
     functions
+}
+
+/// The instruction engine in the registry.
+pub const ENGINE: Engine = Engine(&Instructions);
+
+/// See the module comment.
+pub struct Instructions;
+
+impl Kind for Instructions {
+    fn name(&self) -> &'static str {
+        "instructions"
+    }
+    fn family(&self) -> Option<&'static str> {
+        Some("instructions")
+    }
+    fn host_bound(&self) -> bool {
+        false
+    }
+    fn enabled(&self, scenario: &Scenario) -> bool {
+        scenario.engines.instructions
+    }
+    fn measure(&self, context: &Context, result: &mut ScenarioResult) -> Result<(), EngineError> {
+        (context.status)(&format!(
+            "{} (instructions, callgrind)",
+            context.scenario.name
+        ));
+        let tools = context.provisioned.get(self.name(), || {
+            ensure_tools(context.root, &|message| {
+                (context.say)(&format!("perfgate: {message}"))
+            })
+        })?;
+        result.instructions = Some(run(&tools, context.root, context.scenario, context.input)?);
+        Ok(())
+    }
+    fn present(&self, result: &ScenarioResult) -> bool {
+        result.instructions.is_some()
+    }
+    fn clear(&self, result: &mut ScenarioResult) -> bool {
+        result.instructions.take().is_some()
+    }
+    fn merge(&self, into: &mut ScenarioResult, more: &mut ScenarioResult) {
+        into.instructions = into.instructions.take().or(more.instructions.take());
+    }
+    fn strip_local(&self, result: &mut ScenarioResult) {
+        if let Some(data) = &mut result.instructions {
+            data.artifacts.clear();
+            data.flamegraphs.clear();
+        }
+    }
+    fn artifacts<'r>(&self, result: &'r mut ScenarioResult) -> Vec<&'r mut String> {
+        match &mut result.instructions {
+            Some(data) => std::iter::once(&mut data.artifacts)
+                .chain(data.flamegraphs.iter_mut())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+    fn values(&self, result: &ScenarioResult) -> Option<Values> {
+        let data = result.instructions.as_ref()?;
+        Some(Values::Counts(vec![("instructions", data.ir())]))
+    }
+    fn implausible(&self, result: &ScenarioResult) -> Option<&'static str> {
+        (result.instructions.as_ref()?.ir() == 0).then_some("Ir == 0")
+    }
+    fn metrics(&self) -> &'static [&'static str] {
+        &["instructions"]
+    }
+    fn more_measures(&self, result: &ScenarioResult) -> Vec<(&'static str, f64)> {
+        result
+            .instructions
+            .as_ref()
+            .and_then(|data| data.events.get("EstimatedCycles"))
+            .map(|cycles| vec![("estimated-cycles", *cycles as f64)])
+            .unwrap_or_default()
+    }
 }

@@ -1,13 +1,31 @@
-//! Measurement engines. `time` runs criterion in rounds, one process per round; the counters engine
-//! lives in the subject (it is one run of the workload); `heap` runs it under dhat in a separate
-//! build; `instructions` runs it under callgrind through gungraun, and `profile` reads callgrind's
-//! output files into per-function costs.
+//! Measurement engines, each a module implementing [`kind::Kind`] with a line in [`ENGINES`]. `time` runs criterion in rounds, one process per round; `counters` is one
+//! run of the workload (through the subject) for the core's exact counters; `heap` runs it under
+//! dhat in a separate build; `instructions` runs it under callgrind through gungraun, and
+//! `profile` reads callgrind's output files into per-function costs.
 
 pub mod build;
+pub mod counters;
 pub mod heap;
 pub mod instructions;
+pub mod kind;
 pub mod profile;
 pub mod time;
+
+pub use kind::{Engine, Values};
+
+/// The registry: every engine, in the order `perfgate run` measures them and the documentation
+/// lists them. An engine is a module here implementing [`kind::Kind`] and its line in this list.
+pub static ENGINES: [Engine; 4] = [
+    time::ENGINE,
+    instructions::ENGINE,
+    heap::ENGINE,
+    counters::ENGINE,
+];
+
+/// The names of [`ENGINES`].
+pub fn names() -> Vec<&'static str> {
+    ENGINES.iter().map(|engine| engine.name()).collect()
+}
 
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -67,6 +85,9 @@ pub enum EngineError {
     /// A setting of the engine (an environment variable) that cannot be used.
     #[error("{0}")]
     Setting(String),
+    /// What the engine builds or installs once per run failed (for an earlier scenario, or now).
+    #[error(transparent)]
+    Provision(std::sync::Arc<EngineError>),
     /// One round of the time engine.
     #[error("round {round} {source}")]
     Round {

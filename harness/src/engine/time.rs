@@ -15,6 +15,8 @@ use criterion::{BatchSize, Criterion, SamplingMode};
 use serde::Deserialize;
 
 use super::EngineError;
+use super::kind::{Context, Engine, Kind, Values};
+use crate::results::ScenarioResult;
 pub use crate::results::{Round, TimeData};
 use crate::scenario::{Scenario, TimeEngine};
 use crate::subject::{PreparedInput, Workload};
@@ -164,4 +166,67 @@ pub fn run_rounds(
         },
         rounds: collected,
     })
+}
+
+/// The wall-time engine in the registry.
+pub const ENGINE: Engine = Engine(&Time);
+
+/// See the module comment.
+pub struct Time;
+
+impl Kind for Time {
+    fn name(&self) -> &'static str {
+        "time"
+    }
+    fn family(&self) -> Option<&'static str> {
+        Some("time")
+    }
+    fn host_bound(&self) -> bool {
+        true
+    }
+    fn enabled(&self, scenario: &Scenario) -> bool {
+        scenario.engines.time.is_some()
+    }
+    fn measure(&self, context: &Context, result: &mut ScenarioResult) -> Result<(), EngineError> {
+        let Some(settings) = context.scenario.engines.time else {
+            return Ok(());
+        };
+        let rounds = context.rounds.unwrap_or(settings.rounds);
+        let name = &context.scenario.name;
+        let progress =
+            |round: u32| (context.status)(&format!("{name} (time round {round}/{rounds})"));
+        result.time = Some(run_rounds(
+            context.scenario,
+            context.root,
+            rounds,
+            &settings,
+            &progress,
+        )?);
+        Ok(())
+    }
+    fn present(&self, result: &ScenarioResult) -> bool {
+        result.time.is_some()
+    }
+    fn clear(&self, result: &mut ScenarioResult) -> bool {
+        result.time.take().is_some()
+    }
+    fn merge(&self, into: &mut ScenarioResult, more: &mut ScenarioResult) {
+        match (&mut into.time, more.time.take()) {
+            (Some(time), Some(more)) => {
+                time.rounds.extend(more.rounds);
+                time.settings.rounds = time.rounds.len() as u32;
+            }
+            (none @ None, Some(more)) => *none = Some(more),
+            _ => {}
+        }
+    }
+    fn metrics(&self) -> &'static [&'static str] {
+        &["time"]
+    }
+    fn values(&self, result: &ScenarioResult) -> Option<Values> {
+        let time = result.time.as_ref()?;
+        Some(Values::Rounds(
+            time.rounds.iter().map(|round| round.median_ns).collect(),
+        ))
+    }
 }

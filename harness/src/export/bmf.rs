@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Exporter, Report};
+use crate::engine::Values;
 
 pub struct Bmf;
 
@@ -19,36 +20,32 @@ impl Exporter for Bmf {
         let mut benchmarks = Map::new();
         for scenario in &report.candidate.scenarios {
             let mut measures = Map::new();
-            if let Some(time) = &scenario.time
-                && !time.rounds.is_empty()
-            {
-                let medians: Vec<f64> = time.rounds.iter().map(|r| r.median_ns).collect();
-                let low = medians.iter().copied().fold(f64::INFINITY, f64::min);
-                let high = medians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                measures.insert(
-                    "latency".into(),
-                    json!({"value": crate::stats::median(&medians), "lower_value": low, "upper_value": high}),
-                );
-            }
-            if let Some(data) = &scenario.instructions {
-                measures.insert("instructions".into(), json!({"value": data.ir() as f64}));
-                if let Some(cycles) = data.events.get("EstimatedCycles") {
-                    measures.insert("estimated-cycles".into(), json!({"value": *cycles as f64}));
+            for engine in &crate::engine::ENGINES {
+                match engine.values(scenario) {
+                    // Bencher's latency: the median of the round medians, bounded by the lowest
+                    // and highest.
+                    Some(Values::Rounds(medians)) if !medians.is_empty() => {
+                        let low = medians.iter().copied().fold(f64::INFINITY, f64::min);
+                        let high = medians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        measures.insert(
+                            "latency".into(),
+                            json!({"value": crate::stats::median(&medians), "lower_value": low, "upper_value": high}),
+                        );
+                    }
+                    // Bencher's measure slugs: `heap.total_bytes` → `heap-total-bytes`.
+                    Some(Values::Counts(counts)) => {
+                        for (name, count) in counts {
+                            measures.insert(
+                                name.replace(['.', '_'], "-"),
+                                json!({"value": count as f64}),
+                            );
+                        }
+                    }
+                    _ => {}
                 }
-            }
-            if let Some(heap) = &scenario.heap {
-                measures.insert(
-                    "heap-total-bytes".into(),
-                    json!({"value": heap.total_bytes as f64}),
-                );
-                measures.insert(
-                    "heap-total-blocks".into(),
-                    json!({"value": heap.total_blocks as f64}),
-                );
-                measures.insert(
-                    "heap-max-bytes".into(),
-                    json!({"value": heap.max_bytes as f64}),
-                );
+                for (name, value) in engine.more_measures(scenario) {
+                    measures.insert(name.into(), json!({"value": value}));
+                }
             }
             if !measures.is_empty() {
                 benchmarks.insert(scenario.name.clone(), Value::Object(measures));

@@ -48,13 +48,13 @@ pub enum RemeasureError {
     Build {
         commit: String,
         #[source]
-        cause: StepError,
+        cause: Box<StepError>,
     },
     #[error("measuring the baseline's commit {commit} failed: {cause}")]
     Run {
         commit: String,
         #[source]
-        cause: StepError,
+        cause: Box<StepError>,
     },
     #[error(transparent)]
     Git(#[from] crate::git::GitError),
@@ -251,7 +251,7 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
     {
         return Err(RemeasureError::Build {
             commit: commit.clone(),
-            cause: StepError::NoWorkloadApi,
+            cause: Box::new(StepError::NoWorkloadApi),
         });
     }
     let core_tree = git::git(root, &["rev-parse", &format!("{commit}:core")])?;
@@ -327,16 +327,16 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
             let Some(scenario) = measured.scenarios.iter().find(|s| &s.name == name) else {
                 return Err(RemeasureError::Run {
                     commit: commit.clone(),
-                    cause: StepError::NoScenario(name.clone()),
+                    cause: Box::new(StepError::NoScenario(name.clone())),
                 });
             };
             if let Status::Failed { reason } = &scenario.status {
                 return Err(RemeasureError::Run {
                     commit: commit.clone(),
-                    cause: StepError::Failed {
+                    cause: Box::new(StepError::Failed {
                         name: name.clone(),
                         reason: reason.clone(),
-                    },
+                    }),
                 });
             }
             let scenario = portable(scenario.clone());
@@ -407,12 +407,13 @@ pub fn remeasure(request: &Request) -> Result<Remeasured, RemeasureError> {
 /// Drops what points into the temporary worktree (artifacts, flamegraphs, dhat profile): a cached
 /// entry outlives it.
 fn portable(mut scenario: ScenarioResult) -> ScenarioResult {
-    if let Some(data) = &mut scenario.instructions {
-        data.artifacts.clear();
-        data.flamegraphs.clear();
+    for engine in &crate::engine::ENGINES {
+        if engine.host_bound() {
+            engine.clear(&mut scenario);
+        } else {
+            engine.strip_local(&mut scenario);
+        }
     }
-    scenario.heap_profile = None;
-    scenario.time = None;
     scenario
 }
 
@@ -446,7 +447,7 @@ fn build_baseline(
     }
     let build_error = |cause: crate::sides::SideError| RemeasureError::Build {
         commit: commit.to_owned(),
-        cause: cause.into(),
+        cause: Box::new(cause.into()),
     };
     let side = Side::prepare_with_lock(
         &workspace,
@@ -482,7 +483,7 @@ fn measure(
     let built = build_baseline(root, commit, corpus_paths, progress)?;
     let run_error = |cause: StepError| RemeasureError::Run {
         commit: commit.to_owned(),
-        cause,
+        cause: Box::new(cause),
     };
     let runner = if engines.iter().any(|e| e == "instructions") {
         let workspace = crate::engine::build_workspace(root);

@@ -311,16 +311,11 @@ fn run_command(results: &crate::results::Results, out: &str) -> String {
             command.push_str(&format!(" --filter {}", crate::shell_quote(filter)));
         }
     }
-    let has = |engine: fn(&ScenarioResult) -> bool| results.scenarios.iter().any(engine);
-    let engines: Vec<&str> = [
-        ("time", has(|s| s.time.is_some())),
-        ("instructions", has(|s| s.instructions.is_some())),
-        ("allocations", has(|s| s.heap.is_some())),
-        ("counters", has(|s| s.counters.is_some())),
-    ]
-    .into_iter()
-    .filter_map(|(name, present)| present.then_some(name))
-    .collect();
+    let engines: Vec<&str> = crate::engine::ENGINES
+        .iter()
+        .filter(|engine| results.scenarios.iter().any(|s| engine.present(s)))
+        .map(|engine| engine.name())
+        .collect();
     // No engine data at all: the default engines are as good a guess as any.
     if !engines.is_empty() {
         command.push_str(&format!(" --engines {}", engines.join(",")));
