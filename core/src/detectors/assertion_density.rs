@@ -21,8 +21,8 @@ use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::TextRange;
 use serde::{Deserialize, Serialize};
 
-use super::common::{function_header, function_lines};
-use super::{Rule, RuleInfo, read_toml_options};
+use super::common::{function_header, function_lines, leave_function};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -30,7 +30,7 @@ use crate::visit::{Detector, FileContext, KindSet};
 const RECOMMENDATION: &str =
     "assert the function's preconditions on entry and its postconditions before returning";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(AssertionDensity, "assertion_density.rs", {
     id: "assertion-density",
     connascence_type: Some(ConnascenceType::NasaRule5),
     summary: "a function longer than 10 lines with fewer than 2 assert statements (off by default)",
@@ -38,10 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "low",
     enabled_by_default: false,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("assertion_density.rs"),
-    make: with_options!(make AssertionDensity),
-};
+});
 
 /// Thresholds of `assertion-density`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -86,11 +83,7 @@ impl AssertionDensity {
 }
 
 impl Detector for AssertionDensity {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtAssert])
-    }
+    with_options!(methods, interests [StmtFunctionDef, StmtAssert]);
 
     fn leave_interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef])
@@ -114,10 +107,7 @@ impl Detector for AssertionDensity {
     }
 
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if !matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
-            return;
-        }
-        let Some(frame) = self.frames.pop() else {
+        let Some(frame) = leave_function(&mut self.frames, node) else {
             return;
         };
         let Options {

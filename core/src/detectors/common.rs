@@ -2,7 +2,7 @@
 //! naming. Not a rule; nothing here reports.
 
 use ruff_python_ast::{
-    Expr, ExprNumberLiteral, ExprUnaryOp, Number, Stmt, StmtFunctionDef, UnaryOp,
+    AnyNodeRef, Expr, ExprNumberLiteral, ExprUnaryOp, Number, Stmt, StmtFunctionDef, UnaryOp,
 };
 use ruff_text_size::{Ranged, TextRange};
 
@@ -23,6 +23,16 @@ pub fn function_lines(cx: &FileContext<'_>, function: &StmtFunctionDef) -> u32 {
 }
 
 /// The docstring statement of a body, if its first statement is a string literal expression.
+/// The frame of the function `node` leaves: the last of `frames`, taken off; `None` when `node` is
+/// not a function (the detector keeps a frame per function it is inside).
+pub fn leave_function<T>(frames: &mut Vec<T>, node: AnyNodeRef<'_>) -> Option<T> {
+    if matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
+        frames.pop()
+    } else {
+        None
+    }
+}
+
 pub fn docstring(body: &[Stmt]) -> Option<&Stmt> {
     match body.first() {
         Some(stmt @ Stmt::Expr(expr)) if expr.value.is_string_literal_expr() => Some(stmt),

@@ -22,8 +22,8 @@ use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::TextRange;
 use serde::{Deserialize, Serialize};
 
-use super::common::function_header;
-use super::{Rule, RuleInfo, read_toml_options};
+use super::common::{function_header, leave_function};
+use super::{Rule, RuleInfo};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -31,7 +31,7 @@ use crate::visit::{Detector, FileContext, KindSet};
 const RECOMMENDATION: &str = "split the decisions into smaller functions, replace branch chains with a lookup table or \
              polymorphism, and return early for simple cases";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(Complexity, "complexity.rs", {
     id: "complexity",
     connascence_type: None,
     summary: "McCabe complexity of a function above 10",
@@ -39,10 +39,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium; high above 15",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("complexity.rs"),
-    make: with_options!(make Complexity),
-};
+});
 
 /// Thresholds of `complexity`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -102,22 +99,7 @@ fn decision_points(node: AnyNodeRef<'_>) -> u32 {
 }
 
 impl Detector for Complexity {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[
-            NodeKind::StmtFunctionDef,
-            NodeKind::StmtIf,
-            NodeKind::ElifElseClause,
-            NodeKind::StmtFor,
-            NodeKind::StmtWhile,
-            NodeKind::ExceptHandlerExceptHandler,
-            NodeKind::MatchCase,
-            NodeKind::ExprIf,
-            NodeKind::Comprehension,
-            NodeKind::ExprBoolOp,
-        ])
-    }
+    with_options!(methods, interests [StmtFunctionDef, StmtIf, ElifElseClause, StmtFor, StmtWhile, ExceptHandlerExceptHandler, MatchCase, ExprIf, Comprehension, ExprBoolOp]);
 
     fn leave_interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef])
@@ -136,10 +118,7 @@ impl Detector for Complexity {
     }
 
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if !matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
-            return;
-        }
-        let Some(frame) = self.frames.pop() else {
+        let Some(frame) = leave_function(&mut self.frames, node) else {
             return;
         };
         let Options {

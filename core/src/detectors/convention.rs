@@ -19,16 +19,16 @@
 //! class order_item: ...        # flagged: use OrderItem
 //! def _load_v2(path): ...      # not flagged
 //! ```
-use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
-use crate::visit::{Detector, FileContext, KindSet, definition_start};
+use crate::visit::{Detector, FileContext, definition_start};
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(Convention, "convention.rs", {
     id: "convention",
     connascence_type: Some(ConnascenceType::Convention),
     summary: "function/method names not snake_case, class names not PascalCase",
@@ -36,13 +36,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "low",
     enabled_by_default: true,
     recommendations: &[],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("convention.rs"),
-    make: |rule, options| {
-        let Options {} = parse_options(rule, options)?;
-        Ok(Box::new(Convention { rule }))
-    },
-};
+});
 
 /// `convention` has no options; an empty table is accepted, any key is refused.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -101,18 +95,14 @@ pub fn to_pascal_case(name: &str) -> String {
     out
 }
 
+impl Convention {
+    fn new(rule: Rule, Options {}: Options) -> Self {
+        Convention { rule }
+    }
+}
+
 impl Detector for Convention {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Convention { rule: self.rule })
-    }
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtClassDef])
-    }
+    with_options!(methods without options, interests [StmtFunctionDef, StmtClassDef]);
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let (range, message, recommendation) = match node {

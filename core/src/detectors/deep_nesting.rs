@@ -23,11 +23,11 @@
 //!                 except OSError:
 //!                     pass
 //! ```
-use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -35,7 +35,7 @@ use crate::visit::{Detector, FileContext, KindSet};
 const RECOMMENDATION: &str = "return early for the simple cases (guard clauses) and extract the inner blocks into \
              functions with names";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(DeepNesting, "deep_nesting.rs", {
     id: "deep-nesting",
     connascence_type: None,
     summary: "control flow nested more than 4 levels deep inside a function",
@@ -43,10 +43,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("deep_nesting.rs"),
-    make: with_options!(make DeepNesting),
-};
+});
 
 /// Thresholds of `deep-nesting`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -108,19 +105,7 @@ fn first_line(cx: &FileContext<'_>, range: TextRange) -> TextRange {
 }
 
 impl Detector for DeepNesting {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[
-            NodeKind::StmtFunctionDef,
-            NodeKind::StmtIf,
-            NodeKind::StmtFor,
-            NodeKind::StmtWhile,
-            NodeKind::StmtWith,
-            NodeKind::StmtTry,
-            NodeKind::StmtMatch,
-        ])
-    }
+    with_options!(methods, interests [StmtFunctionDef, StmtIf, StmtFor, StmtWhile, StmtWith, StmtTry, StmtMatch]);
 
     fn leave_interests(&self) -> KindSet {
         self.interests()

@@ -30,8 +30,8 @@
 //!     return total
 //! ```
 
+use ruff_python_ast::AnyNodeRef;
 use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
-use ruff_python_ast::{AnyNodeRef, NodeKind};
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -39,15 +39,15 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::common::{docstring, function_header};
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{self, ConnascenceType, Finding, Fingerprint, Severity};
-use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
+use crate::visit::{Detector, FileContext, FileFacts, FunctionFact};
 
 /// What to do about a finding of this rule.
 const RECOMMENDATION: &str = "keep one implementation and call it from every place (parameterize \
                               what differs), so a fix reaches all of them";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(DuplicateAlgorithm, "duplicate_algorithm.rs", {
     id: "duplicate-algorithm",
     connascence_type: Some(ConnascenceType::Algorithm),
     summary: "functions with more than 3 statements whose normalized bodies are equal, across files",
@@ -55,10 +55,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("duplicate_algorithm.rs"),
-    make: with_options!(make DuplicateAlgorithm),
-};
+});
 
 /// Thresholds of `duplicate-algorithm`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -154,11 +151,7 @@ fn shape(node: AnyNodeRef<'_>, out: &mut ShapeWord) {
 }
 
 impl Detector for DuplicateAlgorithm {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef])
-    }
+    with_options!(methods, interests[StmtFunctionDef]);
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let AnyNodeRef::StmtFunctionDef(function) = node else {

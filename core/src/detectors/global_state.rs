@@ -25,8 +25,8 @@ use ruff_python_ast::{AnyNodeRef, NodeKind};
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::common::function_header;
-use super::{Rule, RuleInfo, read_toml_options};
+use super::common::{function_header, leave_function};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -38,7 +38,7 @@ const RECOMMENDATION: &str =
 const RECOMMENDATION_2: &str = "gather this mutable state into one object (a class instance or a context) passed to the \
              functions that need it";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(GlobalState, "global_state.rs", {
     id: "global-state",
     connascence_type: Some(ConnascenceType::Identity),
     summary: "functions using `global` (low); modules with more than 5 distinct global names (high)",
@@ -46,10 +46,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "low / high",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("global_state.rs"),
-    make: with_options!(make GlobalState),
-};
+});
 
 /// Thresholds of `global-state`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -95,11 +92,7 @@ impl GlobalState {
 }
 
 impl Detector for GlobalState {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtGlobal])
-    }
+    with_options!(methods, interests [StmtFunctionDef, StmtGlobal]);
 
     fn leave_interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef])
@@ -127,10 +120,7 @@ impl Detector for GlobalState {
     }
 
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if !matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
-            return;
-        }
-        let Some(frame) = self.functions.pop() else {
+        let Some(frame) = leave_function(&mut self.functions, node) else {
             return;
         };
         let Some((_, first_line)) = frame.globals.first() else {

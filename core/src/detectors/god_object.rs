@@ -19,19 +19,19 @@
 //!     def save(self): ...
 //!     ...
 //! ```
-use ruff_python_ast::{AnyNodeRef, NodeKind, Stmt};
+use ruff_python_ast::{AnyNodeRef, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::Severity;
-use crate::visit::{Detector, FileContext, KindSet, definition_start};
+use crate::visit::{Detector, FileContext, definition_start};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
 const RECOMMENDATION: &str = "split the class by responsibility: move groups of methods that share state into \
              collaborators it delegates to";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(GodObject, "god_object.rs", {
     id: "god-object",
     connascence_type: None,
     summary: "a class with more than 20 methods or spanning more than 500 lines",
@@ -39,10 +39,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "high; critical at twice a limit",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("god_object.rs"),
-    make: with_options!(make GodObject),
-};
+});
 
 /// Thresholds of `god-object`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -75,11 +72,7 @@ impl GodObject {
 }
 
 impl Detector for GodObject {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtClassDef])
-    }
+    with_options!(methods, interests[StmtClassDef]);
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let AnyNodeRef::StmtClassDef(class) = node else {

@@ -15,19 +15,19 @@
 //! def migrate(db):      # flagged when its body runs to line 62 of the function
 //!     ...
 //! ```
-use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
-use crate::visit::{Detector, FileContext, KindSet, definition_start};
+use crate::visit::{Detector, FileContext, definition_start};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
 const RECOMMENDATION: &str =
     "extract cohesive steps into well-named helper functions until each fits on one screen";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(LongFunction, "long_function.rs", {
     id: "long-function",
     connascence_type: Some(ConnascenceType::NasaRule4),
     summary: "a function spanning more than 60 lines",
@@ -35,10 +35,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("long_function.rs"),
-    make: with_options!(make LongFunction),
-};
+});
 
 /// Thresholds of `long-function`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -66,11 +63,7 @@ impl LongFunction {
 }
 
 impl Detector for LongFunction {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef])
-    }
+    with_options!(methods, interests[StmtFunctionDef]);
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let AnyNodeRef::StmtFunctionDef(function) = node else {

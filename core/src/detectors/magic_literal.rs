@@ -36,7 +36,7 @@ use super::common::{
     AllowedNumbers, DEFAULT_ALLOWED_NUMBERS, NumberValue, is_dunder, is_upper_case, literal_value,
     negated_literal, push_shortened, shorten,
 };
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -48,7 +48,7 @@ const RECOMMENDATION: &str = "give the number a name that says what it means: a 
 const RECOMMENDATION_2: &str = "compare against a named constant or an Enum member, so every place that must agree on \
              this value refers to one definition";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(MagicLiteral, "magic_literal.rs", {
     id: "magic-literal",
     connascence_type: Some(ConnascenceType::Meaning),
     summary: "numbers outside -1, 0, 1, 2 anywhere; strings longer than 3 characters in comparisons or case patterns",
@@ -56,10 +56,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium in a comparison or if/while test, else low",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("magic_literal.rs"),
-    make: with_options!(make MagicLiteral),
-};
+});
 
 /// Thresholds of `magic-literal`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -229,23 +226,7 @@ impl MagicLiteral {
 }
 
 impl Detector for MagicLiteral {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[
-            NodeKind::StmtFunctionDef,
-            NodeKind::StmtAssign,
-            NodeKind::StmtAnnAssign,
-            NodeKind::ParameterWithDefault,
-            NodeKind::StmtIf,
-            NodeKind::ElifElseClause,
-            NodeKind::StmtWhile,
-            NodeKind::ExprCompare,
-            NodeKind::PatternMatchValue,
-            NodeKind::ExprUnaryOp,
-            NodeKind::ExprNumberLiteral,
-        ])
-    }
+    with_options!(methods, interests [StmtFunctionDef, StmtAssign, StmtAnnAssign, ParameterWithDefault, StmtIf, ElifElseClause, StmtWhile, ExprCompare, PatternMatchValue, ExprUnaryOp, ExprNumberLiteral]);
 
     fn leave_interests(&self) -> KindSet {
         self.interests()

@@ -16,11 +16,12 @@ use serde::{Deserialize, Serialize};
 pub use crate::rule::{ConnascenceType, Rule, unknown_rule_message};
 use crate::visit::Detector;
 
-/// What every detector with options writes the same way. `with_options!(make Type)` is the `make`
-/// of its [`RuleInfo`]: the options parsed with [`parse_options`], then `Type::new(rule, options)`.
-/// `with_options!(methods)` inside its `impl Detector` is `rule` (the handle it was made with) and
-/// `fresh` (`Self::new` with the same options: no per-file state). The type has the fields `rule`
-/// and `options` and a `new(rule, options)`.
+/// What every detector writes the same way. `with_options!(make Type)` is the `make` of its
+/// [`RuleInfo`] ([`rule_info!`] writes it): the options parsed with [`parse_options`], then
+/// `Type::new(rule, options)`. `with_options!(methods)` inside its `impl Detector` is `rule` (the
+/// handle it was made with) and `fresh` (`Self::new` with the same options: no per-file state),
+/// for a type with the fields `rule` and `options`; `with_options!(methods without options)` is
+/// the same for a detector whose `Options` is empty (`new(rule, Options {})`).
 macro_rules! with_options {
     (make $detector:ident) => {
         |rule, options| {
@@ -30,13 +31,45 @@ macro_rules! with_options {
             )))
         }
     };
-    (methods) => {
+    (methods, interests [$($kind:ident),+ $(,)?]) => {
         fn rule(&self) -> $crate::rule::Rule {
             self.rule
         }
 
         fn fresh(&self) -> Box<dyn $crate::visit::Detector + Send> {
             Box::new(Self::new(self.rule, self.options.clone()))
+        }
+
+        with_options!(interests [$($kind),+]);
+    };
+    (methods without options, interests [$($kind:ident),+ $(,)?]) => {
+        fn rule(&self) -> $crate::rule::Rule {
+            self.rule
+        }
+
+        fn fresh(&self) -> Box<dyn $crate::visit::Detector + Send> {
+            Box::new(Self::new(self.rule, Options {}))
+        }
+
+        with_options!(interests [$($kind),+]);
+    };
+    (interests [$($kind:ident),+]) => {
+        fn interests(&self) -> $crate::visit::KindSet {
+            $crate::visit::KindSet::of(&[$(::ruff_python_ast::NodeKind::$kind),+])
+        }
+    };
+}
+
+/// A detector's [`RuleInfo`]: its metadata, then what every detector has the same way: its
+/// module's `Options` read from TOML, its source file (the rule's documentation) and its
+/// constructor `$detector::new(rule, options)`.
+macro_rules! rule_info {
+    ($detector:ident, $file:literal, { $($field:ident: $value:expr),+ $(,)? }) => {
+        $crate::detectors::RuleInfo {
+            $($field: $value,)+
+            read_options: $crate::detectors::read_toml_options::<Options>,
+            source: include_str!($file),
+            make: with_options!(make $detector),
         }
     };
 }

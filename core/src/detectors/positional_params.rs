@@ -18,19 +18,19 @@
 //! def connect(host, port, *, timeout, retries):     # not flagged: 2 positional
 //!     ...
 //! ```
-use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
-use crate::visit::{Detector, FileContext, KindSet, definition_start};
+use crate::visit::{Detector, FileContext, definition_start};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
 const RECOMMENDATION: &str = "make the trailing parameters keyword-only (add `*,` before them) or group related \
              values into a dataclass, so callers name what they pass";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(PositionalParams, "positional_params.rs", {
     id: "positional-params",
     connascence_type: Some(ConnascenceType::Position),
     summary: "a function with more than 3 positional parameters (excluding a leading self/cls)",
@@ -38,10 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium (≤ 6), high (≤ 10), critical (> 10)",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("positional_params.rs"),
-    make: with_options!(make PositionalParams),
-};
+});
 
 /// Thresholds of `positional-params`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -78,11 +75,7 @@ fn severity(count: usize) -> Severity {
 }
 
 impl Detector for PositionalParams {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef])
-    }
+    with_options!(methods, interests[StmtFunctionDef]);
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let AnyNodeRef::StmtFunctionDef(function) = node else {

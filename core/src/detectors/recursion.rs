@@ -22,7 +22,7 @@ use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
 use super::common::function_header;
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -30,7 +30,7 @@ use crate::visit::{Detector, FileContext, KindSet};
 const RECOMMENDATION: &str = "rewrite it as a loop over an explicit stack or queue with a size limit, or bound the depth \
              with a parameter checked on entry";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(Recursion, "recursion.rs", {
     id: "recursion",
     connascence_type: Some(ConnascenceType::NasaRule1),
     summary: "a function that calls itself directly (by name, or self.name for a method)",
@@ -38,16 +38,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "high",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("recursion.rs"),
-    make: |rule, options| {
-        let Options {} = parse_options(rule, options)?;
-        Ok(Box::new(Recursion {
-            rule,
-            scopes: Vec::new(),
-        }))
-    },
-};
+});
 
 /// `recursion` has no options; an empty table is accepted, any key is refused.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -69,25 +60,17 @@ pub struct Recursion {
     scopes: Vec<Scope>,
 }
 
-impl Detector for Recursion {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Recursion {
-            rule: self.rule,
+impl Recursion {
+    fn new(rule: Rule, Options {}: Options) -> Self {
+        Recursion {
+            rule,
             scopes: Vec::new(),
-        })
+        }
     }
+}
 
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[
-            NodeKind::StmtFunctionDef,
-            NodeKind::StmtClassDef,
-            NodeKind::ExprCall,
-        ])
-    }
+impl Detector for Recursion {
+    with_options!(methods without options, interests [StmtFunctionDef, StmtClassDef, ExprCall]);
 
     fn leave_interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtClassDef])

@@ -18,7 +18,7 @@
 //! text.encode("utf-8")
 //! ```
 
-use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
+use ruff_python_ast::{AnyNodeRef, ModModule};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -27,15 +27,15 @@ use super::common::{
     AllowedNumbers, DEFAULT_ALLOWED_NUMBERS, NumberValue, docstring, list_lines, literal_value,
     negated_literal, shorten,
 };
-use super::{Rule, RuleInfo, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
-use crate::visit::{Detector, FileContext, KindSet};
+use crate::visit::{Detector, FileContext};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
 const RECOMMENDATION: &str =
     "define the value once as a named constant (`NAME = value`) and use the name everywhere";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(RepeatedValue, "repeated_value.rs", {
     id: "repeated-value",
     connascence_type: Some(ConnascenceType::Values),
     summary: "the same literal (string > 1 char, number outside -1, 0, 1, 2) 3 or more times in one file",
@@ -43,10 +43,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "low; medium at ≥ 5",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("repeated_value.rs"),
-    make: with_options!(make RepeatedValue),
-};
+});
 
 /// Thresholds of `repeated-value`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -115,17 +112,7 @@ impl RepeatedValue {
 }
 
 impl Detector for RepeatedValue {
-    with_options!(methods);
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[
-            NodeKind::StmtFunctionDef,
-            NodeKind::StmtClassDef,
-            NodeKind::ExprStringLiteral,
-            NodeKind::ExprUnaryOp,
-            NodeKind::ExprNumberLiteral,
-        ])
-    }
+    with_options!(methods, interests [StmtFunctionDef, StmtClassDef, ExprStringLiteral, ExprUnaryOp, ExprNumberLiteral]);
 
     fn begin(&mut self, module: &ModModule, _cx: &mut FileContext<'_>) {
         self.docstrings

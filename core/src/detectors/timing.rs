@@ -14,19 +14,19 @@
 //! time.sleep(0.5)            # flagged: waits for time, not for the event it expects
 //! ready.wait(timeout=5)      # not flagged: waits for the event, with a bound
 //! ```
-use ruff_python_ast::{AnyNodeRef, Expr, NodeKind};
+use ruff_python_ast::{AnyNodeRef, Expr};
 use ruff_text_size::Ranged;
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
-use crate::visit::{Detector, FileContext, KindSet};
+use crate::visit::{Detector, FileContext};
 
 /// What to do about a finding of this rule (listed in [`RULE`] for the cache).
 const RECOMMENDATION: &str = "wait for the event itself (an Event, Condition, future or queue) with a timeout, and \
              inject the clock or sleeper so tests need not wait";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(Timing, "timing.rs", {
     id: "timing",
     connascence_type: Some(ConnascenceType::Timing),
     summary: "calls of sleep (time.sleep, asyncio.sleep, sleep, x.sleep)",
@@ -34,13 +34,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "medium",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("timing.rs"),
-    make: |rule, options| {
-        let Options {} = parse_options(rule, options)?;
-        Ok(Box::new(Timing { rule }))
-    },
-};
+});
 
 /// `timing` has no options; an empty table is accepted, any key is refused.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -51,18 +45,14 @@ pub struct Timing {
     rule: Rule,
 }
 
+impl Timing {
+    fn new(rule: Rule, Options {}: Options) -> Self {
+        Timing { rule }
+    }
+}
+
 impl Detector for Timing {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(Timing { rule: self.rule })
-    }
-
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::ExprCall])
-    }
+    with_options!(methods without options, interests [ExprCall]);
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let AnyNodeRef::ExprCall(call) = node else {

@@ -22,11 +22,11 @@
 //!     if item is None:
 //!         break
 //! ```
-use ruff_python_ast::{AnyNodeRef, Expr, NodeKind, Number, StmtWhile};
+use ruff_python_ast::{AnyNodeRef, Expr, Number, StmtWhile};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleInfo, parse_options, read_toml_options};
+use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
 
@@ -34,7 +34,7 @@ use crate::visit::{Detector, FileContext, KindSet};
 const RECOMMENDATION: &str = "give the loop an explicit bound (an iteration limit or a deadline) and a `break` when \
              its work is done or a stop is requested";
 
-pub const RULE: RuleInfo = RuleInfo {
+pub const RULE: RuleInfo = rule_info!(UnboundedLoop, "unbounded_loop.rs", {
     id: "unbounded-loop",
     connascence_type: Some(ConnascenceType::NasaRule2),
     summary: "`while True:` with no break of its own and no return in its body",
@@ -42,16 +42,7 @@ pub const RULE: RuleInfo = RuleInfo {
     default_severity: "high",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION],
-    read_options: read_toml_options::<Options>,
-    source: include_str!("unbounded_loop.rs"),
-    make: |rule, options| {
-        let Options {} = parse_options(rule, options)?;
-        Ok(Box::new(UnboundedLoop {
-            rule,
-            frames: Vec::new(),
-        }))
-    },
-};
+});
 
 /// `unbounded-loop` has no options; an empty table is accepted, any key is refused.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -135,28 +126,17 @@ impl UnboundedLoop {
     }
 }
 
-impl Detector for UnboundedLoop {
-    fn rule(&self) -> Rule {
-        self.rule
-    }
-
-    fn fresh(&self) -> Box<dyn Detector + Send> {
-        Box::new(UnboundedLoop {
-            rule: self.rule,
+impl UnboundedLoop {
+    fn new(rule: Rule, Options {}: Options) -> Self {
+        UnboundedLoop {
+            rule,
             frames: Vec::new(),
-        })
+        }
     }
+}
 
-    fn interests(&self) -> KindSet {
-        KindSet::of(&[
-            NodeKind::StmtWhile,
-            NodeKind::StmtFor,
-            NodeKind::StmtBreak,
-            NodeKind::StmtReturn,
-            NodeKind::StmtFunctionDef,
-            NodeKind::StmtClassDef,
-        ])
-    }
+impl Detector for UnboundedLoop {
+    with_options!(methods without options, interests [StmtWhile, StmtFor, StmtBreak, StmtReturn, StmtFunctionDef, StmtClassDef]);
 
     fn leave_interests(&self) -> KindSet {
         self.interests()
