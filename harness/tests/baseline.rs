@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{clean, perfgate, stderr, tiny_repo};
+use common::{clean, compare_into, perfgate, stderr, tiny_repo};
 use perfgate::results::Results;
 use perfgate::synthetic::{results, scenario};
 use rand::{RngExt, SeedableRng};
@@ -288,18 +288,7 @@ fn compare_prints_verdicts_writes_every_export_and_exits_1_on_a_regression() {
     write_results(&base, 1.0, 1_000_000);
     write_results(&cand, 1.10, 1_020_000);
     let out = root.join("exports");
-    let output = perfgate(
-        root,
-        &[
-            "compare",
-            "--baseline",
-            base.to_str().unwrap(),
-            "--candidate",
-            cand.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    );
+    let output = compare_into(root, &base, &cand, &out);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let table = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(

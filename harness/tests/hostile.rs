@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{perfgate, text, tiny_repo};
+use common::{compare_into, perfgate, text, tiny_repo};
 use perfgate::results::Results;
 use perfgate::synthetic::{results, scenario};
 
@@ -91,18 +91,7 @@ fn hostile_scenario_names_are_inert_in_markdown_junit_and_html() {
     named(1.0, 1_000_000).save(&base).unwrap();
     named(1.10, 1_050_000).save(&cand).unwrap();
     let out = root.join("exports");
-    let output = perfgate(
-        root,
-        &[
-            "compare",
-            "--baseline",
-            base.to_str().unwrap(),
-            "--candidate",
-            cand.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    );
+    let output = compare_into(root, &base, &cand, &out);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let markdown = std::fs::read_to_string(out.join("perfgate.md")).unwrap();
     let escaped = "x&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt; \\| &#64;octocat \\`t\\` \\[l\\](https://e.invalid)";

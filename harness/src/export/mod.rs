@@ -52,6 +52,23 @@ impl Exporter for Json {
 }
 
 /// Every format, in `--format` order of the help text.
+/// The columns of a comparison table, in order: the HTML report shows them all, the terminal
+/// table all but `threshold`.
+pub const COLUMNS: [&str; 12] = [
+    "scenario",
+    "metric",
+    "verdict",
+    "baseline",
+    "candidate",
+    "change",
+    "interval",
+    "p (Holm)",
+    "MDE",
+    "threshold",
+    "rounds",
+    "notes",
+];
+
 pub const FORMATS: [&str; 5] = ["table", "markdown", "junit", "json", "bmf"];
 
 /// The exporter of a `--format` name.

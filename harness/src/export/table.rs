@@ -73,19 +73,17 @@ impl Exporter for Table {
     }
     fn render(&self, report: &Report) -> String {
         let comparison = report.comparison;
-        let mut out = format!(
-            "{:<24} {:<18} {:<15} {:>14} {:>14} {:>9} {:>18} {:>22} {:>7} {:>7}  notes\n",
-            "scenario",
-            "metric",
-            "verdict",
-            "baseline",
-            "candidate",
-            "change",
-            "interval",
-            "p (Holm)",
-            "MDE",
-            "rounds"
-        );
+        // The widths of the columns before `notes`; the first three are left-aligned.
+        const WIDTHS: [usize; 10] = [24, 18, 15, 14, 14, 9, 18, 22, 7, 7];
+        let mut out = String::new();
+        let shown = super::COLUMNS.iter().filter(|c| **c != "threshold");
+        for (i, (name, width)) in shown.zip(WIDTHS).enumerate() {
+            match i {
+                0..3 => out.push_str(&format!("{name:<width$} ")),
+                _ => out.push_str(&format!("{name:>width$} ")),
+            }
+        }
+        out.push_str(" notes\n");
         for m in &comparison.metrics {
             let verdict = format!("{:<15}", m.verdict.as_str());
             out.push_str(&format!(

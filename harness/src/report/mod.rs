@@ -312,20 +312,7 @@ fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
             row
         })
         .collect();
-    let header = [
-        "scenario",
-        "metric",
-        "verdict",
-        "baseline",
-        "candidate",
-        "change",
-        "interval",
-        "p (Holm)",
-        "MDE",
-        "threshold",
-        "rounds",
-        "notes",
-    ];
+    let header = crate::export::COLUMNS;
     html::table(&header[usize::from(!with_scenario)..], &rows)
 }
 

@@ -97,6 +97,24 @@ pub fn perfgate(repo: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `perfgate compare --baseline BASE --candidate CAND --output OUT` in `repo`.
+pub fn compare_into(repo: &Path, base: &Path, cand: &Path, out: &Path) -> Output {
+    let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_owned();
+    let (base, cand, out) = (path(base), path(cand), path(out));
+    perfgate(
+        repo,
+        &[
+            "compare",
+            "--baseline",
+            &base,
+            "--candidate",
+            &cand,
+            "--output",
+            &out,
+        ],
+    )
+}
+
 pub fn tiny_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
