@@ -17,6 +17,7 @@
 pub mod aggregate;
 pub mod atomic;
 pub mod cache;
+pub mod cli;
 pub mod config;
 pub mod depth;
 pub mod detectors;
