@@ -35,12 +35,22 @@ pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, DecodeError> {
                 .into(),
         });
     }
-    let declared = if had_bom {
-        None
-    } else {
-        declared_encoding(bytes)
-    };
-    match declared {
+    let declared = declared_encoding(bytes);
+    if had_bom && let Some(label) = &declared {
+        // CPython's tokenizer: after a byte-order mark only a declaration of UTF-8 is accepted,
+        // spelled `utf-8` or `utf-8-…` (case and `_` aside); `utf8` is refused too.
+        let normal = python_normal_name(label);
+        if normal != "utf-8" {
+            return Err(DecodeError {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "encoding problem: {normal} with BOM (PEP 263: a file that starts with a UTF-8 byte-order mark may only declare utf-8)"
+                ),
+            });
+        }
+    }
+    match declared.filter(|_| !had_bom) {
         Some(label) if !is_utf8_label(&label) => {
             let Some(encoding) = encoding_for_python_label(&label) else {
                 return Err(DecodeError {
@@ -93,6 +103,34 @@ fn encoding_for_python_label(label: &str) -> Option<&'static encoding_rs::Encodi
     candidates
         .iter()
         .find_map(|candidate| encoding_rs::Encoding::for_label(candidate.as_bytes()))
+}
+
+/// A declared encoding as CPython's tokenizer names it (`get_normal_name`): the first 12 characters
+/// lowercased with `_` as `-`; `utf-8` and `utf-8-…` are `utf-8`, the latin-1 spellings are
+/// `iso-8859-1`, anything else is the label as written.
+fn python_normal_name(label: &str) -> String {
+    let buf: String = label
+        .chars()
+        .take(12)
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let latin1 = ["latin-1", "iso-8859-1", "iso-latin-1"];
+    if buf == "utf-8" || buf.starts_with("utf-8-") {
+        "utf-8".to_owned()
+    } else if latin1
+        .iter()
+        .any(|name| buf == *name || buf.starts_with(&format!("{name}-")))
+    {
+        "iso-8859-1".to_owned()
+    } else {
+        label.to_owned()
+    }
 }
 
 fn is_utf8_label(label: &str) -> bool {
@@ -248,6 +286,35 @@ mod tests {
     #[test]
     fn bom_is_stripped() {
         assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").unwrap(), "x = 1\n");
+    }
+
+    #[test]
+    fn a_bom_with_a_declaration_other_than_utf_8_is_refused_as_cpython_does() {
+        for (label, shown) in [
+            ("utf8", "utf8"),
+            ("latin-1", "iso-8859-1"),
+            ("utf8-sig", "utf8-sig"),
+            ("cp1252", "cp1252"),
+        ] {
+            let bytes = format!("\u{feff}# coding: {label}\nx = 1\n");
+            let error = decode(bytes.as_bytes()).unwrap_err();
+            assert_eq!((error.line, error.column), (1, 1), "{label}");
+            assert!(
+                error
+                    .message
+                    .starts_with(&format!("encoding problem: {shown} with BOM")),
+                "{label}: {}",
+                error.message
+            );
+        }
+        for label in ["utf-8", "UTF-8", "utf_8", "utf-8-sig"] {
+            let bytes = format!("\u{feff}# coding: {label}\nx = 1\n");
+            assert_eq!(
+                decode(bytes.as_bytes()).unwrap(),
+                format!("# coding: {label}\nx = 1\n"),
+                "{label}"
+            );
+        }
     }
 
     #[test]

@@ -398,8 +398,10 @@ impl<'s> FileContext<'s> {
 }
 
 /// Where a `def` or `class` statement's keyword starts (after any decorators), for findings that
-/// are reported at the definition line. `async def` starts at `async`.
-pub fn definition_start(text: &str, name: &impl Ranged) -> TextSize {
+/// are reported at the definition line. `async def` (`is_async`, from the syntax tree: the text
+/// before `def` may end in `async` without being the keyword, as in `@sync_to_async` or a comment)
+/// starts at `async`.
+pub fn definition_start(text: &str, name: &impl Ranged, is_async: bool) -> TextSize {
     const GAP: [char; 6] = [' ', '\t', '\\', '\n', '\r', '\x0c'];
     let before = text[..name.start().to_usize()].trim_end_matches(GAP);
     let mut start = if before.ends_with("def") {
@@ -409,7 +411,7 @@ pub fn definition_start(text: &str, name: &impl Ranged) -> TextSize {
     } else {
         before.len()
     };
-    if before.ends_with("def") {
+    if is_async && before.ends_with("def") {
         let head = text[..start].trim_end_matches(GAP);
         if head.ends_with("async") {
             start = head.len() - "async".len();

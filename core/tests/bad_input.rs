@@ -19,6 +19,11 @@ fn every_kind_of_bad_file_is_a_diagnostic_and_good_files_are_still_analyzed() {
     write("binary.py", &[0x7f, b'E', b'L', b'F', 0, 1, 2, 3]);
     write("latin.py", b"x = '\xe9t\xe9'\n");
     write("syntax.py", b"def f(:\n");
+    // CPython refuses it ("encoding problem: utf8 with BOM"), so it is not analyzed (no timing finding).
+    write(
+        "bom.py",
+        b"\xef\xbb\xbf# coding: utf8\nimport time\ntime.sleep(1)\n",
+    );
     write("empty.py", b"");
     write(
         "nested.py",
@@ -39,6 +44,7 @@ fn every_kind_of_bad_file_is_a_diagnostic_and_good_files_are_still_analyzed() {
         "binary.py",
         "latin.py",
         "syntax.py",
+        "bom.py",
         "empty.py",
         "nested.py",
         "chain.py",
@@ -51,6 +57,7 @@ fn every_kind_of_bad_file_is_a_diagnostic_and_good_files_are_still_analyzed() {
     let text = String::from_utf8(output.stdout).unwrap();
     let expected = [
         "good.py:2:1: timing [medium]",
+        "bom.py:1:1: encoding-error encoding problem: utf8 with BOM (PEP 263: a file that starts with a UTF-8 byte-order mark may only declare utf-8)",
         "binary.py:1:5: encoding-error source contains a NUL byte (binary file?); expected Python source text",
         "chain.py:1:20004: syntax-error expression nested more than 10000 operators deep",
         "latin.py:1:6: encoding-error invalid UTF-8 (and no PEP 263 encoding declaration); expected UTF-8 source",
@@ -68,7 +75,7 @@ fn every_kind_of_bad_file_is_a_diagnostic_and_good_files_are_still_analyzed() {
             "{text}"
         );
     }
-    let diagnostics = if made_fifo { 6 } else { 5 };
+    let diagnostics = if made_fifo { 7 } else { 6 };
     assert!(
         text.ends_with(&format!(
             "Found 1 finding (1 medium) in {} files; {diagnostics} diagnostics.\n",

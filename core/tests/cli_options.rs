@@ -78,7 +78,7 @@ fn configuration_is_discovered_and_the_command_line_wins() {
         "select = [\"timing\"]\nfail-on = \"medium\"\n[rules.timing]\nseverity = \"high\"\n";
     let dir = project(&[
         ("connascence.toml", config),
-        ("src/app.py", "import time\ntime.sleep(1)\nx = 77\n"),
+        ("src/app.py", "import time\ntime.sleep(1)\nx = y > 77\n"),
     ]);
     let output = connascence(&["check", "src"], dir.path());
     assert_eq!(
@@ -100,7 +100,7 @@ fn configuration_is_discovered_and_the_command_line_wins() {
     );
     assert_eq!(
         stdout(&output),
-        "src/app.py:3:5: magic-literal [low] magic number 77\nFound 1 finding (1 low) in 1 file; 0 diagnostics.\n"
+        "src/app.py:3:9: magic-literal [medium] magic number 77 in a comparison\nFound 1 finding (1 medium) in 1 file; 0 diagnostics.\n"
     );
     assert_eq!(output.status.code(), Some(0));
     let isolated = connascence(
@@ -205,6 +205,11 @@ fn statistics_prints_counts_per_rule_instead_of_findings() {
         "app.py",
         "import time\ntime.sleep(3)\ntime.sleep(3)\ntime.sleep(3)\n",
     )]);
+    std::fs::write(
+        dir.path().join("connascence.toml"),
+        "[rules.magic-literal]\nscope = \"anywhere\"\n",
+    )
+    .unwrap();
     let output = connascence(
         &[
             "check",

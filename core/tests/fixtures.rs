@@ -5,6 +5,8 @@
 //! `# expect: <rule-id> x2` for two findings on one line); the test demands exactly those lines, no
 //! more, no fewer. The full findings (columns, severity, message) are
 //! pinned by an insta snapshot per fixture file. Both traversal modes must agree on every fixture.
+//! A subfolder of a rule's folder with a `connascence.toml` holds fixtures analyzed with the options
+//! that file sets (e.g. `magic-literal/anywhere/`).
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +23,7 @@ fn fixture_root() -> PathBuf {
     PathBuf::from("tests/fixtures")
 }
 
-/// (rule id, fixture path) for every fixture file, sorted.
+/// (rule id, fixture path) for every fixture file, sorted; files of a subfolder with options too.
 fn fixtures() -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
     for dir in std::fs::read_dir(fixture_root()).unwrap() {
@@ -31,11 +33,36 @@ fn fixtures() -> Vec<(String, PathBuf)> {
             let file = file.unwrap().path();
             if file.extension().is_some_and(|e| e == "py") {
                 found.push((rule.clone(), file));
+            } else if file.join("connascence.toml").is_file() {
+                for inner in std::fs::read_dir(&file).unwrap() {
+                    let inner = inner.unwrap().path();
+                    if inner.extension().is_some_and(|e| e == "py") {
+                        found.push((rule.clone(), inner));
+                    }
+                }
             }
         }
     }
     found.sort();
     found
+}
+
+/// The settings a fixture is analyzed with: its rule alone, with the options of its folder's
+/// `connascence.toml` when it has one (which must select exactly that rule).
+fn settings_for(rule: Rule, folder: &Path) -> Settings {
+    let config = folder.join("connascence.toml");
+    if !config.is_file() {
+        return Settings::only(&[rule]);
+    }
+    let settings = connascence::config::load(&config).unwrap().settings;
+    let enabled = settings.enabled_rules();
+    assert_eq!(
+        enabled,
+        [rule],
+        "{} must select only {rule}",
+        config.display()
+    );
+    settings
 }
 
 /// Runs the analyzer over paths and returns the findings of each file label.
@@ -99,7 +126,8 @@ fn fixtures_produce_exactly_the_marked_findings() {
             Rule::by_id(&rule_id).unwrap_or_else(|| panic!("fixture folder {rule_id} is no rule"));
         let folder = path.parent().unwrap().to_path_buf();
         let label = path.display().to_string();
-        let findings: Vec<Finding> = analyze(&[folder], Settings::only(&[rule]), Mode::Unified)
+        let settings = settings_for(rule, &folder);
+        let findings: Vec<Finding> = analyze(&[folder.clone()], settings, Mode::Unified)
             .into_iter()
             .filter(|finding| *finding.file == *label)
             .collect();
@@ -111,7 +139,11 @@ fn fixtures_produce_exactly_the_marked_findings() {
             "{}",
             path.display()
         );
-        let name = format!("{rule_id}__{}", path.file_stem().unwrap().to_string_lossy());
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        let name = match folder.file_name().unwrap().to_string_lossy() {
+            variant if variant != rule_id => format!("{rule_id}__{variant}__{stem}"),
+            _ => format!("{rule_id}__{stem}"),
+        };
         insta::assert_snapshot!(name, render(&findings));
     }
 }

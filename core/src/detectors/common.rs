@@ -4,25 +4,96 @@
 use ruff_python_ast::{
     AnyNodeRef, Expr, ExprNumberLiteral, ExprUnaryOp, Number, Stmt, StmtFunctionDef, UnaryOp,
 };
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::visit::{FileContext, definition_start};
 
 /// The range findings on a function point at: from `def` (or `async`) to the end of its parameters.
 pub fn function_header(cx: &FileContext<'_>, function: &StmtFunctionDef) -> TextRange {
     TextRange::new(
-        definition_start(cx.text, &function.name),
+        definition_start(cx.text, &function.name, function.is_async),
         function.parameters.end(),
     )
 }
 
 /// Lines a function spans, from its `def` line (decorators excluded) to the last line of its body.
 pub fn function_lines(cx: &FileContext<'_>, function: &StmtFunctionDef) -> u32 {
-    let start = definition_start(cx.text, &function.name);
+    let start = definition_start(cx.text, &function.name, function.is_async);
     cx.line_of(function.end()) - cx.line_of(start) + 1
 }
 
-/// The docstring statement of a body, if its first statement is a string literal expression.
+/// The range of a body's statements (empty at `fallback` for an empty body, which parses only with
+/// errors).
+fn body_range(body: &[Stmt], fallback: TextSize) -> TextRange {
+    match (body.first(), body.last()) {
+        (Some(first), Some(last)) => TextRange::new(first.start(), last.end()),
+        _ => TextRange::empty(fallback),
+    }
+}
+
+/// The function and class scopes a detector is inside, for rules measured per function.
+///
+/// Code belongs to the innermost scope whose *body* holds it: a function's decorators, default
+/// values and annotations run once, in the enclosing scope, and a class body inside a function is
+/// the class's code, not the function's. [`Scopes::owner`] gives the frame of the function that owns
+/// a node, or `None` at module level and in a class body. The detector must see `StmtFunctionDef`
+/// and `StmtClassDef` on enter and on leave.
+pub struct Scopes<T> {
+    /// Each scope's body and, for a function, the detector's frame.
+    stack: Vec<(TextRange, Option<T>)>,
+}
+
+impl<T> Default for Scopes<T> {
+    fn default() -> Self {
+        Self { stack: Vec::new() }
+    }
+}
+
+impl<T> Scopes<T> {
+    /// Enters a function (with its frame) or a class; `false` for any other node.
+    pub fn enter(
+        &mut self,
+        node: AnyNodeRef<'_>,
+        frame: impl FnOnce(&StmtFunctionDef) -> T,
+    ) -> bool {
+        match node {
+            AnyNodeRef::StmtFunctionDef(function) => {
+                let body = body_range(&function.body, function.end());
+                self.stack.push((body, Some(frame(function))));
+                true
+            }
+            AnyNodeRef::StmtClassDef(class) => {
+                self.stack
+                    .push((body_range(&class.body, class.end()), None));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Leaves a function or class: `Some(frame)` for a function, `Some(None)` for a class, `None`
+    /// for any other node.
+    pub fn leave(&mut self, node: AnyNodeRef<'_>) -> Option<Option<T>> {
+        match node {
+            AnyNodeRef::StmtFunctionDef(_) | AnyNodeRef::StmtClassDef(_) => {
+                self.stack.pop().map(|(_, frame)| frame)
+            }
+            _ => None,
+        }
+    }
+
+    /// The frame of the function whose own code `node` is: the innermost scope whose body holds
+    /// the node's start, if that scope is a function.
+    pub fn owner(&mut self, node: AnyNodeRef<'_>) -> Option<&mut T> {
+        let at = node.start();
+        self.stack
+            .iter_mut()
+            .rev()
+            .find(|(body, _)| body.contains(at))
+            .and_then(|(_, frame)| frame.as_mut())
+    }
+}
+
 /// The frame of the function `node` leaves: the last of `frames`, taken off; `None` when `node` is
 /// not a function (the detector keeps a frame per function it is inside).
 pub fn leave_function<T>(frames: &mut Vec<T>, node: AnyNodeRef<'_>) -> Option<T> {
@@ -33,6 +104,7 @@ pub fn leave_function<T>(frames: &mut Vec<T>, node: AnyNodeRef<'_>) -> Option<T>
     }
 }
 
+/// The docstring statement of a body, if its first statement is a string literal expression.
 pub fn docstring(body: &[Stmt]) -> Option<&Stmt> {
     match body.first() {
         Some(stmt @ Stmt::Expr(expr)) if expr.value.is_string_literal_expr() => Some(stmt),

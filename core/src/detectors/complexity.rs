@@ -3,8 +3,11 @@
 //! What it flags: a function whose complexity is above 10, where complexity is 1 plus one for each
 //! `if`, `elif`, `for`/`async for`, `while`, `except` handler, `case`, conditional expression
 //! (`a if c else b`), comprehension `for` clause and comprehension `if` clause, and one for each operand
-//! of `and`/`or` beyond the first. Lambdas count toward the function they are in; a nested function
-//! counts for itself only. Reported at the `def` line.
+//! of `and`/`or` beyond the first. A `case` without a guard whose pattern matches everything (`case _:`
+//! or a bare capture name) is the match's `else` and counts nothing, as `else` does. Lambdas count
+//! toward the function they are in; a nested function counts for itself only. Only the function's
+//! body counts: its decorators and default values run once, in the enclosing scope, and a class body
+//! inside the function is the class's code. Reported at the `def` line.
 //!
 //! Why it matters: complexity is the number of independent paths through the function, so it is the
 //! number of tests needed to cover it and a measure of how much a reader must hold in mind.
@@ -18,11 +21,11 @@
 //!     if x < 0 and ...:
 //!         ...
 //! ```
-use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_python_ast::{AnyNodeRef, NodeKind, Pattern};
 use ruff_text_size::TextRange;
 use serde::{Deserialize, Serialize};
 
-use super::common::{function_header, leave_function};
+use super::common::{Scopes, function_header};
 use super::{Rule, RuleInfo};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
@@ -69,7 +72,7 @@ struct Frame {
 pub struct Complexity {
     rule: Rule,
     options: Options,
-    frames: Vec<Frame>,
+    scopes: Scopes<Frame>,
 }
 
 impl Complexity {
@@ -77,8 +80,17 @@ impl Complexity {
         Self {
             rule,
             options,
-            frames: Vec::new(),
+            scopes: Scopes::default(),
         }
+    }
+}
+
+/// Whether a pattern matches every subject (`_`, a bare capture name, or an alternative that is).
+fn irrefutable(pattern: &Pattern) -> bool {
+    match pattern {
+        Pattern::MatchAs(as_pattern) => as_pattern.pattern.as_deref().is_none_or(irrefutable),
+        Pattern::MatchOr(or) => or.patterns.iter().any(irrefutable),
+        _ => false,
     }
 }
 
@@ -89,8 +101,11 @@ fn decision_points(node: AnyNodeRef<'_>) -> u32 {
         | AnyNodeRef::StmtFor(_)
         | AnyNodeRef::StmtWhile(_)
         | AnyNodeRef::ExceptHandlerExceptHandler(_)
-        | AnyNodeRef::MatchCase(_)
         | AnyNodeRef::ExprIf(_) => 1,
+        // An unguarded case that matches everything is the `else` of the match.
+        AnyNodeRef::MatchCase(case) => {
+            u32::from(case.guard.is_some() || !irrefutable(&case.pattern))
+        }
         AnyNodeRef::ElifElseClause(clause) => u32::from(clause.test.is_some()),
         AnyNodeRef::Comprehension(comprehension) => 1 + comprehension.ifs.len() as u32,
         AnyNodeRef::ExprBoolOp(bool_op) => bool_op.values.len().saturating_sub(1) as u32,
@@ -99,26 +114,25 @@ fn decision_points(node: AnyNodeRef<'_>) -> u32 {
 }
 
 impl Detector for Complexity {
-    with_options!(methods, interests [StmtFunctionDef, StmtIf, ElifElseClause, StmtFor, StmtWhile, ExceptHandlerExceptHandler, MatchCase, ExprIf, Comprehension, ExprBoolOp]);
+    with_options!(methods, interests [StmtFunctionDef, StmtClassDef, StmtIf, ElifElseClause, StmtFor, StmtWhile, ExceptHandlerExceptHandler, MatchCase, ExprIf, Comprehension, ExprBoolOp]);
 
     fn leave_interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef])
+        KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtClassDef])
     }
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if let AnyNodeRef::StmtFunctionDef(function) = node {
-            self.frames.push(Frame {
-                name: function.name.to_string(),
-                header: function_header(cx, function),
-                complexity: 1,
-            });
-        } else if let Some(frame) = self.frames.last_mut() {
+        let entered = self.scopes.enter(node, |function| Frame {
+            name: function.name.to_string(),
+            header: function_header(cx, function),
+            complexity: 1,
+        });
+        if !entered && let Some(frame) = self.scopes.owner(node) {
             frame.complexity += decision_points(node);
         }
     }
 
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        let Some(frame) = leave_function(&mut self.frames, node) else {
+        let Some(Some(frame)) = self.scopes.leave(node) else {
             return;
         };
         let Options {

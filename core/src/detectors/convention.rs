@@ -130,7 +130,7 @@ impl Detector for Convention {
                     .as_ref()
                     .map_or(class.name.end(), |arguments| arguments.end());
                 (
-                    TextRange::new(definition_start(cx.text, &class.name), end),
+                    TextRange::new(definition_start(cx.text, &class.name, false), end),
                     format!("class name `{name}` is not PascalCase"),
                     format!(
                         "rename it to `{}` (PEP 8: classes are PascalCase)",

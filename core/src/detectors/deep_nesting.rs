@@ -4,7 +4,7 @@
 //! forms included) nest more than 4 levels deep, counted from the function body. An `elif`/`else` is at
 //! its `if`'s level, `except`/`finally` at their `try`'s level and a `case` at its `match`'s level. A
 //! nested function starts again from zero and is judged on its own; module- and class-level code is not
-//! measured. Reported once per function, at the first statement that reaches the deepest level.
+//! measured, and neither is the body of a class defined inside a function (it is the class's code). Reported once per function, at the first statement that reaches the deepest level.
 //!
 //! Why it matters: each level multiplies the paths a reader must hold in mind; deep nesting usually
 //! means several responsibilities tangled in one function.
@@ -27,6 +27,7 @@ use ruff_python_ast::AnyNodeRef;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
+use super::common::Scopes;
 use super::{Rule, RuleInfo};
 use crate::finding::Severity;
 use crate::visit::{Detector, FileContext, KindSet};
@@ -69,7 +70,7 @@ struct Frame {
 pub struct DeepNesting {
     rule: Rule,
     options: Options,
-    frames: Vec<Frame>,
+    scopes: Scopes<Frame>,
 }
 
 impl DeepNesting {
@@ -77,7 +78,7 @@ impl DeepNesting {
         Self {
             rule,
             options,
-            frames: Vec::new(),
+            scopes: Scopes::default(),
         }
     }
 }
@@ -105,26 +106,23 @@ fn first_line(cx: &FileContext<'_>, range: TextRange) -> TextRange {
 }
 
 impl Detector for DeepNesting {
-    with_options!(methods, interests [StmtFunctionDef, StmtIf, StmtFor, StmtWhile, StmtWith, StmtTry, StmtMatch]);
+    with_options!(methods, interests [StmtFunctionDef, StmtClassDef, StmtIf, StmtFor, StmtWhile, StmtWith, StmtTry, StmtMatch]);
 
     fn leave_interests(&self) -> KindSet {
         self.interests()
     }
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        if let AnyNodeRef::StmtFunctionDef(function) = node {
-            self.frames.push(Frame {
-                name: function.name.to_string(),
-                depth: 0,
-                max_depth: 0,
-                deepest: None,
-            });
+        let entered = self.scopes.enter(node, |function| Frame {
+            name: function.name.to_string(),
+            depth: 0,
+            max_depth: 0,
+            deepest: None,
+        });
+        if entered || !is_control_flow(node) {
             return;
         }
-        if !is_control_flow(node) {
-            return;
-        }
-        let Some(frame) = self.frames.last_mut() else {
+        let Some(frame) = self.scopes.owner(node) else {
             return;
         };
         frame.depth += 1;
@@ -136,12 +134,12 @@ impl Detector for DeepNesting {
 
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         if is_control_flow(node) {
-            if let Some(frame) = self.frames.last_mut() {
+            if let Some(frame) = self.scopes.owner(node) {
                 frame.depth -= 1;
             }
             return;
         }
-        let Some(frame) = self.frames.pop() else {
+        let Some(Some(frame)) = self.scopes.leave(node) else {
             return;
         };
         let Some(deepest) = frame.deepest else {

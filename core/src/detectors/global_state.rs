@@ -1,15 +1,19 @@
 //! `global-state` — connascence of identity: functions that rebind module globals.
 //!
-//! What it flags: each function whose own body (nested functions are judged on their own) contains a
-//! `global` statement, once per function at its `def` line (low); and a module in which more than 5
-//! distinct names are declared `global` (anywhere in the file), once at the first `global` statement
-//! (high).
+//! What it flags: each function that declares a name `global` in its own body and rebinds that name
+//! there (assigns it, augments it, deletes it, imports it, or binds it by `for`, `with … as`,
+//! `except … as`, a `match` capture, a walrus or a nested `def`/`class` of that name), once per
+//! function at its `def` line (low), as ruff's `PLW0603` does; a `global` that is only read or whose
+//! object is only mutated (`global cache; cache[key] = value`) is not flagged, since the statement
+//! changes nothing there. Nested functions, lambdas, comprehensions and class bodies are scopes of
+//! their own and judged on their own. And a module in which more than 5 distinct names are declared
+//! `global` (anywhere in the file), once at the first `global` statement (high).
 //!
 //! Why it matters: every function that rebinds a global is coupled to every other reader and writer of
 //! that name, by identity, across the whole program. Such state cannot be reasoned about locally,
 //! breaks under threads and makes tests depend on their order.
 //!
-//! Default threshold: any `global` in a function (low); more than 5 distinct global names per module
+//! Default threshold: any rebound `global` name in a function (low); more than 5 distinct global names per module
 //! (high). Option: `max_module_globals`.
 //!
 //! Example:
@@ -21,11 +25,14 @@
 //! ```
 use std::collections::BTreeSet;
 
-use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{
+    AnyNodeRef, Comprehension, ExceptHandler, Expr, ExprContext, NodeKind, Pattern, Stmt,
+};
 use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 
-use super::common::{function_header, leave_function};
+use super::common::{Scopes, function_header};
 use super::{Rule, RuleInfo};
 use crate::finding::{ConnascenceType, Severity};
 use crate::visit::{Detector, FileContext, KindSet};
@@ -41,8 +48,8 @@ const RECOMMENDATION_2: &str = "gather this mutable state into one object (a cla
 pub const RULE: RuleInfo = rule_info!(GlobalState, "global_state.rs", {
     id: "global-state",
     connascence_type: Some(ConnascenceType::Identity),
-    summary: "functions using `global` (low); modules with more than 5 distinct global names (high)",
-    default_threshold: "any `global` / > 5 names per module",
+    summary: "functions rebinding a name they declare `global` (low); modules with more than 5 distinct global names (high)",
+    default_threshold: "any rebound `global` / > 5 names per module",
     default_severity: "low / high",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
@@ -74,7 +81,7 @@ struct FunctionFrame {
 pub struct GlobalState {
     rule: Rule,
     options: Options,
-    functions: Vec<FunctionFrame>,
+    functions: Scopes<FunctionFrame>,
     module_names: BTreeSet<String>,
     first_global: Option<TextRange>,
 }
@@ -84,7 +91,7 @@ impl GlobalState {
         Self {
             rule,
             options,
-            functions: Vec::new(),
+            functions: Scopes::default(),
             module_names: BTreeSet::new(),
             first_global: None,
         }
@@ -92,45 +99,63 @@ impl GlobalState {
 }
 
 impl Detector for GlobalState {
-    with_options!(methods, interests [StmtFunctionDef, StmtGlobal]);
+    with_options!(methods, interests [StmtFunctionDef, StmtClassDef, StmtGlobal]);
 
     fn leave_interests(&self) -> KindSet {
-        KindSet::of(&[NodeKind::StmtFunctionDef])
+        KindSet::of(&[NodeKind::StmtFunctionDef, NodeKind::StmtClassDef])
     }
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        match node {
-            AnyNodeRef::StmtFunctionDef(function) => self.functions.push(FunctionFrame {
-                name: function.name.to_string(),
-                header: function_header(cx, function),
-                globals: Vec::new(),
-            }),
-            AnyNodeRef::StmtGlobal(global) => {
-                self.first_global.get_or_insert(global.range());
-                let line = cx.line_of(global.start());
+        let entered = self.functions.enter(node, |function| FunctionFrame {
+            name: function.name.to_string(),
+            header: function_header(cx, function),
+            globals: Vec::new(),
+        });
+        if entered {
+            return;
+        }
+        if let AnyNodeRef::StmtGlobal(global) = node {
+            self.first_global.get_or_insert(global.range());
+            let line = cx.line_of(global.start());
+            for name in &global.names {
+                self.module_names.insert(name.to_string());
+            }
+            if let Some(frame) = self.functions.owner(node) {
                 for name in &global.names {
-                    self.module_names.insert(name.to_string());
-                    if let Some(frame) = self.functions.last_mut() {
-                        frame.globals.push((name.to_string(), line));
-                    }
+                    frame.globals.push((name.to_string(), line));
                 }
             }
-            _ => {}
         }
     }
 
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        let Some(frame) = leave_function(&mut self.functions, node) else {
+        let Some(Some(frame)) = self.functions.leave(node) else {
             return;
         };
-        let Some((_, first_line)) = frame.globals.first() else {
+        let AnyNodeRef::StmtFunctionDef(function) = node else {
             return;
         };
-        let names: Vec<String> = frame
+        if frame.globals.is_empty() {
+            return;
+        }
+        // Only the rare function with a `global` statement is walked again, for its bindings.
+        let mut bindings = Bindings::default();
+        bindings.visit_body(&function.body);
+        let rebound: Vec<&(String, u32)> = frame
             .globals
             .iter()
-            .map(|(name, _)| format!("`{name}`"))
+            .filter(|(name, _)| bindings.names.contains(&name.as_str()))
             .collect();
+        let Some((_, first_line)) = rebound.first() else {
+            return;
+        };
+        let mut names: Vec<String> = Vec::new();
+        for (name, _) in &rebound {
+            let quoted = format!("`{name}`");
+            if !names.contains(&quoted) {
+                names.push(quoted);
+            }
+        }
         cx.report(
             self.rule,
             Severity::Low,
@@ -171,5 +196,87 @@ impl Detector for GlobalState {
             ),
             RECOMMENDATION_2,
         );
+    }
+}
+
+/// The names a function body binds in its own scope (not in nested functions, lambdas, classes or
+/// comprehension targets, which are scopes of their own).
+#[derive(Default)]
+struct Bindings<'a> {
+    names: Vec<&'a str>,
+}
+
+impl<'a> Visitor<'a> for Bindings<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(function) => {
+                self.names.push(function.name.as_str());
+                for decorator in &function.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                self.visit_parameters(&function.parameters);
+            }
+            Stmt::ClassDef(class) => {
+                self.names.push(class.name.as_str());
+                for decorator in &class.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                if let Some(arguments) = &class.arguments {
+                    self.visit_arguments(arguments);
+                }
+            }
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                    self.names.push(bound.split('.').next().unwrap_or(bound));
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                for alias in &import.names {
+                    self.names
+                        .push(alias.asname.as_ref().unwrap_or(&alias.name).as_str());
+                }
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Name(name) if matches!(name.ctx, ExprContext::Store | ExprContext::Del) => {
+                self.names.push(name.id.as_str());
+            }
+            Expr::Lambda(_) => {}
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+
+    fn visit_comprehension(&mut self, comprehension: &'a Comprehension) {
+        // The target is the comprehension's own; a walrus in the iterable or a condition binds here.
+        self.visit_expr(&comprehension.iter);
+        for condition in &comprehension.ifs {
+            self.visit_expr(condition);
+        }
+    }
+
+    fn visit_except_handler(&mut self, handler: &'a ExceptHandler) {
+        let ExceptHandler::ExceptHandler(inner) = handler;
+        if let Some(name) = &inner.name {
+            self.names.push(name.as_str());
+        }
+        visitor::walk_except_handler(self, handler);
+    }
+
+    fn visit_pattern(&mut self, pattern: &'a Pattern) {
+        let bound = match pattern {
+            Pattern::MatchAs(p) => p.name.as_ref(),
+            Pattern::MatchStar(p) => p.name.as_ref(),
+            Pattern::MatchMapping(p) => p.rest.as_ref(),
+            _ => None,
+        };
+        if let Some(name) = bound {
+            self.names.push(name.as_str());
+        }
+        visitor::walk_pattern(self, pattern);
     }
 }

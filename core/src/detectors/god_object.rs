@@ -83,7 +83,7 @@ impl Detector for GodObject {
             .iter()
             .filter(|stmt| matches!(stmt, Stmt::FunctionDef(_)))
             .count();
-        let start = definition_start(cx.text, &class.name);
+        let start = definition_start(cx.text, &class.name, false);
         let lines = (cx.line_of(class.end()) - cx.line_of(start) + 1) as usize;
         let Options {
             max_methods,

@@ -69,7 +69,7 @@ impl Detector for LongFunction {
         let AnyNodeRef::StmtFunctionDef(function) = node else {
             return;
         };
-        let start = definition_start(cx.text, &function.name);
+        let start = definition_start(cx.text, &function.name, function.is_async);
         let lines = (cx.line_of(function.end()) - cx.line_of(start) + 1) as usize;
         if lines <= self.options.max_lines {
             return;

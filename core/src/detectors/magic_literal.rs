@@ -1,11 +1,19 @@
 //! `magic-literal` — connascence of meaning: unnamed numbers and strings whose meaning is implicit.
 //!
-//! What it flags:
-//! - every number literal (a leading minus sign included, so `-5` is one literal) whose value is not in
-//!   the allowlist (`-1, 0, 1, 2` by value, so `2.0` is allowed too);
-//! - a string literal longer than 3 characters that is itself an operand of a comparison (`==`, `!=`,
-//!   `<`, `>`, `<=`, `>=`, `in`, `not in`; a string inside a tuple that is the operand does not count)
-//!   or the value of a `match` `case` pattern.
+//! What it flags, by default (`scope = "decisions"`): a literal that decides control flow, where a
+//! bare value carries a meaning the reader must guess, as ruff's `PLR2004` and pylint's
+//! `magic-value-comparison` do:
+//! - a number literal (a leading minus sign included, so `-5` is one literal) whose value is not in
+//!   the allowlist (`-1, 0, 1, 2` by value, so `2.0` is allowed too), when it is an operand of a
+//!   comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`, `in`, `not in`, `is`, `is not`), the value of a
+//!   `match` `case` pattern, or anywhere inside the test of an `if`, `elif` or `while`
+//!   (`if len(queue) + 5:`);
+//! - a string literal longer than 3 characters that is itself an operand of a comparison (a string
+//!   inside a tuple that is the operand does not count) or the value of a `case` pattern.
+//!
+//! With `scope = "anywhere"` it also flags every other number outside the allowlist (`range(10)`,
+//! `x * 3`, `sleep(30)`), at low severity: the behaviour before the default became quiet. On the
+//! CPython standard library those were about 70 % of all findings, one every 12 lines.
 //!
 //! Exempt: docstrings; the value of an assignment to an UPPER_CASE name at module or class level (that
 //! is how a literal gets its name); default parameter values; assignments to dunders such as `__all__`
@@ -16,9 +24,10 @@
 //! Why it matters: two places that must agree on `3600` or `"admin"` are coupled by a meaning nobody
 //! wrote down. Change one and the other silently disagrees; a reader must guess what the value means.
 //!
-//! Severity: medium when the literal is an operand of a comparison or inside an `if`/`elif`/`while`
-//! test, else low. Options: `allowed_numbers` (default `[-1, 0, 1, 2]`), `min_string_length` (strings
-//! longer than this are checked; default 3).
+//! Severity: medium when the literal is an operand of a comparison, a case pattern value or inside an
+//! `if`/`elif`/`while` test; low for the other numbers that `scope = "anywhere"` adds. Options:
+//! `scope` (`"decisions"` or `"anywhere"`), `allowed_numbers` (default `[-1, 0, 1, 2]`),
+//! `min_string_length` (strings longer than this are checked; default 3).
 //!
 //! Example:
 //! ```python
@@ -27,6 +36,7 @@
 //! if role == "admin":         # flagged (medium): compare with a constant or an Enum member
 //!     ...
 //! TIMEOUT = 30                # not flagged: the assignment names it
+//! time.sleep(30)              # flagged only with scope = "anywhere" (low)
 //! ```
 use ruff_python_ast::{AnyNodeRef, CmpOp, Expr, ExprCompare, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -51,17 +61,31 @@ const RECOMMENDATION_2: &str = "compare against a named constant or an Enum memb
 pub const RULE: RuleInfo = rule_info!(MagicLiteral, "magic_literal.rs", {
     id: "magic-literal",
     connascence_type: Some(ConnascenceType::Meaning),
-    summary: "numbers outside -1, 0, 1, 2 anywhere; strings longer than 3 characters in comparisons or case patterns",
+    summary: "numbers outside -1, 0, 1, 2 and strings longer than 3 characters that decide control flow: in comparisons, case patterns and if/while tests",
     default_threshold: "numbers ∉ {-1, 0, 1, 2}; strings > 3 chars",
-    default_severity: "medium in a comparison or if/while test, else low",
+    default_severity: "medium; low for the numbers scope = \"anywhere\" adds",
     enabled_by_default: true,
     recommendations: &[RECOMMENDATION, RECOMMENDATION_2],
 });
+
+/// Where `magic-literal` looks for numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Numbers that decide control flow: comparison operands, case pattern values, `if`/`elif`/
+    /// `while` tests.
+    #[default]
+    Decisions,
+    /// Every number outside the allowlist (the others at low severity).
+    Anywhere,
+}
 
 /// Thresholds of `magic-literal`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
+    /// Which numbers are judged: those that decide control flow, or every one.
+    pub scope: Scope,
     /// Numbers that are never magic, compared by value.
     pub allowed_numbers: Vec<f64>,
     /// Strings longer than this many characters are checked.
@@ -71,6 +95,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
+            scope: Scope::Decisions,
             allowed_numbers: DEFAULT_ALLOWED_NUMBERS.to_vec(),
             min_string_length: 3,
         }
@@ -88,6 +113,15 @@ pub struct MagicLiteral {
     tests: Vec<TextRange>,
     /// Starts of number literals already reported (or judged) through their parent.
     handled: Vec<TextSize>,
+}
+
+/// Where a literal judged through its parent stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Comparison,
+    CasePattern,
+    /// Anywhere else (a condition is found by position).
+    Other,
 }
 
 /// `__name__ == "__main__"` (either way round).
@@ -146,9 +180,11 @@ impl MagicLiteral {
         }
     }
 
-    fn severity(&self, at: TextSize, in_comparison: bool) -> (Severity, &'static str) {
-        if in_comparison {
+    fn severity(&self, at: TextSize, place: Place) -> (Severity, &'static str) {
+        if place == Place::Comparison {
             (Severity::Medium, " in a comparison")
+        } else if place == Place::CasePattern {
+            (Severity::Medium, " in a case pattern")
         } else if self.tests.iter().any(|test| test.contains(at)) {
             (Severity::Medium, " in a condition")
         } else {
@@ -161,13 +197,16 @@ impl MagicLiteral {
         &mut self,
         range: TextRange,
         value: &NumberValue,
-        in_comparison: bool,
+        place: Place,
         cx: &mut FileContext<'_>,
     ) {
         if self.allowed.contains(value) {
             return;
         }
-        let (severity, place) = self.severity(range.start(), in_comparison);
+        let (severity, place) = self.severity(range.start(), place);
+        if severity == Severity::Low && self.options.scope == Scope::Decisions {
+            return;
+        }
         let mut message = String::with_capacity(64);
         message.push_str("magic number ");
         push_shortened(&mut message, cx.slice(range), 40);
@@ -176,23 +215,12 @@ impl MagicLiteral {
     }
 
     /// Judges a string that is a comparison operand or a case pattern value.
-    fn string(
-        &mut self,
-        range: TextRange,
-        chars: usize,
-        in_comparison: bool,
-        cx: &mut FileContext<'_>,
-    ) {
+    fn string(&mut self, range: TextRange, chars: usize, place: Place, cx: &mut FileContext<'_>) {
         if chars <= self.options.min_string_length {
             return;
         }
         let text = shorten(cx.slice(range), 40);
-        let (severity, place) = self.severity(range.start(), in_comparison);
-        let place = if in_comparison {
-            place
-        } else {
-            " in a case pattern"
-        };
+        let (severity, place) = self.severity(range.start(), place);
         cx.report(
             self.rule,
             severity,
@@ -204,21 +232,21 @@ impl MagicLiteral {
     }
 
     /// A direct operand of a comparison or a case pattern value: judged here, with its context.
-    fn operand(&mut self, expr: &Expr, in_comparison: bool, cx: &mut FileContext<'_>) {
+    fn operand(&mut self, expr: &Expr, place: Place, cx: &mut FileContext<'_>) {
         match expr {
             Expr::NumberLiteral(literal) => {
                 self.handled.push(literal.start());
-                self.number(literal.range(), &literal_value(literal), in_comparison, cx);
+                self.number(literal.range(), &literal_value(literal), place, cx);
             }
             Expr::UnaryOp(unary) => {
                 if let Some((value, literal)) = negated_literal(unary) {
                     self.handled.push(literal.start());
-                    self.number(unary.range(), &value, in_comparison, cx);
+                    self.number(unary.range(), &value, place, cx);
                 }
             }
             Expr::StringLiteral(string) => {
                 let chars = string.value.to_str().chars().count();
-                self.string(string.range(), chars, in_comparison, cx);
+                self.string(string.range(), chars, place, cx);
             }
             _ => {}
         }
@@ -259,18 +287,18 @@ impl Detector for MagicLiteral {
                 for operand in
                     std::iter::once(compare.left.as_ref()).chain(compare.comparators.iter())
                 {
-                    self.operand(operand, true, cx);
+                    self.operand(operand, Place::Comparison, cx);
                 }
             }
-            AnyNodeRef::PatternMatchValue(pattern) if pattern.value.is_string_literal_expr() => {
-                self.operand(&pattern.value, false, cx);
+            AnyNodeRef::PatternMatchValue(pattern) => {
+                self.operand(&pattern.value, Place::CasePattern, cx);
             }
             AnyNodeRef::ExprUnaryOp(unary) => {
                 if let Some((value, literal)) = negated_literal(unary)
                     && !self.handled.contains(&literal.start())
                 {
                     self.handled.push(literal.start());
-                    self.number(unary.range(), &value, false, cx);
+                    self.number(unary.range(), &value, Place::Other, cx);
                 }
             }
             AnyNodeRef::ExprNumberLiteral(literal) => {
@@ -281,7 +309,7 @@ impl Detector for MagicLiteral {
                 {
                     self.handled.swap_remove(index);
                 } else {
-                    self.number(literal.range(), &literal_value(literal), false, cx);
+                    self.number(literal.range(), &literal_value(literal), Place::Other, cx);
                 }
             }
             _ => {}

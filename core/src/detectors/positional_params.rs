@@ -95,7 +95,10 @@ impl Detector for PositionalParams {
         if count <= self.options.max_positional {
             return;
         }
-        let range = TextRange::new(definition_start(cx.text, &function.name), parameters.end());
+        let range = TextRange::new(
+            definition_start(cx.text, &function.name, function.is_async),
+            parameters.end(),
+        );
         let name = function.name.as_str();
         cx.report(
             self.rule,
