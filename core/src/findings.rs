@@ -34,6 +34,15 @@ impl Findings {
         self.len == 0
     }
 
+    /// Keeps the findings for which `keep` is true, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Finding) -> bool) {
+        for batch in &mut self.batches {
+            batch.retain(&mut keep);
+        }
+        self.batches.retain(|batch| !batch.is_empty());
+        self.len = self.batches.iter().map(Vec::len).sum();
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Finding> {
         self.batches.iter().flatten()
     }

@@ -89,6 +89,44 @@ pub struct Report {
     pub stats: Counters,
 }
 
+impl Report {
+    /// Keeps only the findings of at least severity `min` (`--min-severity`); the counts that
+    /// describe the findings (total, per rule, per severity, top files) follow, the work counters
+    /// stay those of the whole analysis.
+    pub fn keep_at_least(&mut self, min: Severity) {
+        self.findings.retain(|finding| finding.severity >= min);
+        let stats = &mut self.stats;
+        stats.findings = self.findings.len() as u64;
+        stats
+            .findings_by_severity
+            .retain(|severity, _| *severity >= min);
+        stats.findings_by_rule.clear();
+        let mut by_file: BTreeMap<&str, u64> = BTreeMap::new();
+        for finding in self.findings.iter() {
+            *stats
+                .findings_by_rule
+                .entry(finding.rule.id().to_owned())
+                .or_insert(0) += 1;
+            *by_file.entry(&finding.file).or_insert(0) += 1;
+        }
+        let shown = stats.top_files.len();
+        let mut top: Vec<FileCount> = by_file
+            .into_iter()
+            .map(|(file, findings)| FileCount {
+                findings,
+                file: file.to_owned(),
+            })
+            .collect();
+        top.sort_by(|a, b| {
+            b.findings
+                .cmp(&a.findings)
+                .then_with(|| a.file.cmp(&b.file))
+        });
+        top.truncate(shown);
+        stats.top_files = top;
+    }
+}
+
 /// A file and how many findings it has.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileCount {

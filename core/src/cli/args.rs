@@ -104,6 +104,20 @@ pub struct CheckArgs {
     /// Exit 0 even when findings are at or above `--fail-on`.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Report only findings of at least this severity (in every format; `--fail-on` judges those).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+    /// SARIF: locations are relative to this folder (`%SRCROOT%`) [default: the working folder].
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
+    /// SARIF: a rule page's URL for `helpUri`, `{id}` standing for the rule id (appended when
+    /// absent), e.g. `https://example.org/docs/rules/{id}.html`.
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
+    /// SARIF: more results than GitHub code scanning accepts in one run (25,000) is an error
+    /// (exit 2, nothing written) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
     /// Print the number of findings per rule instead of the findings (text format).
     #[arg(long)]
     pub statistics: bool,

@@ -10,7 +10,8 @@ use super::args::{CacheAction, CheckArgs, ModeArg};
 use crate::cache::{self, CacheOptions};
 use crate::config::{self, Config};
 use crate::engine::{self, AnalysisOptions};
-use crate::output::{self, TextExtras, rules};
+use crate::output::sarif::{GITHUB_RESULT_LIMIT, SarifOptions};
+use crate::output::{self, Format, RenderOptions, TextExtras, rules};
 use crate::{Mode, Rule, Severity};
 /// The configuration file's settings with the command line's on top.
 fn effective_config(args: &CheckArgs) -> Result<Config, CliError> {
@@ -69,16 +70,37 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode, CliError> {
     if !args.report_unused_ignores {
         report.unused_suppressions.clear();
     }
+    if let Some(min) = args.min_severity {
+        report.keep_at_least(Severity::from(min));
+    }
+    if args.format == Format::Sarif && report.findings.len() > GITHUB_RESULT_LIMIT {
+        if args.strict {
+            return Err(CliError::SarifLimit {
+                results: report.findings.len(),
+                limit: GITHUB_RESULT_LIMIT,
+            });
+        }
+        report.notices.push(format!(
+            "{} SARIF results: GitHub code scanning accepts at most {GITHUB_RESULT_LIMIT} in one run and shows 5000; report fewer with --min-severity or --select",
+            report.findings.len()
+        ));
+    }
     for notice in &report.notices {
         eprintln!("warning: {}", output::escape_controls(notice));
     }
-    let extras = TextExtras {
-        stats: args.stats,
-        statistics: args.statistics,
+    let extras = RenderOptions {
+        text: TextExtras {
+            stats: args.stats,
+            statistics: args.statistics,
+        },
+        sarif: SarifOptions {
+            root: args.sarif_root.clone(),
+            docs_url: args.docs_url.clone(),
+        },
     };
     match &args.output {
         Some(path) => crate::atomic::write_file(path, |mut out| {
-            output::write(&report, args.format, extras, &mut out)
+            output::write(&report, args.format, &extras, &mut out)
         })
         .map_err(|source| CliError::Output {
             path: path.clone(),
@@ -87,7 +109,7 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode, CliError> {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let written =
-                output::write(&report, args.format, extras, &mut out).and_then(|()| out.flush());
+                output::write(&report, args.format, &extras, &mut out).and_then(|()| out.flush());
             if let Err(code) = stdout_result(written) {
                 for error in &argument_errors {
                     eprintln!(

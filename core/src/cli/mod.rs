@@ -35,6 +35,11 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// `--format sarif --strict` with more results than code scanning accepts.
+    #[error(
+        "{results} SARIF results: more than GitHub code scanning accepts in one run ({limit}); report fewer with --min-severity or --select, or drop --strict to write them anyway"
+    )]
+    SarifLimit { results: usize, limit: usize },
     /// A file or folder of `rules --format markdown --out DIR`.
     #[error("cannot {action} {}: {source}", .path.display())]
     File {

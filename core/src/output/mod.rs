@@ -5,6 +5,7 @@ use crate::engine::Report;
 
 pub mod github;
 pub mod json;
+pub mod line_hash;
 pub mod rules;
 pub mod sarif;
 pub mod text;
@@ -25,6 +26,13 @@ pub struct TextExtras {
     pub stats: bool,
     /// Findings per rule (`--statistics`, like ruff's).
     pub statistics: bool,
+}
+
+/// What the formats need beyond the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub text: TextExtras,
+    pub sarif: sarif::SarifOptions,
 }
 
 /// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`), so that a file
@@ -60,11 +68,11 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// Renders a report in a format.
-pub fn render(report: &Report, format: Format, extras: TextExtras) -> String {
+pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
     match format {
-        Format::Text => text::render(report, extras),
+        Format::Text => text::render(report, options.text),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render(report, &options.sarif),
         Format::Github => github::render(report),
     }
 }
@@ -73,12 +81,12 @@ pub fn render(report: &Report, format: Format, extras: TextExtras) -> String {
 pub fn write<W: std::io::Write>(
     report: &Report,
     format: Format,
-    extras: TextExtras,
+    options: &RenderOptions,
     out: &mut W,
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
-        other => out.write_all(render(report, other, extras).as_bytes()),
+        other => out.write_all(render(report, other, options).as_bytes()),
     }
 }
 
