@@ -90,6 +90,8 @@ fn the_scripts_refuse_bad_usage_with_exit_2() {
         ("ci/compare-branches.sh", vec![]),
         ("ci/publish-release.sh", vec![]),
         ("ci/pr-comment.sh", vec!["not-a-number"]),
+        ("ci/rule-counts.sh", vec![]),
+        ("ci/rule-counts.sh", vec!["--frobnicate"]),
     ] {
         let output = std::process::Command::new("bash")
             .arg(root().join(script))

@@ -12,8 +12,8 @@
 //!   inside a tuple that is the operand does not count) or the value of a `case` pattern.
 //!
 //! With `scope = "anywhere"` it also flags every other number outside the allowlist (`range(10)`,
-//! `x * 3`, `sleep(30)`), at low severity: the behaviour before the default became quiet. On the
-//! CPython standard library those were about 70 % of all findings, one every 12 lines.
+//! `x * 3`, `sleep(30)`), at low severity: the behaviour before the default became quiet, when such
+//! numbers were most of all findings and users switched the rule off.
 //!
 //! Exempt: docstrings; the value of an assignment to an UPPER_CASE name at module or class level (that
 //! is how a literal gets its name); default parameter values; assignments to dunders such as `__all__`
