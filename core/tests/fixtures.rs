@@ -127,10 +127,11 @@ fn fixtures_produce_exactly_the_marked_findings() {
         let folder = path.parent().unwrap().to_path_buf();
         let label = path.display().to_string();
         let settings = settings_for(rule, &folder);
-        let findings: Vec<Finding> = analyze(&[folder.clone()], settings, Mode::Unified)
-            .into_iter()
-            .filter(|finding| *finding.file == *label)
-            .collect();
+        let findings: Vec<Finding> =
+            analyze(std::slice::from_ref(&folder), settings, Mode::Unified)
+                .into_iter()
+                .filter(|finding| *finding.file == *label)
+                .collect();
         let source = std::fs::read_to_string(&path).unwrap();
         let actual: Vec<u32> = findings.iter().map(|f| f.line).collect();
         assert_eq!(
