@@ -42,7 +42,8 @@ django="target/perfgate/corpora/django-$django_version/django"
 
 echo "building this checkout's core (cargo build --release -p connascence)" >&2
 cargo build --release -q -p connascence
-after_bin="target/release/connascence"
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+after_bin="$target_dir/release/connascence"
 
 echo "building the core of $before (${before_commit:0:12}) in $work/before" >&2
 rm -rf "$work/before"
@@ -67,7 +68,8 @@ dirty=""
 if [[ -n "$(git status --porcelain -- core Cargo.lock)" ]]; then
   dirty=" plus uncommitted changes to the core"
 fi
-host="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores, $(uname -sr)"
+cpu="$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*: //' || true)"
+host="${cpu:-$(uname -m)}, $(nproc) cores, $(uname -sr)"
 page="$(python3 - "$work" "$before" "${before_commit:0:12}" "${after_commit:0:12}$dirty" \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$host" "$python_version" "$django_version" <<'PY'
 import json, sys

@@ -36,13 +36,13 @@ pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, DecodeError> {
         });
     }
     let declared = declared_encoding(bytes);
-    if had_bom && let Some(label) = &declared {
+    if had_bom && let Some((label, line)) = &declared {
         // CPython's tokenizer: after a byte-order mark only a declaration of UTF-8 is accepted,
         // spelled `utf-8` or `utf-8-…` (case and `_` aside); `utf8` is refused too.
         let normal = python_normal_name(label);
         if normal != "utf-8" {
             return Err(DecodeError {
-                line: 1,
+                line: *line,
                 column: 1,
                 message: format!(
                     "encoding problem: {normal} with BOM (PEP 263: a file that starts with a UTF-8 byte-order mark may only declare utf-8)"
@@ -51,10 +51,10 @@ pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, DecodeError> {
         }
     }
     match declared.filter(|_| !had_bom) {
-        Some(label) if !is_utf8_label(&label) => {
+        Some((label, line)) if !is_utf8_label(&label) => {
             let Some(encoding) = encoding_for_python_label(&label) else {
                 return Err(DecodeError {
-                    line: 1,
+                    line,
                     column: 1,
                     message: format!("unknown source encoding `{label}` declared (PEP 263)"),
                 });
@@ -138,8 +138,8 @@ fn is_utf8_label(label: &str) -> bool {
     lower == "utf-8" || lower == "utf8" || lower.starts_with("utf-8-") || lower.starts_with("utf_8")
 }
 
-/// The encoding named by a PEP 263 comment on the first or second line, if any.
-fn declared_encoding(bytes: &[u8]) -> Option<String> {
+/// The encoding named by a PEP 263 comment on the first or second line, if any, and that line.
+fn declared_encoding(bytes: &[u8]) -> Option<(String, u32)> {
     for (index, line) in bytes.split(|&b| b == b'\n').take(2).enumerate() {
         let trimmed = line.trim_ascii_start();
         if !trimmed.starts_with(b"#") {
@@ -149,19 +149,21 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
             }
             continue;
         }
+        // As CPython's `coding[:=][ \t]*([-\w.]+)`: the first `coding` followed by `:` or `=` and
+        // a name, not only the first `coding` of the line (`# recoding tool; coding: latin-1`).
         let text = String::from_utf8_lossy(line);
-        if let Some(at) = text.find("coding") {
+        for (at, _) in text.match_indices("coding") {
             let rest = &text[at + "coding".len()..];
             let Some(rest) = rest.strip_prefix([':', '=']) else {
                 continue;
             };
             let name: String = rest
-                .trim_start()
+                .trim_start_matches([' ', '\t'])
                 .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
                 .collect();
             if !name.is_empty() {
-                return Some(name);
+                return Some((name, index as u32 + 1));
             }
         }
     }
@@ -307,6 +309,9 @@ mod tests {
                 error.message
             );
         }
+        let second =
+            decode(b"\xef\xbb\xbf#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n").unwrap_err();
+        assert_eq!((second.line, second.column), (2, 1));
         for label in ["utf-8", "UTF-8", "utf_8", "utf-8-sig"] {
             let bytes = format!("\u{feff}# coding: {label}\nx = 1\n");
             assert_eq!(
@@ -358,9 +363,13 @@ mod tests {
     #[test]
     fn declaration_on_line_two_needs_comment_on_line_one() {
         assert_eq!(
-            declared_encoding(b"#!/usr/bin/python\n# coding=latin-1\n").as_deref(),
-            Some("latin-1")
+            declared_encoding(b"#!/usr/bin/python\n# coding=latin-1\n"),
+            Some(("latin-1".to_owned(), 2))
         );
         assert_eq!(declared_encoding(b"x = 1\n# coding=latin-1\n"), None);
+        assert_eq!(
+            declared_encoding(b"# recoding tool; coding: latin-1\n"),
+            Some(("latin-1".to_owned(), 1))
+        );
     }
 }

@@ -265,7 +265,10 @@ fn rules_have_pascal_case_names_full_descriptions_help_and_links() {
     for rule in driver["rules"].as_array().unwrap() {
         let id = rule["id"].as_str().unwrap();
         let name = rule["name"].as_str().unwrap();
-        assert_ne!(name, id, "SARIF1001: name distinct from id");
+        assert!(
+            !name.eq_ignore_ascii_case(id),
+            "SARIF1001: {name} must differ from {id} ignoring case"
+        );
         assert!(
             name.chars().next().unwrap().is_ascii_uppercase()
                 && name.chars().all(|c| c.is_ascii_alphanumeric()),
@@ -296,7 +299,7 @@ fn rules_have_pascal_case_names_full_descriptions_help_and_links() {
         .iter()
         .find(|r| r["id"] == "timing")
         .unwrap();
-    assert_eq!(timing["name"], "Timing");
+    assert_eq!(timing["name"], "FixedTiming");
     let magic = driver["rules"]
         .as_array()
         .unwrap()
@@ -439,5 +442,72 @@ fn sarif_output_carries_rules_columns_regions_and_fingerprints() {
     assert_eq!(
         notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "bad.py"
+    );
+}
+
+#[test]
+fn the_source_root_is_the_checkout_and_links_to_it_count_as_inside() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("backend")).unwrap();
+    std::fs::write(repo.join("backend/app.py"), APP).unwrap();
+    let uri_of = |output: std::process::Output| {
+        let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            .clone()
+    };
+    // Run in a subfolder of the checkout: relative to the checkout's top, as code scanning joins it.
+    let output = connascence(
+        &repo.join("backend"),
+        &["check", "app.py", "--format", "sarif", "--exit-zero"],
+    );
+    assert_eq!(
+        uri_of(output),
+        serde_json::json!({ "uri": "backend/app.py", "uriBaseId": "%SRCROOT%" })
+    );
+    // Through a symbolic link to the checkout, named with the link's spelling ($PWD) or not.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&repo, &link).unwrap();
+    for pwd in [Some(link.clone()), None] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_connascence"));
+        command
+            .arg("check")
+            .arg(link.join("backend/app.py"))
+            .args(["--format", "sarif", "--exit-zero"])
+            .current_dir(&link);
+        match &pwd {
+            Some(pwd) => command.env("PWD", pwd),
+            None => command.env_remove("PWD"),
+        };
+        assert_eq!(
+            uri_of(command.output().unwrap()),
+            serde_json::json!({ "uri": "backend/app.py", "uriBaseId": "%SRCROOT%" }),
+            "PWD {pwd:?}"
+        );
+    }
+}
+
+#[test]
+fn a_docs_url_must_be_absolute() {
+    let dir = sample_project();
+    let output = connascence(
+        dir.path(),
+        &[
+            "check",
+            "app.py",
+            "--format",
+            "sarif",
+            "--docs-url",
+            "docs/rules/{id}.md",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "`docs/rules/{id}.md` is not an absolute URL such as https://example.org/rules/{id}.html"
+        ),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }

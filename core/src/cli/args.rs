@@ -107,12 +107,14 @@ pub struct CheckArgs {
     /// Report only findings of at least this severity (in every format; `--fail-on` judges those).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<SeverityArg>,
-    /// SARIF: locations are relative to this folder (`%SRCROOT%`) [default: the working folder].
+    /// SARIF: locations are relative to this folder (`%SRCROOT%`), which should be the checkout's
+    /// top [default: the nearest folder at or above the working folder holding `.git`, else the
+    /// working folder].
     #[arg(long, value_name = "DIR")]
     pub sarif_root: Option<PathBuf>,
-    /// SARIF: a rule page's URL for `helpUri`, `{id}` standing for the rule id (appended when
-    /// absent), e.g. `https://example.org/docs/rules/{id}.html`.
-    #[arg(long, value_name = "URL")]
+    /// SARIF: a rule page's absolute URL for `helpUri`, `{id}` standing for the rule id (appended
+    /// when absent), e.g. `https://example.org/docs/rules/{id}.html`.
+    #[arg(long, value_name = "URL", value_parser = parse_docs_url)]
     pub docs_url: Option<String>,
     /// SARIF: more results than GitHub code scanning accepts in one run (25,000) is an error
     /// (exit 2, nothing written) instead of a warning.
@@ -142,6 +144,24 @@ pub struct CheckArgs {
     /// cache); what `perfgate peers` compares the analysis with.
     #[arg(long, conflicts_with_all = ["select", "cache_dir"])]
     pub parse_only: bool,
+}
+
+/// An absolute URL (`scheme:…`, as SARIF's `helpUri` must be).
+fn parse_docs_url(text: &str) -> Result<String, String> {
+    let scheme = text.split_once(':').map(|(scheme, _)| scheme);
+    let absolute = scheme.is_some_and(|scheme| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if absolute && !text.contains(char::is_whitespace) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not an absolute URL such as https://example.org/rules/{{id}}.html"
+        ))
+    }
 }
 
 /// The most analysis threads `--threads` may ask for.

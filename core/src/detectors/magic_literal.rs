@@ -5,8 +5,8 @@
 //! `magic-value-comparison` do:
 //! - a number literal (a leading minus sign included, so `-5` is one literal) whose value is not in
 //!   the allowlist (`-1, 0, 1, 2` by value, so `2.0` is allowed too), when it is an operand of a
-//!   comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`, `in`, `not in`, `is`, `is not`), the value of a
-//!   `match` `case` pattern, or anywhere inside the test of an `if`, `elif` or `while`
+//!   comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`, `in`, `not in`, `is`, `is not`), a value or
+//!   mapping key of a `match` `case` pattern, or anywhere inside the test of an `if`, `elif` or `while`
 //!   (`if len(queue) + 5:`);
 //! - a string literal longer than 3 characters that is itself an operand of a comparison (a string
 //!   inside a tuple that is the operand does not count) or the value of a `case` pattern.
@@ -254,7 +254,7 @@ impl MagicLiteral {
 }
 
 impl Detector for MagicLiteral {
-    with_options!(methods, interests [StmtFunctionDef, StmtAssign, StmtAnnAssign, ParameterWithDefault, StmtIf, ElifElseClause, StmtWhile, ExprCompare, PatternMatchValue, ExprUnaryOp, ExprNumberLiteral]);
+    with_options!(methods, interests [StmtFunctionDef, StmtAssign, StmtAnnAssign, ParameterWithDefault, StmtIf, ElifElseClause, StmtWhile, ExprCompare, PatternMatchValue, PatternMatchMapping, ExprUnaryOp, ExprNumberLiteral]);
 
     fn leave_interests(&self) -> KindSet {
         self.interests()
@@ -292,6 +292,11 @@ impl Detector for MagicLiteral {
             }
             AnyNodeRef::PatternMatchValue(pattern) => {
                 self.operand(&pattern.value, Place::CasePattern, cx);
+            }
+            AnyNodeRef::PatternMatchMapping(pattern) => {
+                for key in &pattern.keys {
+                    self.operand(key, Place::CasePattern, cx);
+                }
             }
             AnyNodeRef::ExprUnaryOp(unary) => {
                 if let Some((value, literal)) = negated_literal(unary)

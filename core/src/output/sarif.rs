@@ -1,7 +1,8 @@
 //! SARIF 2.1.0 output for GitHub code scanning: one run, one rule per detector with its
 //! documentation, one result per finding.
 //!
-//! Locations: a file under the source root (`--sarif-root`, default the working folder) is a
+//! Locations: a file under the source root (`--sarif-root`, default the repository holding the
+//! working folder, else the working folder itself) is a
 //! relative URI reference with `uriBaseId: "%SRCROOT%"`, and `originalUriBaseIds` says where that
 //! root is (an absolute `file:` URI), so code scanning can map it to the repository; any other file
 //! is an absolute `file:` URI. Every path segment is percent-encoded per RFC 3986 (all but the
@@ -37,7 +38,8 @@ pub const GITHUB_RESULT_LIMIT: usize = 25_000;
 /// How SARIF locations and rule links are written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SarifOptions {
-    /// The folder relative locations are relative to (`%SRCROOT%`); default the working folder.
+    /// The folder relative locations are relative to (`%SRCROOT%`); default the nearest folder at
+    /// or above the working folder that holds `.git`, else the working folder.
     pub root: Option<PathBuf>,
     /// A rule page's URL, `{id}` standing for the rule id (appended when absent); `{id}` = `index`
     /// gives the tool's `informationUri`.
@@ -103,24 +105,77 @@ fn file_uri(path: &Path, folder: bool) -> String {
 struct Locations {
     cwd: PathBuf,
     root: PathBuf,
+    /// The root with symbolic links resolved, for paths spelled through another link.
+    canonical_root: Option<PathBuf>,
+}
+
+/// The working folder as the shell spells it (`$PWD`, which keeps symbolic links, when it names
+/// the same folder), else as the system resolves it.
+fn working_folder() -> PathBuf {
+    let current = std::env::current_dir().unwrap_or_default();
+    match std::env::var_os("PWD").map(PathBuf::from) {
+        Some(pwd)
+            if pwd.is_absolute() && pwd.canonicalize().ok() == current.canonicalize().ok() =>
+        {
+            pwd
+        }
+        _ => current,
+    }
+}
+
+/// The default source root: the nearest folder at or above `cwd` holding `.git` (the checkout,
+/// which code scanning joins relative URIs onto), else `cwd`.
+fn repository_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .find(|folder| folder.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
 }
 
 impl Locations {
     fn new(options: &SarifOptions) -> Self {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let root = absolute(options.root.as_deref().unwrap_or(Path::new(".")), &cwd);
-        Self { cwd, root }
+        let cwd = working_folder();
+        let root = match &options.root {
+            Some(root) => absolute(root, &cwd),
+            None => repository_root(&cwd),
+        };
+        let canonical_root = root.canonicalize().ok();
+        Self {
+            cwd,
+            root,
+            canonical_root,
+        }
+    }
+
+    /// The path relative to the root, by name or else through resolved links.
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        let inside = |relative: &Path| !relative.as_os_str().is_empty();
+        if let Ok(relative) = path.strip_prefix(&self.root) {
+            return inside(relative).then(|| relative.to_path_buf());
+        }
+        let canonical = path.canonicalize().ok()?;
+        let relative = canonical.strip_prefix(self.canonical_root.as_ref()?).ok()?;
+        inside(relative).then(|| relative.to_path_buf())
     }
 
     fn artifact(&self, file: &str) -> Value {
         let path = absolute(Path::new(file), &self.cwd);
-        match path.strip_prefix(&self.root) {
-            Ok(relative) if relative.as_os_str().is_empty() => {
-                json!({ "uri": file_uri(&path, false) })
-            }
-            Ok(relative) => json!({ "uri": encode_segments(relative), "uriBaseId": SRCROOT }),
-            Err(_) => json!({ "uri": file_uri(&path, false) }),
+        match self.relative(&path) {
+            Some(relative) => json!({ "uri": encode_segments(&relative), "uriBaseId": SRCROOT }),
+            None => json!({ "uri": file_uri(&path, false) }),
         }
+    }
+}
+
+/// A rule's `name`: its id in PascalCase (`magic-literal` → `MagicLiteral`). SARIF1001 wants the
+/// name to differ from the id ignoring case, so the one-word ids have a two-word name.
+fn rule_name(id: &str) -> String {
+    match id {
+        "complexity" => "CyclomaticComplexity".to_owned(),
+        "convention" => "NamingConvention".to_owned(),
+        "recursion" => "DirectRecursion".to_owned(),
+        "timing" => "FixedTiming".to_owned(),
+        other => pascal_case(other),
     }
 }
 
@@ -158,7 +213,7 @@ fn rule(info: &RuleInfo, docs_url: Option<&str>) -> Value {
     let documentation = info.documentation();
     let mut rule = json!({
         "id": info.id,
-        "name": pascal_case(info.id),
+        "name": rule_name(info.id),
         "shortDescription": { "text": info.summary },
         "fullDescription": { "text": full_description(info) },
         "help": { "text": documentation, "markdown": documentation },
@@ -312,6 +367,7 @@ mod tests {
         let locations = Locations {
             cwd: PathBuf::from("/work/repo"),
             root: PathBuf::from("/work/repo"),
+            canonical_root: None,
         };
         assert_eq!(
             locations.artifact("src/a b.py"),
