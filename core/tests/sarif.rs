@@ -101,6 +101,11 @@ fn validator() -> impl Fn(&serde_json::Value) -> Result<(), String> {
     }
 }
 
+/// The artifact location of the first result.
+fn first_location(sarif: &serde_json::Value) -> &serde_json::Value {
+    &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+}
+
 fn connascence(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_connascence"))
         .args(args)
@@ -164,8 +169,7 @@ fn sarif_output_validates_against_the_official_schema_with_format_checks() {
     );
     let absolute: serde_json::Value = serde_json::from_slice(&absolute.stdout).unwrap();
     validate(&absolute).unwrap();
-    let location =
-        &absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let location = first_location(&absolute);
     assert_eq!(location["uriBaseId"], "%SRCROOT%");
     assert!(
         location["uri"]
@@ -208,8 +212,7 @@ fn a_file_outside_the_source_root_is_an_absolute_file_uri() {
     );
     let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     validate(&sarif).unwrap();
-    let location =
-        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let location = first_location(&sarif);
     assert!(location.get("uriBaseId").is_none(), "{location}");
     assert!(
         location["uri"].as_str().unwrap().starts_with("file:///"),
@@ -233,8 +236,7 @@ fn a_file_outside_the_source_root_is_an_absolute_file_uri() {
         ],
     );
     let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let location =
-        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let location = first_location(&sarif);
     assert_eq!(
         location,
         &serde_json::json!({ "uri": "app.py", "uriBaseId": "%SRCROOT%" })
@@ -454,8 +456,7 @@ fn the_source_root_is_the_checkout_and_links_to_it_count_as_inside() {
     std::fs::write(repo.join("backend/app.py"), APP).unwrap();
     let uri_of = |output: std::process::Output| {
         let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
-            .clone()
+        first_location(&sarif).clone()
     };
     // Run in a subfolder of the checkout: relative to the checkout's top, as code scanning joins it.
     let output = connascence(

@@ -141,21 +141,18 @@ impl Detector for GlobalState {
         // Only the rare function with a `global` statement is walked again, for its bindings.
         let mut bindings = Bindings::default();
         bindings.visit_body(&function.body);
-        let rebound: Vec<&(String, u32)> = frame
-            .globals
-            .iter()
-            .filter(|(name, _)| bindings.names.contains(&name.as_str()))
-            .collect();
-        let Some((_, first_line)) = rebound.first() else {
-            return;
-        };
+        let mut first_line = None;
         let mut names: Vec<String> = Vec::new();
-        for (name, _) in &rebound {
+        for (name, line) in &frame.globals {
             let quoted = format!("`{name}`");
-            if !names.contains(&quoted) {
+            if bindings.names.contains(&name.as_str()) && !names.contains(&quoted) {
+                first_line.get_or_insert(*line);
                 names.push(quoted);
             }
         }
+        let Some(first_line) = first_line else {
+            return;
+        };
         cx.report(
             self.rule,
             Severity::Low,
