@@ -285,12 +285,16 @@ pub fn analyze_bytes_cached(
 ) -> FileOutcome {
     let key = cache.key(label);
     let content = cache::content_hash(bytes);
-    let stamp = Stamp {
-        modified_ns: u128::from_le_bytes(content),
-        size: bytes.len() as u64,
-    };
-    if let Lookup::Hit(outcome) = cache.lookup(&key, label, Some(stamp)) {
-        return *outcome;
+    let stamp = Stamp::of_content(&content, bytes.len() as u64);
+    match cache.lookup(&key, label, Some(stamp)) {
+        Lookup::Hit(outcome) => return *outcome,
+        // Stored while the clock was unknown: the content hash decides.
+        Lookup::Changed { content: known } if known == content => {
+            if let Some(outcome) = cache.revalidate(&key, label, stamp) {
+                return outcome;
+            }
+        }
+        _ => {}
     }
     cache.miss();
     let outcome = analyze_bytes(label, bytes, rules, mode);

@@ -56,9 +56,183 @@ fn a_touched_but_unchanged_file_is_a_hit_and_is_restamped() {
     let content = std::fs::read(&path).unwrap();
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&path, &content).unwrap();
+    // Older than the next run's clock, so that run's new stamp is trusted by the one after.
+    support::backdate(&path);
     let touched = connascence(CHECK, dir.path());
     assert_eq!(cache_counts(&touched), (4, 0, 1, 0));
     assert_eq!(cache_counts(&connascence(CHECK, dir.path())), (4, 0, 0, 0));
+}
+
+#[test]
+fn an_edit_that_keeps_the_size_and_restores_the_modification_time_is_caught() {
+    let dir = project(3);
+    connascence(CHECK, dir.path());
+    let path = dir.path().join("src/pkg_0/module_1.py");
+    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = swap_one_digit(&text);
+    assert_eq!(edited.len(), text.len());
+    assert_ne!(edited, text);
+    std::fs::write(&path, &edited).unwrap();
+    let since = before.duration_since(std::time::UNIX_EPOCH).unwrap();
+    let touch = std::process::Command::new("touch")
+        .arg("-d")
+        .arg(format!("@{}.{:09}", since.as_secs(), since.subsec_nanos()))
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(touch.success());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        before
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), text.len() as u64);
+    // The status-change time moved, so the file is read and its new content analyzed.
+    let after = connascence(CHECK, dir.path());
+    assert_eq!(cache_counts(&after), (2, 1, 1, 0));
+    let uncached = connascence(
+        &[
+            "check",
+            "src",
+            "--format",
+            "json",
+            "--exit-zero",
+            "--no-cache",
+        ],
+        dir.path(),
+    );
+    assert_eq!(json(&after)["findings"], json(&uncached)["findings"]);
+}
+
+/// The text with its first digit changed (1 → 2, anything else → 1): same length, other content.
+fn swap_one_digit(text: &str) -> String {
+    let at = text.find(|c: char| c.is_ascii_digit()).expect("a digit");
+    let new = if &text[at..=at] == "1" { "2" } else { "1" };
+    format!("{}{new}{}", &text[..at], &text[at + 1..])
+}
+
+/// An injected clock and injected stamps (what stat would say): a file whose size, modification
+/// and status-change times all equal the entry's, changed in the tick the storing run began, must be
+/// re-hashed; one modified strictly before is trusted without reading.
+#[test]
+fn a_racily_clean_entry_is_re_hashed_until_a_later_run_re_stamps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = CacheOptions {
+        lock_wait: Duration::from_millis(100),
+        ..CacheOptions::in_dir(dir.path())
+    };
+    let outcome = |file: &str| FileOutcome {
+        file: file.into(),
+        ..FileOutcome::default()
+    };
+    let tick: u128 = 1_765_000_000_000_000_000;
+    let stamp = |modified_ns| Stamp {
+        modified_ns,
+        changed_ns: modified_ns,
+        size: 6,
+        inode: 42,
+        mode: 0o100644,
+    };
+    let written = content_hash(b"x = 1\n");
+    {
+        // The run began in the tick both files were last modified in, and one tick after.
+        let cache = Cache::open_with_clock(&options, "config", |_| Some(tick));
+        cache.put(
+            cache.key("racy.py"),
+            stamp(tick),
+            written,
+            &outcome("racy.py"),
+        );
+        cache.put(
+            cache.key("old.py"),
+            stamp(tick - 1),
+            written,
+            &outcome("old.py"),
+        );
+        assert_eq!(cache.flush().writes, 2);
+    }
+    // racy.py was then changed to "x = 2\n" within the same tick: its stamp is unchanged.
+    let cache = Cache::open_with_clock(&options, "config", |_| Some(tick + 10));
+    match cache.lookup(&cache.key("racy.py"), "racy.py", Some(stamp(tick))) {
+        Lookup::Changed { content } => {
+            assert_eq!(content, written);
+            assert_ne!(content, content_hash(b"x = 2\n"), "the new content misses");
+        }
+        Lookup::Hit(_) => panic!("a racily clean entry was trusted without reading the file"),
+        Lookup::Miss => panic!("the entry was lost"),
+    }
+    assert!(matches!(
+        cache.lookup(&cache.key("old.py"), "old.py", Some(stamp(tick - 1))),
+        Lookup::Hit(_)
+    ));
+    // Read again and found unchanged: re-stamped with this run's clock, trusted from then on.
+    assert!(
+        cache
+            .revalidate(&cache.key("racy.py"), "racy.py", stamp(tick))
+            .is_some()
+    );
+    assert_eq!(cache.flush().writes, 1);
+    drop(cache);
+    let cache = Cache::open_with_clock(&options, "config", |_| Some(tick + 20));
+    assert!(matches!(
+        cache.lookup(&cache.key("racy.py"), "racy.py", Some(stamp(tick))),
+        Lookup::Hit(_)
+    ));
+    // An unknown clock trusts nothing.
+    drop(cache);
+    let cache = Cache::open_with_clock(&options, "config", |_| None);
+    cache.put(cache.key("new.py"), stamp(1), written, &outcome("new.py"));
+    assert!(matches!(
+        cache.lookup(&cache.key("new.py"), "new.py", Some(stamp(1))),
+        Lookup::Changed { .. }
+    ));
+}
+
+#[test]
+fn a_new_inode_or_mode_is_a_changed_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = CacheOptions::in_dir(dir.path());
+    let cache = Cache::open_with_clock(&options, "config", |_| Some(1000));
+    let stamp = Stamp {
+        modified_ns: 10,
+        changed_ns: 10,
+        size: 6,
+        inode: 1,
+        mode: 0o100644,
+    };
+    let outcome = FileOutcome {
+        file: "a.py".into(),
+        ..FileOutcome::default()
+    };
+    cache.put(cache.key("a.py"), stamp, content_hash(b"x = 1\n"), &outcome);
+    for other in [
+        Stamp { inode: 2, ..stamp },
+        Stamp {
+            mode: 0o100755,
+            ..stamp
+        },
+        Stamp {
+            changed_ns: 11,
+            ..stamp
+        },
+        Stamp { size: 7, ..stamp },
+        Stamp {
+            modified_ns: 11,
+            ..stamp
+        },
+    ] {
+        assert!(
+            matches!(
+                cache.lookup(&cache.key("a.py"), "a.py", Some(other)),
+                Lookup::Changed { .. }
+            ),
+            "{other:?}"
+        );
+    }
+    assert!(matches!(
+        cache.lookup(&cache.key("a.py"), "a.py", Some(stamp)),
+        Lookup::Hit(_)
+    ));
 }
 
 #[test]
@@ -151,7 +325,7 @@ fn a_damaged_entry_is_detected_and_recomputed() {
     };
     let stamp = Stamp {
         modified_ns: 1,
-        size: 6,
+        ..Stamp::of_content(&content_hash(b"x = 1\n"), 6)
     };
     {
         let cache = Cache::open(&options, "config");

@@ -4,11 +4,13 @@
 //! diagnostics, the facts run-level rules need (duplicate-algorithm) and the suppression comments. The
 //! cross-file result is never cached; it is recomputed from the facts on every run. The key is an
 //! xxh3-128 hash of the analyzer's build id (a hash of its sources and lock file, see `build.rs`),
-//! the configuration hash and the file's label; the entry records the hash of the file's content and
-//! its stamp (modification time and size). An entry is reused only by the same build, with the same
-//! settings, for the same content: when the stamp is unchanged the file is not even read (as ruff and
-//! CPython's bytecode cache do); when it changed, the content hash decides (a touched but identical
-//! file is a hit and is re-stamped).
+//! the configuration hash and the file's label; the entry records the hash of the file's content, its
+//! stamp (size, modification and status-change times, inode, mode) and the file system's time when
+//! the run that stored it began. An entry is reused only by the same build, with the same settings,
+//! for the same content. As git trusts its index: when the stamp is unchanged and the file was
+//! modified strictly before that time, the file is not even read; otherwise (a new stamp, or a
+//! "racily clean" file modified in the same tick) it is read and the content hash decides, and a
+//! touched but identical file is a hit and is re-stamped. See [`stamp`] for the remaining risk.
 //!
 //! L1 is an in-memory LRU (bounded by entries). L2 is a redb database (`cache.redb`) in the cache
 //! folder. redb locks its file per process: when another process holds it, we retry for up to
@@ -33,7 +35,10 @@ use crate::finding::Finding;
 pub use crate::outcome::CacheCounters;
 use crate::outcome::{Counters, FileOutcome};
 
+mod stamp;
 mod stored;
+use stamp::STAMP_BYTES;
+pub use stamp::{Stamp, file_system_now, trusted};
 use stored::StoredFinding;
 
 /// The analyzer build that cache entries belong to.
@@ -99,43 +104,14 @@ pub fn content_hash(bytes: &[u8]) -> ContentHash {
     xxhash_rust::xxh3::xxh3_128(bytes).to_le_bytes()
 }
 
-/// A file's modification time and size: when both are unchanged the content is taken as unchanged
-/// without reading it (as ruff and CPython's bytecode cache do); otherwise the content hash decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    pub modified_ns: u128,
-    pub size: u64,
-}
-
-const STAMP_BYTES: usize = 24;
-/// checksum (8) + stamp (24) + content hash (16), then the encoded entry.
-const HEADER_BYTES: usize = 8 + STAMP_BYTES + 16;
-
-impl Stamp {
-    /// The stamp of a file's metadata (`None` when the system gives no modification time).
-    pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
-        let modified = meta
-            .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?;
-        Some(Stamp {
-            modified_ns: modified.as_nanos(),
-            size: meta.len(),
-        })
-    }
-
-    fn to_bytes(self) -> [u8; STAMP_BYTES] {
-        let mut bytes = [0; STAMP_BYTES];
-        bytes[..16].copy_from_slice(&self.modified_ns.to_le_bytes());
-        bytes[16..].copy_from_slice(&self.size.to_le_bytes());
-        bytes
-    }
-}
+/// checksum (8) + stamp + clock (16) + content hash (16), then the encoded entry.
+const HEADER_BYTES: usize = 8 + STAMP_BYTES + 16 + 16;
 
 /// The fixed-size front of a stored value, checked before anything is decoded.
 struct Header {
     stamp: Stamp,
+    /// The file system's time when the run that stored the entry began ([`trusted`]).
+    clock_ns: u128,
     content: ContentHash,
 }
 
@@ -145,13 +121,21 @@ impl Header {
         if stored.len() < HEADER_BYTES || stored[..8] != checksum(&stored[8..]) {
             return None;
         }
-        let modified_ns = u128::from_le_bytes(stored[8..24].try_into().ok()?);
-        let size = u64::from_le_bytes(stored[24..32].try_into().ok()?);
-        let content = stored[32..48].try_into().ok()?;
+        let clock_at = 8 + STAMP_BYTES;
         Some(Header {
-            stamp: Stamp { modified_ns, size },
-            content,
+            stamp: Stamp::from_bytes(stored[8..clock_at].try_into().ok()?),
+            clock_ns: u128::from_le_bytes(stored[clock_at..clock_at + 16].try_into().ok()?),
+            content: stored[clock_at + 16..HEADER_BYTES].try_into().ok()?,
         })
+    }
+
+    /// Writes the stamp and clock into a stored value and renews its checksum.
+    fn restamp(stored: &mut [u8], stamp: Stamp, clock_ns: u128) {
+        let clock_at = 8 + STAMP_BYTES;
+        stored[8..clock_at].copy_from_slice(&stamp.to_bytes());
+        stored[clock_at..clock_at + 16].copy_from_slice(&clock_ns.to_le_bytes());
+        let sum = checksum(&stored[8..]);
+        stored[..8].copy_from_slice(&sum);
     }
 }
 
@@ -177,6 +161,8 @@ struct AtomicCounters {
 /// An open cache, shared by the analysis threads of one run.
 pub struct Cache {
     config_hash: String,
+    /// The file system's time when this run opened the cache, stored with every entry it writes.
+    clock_ns: u128,
     l1: Mutex<lru::LruCache<Key, Vec<u8>>>,
     /// One read transaction for the whole run (one B-tree lookup per file, no transaction each).
     /// Declared before `l2` so it is dropped first: the database then closes with nothing pinned.
@@ -292,8 +278,20 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
 impl Cache {
     /// Opens the cache; problems with the disk part leave an L1-only cache and a [`Cache::notice`].
     pub fn open(options: &CacheOptions, config_hash: &str) -> Cache {
+        Self::open_with_clock(options, config_hash, file_system_now)
+    }
+
+    /// [`Cache::open`] with the clock given: `clock(dir)` is the file system's time now, `None`
+    /// when unknown (then no file is trusted by its stamp alone).
+    pub fn open_with_clock(
+        options: &CacheOptions,
+        config_hash: &str,
+        clock: impl FnOnce(&Path) -> Option<u128>,
+    ) -> Cache {
         let path = options.dir.join(DATABASE_FILE);
-        let (l2, notice) = match prepare_dir(&options.dir) {
+        let prepared = prepare_dir(&options.dir);
+        let clock_ns = clock(&options.dir).unwrap_or(0);
+        let (l2, notice) = match prepared {
             Err(error) => (
                 None,
                 Some(format!(
@@ -314,6 +312,7 @@ impl Cache {
             .and_then(|read| read.open_table(ENTRIES).ok());
         Cache {
             config_hash: config_hash.to_owned(),
+            clock_ns,
             l1: Mutex::new(lru::LruCache::new(entries)),
             l2,
             reader,
@@ -358,7 +357,9 @@ impl Cache {
         self.with_stored(key, |stored, from_l1| (stored.to_vec(), from_l1))
     }
 
-    /// Looks a file up by its stamp; see [`Lookup`]. Damaged entries count as `corrupt` and miss.
+    /// Looks a file up by its stamp; see [`Lookup`]: a hit needs the stamp unchanged and trusted
+    /// ([`trusted`]); a racily clean entry is `Changed`, to be re-hashed. Damaged entries count as
+    /// `corrupt` and miss.
     /// A hit is decoded where it lies (L2 pages) and not copied into L1: one run looks a file up
     /// once.
     pub fn lookup(&self, key: &Key, label: &str, stamp: Option<Stamp>) -> Lookup {
@@ -367,7 +368,7 @@ impl Cache {
                 self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
                 return Lookup::Miss;
             };
-            if stamp != Some(header.stamp) {
+            if stamp != Some(header.stamp) || !trusted(&header.stamp, header.clock_ns) {
                 return Lookup::Changed {
                     content: header.content,
                 };
@@ -397,9 +398,7 @@ impl Cache {
         let (mut stored, from_l1) = self.stored(key)?;
         Header::read(&stored)?;
         let outcome = self.decode(&stored, label, stamp.size)?;
-        stored[8..8 + STAMP_BYTES].copy_from_slice(&stamp.to_bytes());
-        let sum = checksum(&stored[8..]);
-        stored[..8].copy_from_slice(&sum);
+        Header::restamp(&mut stored, stamp, self.clock_ns);
         if let Ok(mut pending) = self.pending.lock() {
             pending.push((*key, stored.clone()));
         }
@@ -478,12 +477,10 @@ impl Cache {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let mut stored = vec![0; 8];
-        stored.extend_from_slice(&stamp.to_bytes());
+        let mut stored = vec![0; 8 + STAMP_BYTES + 16];
         stored.extend_from_slice(&content);
         stored.extend_from_slice(&payload);
-        let sum = checksum(&stored[8..]);
-        stored[..8].copy_from_slice(&sum);
+        Header::restamp(&mut stored, stamp, self.clock_ns);
         if self.l2.is_some()
             && let Ok(mut pending) = self.pending.lock()
         {

@@ -44,6 +44,18 @@ pub fn project_bytes(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 
 /// A project of `files` seeded synthetic modules (120 dense lines each) under `src/`; returns the
 /// folder and the files' paths.
+/// Sets a file's modification time an hour back, as a file of a real project is: a file modified in
+/// the tick a run began is "racily clean" and is re-hashed by every run until one re-stamps it,
+/// which would make the cache counters of a test depend on the clock's granularity.
+pub fn backdate(path: &std::path::Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_modified(hour_ago))
+        .unwrap();
+}
+
 pub fn synthetic_project(files: usize, seed: u64) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
     use connascence::synth::{self, Profile, SynthSpec};
     let dir = tempfile::tempdir().unwrap();
@@ -57,6 +69,7 @@ pub fn synthetic_project(files: usize, seed: u64) -> (tempfile::TempDir, Vec<std
         let path = dir.path().join("src").join(&file.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, file.source).unwrap();
+        backdate(&path);
         paths.push(path);
     }
     (dir, paths)
