@@ -160,9 +160,9 @@ fn analyze_text_into(
         }
     };
     let started = Instant::now();
-    let mut cx = FileContext::new(label, text, &lines);
+    let mut cx = FileContext::new(label, text, &lines).with_tokens(parsed.tokens());
     let mut detectors = rules.fresh();
-    counters.traversal = visit::run(&parsed.module, &mut detectors, mode, &mut cx);
+    counters.traversal = visit::run(parsed.module(), &mut detectors, mode, &mut cx);
     (outcome.findings, outcome.facts) = cx.finish();
     rules.apply_severities(&mut outcome.findings);
     let mut suppressions = suppress::parse(text, &parsed.comments, &lines);

@@ -186,7 +186,30 @@ pub fn snippet_hash(code: &str) -> u64 {
     if is_one_ascii_word(code) {
         return xxhash_rust::xxh3::xxh3_64(code.as_bytes());
     }
+    if code.is_ascii() {
+        return xxhash_rust::xxh3::xxh3_64(&normalize_ascii_whitespace(code.as_bytes()));
+    }
     xxhash_rust::xxh3::xxh3_64(normalize_whitespace(code).as_bytes())
+}
+
+/// [`normalize_whitespace`] of ASCII text, byte by byte: the same result (ASCII's white space for
+/// `char::is_whitespace` is tab, line feed, vertical tab, form feed, carriage return and space)
+/// without decoding characters.
+fn normalize_ascii_whitespace(code: &[u8]) -> Vec<u8> {
+    let mut normalized = Vec::with_capacity(code.len());
+    let mut space = false;
+    for &byte in code {
+        if matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            space = !normalized.is_empty();
+        } else {
+            if space {
+                normalized.push(b' ');
+                space = false;
+            }
+            normalized.push(byte);
+        }
+    }
+    normalized
 }
 
 /// The stable fingerprint of a finding: rule, file, snippet hash and occurrence among equal snippets.
@@ -227,8 +250,11 @@ mod tests {
             snippet_hash("def f(a, b):"),
             snippet_hash("def  f(a,\n b):")
         );
-        // The one-word fast path hashes what normalizing would have produced.
+        // The fast paths hash what normalizing would have produced.
         for code in [
+            "def f(a,\n        b):  ",
+            "\t\x0b\x0c\r x \n",
+            "a\u{1c}b",
             "",
             "  ",
             "x",
@@ -244,6 +270,21 @@ mod tests {
                 xxhash_rust::xxh3::xxh3_64(normalize_whitespace(code).as_bytes()),
                 "{code:?}"
             );
+        }
+        // Every ASCII character, alone, between words and in runs.
+        for byte in 0u8..128 {
+            let c = char::from(byte);
+            for code in [
+                format!("{c}"),
+                format!("a {c}b"),
+                format!("{c}{c}x{c}{c}y{c}"),
+            ] {
+                assert_eq!(
+                    normalize_ascii_whitespace(code.as_bytes()),
+                    normalize_whitespace(&code).into_bytes(),
+                    "{code:?}"
+                );
+            }
         }
     }
 

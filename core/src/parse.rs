@@ -5,7 +5,8 @@
 //! findings on a half-understood tree would be guesses.
 
 use ruff_python_ast::ModModule;
-use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::token::{Token, TokenKind};
+use ruff_python_parser::Parsed;
 use ruff_text_size::{Ranged, TextRange};
 
 use crate::source::LineIndex;
@@ -18,10 +19,11 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// A parsed file: its syntax tree and the ranges of the comments that can hold a suppression.
+/// A parsed file: its syntax tree, its tokens and the ranges of the comments that can hold a
+/// suppression.
 #[derive(Debug)]
 pub struct ParsedFile {
-    pub module: ModModule,
+    parsed: Parsed<ModModule>,
     /// The file's comments (from the parser's tokens), when the suppression marker
     /// ([`crate::suppress::MARKER`]) occurs anywhere in the text; none otherwise, since no other
     /// comment is read (most files have none: one fast search instead of a pass over the tokens).
@@ -44,10 +46,7 @@ pub fn parse_module(text: &str, lines: &LineIndex) -> Result<ParsedFile, SyntaxE
             } else {
                 Vec::new()
             };
-            Ok(ParsedFile {
-                module: parsed.into_syntax(),
-                comments,
-            })
+            Ok(ParsedFile { parsed, comments })
         }
         Err(error) => {
             let (line, column) = lines.position(text, error.location.start().to_u32());
@@ -60,6 +59,18 @@ pub fn parse_module(text: &str, lines: &LineIndex) -> Result<ParsedFile, SyntaxE
     }
 }
 
+impl ParsedFile {
+    /// The syntax tree.
+    pub fn module(&self) -> &ModModule {
+        self.parsed.syntax()
+    }
+
+    /// The tokens, in source order (comments and non-logical newlines included).
+    pub fn tokens(&self) -> &[Token] {
+        self.parsed.tokens()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,7 +79,7 @@ mod tests {
     fn valid_source_parses() {
         let text = "def f(x):\n    return x  # note, connascence: ignore\n";
         let parsed = parse_module(text, &LineIndex::new(text)).unwrap();
-        assert_eq!(parsed.module.body.len(), 1);
+        assert_eq!(parsed.module().body.len(), 1);
         assert_eq!(parsed.comments.len(), 1);
         assert_eq!(&text[parsed.comments[0]], "# note, connascence: ignore");
     }

@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 
+use ruff_python_ast::token::Token;
 use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -247,7 +248,7 @@ pub struct FunctionFact {
     pub end_column: u32,
     /// Hash of the normalized `def` header, for the finding's fingerprint.
     pub header_hash: u64,
-    /// Hash of the body's shape: node kinds, structure and operators; names and values erased.
+    /// Hash of the body's token kinds, names and values erased (see duplicate-algorithm).
     pub body_hash: u64,
     /// Statements in the body at any depth, the docstring excluded.
     pub statements: u32,
@@ -264,6 +265,8 @@ pub struct FileContext<'s> {
     pub path: &'s str,
     pub text: &'s str,
     pub lines: &'s LineIndex,
+    /// The file's tokens in source order (empty unless given with [`FileContext::with_tokens`]).
+    pub tokens: &'s [Token],
     pending: Vec<PendingFinding>,
     facts: FileFacts,
 }
@@ -274,9 +277,15 @@ impl<'s> FileContext<'s> {
             path,
             text,
             lines,
+            tokens: &[],
             pending: Vec::new(),
             facts: FileFacts::default(),
         }
+    }
+
+    /// The same context, with the file's tokens.
+    pub fn with_tokens(self, tokens: &'s [Token]) -> Self {
+        Self { tokens, ..self }
     }
 
     /// Source text of a range.

@@ -1,11 +1,15 @@
 //! `duplicate-algorithm` — connascence of algorithm: the same function body written more than once.
 //!
-//! What it flags: two or more functions with more than 3 statements whose normalized bodies are equal,
-//! across all files of one run. A body is normalized by keeping every statement and expression kind,
-//! the tree structure and the operators (`+`, `<`, `and`, …) and erasing identifiers and literal
-//! values; a leading docstring is ignored. Statements are counted at any depth (a nested function's
-//! included), the docstring excluded. Each function of a group is reported once, at its `def` line,
-//! naming the other locations.
+//! What it flags: two or more functions with more than 3 statements whose bodies are the same
+//! sequence of tokens once names and literal values are erased, across all files of one run. The
+//! body runs from the first statement after a leading docstring to the end of the function. Each
+//! token counts by its kind only: every name is one kind, every number one, every string or bytes
+//! literal one (f-strings by their parts), and `True`/`False` one; keywords, operators (`+`, `<`,
+//! `and`, …), brackets, commas and the line and indentation tokens count as they are. Comments, blank lines, line breaks inside brackets and a trailing comma before
+//! a closing bracket are left out, so re-formatting within those limits keeps two bodies equal;
+//! adding or removing brackets (`return (a, b)` against `return a, b`) or `async` does not.
+//! Statements are counted at any depth (a nested function's included), the docstring excluded. Each
+//! function of a group is reported once, at its `def` line, naming the other locations.
 //!
 //! Split in two, so that per-file results can be cached: each file contributes *facts* (per function:
 //! name, location, body hash, statement count; see [`crate::visit::FunctionFact`]), and [`cross_file`]
@@ -30,8 +34,9 @@
 //!     return total
 //! ```
 
-use ruff_python_ast::AnyNodeRef;
-use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
+use ruff_python_ast::token::{Token, TokenKind};
+use ruff_python_ast::{AnyNodeRef, NodeKind};
+use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -41,7 +46,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use super::common::{docstring, function_header};
 use super::{Rule, RuleInfo};
 use crate::finding::{self, ConnascenceType, Finding, Fingerprint, Severity};
-use crate::visit::{Detector, FileContext, FileFacts, FunctionFact};
+use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
 
 /// What to do about a finding of this rule.
 const RECOMMENDATION: &str = "keep one implementation and call it from every place (parameterize \
@@ -74,100 +79,139 @@ impl Default for Options {
 pub struct DuplicateAlgorithm {
     rule: Rule,
     options: Options,
+    /// Statements entered so far in this file, the one counter every function's count comes from.
+    statements: u32,
+    /// For each function being walked (innermost last): `statements` just after its `def`.
+    open: Vec<u32>,
 }
 
 impl DuplicateAlgorithm {
     pub fn new(rule: Rule, options: Options) -> Self {
-        Self { rule, options }
-    }
-}
-
-/// Hashes a function body's shape in one walk of its own, statically dispatched: the shared
-/// traversal only calls this detector at `def`s instead of at every node. A nested function is
-/// walked again for its own fact, as part of its enclosing body's shape is its shape.
-#[derive(Default)]
-struct BodyShape {
-    /// A fast non-cryptographic hash: bodies are compared within one run (facts are cached per
-    /// build), so only speed and a low collision rate matter.
-    hasher: FxHasher,
-    statements: u32,
-}
-
-impl<'a> SourceOrderVisitor<'a> for BodyShape {
-    fn enter_node(&mut self, node: AnyNodeRef<'a>) -> TraversalSignal {
-        let mut word = ShapeWord::default();
-        shape(node, &mut word);
-        // One multiply-add per node; the top bit tells an entered node from a leave mark.
-        self.hasher.write_u64(word.0 | ENTER);
-        self.statements += u32::from(node.is_statement());
-        TraversalSignal::Traverse
-    }
-
-    fn leave_node(&mut self, _node: AnyNodeRef<'a>) {
-        self.hasher.write_u64(LEAVE);
-    }
-}
-
-const ENTER: u64 = 1 << 63;
-const LEAVE: u64 = 0x81;
-
-/// One node's shape bytes folded into a word (no buffer, no allocation): up to seven bytes are
-/// kept exactly, a longer comparison chain is mixed in by rotation.
-#[derive(Default)]
-struct ShapeWord(u64);
-
-impl ShapeWord {
-    fn push(&mut self, byte: u8) {
-        self.0 = (self.0.rotate_left(8) ^ u64::from(byte)) & !ENTER;
-    }
-
-    fn extend(&mut self, bytes: impl IntoIterator<Item = u8>) {
-        for byte in bytes {
-            self.push(byte);
+        Self {
+            rule,
+            options,
+            statements: 0,
+            open: Vec::new(),
         }
     }
 }
 
-/// The erased shape of a node: its kind, and the operators and clause counts that change its meaning.
-fn shape(node: AnyNodeRef<'_>, out: &mut ShapeWord) {
-    out.push(node.kind() as u8);
-    match node {
-        AnyNodeRef::ExprBinOp(e) => out.push(e.op as u8),
-        AnyNodeRef::ExprUnaryOp(e) => out.push(e.op as u8),
-        AnyNodeRef::ExprBoolOp(e) => out.push(e.op as u8),
-        AnyNodeRef::StmtAugAssign(s) => out.push(s.op as u8),
-        AnyNodeRef::ExprCompare(e) => out.extend(e.ops.iter().map(|op| *op as u8)),
-        AnyNodeRef::StmtFor(s) => out.extend([u8::from(s.is_async), s.orelse.len() as u8]),
-        AnyNodeRef::StmtWhile(s) => out.push(s.orelse.len() as u8),
-        AnyNodeRef::StmtTry(s) => out.extend([
-            s.orelse.len() as u8,
-            s.finalbody.len() as u8,
-            u8::from(s.is_star),
-        ]),
-        AnyNodeRef::StmtWith(s) => out.push(u8::from(s.is_async)),
-        AnyNodeRef::StmtFunctionDef(s) => out.push(u8::from(s.is_async)),
-        _ => {}
+/// Every statement kind: the shared traversal counts statements for the functions it is inside.
+const STATEMENTS: KindSet = KindSet::of(&[
+    NodeKind::StmtFunctionDef,
+    NodeKind::StmtClassDef,
+    NodeKind::StmtReturn,
+    NodeKind::StmtDelete,
+    NodeKind::StmtTypeAlias,
+    NodeKind::StmtAssign,
+    NodeKind::StmtAugAssign,
+    NodeKind::StmtAnnAssign,
+    NodeKind::StmtFor,
+    NodeKind::StmtWhile,
+    NodeKind::StmtIf,
+    NodeKind::StmtWith,
+    NodeKind::StmtMatch,
+    NodeKind::StmtRaise,
+    NodeKind::StmtTry,
+    NodeKind::StmtAssert,
+    NodeKind::StmtImport,
+    NodeKind::StmtImportFrom,
+    NodeKind::StmtGlobal,
+    NodeKind::StmtNonlocal,
+    NodeKind::StmtExpr,
+    NodeKind::StmtPass,
+    NodeKind::StmtBreak,
+    NodeKind::StmtContinue,
+    NodeKind::StmtIpyEscapeCommand,
+]);
+
+/// The body's shape: the kinds of its tokens in order, comments and non-logical line breaks left
+/// out. A name is the token kind `Name` and a literal its kind (`Int`, `String`, …), whatever it
+/// says; keywords, operators, brackets and the indentation tokens stay. `tokens` are the file's,
+/// in source order, and `body` the range from the first statement after the docstring to the end
+/// of the function.
+pub fn body_hash(tokens: &[Token], body: TextRange) -> u64 {
+    let first = tokens.partition_point(|token| token.start() < body.start());
+    let mut hasher = FxHasher::default();
+    // A comma is written when the next token shows it is not a trailing one.
+    let mut comma = false;
+    for token in tokens[first..]
+        .iter()
+        .take_while(|token| token.end() <= body.end())
+    {
+        match token.kind() {
+            TokenKind::Comment | TokenKind::NonLogicalNewline => {}
+            TokenKind::Comma => {
+                if comma {
+                    hasher.write_u8(TokenKind::Comma as u8);
+                }
+                comma = true;
+            }
+            kind => {
+                let closing = matches!(kind, TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace);
+                if comma && !closing {
+                    hasher.write_u8(TokenKind::Comma as u8);
+                }
+                comma = false;
+                // `True` and `False` are one kind, and so are all numbers.
+                let kind = match kind {
+                    TokenKind::False => TokenKind::True,
+                    TokenKind::Float | TokenKind::Complex => TokenKind::Int,
+                    kind => kind,
+                };
+                hasher.write_u8(kind as u8);
+            }
+        }
     }
+    if comma {
+        hasher.write_u8(TokenKind::Comma as u8);
+    }
+    hasher.finish()
 }
 
 impl Detector for DuplicateAlgorithm {
-    with_options!(methods, interests[StmtFunctionDef]);
+    fn rule(&self) -> Rule {
+        self.rule
+    }
 
-    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        let AnyNodeRef::StmtFunctionDef(function) = node else {
+    fn fresh(&self) -> Box<dyn Detector + Send> {
+        Box::new(Self::new(self.rule, self.options.clone()))
+    }
+
+    fn interests(&self) -> KindSet {
+        STATEMENTS
+    }
+
+    fn leave_interests(&self) -> KindSet {
+        KindSet::of(&[NodeKind::StmtFunctionDef])
+    }
+
+    fn enter(&mut self, node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {
+        self.statements += 1;
+        if matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
+            self.open.push(self.statements);
+        }
+    }
+
+    fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+        let (AnyNodeRef::StmtFunctionDef(function), Some(start)) = (node, self.open.pop()) else {
             return;
         };
         let skip = usize::from(docstring(&function.body).is_some());
-        let mut body = BodyShape::default();
-        body.visit_body(&function.body[skip..]);
-        if body.statements > self.options.min_statements {
-            cx.add_function_fact(
-                function.name.as_str(),
-                function_header(cx, function),
-                body.hasher.finish(),
-                body.statements,
-            );
+        let statements = self.statements - start - skip as u32;
+        if statements <= self.options.min_statements {
+            return;
         }
+        let Some(first) = function.body.get(skip) else {
+            return;
+        };
+        let body = TextRange::new(first.start(), function.end());
+        cx.add_function_fact(
+            function.name.as_str(),
+            function_header(cx, function),
+            body_hash(cx.tokens, body),
+            statements,
+        );
     }
 }
 
@@ -269,4 +313,68 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
             finding
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_ast::Stmt;
+
+    /// The body hash of the first function in `source`, as the detector computes it.
+    fn hash_of(source: &str) -> u64 {
+        let parsed = ruff_python_parser::parse_module(source).unwrap();
+        let Stmt::FunctionDef(function) = &parsed.syntax().body[0] else {
+            panic!("no function in {source:?}");
+        };
+        let skip = usize::from(docstring(&function.body).is_some());
+        let body = TextRange::new(function.body[skip].start(), function.end());
+        body_hash(parsed.tokens(), body)
+    }
+
+    const BASE: &str = "def f(items):\n    total = 0\n    for item in items:\n        total += item.price * 2\n    return total\n";
+
+    #[test]
+    fn names_values_docstrings_comments_and_layout_are_erased() {
+        for same in [
+            // Other names and numbers.
+            "def g(rows):\n    acc = 1\n    for row in rows:\n        acc += row.weight * 3\n    return acc\n",
+            // A docstring, comments and blank lines.
+            "def f(items):\n    \"\"\"Sum.\"\"\"\n    total = 0  # start\n\n    # every item\n    for item in items:\n        total += item.price * 2\n    return total\n",
+            // A float is a number too.
+            "def f(items):\n    total = 0.5\n    for item in items:\n        total += item.price * 2j\n    return total\n",
+        ] {
+            assert_eq!(hash_of(BASE), hash_of(same), "{same}");
+        }
+        let call = |args: &str| {
+            hash_of(&format!(
+                "def f(a):\n    g({args})\n    g(a)\n    g(a)\n    return a\n"
+            ))
+        };
+        assert_eq!(call("a, b"), call("a, b,"));
+        assert_eq!(call("a,\n      b,\n"), call("a, b"));
+        assert_eq!(call("True"), call("False"));
+        assert_eq!(call("'s'"), call("b's'"));
+    }
+
+    #[test]
+    fn operators_keywords_and_brackets_count() {
+        for other in [
+            "def f(items):\n    total = 0\n    for item in items:\n        total -= item.price * 2\n    return total\n",
+            "def f(items):\n    total = 0\n    for item in items:\n        total += item.price / 2\n    return total\n",
+            "def f(items):\n    total = 0\n    for item in items:\n        total += (item.price * 2)\n    return total\n",
+            "def f(items):\n    total = 0\n    while item in items:\n        total += item.price * 2\n    return total\n",
+            "def f(items):\n    total = 0\n    for item in items:\n        total += item.price * 2\n    return None\n",
+            "def f(items):\n    total = 0\n    for item in items:\n        total += item[price] * 2\n    return total\n",
+        ] {
+            assert_ne!(hash_of(BASE), hash_of(other), "{other}");
+        }
+        let call = |args: &str| {
+            hash_of(&format!(
+                "def f(a):\n    g({args})\n    g(a)\n    g(a)\n    return a\n"
+            ))
+        };
+        assert_ne!(call("a, b"), call("a.b"));
+        assert_ne!(call("1"), call("'1'"));
+        assert_ne!(call("None"), call("True"));
+    }
 }

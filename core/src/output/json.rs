@@ -25,7 +25,15 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (index, &byte) in bytes.iter().enumerate() {
+    // Eight bytes at a time past the (usual) stretches that need no escape.
+    let mut clean = 0;
+    while let Some(word) = bytes.get(clean..clean + 8) {
+        if needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default())) {
+            break;
+        }
+        clean += 8;
+    }
+    for (index, &byte) in bytes.iter().enumerate().skip(clean) {
         if byte >= 0x20 && byte != b'"' && byte != b'\\' {
             continue;
         }
@@ -51,6 +59,20 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes of `word` is a control character, `"` or `\\` (exact: the
+/// classic "has a byte less than n" and "has a zero byte" tests, which have no false positives
+/// when asked only whether some byte matches).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let quote = quote.wrapping_sub(ONES) & !quote;
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let backslash = backslash.wrapping_sub(ONES) & !backslash;
+    (below_space | quote | backslash) & HIGH != 0
 }
 
 /// Writes findings; remembers the escaped form of the last file and of each fixed recommendation.
@@ -230,6 +252,28 @@ mod tests {
             "\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}",
             "é ✓ 𝄞",
         ] {
+            let mut ours = Vec::new();
+            escape_into(&mut ours, text);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
+        // Every character below 0x100 at every position of the eight-byte words, after clean runs.
+        for code in 0u32..0x100 {
+            let c = char::from_u32(code).unwrap();
+            for before in 0..17 {
+                let text = format!("{}{c}tail", "x".repeat(before));
+                let mut ours = Vec::new();
+                escape_into(&mut ours, &text);
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    serde_json::to_string(&text).unwrap(),
+                    "{text:?}"
+                );
+            }
+        }
+        for text in ["a message of more than eight bytes with \"quotes\" late"] {
             let mut ours = Vec::new();
             escape_into(&mut ours, text);
             assert_eq!(
