@@ -383,6 +383,56 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Reads a regular file whose size `fstat` gave (at most `max_bytes`): usually one `read` of size
+/// + 1 bytes, which comes back short at the end of the file. A file that shrank meanwhile is read
+/// to its end; one that grew is read on, up to `max_bytes` + 1, so that the caller notices when it
+/// became too large.
+fn read_known_size(
+    file: &mut std::fs::File,
+    size: u64,
+    max_bytes: u64,
+) -> std::io::Result<Vec<u8>> {
+    let expected = usize::try_from(size).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0; expected + 1];
+    let mut filled = 0;
+    loop {
+        let read = match file.read(&mut bytes[filled..]) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if read == 0 {
+            break;
+        }
+        filled += read;
+        if filled == bytes.len() {
+            (&mut *file)
+                .take(max_bytes.saturating_add(1) - filled as u64)
+                .read_to_end(&mut bytes)?;
+            return Ok(bytes);
+        }
+        if filled >= expected {
+            break;
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
+}
+
 /// Reads a file's bytes, refusing anything that is not a regular file (FIFOs, devices, directories)
 /// and anything above `max_bytes` (without reading it).
 pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
@@ -393,11 +443,9 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadErr
         size,
         limit: max_bytes,
     };
-    // Check before opening: opening a FIFO for reading would block until a writer appears.
-    if !std::fs::metadata(path).map_err(io)?.is_file() {
-        return Err(not_regular());
-    }
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    // Opened without blocking: opening a FIFO for reading would otherwise wait for a writer. What
+    // was opened is then checked through the open file itself (one `fstat`, no race with a rename).
+    let mut file = open_nonblocking(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(not_regular());
@@ -405,14 +453,56 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadErr
     if meta.len() > max_bytes {
         return Err(too_large(meta.len()));
     }
-    // `take`: a file that grows while it is read still stops at the limit (+1 to notice).
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    (&mut file)
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    let bytes = read_known_size(&mut file, meta.len(), max_bytes).map_err(io)?;
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `read_known_size` with the size `fstat` would have said before the file changed.
+    fn read_with_size(content: &[u8], size: u64, max_bytes: u64) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        std::fs::write(&path, content).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        read_known_size(&mut file, size, max_bytes).unwrap()
+    }
+
+    #[test]
+    fn a_file_is_read_whole_whether_it_kept_grew_or_shrank_its_size() {
+        let text = b"x = 1\ny = 2\n";
+        assert_eq!(read_with_size(text, 12, 100), text);
+        assert_eq!(read_with_size(b"", 0, 100), b"");
+        // Grew after fstat: read to its end.
+        assert_eq!(read_with_size(text, 3, 100), text);
+        // Shrank after fstat.
+        assert_eq!(read_with_size(text, 50, 100), text);
+        // Grew past the limit: one byte more than the limit, for the caller to refuse.
+        assert_eq!(read_with_size(text, 3, 5), &text[..6]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_at_once_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.py");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let started = std::time::Instant::now();
+        assert_eq!(
+            read_regular_file(&fifo, 100),
+            Err(ReadError::Io(
+                "not a regular file; expected a Python source file".into()
+            ))
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
 }
