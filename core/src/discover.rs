@@ -158,16 +158,40 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
                 path: label,
                 message: io_message(&error),
             }),
-            Ok(meta) if !meta.is_dir() => found.files.push(InputFile {
-                label,
-                path: root.clone(),
-            }),
-            Ok(_) => walk(root, exclude, &mut found),
+            Ok(meta) if !meta.is_dir() => match readable_source(root, &meta) {
+                Ok(()) => found.files.push(InputFile {
+                    label,
+                    path: root.clone(),
+                }),
+                Err(message) => found.argument_errors.push(ArgumentError {
+                    path: label,
+                    message,
+                }),
+            },
+            // A folder named on the command line that cannot be listed is an error, not an empty
+            // result (folders below it that cannot be listed are diagnostics).
+            Ok(_) => match std::fs::read_dir(root) {
+                Err(error) => found.argument_errors.push(ArgumentError {
+                    path: label,
+                    message: io_message(&error),
+                }),
+                Ok(_) => walk(root, exclude, &mut found),
+            },
         }
     }
     found.files.sort();
     found.files.dedup_by(|a, b| a.label == b.label);
     found
+}
+
+/// Whether a file named on the command line can be read as source: a regular file that opens.
+fn readable_source(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
+    if !meta.is_file() {
+        return Err("not a regular file; expected a Python source file or a folder".to_owned());
+    }
+    open_nonblocking(path)
+        .map(drop)
+        .map_err(|error| io_message(&error))
 }
 
 /// A folder on the way down from a walked root, and where it really is (resolved only when a

@@ -1,7 +1,7 @@
 //! The command line fails closed: output that cannot be written is an error (exit 2) while a closed
 //! pipe ends quietly with the check's own code; a FIFO as configuration is refused, not waited on;
 //! `--threads` is bounded; a bad `exclude` glob is shown at its place; a file name cannot forge an
-//! output line; a path named on the command line that does not exist is an error.
+//! output line; a path named on the command line that does not exist or cannot be read is an error.
 
 use std::io::Read;
 use std::path::Path;
@@ -218,5 +218,88 @@ fn a_file_name_with_a_newline_cannot_forge_a_line() {
     assert_eq!(
         stderr(&output),
         "error: gone\\u{1b}[2J.py: No such file or directory\n"
+    );
+}
+
+/// Runs the analyzer as the unprivileged user `nobody` (uid 65534) when the tests run as root, so
+/// that a folder or file without read permission really cannot be read.
+fn run_unprivileged(dir: &Path, args: &[&str]) -> Output {
+    let root = running_as_root();
+    let mut command = if root {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_connascence"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_connascence"))
+    };
+    command
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("setpriv (util-linux) runs the check as nobody")
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))
+                .map(|line| line.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_path_named_on_the_command_line_that_cannot_be_read_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let closed = dir.path().join("closed");
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::write(closed.join("a.py"), "import time\ntime.sleep(1)\n").unwrap();
+    let secret = dir.path().join("secret.py");
+    std::fs::write(&secret, "import time\ntime.sleep(1)\n").unwrap();
+    std::fs::write(dir.path().join("ok.py"), "x = 1\n").unwrap();
+    for path in [&closed, &secret] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    for (args, message) in [
+        (&["closed"][..], "error: closed: Permission denied\n"),
+        (&["secret.py"][..], "error: secret.py: Permission denied\n"),
+        (
+            &["ok.py", "closed"][..],
+            "error: closed: Permission denied\n",
+        ),
+    ] {
+        let mut all = vec!["check", "--no-cache", "--exit-zero"];
+        all.extend_from_slice(args);
+        let output = run_unprivileged(dir.path(), &all);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output), message, "{args:?}");
+    }
+    // A FIFO named on the command line is not source: an error at once, never a wait.
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("fifo.py"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let output = run(
+        dir.path(),
+        &["check", "--no-cache", "--exit-zero", "fifo.py"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: fifo.py: not a regular file; expected a Python source file or a folder\n"
     );
 }
