@@ -25,19 +25,21 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
-    // Eight bytes at a time past the (usual) stretches that need no escape.
-    let mut clean = 0;
-    while let Some(word) = bytes.get(clean..clean + 8) {
-        if needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default())) {
-            break;
+    let mut index = 0;
+    while index < bytes.len() {
+        // Eight bytes at a time past the (usual) stretches that need no escape.
+        if let Some(word) = bytes.get(index..index + 8)
+            && !needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default()))
+        {
+            index += 8;
+            continue;
         }
-        clean += 8;
-    }
-    for (index, &byte) in bytes.iter().enumerate().skip(clean) {
+        let byte = bytes[index];
+        index += 1;
         if byte >= 0x20 && byte != b'"' && byte != b'\\' {
             continue;
         }
-        out.extend_from_slice(&bytes[start..index]);
+        out.extend_from_slice(&bytes[start..index - 1]);
         match byte {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -55,7 +57,7 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
                 HEX[usize::from(byte & 0xf)],
             ]),
         }
-        start = index + 1;
+        start = index;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
