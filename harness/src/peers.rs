@@ -480,16 +480,25 @@ impl PeersReport {
 }
 
 /// The command keys, in the order the table shows them.
-pub const KEYS: [&str; 5] = [
+pub const KEYS: [&str; 6] = [
     "connascence-1",
     "ruff-1",
     "parse-only-1",
     "connascence-all",
     "ruff-all",
+    "warm-1",
 ];
 
-/// The five commands for one corpus folder.
-pub fn commands(connascence: &Path, ruff: &Path, pin: &RuffPin, corpus: &Path) -> Vec<PeerCommand> {
+/// The six commands for one corpus folder. `warm-1` is the one-thread analysis again with the disk
+/// cache in `cache` (a new process each time; the unrecorded first run of [`measure`] fills it, so
+/// every recorded run is a warm run of an unchanged tree).
+pub fn commands(
+    connascence: &Path,
+    ruff: &Path,
+    pin: &RuffPin,
+    corpus: &Path,
+    cache: &Path,
+) -> Vec<PeerCommand> {
     let analysis = |threads: &str, extra: &[&str]| -> Vec<OsString> {
         let mut args: Vec<OsString> = ["check", "--threads", threads, "--no-cache", "--exit-zero"]
             .iter()
@@ -538,6 +547,22 @@ pub fn commands(connascence: &Path, ruff: &Path, pin: &RuffPin, corpus: &Path) -
         ),
         command("connascence-all", connascence, analysis("0", &[]), &[]),
         command("ruff-all", ruff, ruff_args(), &[]),
+        command(
+            "warm-1",
+            connascence,
+            ["check", "--threads", "1", "--cache-dir"]
+                .iter()
+                .map(OsString::from)
+                .chain([cache.into()])
+                .chain(
+                    ["--exit-zero", "--format", "json"]
+                        .iter()
+                        .map(OsString::from),
+                )
+                .chain([corpus.into()])
+                .collect(),
+            &[],
+        ),
     ]
 }
 

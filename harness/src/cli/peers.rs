@@ -185,7 +185,14 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
             size.ruff_findings,
             peers::KEYS.len()
         ));
-        let commands = peers::commands(&connascence, &ruff, &config.ruff, dir);
+        // A cache of its own per corpus, emptied first: the unrecorded first run fills it.
+        let cache = out
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(format!("cache-{}", rows.len()));
+        // A folder left by an earlier measurement is removed; one that is not there is the usual case.
+        let _ = std::fs::remove_dir_all(&cache);
+        let commands = peers::commands(&connascence, &ruff, &config.ruff, dir, &cache);
         let samples = peers::measure(&commands, rounds, &say)?;
         rows.push(PeerRow {
             corpus: label.clone(),
@@ -206,6 +213,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         ruff.strip_prefix(root).unwrap_or(&ruff),
         &config.ruff,
         Path::new("CORPUS"),
+        Path::new("CACHE"),
     );
     let report = PeersReport {
         fingerprint,

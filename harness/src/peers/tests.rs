@@ -100,6 +100,7 @@ fn the_commands_are_the_documented_ones() {
         Path::new("/r/ruff"),
         &pin(),
         Path::new("/corpus"),
+        Path::new("/cache"),
     );
     let shown: Vec<String> = commands.iter().map(PeerCommand::display).collect();
     assert_eq!(
@@ -110,6 +111,7 @@ fn the_commands_are_the_documented_ones() {
             "/c/connascence check --threads 1 --no-cache --exit-zero --parse-only --format json /corpus",
             "/c/connascence check --threads 0 --no-cache --exit-zero --format json /corpus",
             "/r/ruff check --no-cache --isolated --exit-zero --preview --select PLR0913,PLR0917,PLR2004,PLR0912,PLR0915,C901,N801,N802,PLW0603,PLR1702 /corpus",
+            "/c/connascence check --threads 1 --cache-dir /cache --exit-zero --format json /corpus",
         ]
     );
     let keys: Vec<&str> = commands.iter().map(|c| c.key.as_str()).collect();

@@ -25,7 +25,7 @@ fn lines_per_second(row: &PeerRow) -> String {
         .map_or("–".into(), |rate| format!("{} M", sig3(rate / 1e6)))
 }
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 15] = [
     "corpus",
     "files (ruff)",
     "lines",
@@ -39,9 +39,11 @@ const HEADER: [&str; 13] = [
     "ratio, all threads",
     "parse+walk s",
     "analysis / parse+walk",
+    "warm s (disk cache)",
+    "cold ÷ warm",
 ];
 
-fn cells(row: &PeerRow) -> [String; 13] {
+fn cells(row: &PeerRow) -> [String; 15] {
     [
         row.corpus.clone(),
         format!("{} ({})", row.files, row.ruff_files),
@@ -56,6 +58,8 @@ fn cells(row: &PeerRow) -> [String; 13] {
         ratio(row, "connascence-all", "ruff-all"),
         seconds(row, "parse-only-1"),
         ratio(row, "connascence-1", "parse-only-1"),
+        seconds(row, "warm-1"),
+        ratio(row, "connascence-1", "warm-1"),
     ]
 }
 
@@ -191,7 +195,7 @@ mod tests {
         assert_eq!(rows[0], format!("| {} |", HEADER.join(" | ")));
         assert_eq!(
             rows[2],
-            "| &lt;b&gt;django&lt;/b&gt; | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] |"
+            "| &lt;b&gt;django&lt;/b&gt; | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] | – | – |"
         );
         assert!(text.contains("ruff 0.16.4; 10 alternating rounds"));
         assert!(
