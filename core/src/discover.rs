@@ -421,10 +421,10 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
-/// Reads a regular file whose size `fstat` gave (at most `max_bytes`): usually one `read` of size
-/// + 1 bytes, which comes back short at the end of the file. A file that shrank meanwhile is read
-/// to its end; one that grew is read on, up to `max_bytes` + 1, so that the caller notices when it
-/// became too large.
+/// Reads a regular file whose size `fstat` gave (at most `max_bytes`): usually one `read` of one
+/// byte more than the size, which comes back short at the end of the file. A file that shrank
+/// meanwhile is read to its end; one that grew is read on, up to one byte past `max_bytes`, so that
+/// the caller notices when it became too large.
 fn read_known_size(
     file: &mut std::fs::File,
     size: u64,

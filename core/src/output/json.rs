@@ -275,7 +275,10 @@ mod tests {
                 );
             }
         }
-        for text in ["a message of more than eight bytes with \"quotes\" late"] {
+        for text in [
+            "a message of more than eight bytes with \"quotes\" late",
+            "value \"utf-8\" appears 3 times (again on lines 4, 9)\n\tand \\ \u{1} then a long clean tail",
+        ] {
             let mut ours = Vec::new();
             escape_into(&mut ours, text);
             assert_eq!(
