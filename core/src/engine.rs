@@ -160,12 +160,18 @@ fn analyze_text_into(
         }
     };
     let started = Instant::now();
-    let mut cx = FileContext::new(label, text, &lines).with_tokens(parsed.tokens());
+    let body_hashes = if rules.has(crate::detectors::duplicate_algorithm::RULE.id) {
+        crate::detectors::duplicate_algorithm::body_hashes(parsed.module(), parsed.tokens())
+    } else {
+        Vec::new()
+    };
+    let (module, comments) = parsed.into_module();
+    let mut cx = FileContext::new(label, text, &lines).with_body_hashes(&body_hashes);
     let mut detectors = rules.fresh();
-    counters.traversal = visit::run(parsed.module(), &mut detectors, mode, &mut cx);
+    counters.traversal = visit::run(&module, &mut detectors, mode, &mut cx);
     (outcome.findings, outcome.facts) = cx.finish();
     rules.apply_severities(&mut outcome.findings);
-    let mut suppressions = suppress::parse(text, &parsed.comments, &lines);
+    let mut suppressions = suppress::parse(text, &comments, &lines);
     counters.suppressed = suppress::apply(&mut outcome.findings, &mut suppressions);
     outcome.suppressions = suppressions;
     counters.phases.visit_ns = nanos(started.elapsed());

@@ -69,6 +69,12 @@ impl ParsedFile {
     pub fn tokens(&self) -> &[Token] {
         self.parsed.tokens()
     }
+
+    /// The syntax tree and the comment ranges; the tokens are freed here, before the traversal, so
+    /// that the tree and the tokens are never both held while detectors run.
+    pub fn into_module(self) -> (ModModule, Vec<TextRange>) {
+        (self.parsed.into_syntax(), self.comments)
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@
 
 use std::borrow::Cow;
 
-use ruff_python_ast::token::Token;
 use ruff_python_ast::visitor::source_order::{SourceOrderVisitor, TraversalSignal};
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -265,8 +264,9 @@ pub struct FileContext<'s> {
     pub path: &'s str,
     pub text: &'s str,
     pub lines: &'s LineIndex,
-    /// The file's tokens in source order (empty unless given with [`FileContext::with_tokens`]).
-    pub tokens: &'s [Token],
+    /// Each function's body hash by the offset where the function starts, in source order (empty
+    /// unless given with [`FileContext::with_body_hashes`]; see duplicate-algorithm).
+    pub body_hashes: &'s [(TextSize, u64)],
     pending: Vec<PendingFinding>,
     facts: FileFacts,
 }
@@ -277,15 +277,26 @@ impl<'s> FileContext<'s> {
             path,
             text,
             lines,
-            tokens: &[],
+            body_hashes: &[],
             pending: Vec::new(),
             facts: FileFacts::default(),
         }
     }
 
-    /// The same context, with the file's tokens.
-    pub fn with_tokens(self, tokens: &'s [Token]) -> Self {
-        Self { tokens, ..self }
+    /// The same context, with the body hashes of the file's functions.
+    pub fn with_body_hashes(self, body_hashes: &'s [(TextSize, u64)]) -> Self {
+        Self {
+            body_hashes,
+            ..self
+        }
+    }
+
+    /// The body hash of the function that starts at `start`.
+    pub fn body_hash(&self, start: TextSize) -> Option<u64> {
+        self.body_hashes
+            .binary_search_by_key(&start, |&(at, _)| at)
+            .ok()
+            .map(|index| self.body_hashes[index].1)
     }
 
     /// Source text of a range.

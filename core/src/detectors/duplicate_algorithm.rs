@@ -35,8 +35,8 @@
 //! ```
 
 use ruff_python_ast::token::{Token, TokenKind};
-use ruff_python_ast::{AnyNodeRef, NodeKind};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -169,6 +169,62 @@ pub fn body_hash(tokens: &[Token], body: TextRange) -> u64 {
     hasher.finish()
 }
 
+/// The body hash of every function in a module, by the offset where the function starts, in
+/// source order: computed right after parsing, while the tokens are still there, so that they can be
+/// freed before the traversal. Functions are found by walking statements only (a `def` is always a
+/// statement), nested ones included.
+pub fn body_hashes(module: &ModModule, tokens: &[Token]) -> Vec<(TextSize, u64)> {
+    let mut hashes = Vec::new();
+    collect_body_hashes(&module.body, tokens, &mut hashes);
+    hashes
+}
+
+fn collect_body_hashes(body: &[Stmt], tokens: &[Token], out: &mut Vec<(TextSize, u64)>) {
+    for statement in body {
+        match statement {
+            Stmt::FunctionDef(function) => {
+                let skip = usize::from(docstring(&function.body).is_some());
+                if let Some(first) = function.body.get(skip) {
+                    let range = TextRange::new(first.start(), function.end());
+                    out.push((function.start(), body_hash(tokens, range)));
+                }
+                collect_body_hashes(&function.body, tokens, out);
+            }
+            Stmt::ClassDef(class) => collect_body_hashes(&class.body, tokens, out),
+            Stmt::If(s) => {
+                collect_body_hashes(&s.body, tokens, out);
+                for clause in &s.elif_else_clauses {
+                    collect_body_hashes(&clause.body, tokens, out);
+                }
+            }
+            Stmt::For(s) => {
+                collect_body_hashes(&s.body, tokens, out);
+                collect_body_hashes(&s.orelse, tokens, out);
+            }
+            Stmt::While(s) => {
+                collect_body_hashes(&s.body, tokens, out);
+                collect_body_hashes(&s.orelse, tokens, out);
+            }
+            Stmt::With(s) => collect_body_hashes(&s.body, tokens, out),
+            Stmt::Try(s) => {
+                collect_body_hashes(&s.body, tokens, out);
+                for handler in &s.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    collect_body_hashes(&handler.body, tokens, out);
+                }
+                collect_body_hashes(&s.orelse, tokens, out);
+                collect_body_hashes(&s.finalbody, tokens, out);
+            }
+            Stmt::Match(s) => {
+                for case in &s.cases {
+                    collect_body_hashes(&case.body, tokens, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Detector for DuplicateAlgorithm {
     fn rule(&self) -> Rule {
         self.rule
@@ -202,14 +258,16 @@ impl Detector for DuplicateAlgorithm {
         if statements <= self.options.min_statements {
             return;
         }
-        let Some(first) = function.body.get(skip) else {
+        if function.body.get(skip).is_none() {
+            return;
+        }
+        let Some(hash) = cx.body_hash(function.start()) else {
             return;
         };
-        let body = TextRange::new(first.start(), function.end());
         cx.add_function_fact(
             function.name.as_str(),
             function_header(cx, function),
-            body_hash(cx.tokens, body),
+            hash,
             statements,
         );
     }
@@ -318,7 +376,6 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ruff_python_ast::Stmt;
 
     /// The body hash of the first function in `source`, as the detector computes it.
     fn hash_of(source: &str) -> u64 {
@@ -376,5 +433,38 @@ mod tests {
         assert_ne!(call("a, b"), call("a.b"));
         assert_ne!(call("1"), call("'1'"));
         assert_ne!(call("None"), call("True"));
+    }
+}
+
+#[cfg(test)]
+mod collect_tests {
+    use super::*;
+
+    #[test]
+    fn every_function_is_found_wherever_it_is_nested_in_source_order() {
+        let source = "\
+def a():\n    def b():\n        pass\n\
+class C:\n    def c(self):\n        pass\n\
+if x:\n    def d():\n        pass\nelse:\n    def e():\n        pass\n\
+try:\n    def f():\n        pass\nexcept E:\n    def g():\n        pass\nfinally:\n    def h():\n        pass\n\
+for i in y:\n    def i():\n        pass\n\
+while z:\n    def j():\n        pass\n\
+with w:\n    def k():\n        pass\n\
+match m:\n    case 1:\n        def l():\n            pass\n";
+        let parsed = ruff_python_parser::parse_module(source).unwrap();
+        let hashes = body_hashes(parsed.syntax(), parsed.tokens());
+        let names: Vec<&str> = hashes
+            .iter()
+            .map(|(start, _)| {
+                let at = start.to_usize();
+                let name = source[at..].trim_start_matches("def ");
+                &name[..1]
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
+        );
+        assert!(hashes.windows(2).all(|pair| pair[0].0 < pair[1].0));
     }
 }

@@ -309,6 +309,13 @@ impl RuleSet {
         }
     }
 
+    /// Whether the rule with this id is one of this run's detectors.
+    pub fn has(&self, id: &str) -> bool {
+        self.prototypes
+            .iter()
+            .any(|prototype| prototype.rule().id() == id)
+    }
+
     pub fn rules(&self) -> Vec<Rule> {
         self.prototypes
             .iter()
