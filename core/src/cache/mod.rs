@@ -5,10 +5,10 @@
 //! cross-file result is never cached; it is recomputed from the facts on every run. The key is an
 //! xxh3-128 hash of the analyzer's build id (a hash of its sources and lock file, see `build.rs`),
 //! the configuration hash and the file's label; the entry records the hash of the file's content, its
-//! stamp (size, modification and status-change times, inode, mode) and the file system's time when
-//! the run that stored it began. An entry is reused only by the same build, with the same settings,
-//! for the same content. As git trusts its index: when the stamp is unchanged and the file was
-//! modified strictly before that time, the file is not even read; otherwise (a new stamp, or a
+//! stamp (size, modification and status-change times, inode, mode) and whether the file was modified
+//! strictly before the run that stored it began (by the file system's clock). An entry is reused only by the same build, with the same settings,
+//! for the same content. As git trusts its index: when the stamp is unchanged and was trusted
+//! when stored, the file is not even read; otherwise (a new stamp, or a
 //! "racily clean" file modified in the same tick) it is read and the content hash decides, and a
 //! touched but identical file is a hit and is re-stamped. See [`stamp`] for the remaining risk.
 //!
@@ -104,14 +104,15 @@ pub fn content_hash(bytes: &[u8]) -> ContentHash {
     xxhash_rust::xxh3::xxh3_128(bytes).to_le_bytes()
 }
 
-/// checksum (8) + stamp + clock (16) + content hash (16), then the encoded entry.
-const HEADER_BYTES: usize = 8 + STAMP_BYTES + 16 + 16;
+/// checksum (8) + stamp + trusted (1) + content hash (16), then the encoded entry.
+const HEADER_BYTES: usize = 8 + STAMP_BYTES + 1 + 16;
 
 /// The fixed-size front of a stored value, checked before anything is decoded.
 struct Header {
     stamp: Stamp,
-    /// The file system's time when the run that stored the entry began ([`trusted`]).
-    clock_ns: u128,
+    /// Whether the stamp can be trusted alone: the file was modified strictly before the run that
+    /// stored the entry began ([`trusted`], decided when the entry is stored).
+    trusted: bool,
     content: ContentHash,
 }
 
@@ -121,19 +122,20 @@ impl Header {
         if stored.len() < HEADER_BYTES || stored[..8] != checksum(&stored[8..]) {
             return None;
         }
-        let clock_at = 8 + STAMP_BYTES;
+        let flag_at = 8 + STAMP_BYTES;
         Some(Header {
-            stamp: Stamp::from_bytes(stored[8..clock_at].try_into().ok()?),
-            clock_ns: u128::from_le_bytes(stored[clock_at..clock_at + 16].try_into().ok()?),
-            content: stored[clock_at + 16..HEADER_BYTES].try_into().ok()?,
+            stamp: Stamp::from_bytes(stored[8..flag_at].try_into().ok()?),
+            trusted: stored[flag_at] == 1,
+            content: stored[flag_at + 1..HEADER_BYTES].try_into().ok()?,
         })
     }
 
-    /// Writes the stamp and clock into a stored value and renews its checksum.
+    /// Writes the stamp, and whether this run's clock lets it be trusted, into a stored value and
+    /// renews its checksum.
     fn restamp(stored: &mut [u8], stamp: Stamp, clock_ns: u128) {
-        let clock_at = 8 + STAMP_BYTES;
-        stored[8..clock_at].copy_from_slice(&stamp.to_bytes());
-        stored[clock_at..clock_at + 16].copy_from_slice(&clock_ns.to_le_bytes());
+        let flag_at = 8 + STAMP_BYTES;
+        stored[8..flag_at].copy_from_slice(&stamp.to_bytes());
+        stored[flag_at] = u8::from(trusted(&stamp, clock_ns));
         let sum = checksum(&stored[8..]);
         stored[..8].copy_from_slice(&sum);
     }
@@ -368,7 +370,7 @@ impl Cache {
                 self.counters.corrupt.fetch_add(1, Ordering::Relaxed);
                 return Lookup::Miss;
             };
-            if stamp != Some(header.stamp) || !trusted(&header.stamp, header.clock_ns) {
+            if stamp != Some(header.stamp) || !header.trusted {
                 return Lookup::Changed {
                     content: header.content,
                 };
@@ -477,7 +479,7 @@ impl Cache {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let mut stored = vec![0; 8 + STAMP_BYTES + 16];
+        let mut stored = vec![0; 8 + STAMP_BYTES + 1];
         stored.extend_from_slice(&content);
         stored.extend_from_slice(&payload);
         Header::restamp(&mut stored, stamp, self.clock_ns);

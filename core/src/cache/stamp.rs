@@ -1,10 +1,10 @@
-//! What a cache entry remembers of its file's metadata, and when the file system's clock said the
-//! run that stored it began: together they decide whether a file can be trusted unchanged without
+//! What a cache entry remembers of its file's metadata, and whether the file was older than the file
+//! system's clock when the run that stored it began: together they decide whether a file can be trusted unchanged without
 //! reading it, by git's rules for its index.
 //!
 //! A file is trusted unchanged, and not read, when its size, modification time (in nanoseconds),
 //! status-change time, inode and mode all equal the entry's, **and** its modification time is
-//! strictly older than the entry's clock. The clock is the file system's own time (the modification
+//! strictly older than the storing run's clock (decided when the entry is stored). The clock is the file system's own time (the modification
 //! time of a file the cache creates when it opens, before any source is looked at), so it has the
 //! granularity of the source files' timestamps. A file modified in the same tick as the run that
 //! cached it began ("racily clean", as git calls it) cannot be told from its cached state by its
@@ -30,8 +30,9 @@ pub struct Stamp {
     pub mode: u32,
 }
 
-/// The encoded size of a [`Stamp`].
-pub(super) const STAMP_BYTES: usize = 16 + 16 + 8 + 8 + 4;
+/// The encoded size of a [`Stamp`]: both times as nanoseconds in 64 bits (enough until the year
+/// 2554; a later time is stored saturated, which can only make the stamp differ, never match).
+pub(super) const STAMP_BYTES: usize = 8 + 8 + 8 + 8 + 4;
 
 impl Stamp {
     /// The stamp of a file's metadata (`None` when the system gives no modification time).
@@ -64,7 +65,9 @@ impl Stamp {
     pub fn of_content(content: &[u8; 16], size: u64) -> Stamp {
         Stamp {
             modified_ns: 0,
-            changed_ns: u128::from_le_bytes(*content),
+            changed_ns: u128::from(u64::from_le_bytes(
+                content[..8].try_into().unwrap_or_default(),
+            )),
             size,
             inode: 0,
             mode: 0,
@@ -73,23 +76,23 @@ impl Stamp {
 
     pub(super) fn to_bytes(self) -> [u8; STAMP_BYTES] {
         let mut bytes = [0; STAMP_BYTES];
-        bytes[..16].copy_from_slice(&self.modified_ns.to_le_bytes());
-        bytes[16..32].copy_from_slice(&self.changed_ns.to_le_bytes());
-        bytes[32..40].copy_from_slice(&self.size.to_le_bytes());
-        bytes[40..48].copy_from_slice(&self.inode.to_le_bytes());
-        bytes[48..].copy_from_slice(&self.mode.to_le_bytes());
+        let ns = |value: u128| u64::try_from(value).unwrap_or(u64::MAX).to_le_bytes();
+        bytes[..8].copy_from_slice(&ns(self.modified_ns));
+        bytes[8..16].copy_from_slice(&ns(self.changed_ns));
+        bytes[16..24].copy_from_slice(&self.size.to_le_bytes());
+        bytes[24..32].copy_from_slice(&self.inode.to_le_bytes());
+        bytes[32..].copy_from_slice(&self.mode.to_le_bytes());
         bytes
     }
 
     pub(super) fn from_bytes(bytes: &[u8; STAMP_BYTES]) -> Stamp {
-        let u128_at = |at: usize| u128::from_le_bytes(bytes[at..at + 16].try_into().unwrap());
         let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
         Stamp {
-            modified_ns: u128_at(0),
-            changed_ns: u128_at(16),
-            size: u64_at(32),
-            inode: u64_at(40),
-            mode: u32::from_le_bytes(bytes[48..].try_into().unwrap()),
+            modified_ns: u128::from(u64_at(0)),
+            changed_ns: u128::from(u64_at(8)),
+            size: u64_at(16),
+            inode: u64_at(24),
+            mode: u32::from_le_bytes(bytes[32..].try_into().unwrap()),
         }
     }
 }
