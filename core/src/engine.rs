@@ -160,10 +160,13 @@ fn analyze_text_into(
         }
     };
     let started = Instant::now();
-    let body_hashes = if rules.has(crate::detectors::duplicate_algorithm::RULE.id) {
-        crate::detectors::duplicate_algorithm::body_hashes(parsed.module(), parsed.tokens())
-    } else {
-        Vec::new()
+    let body_hashes = match rules.body_hash_min() {
+        Some(min) => crate::detectors::duplicate_algorithm::body_hashes(
+            parsed.module(),
+            parsed.tokens(),
+            min,
+        ),
+        None => Vec::new(),
     };
     let (module, comments) = parsed.into_module();
     let mut cx = FileContext::new(label, text, &lines).with_body_hashes(&body_hashes);

@@ -17,6 +17,7 @@ use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
+use crate::detectors::duplicate_algorithm::BodyHash;
 use crate::finding::{self, Finding, Fingerprint, Severity};
 use crate::rule::Rule;
 use crate::source::LineIndex;
@@ -266,7 +267,7 @@ pub struct FileContext<'s> {
     pub lines: &'s LineIndex,
     /// Each function's body hash by the offset where the function starts, in source order (empty
     /// unless given with [`FileContext::with_body_hashes`]; see duplicate-algorithm).
-    pub body_hashes: &'s [(TextSize, u64)],
+    pub body_hashes: &'s [BodyHash],
     pending: Vec<PendingFinding>,
     facts: FileFacts,
 }
@@ -284,19 +285,19 @@ impl<'s> FileContext<'s> {
     }
 
     /// The same context, with the body hashes of the file's functions.
-    pub fn with_body_hashes(self, body_hashes: &'s [(TextSize, u64)]) -> Self {
+    pub fn with_body_hashes(self, body_hashes: &'s [BodyHash]) -> Self {
         Self {
             body_hashes,
             ..self
         }
     }
 
-    /// The body hash of the function that starts at `start`.
-    pub fn body_hash(&self, start: TextSize) -> Option<u64> {
+    /// The counted and hashed body of the function that starts at `start`, if it has one.
+    pub fn body_hash(&self, start: TextSize) -> Option<BodyHash> {
         self.body_hashes
-            .binary_search_by_key(&start, |&(at, _)| at)
+            .binary_search_by_key(&start, |body| body.start)
             .ok()
-            .map(|index| self.body_hashes[index].1)
+            .map(|index| self.body_hashes[index])
     }
 
     /// Source text of a range.

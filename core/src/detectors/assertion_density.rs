@@ -60,7 +60,7 @@ impl Default for Options {
 }
 
 struct Frame {
-    name: String,
+    name: ruff_python_ast::name::Name,
     header: TextRange,
     lines: u32,
     asserts: u32,
@@ -92,7 +92,7 @@ impl Detector for AssertionDensity {
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         match node {
             AnyNodeRef::StmtFunctionDef(function) => self.frames.push(Frame {
-                name: function.name.to_string(),
+                name: function.name.id.clone(),
                 header: function_header(cx, function),
                 lines: function_lines(cx, function),
                 asserts: 0,

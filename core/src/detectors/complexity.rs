@@ -64,7 +64,7 @@ impl Default for Options {
 }
 
 struct Frame {
-    name: String,
+    name: ruff_python_ast::name::Name,
     header: TextRange,
     complexity: u32,
 }
@@ -122,7 +122,7 @@ impl Detector for Complexity {
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let entered = self.scopes.enter(node, |function| Frame {
-            name: function.name.to_string(),
+            name: function.name.id.clone(),
             header: function_header(cx, function),
             complexity: 1,
         });

@@ -61,7 +61,7 @@ impl Default for Options {
 }
 
 struct Frame {
-    name: String,
+    name: ruff_python_ast::name::Name,
     depth: u32,
     max_depth: u32,
     deepest: Option<TextRange>,
@@ -112,9 +112,9 @@ impl Detector for DeepNesting {
         self.interests()
     }
 
-    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
+    fn enter(&mut self, node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {
         let entered = self.scopes.enter(node, |function| Frame {
-            name: function.name.to_string(),
+            name: function.name.id.clone(),
             depth: 0,
             max_depth: 0,
             deepest: None,
@@ -128,7 +128,7 @@ impl Detector for DeepNesting {
         frame.depth += 1;
         if frame.depth > frame.max_depth {
             frame.max_depth = frame.depth;
-            frame.deepest = Some(first_line(cx, node.range()));
+            frame.deepest = Some(node.range());
         }
     }
 
@@ -148,6 +148,7 @@ impl Detector for DeepNesting {
         if frame.max_depth <= self.options.max_depth {
             return;
         }
+        let deepest = first_line(cx, deepest);
         cx.report(
             self.rule,
             Severity::Medium,

@@ -38,10 +38,9 @@ use ruff_python_ast::token::{Token, TokenKind};
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
-use std::hash::Hasher;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 
 use super::common::{docstring, function_header};
 use super::{Rule, RuleInfo};
@@ -79,51 +78,13 @@ impl Default for Options {
 pub struct DuplicateAlgorithm {
     rule: Rule,
     options: Options,
-    /// Statements entered so far in this file, the one counter every function's count comes from.
-    statements: u32,
-    /// For each function being walked (innermost last): `statements` just after its `def`.
-    open: Vec<u32>,
 }
 
 impl DuplicateAlgorithm {
     pub fn new(rule: Rule, options: Options) -> Self {
-        Self {
-            rule,
-            options,
-            statements: 0,
-            open: Vec::new(),
-        }
+        Self { rule, options }
     }
 }
-
-/// Every statement kind: the shared traversal counts statements for the functions it is inside.
-const STATEMENTS: KindSet = KindSet::of(&[
-    NodeKind::StmtFunctionDef,
-    NodeKind::StmtClassDef,
-    NodeKind::StmtReturn,
-    NodeKind::StmtDelete,
-    NodeKind::StmtTypeAlias,
-    NodeKind::StmtAssign,
-    NodeKind::StmtAugAssign,
-    NodeKind::StmtAnnAssign,
-    NodeKind::StmtFor,
-    NodeKind::StmtWhile,
-    NodeKind::StmtIf,
-    NodeKind::StmtWith,
-    NodeKind::StmtMatch,
-    NodeKind::StmtRaise,
-    NodeKind::StmtTry,
-    NodeKind::StmtAssert,
-    NodeKind::StmtImport,
-    NodeKind::StmtImportFrom,
-    NodeKind::StmtGlobal,
-    NodeKind::StmtNonlocal,
-    NodeKind::StmtExpr,
-    NodeKind::StmtPass,
-    NodeKind::StmtBreak,
-    NodeKind::StmtContinue,
-    NodeKind::StmtIpyEscapeCommand,
-]);
 
 /// The body's shape: the kinds of its tokens in order, comments and non-logical line breaks left
 /// out. A name is the token kind `Name` and a literal its kind (`Int`, `String`, …), whatever it
@@ -131,98 +92,154 @@ const STATEMENTS: KindSet = KindSet::of(&[
 /// in source order, and `body` the range from the first statement after the docstring to the end
 /// of the function.
 pub fn body_hash(tokens: &[Token], body: TextRange) -> u64 {
+    // Tokens do not overlap: their ends are in order too.
     let first = tokens.partition_point(|token| token.start() < body.start());
-    let mut hasher = FxHasher::default();
+    let count = tokens[first..].partition_point(|token| token.end() <= body.end());
+    // FxHash's step, one code at a time (the loop is most of this rule's cost).
+    let mut hash = 0u64;
+    let mut mix = |code: u8| {
+        hash = (hash.rotate_left(5) ^ u64::from(code)).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    };
     // A comma is written when the next token shows it is not a trailing one.
     let mut comma = false;
-    for token in tokens[first..]
-        .iter()
-        .take_while(|token| token.end() <= body.end())
-    {
-        match token.kind() {
-            TokenKind::Comment | TokenKind::NonLogicalNewline => {}
-            TokenKind::Comma => {
-                if comma {
-                    hasher.write_u8(TokenKind::Comma as u8);
-                }
-                comma = true;
-            }
-            kind => {
-                let closing = matches!(kind, TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace);
-                if comma && !closing {
-                    hasher.write_u8(TokenKind::Comma as u8);
-                }
+    for token in &tokens[first..first + count] {
+        let code = CODES[token.kind() as usize];
+        if code > CLOSING {
+            if comma {
+                mix(COMMA);
                 comma = false;
-                // `True` and `False` are one kind, and so are all numbers.
-                let kind = match kind {
-                    TokenKind::False => TokenKind::True,
-                    TokenKind::Float | TokenKind::Complex => TokenKind::Int,
-                    kind => kind,
-                };
-                hasher.write_u8(kind as u8);
             }
+            mix(code);
+        } else if code == COMMA {
+            if comma {
+                mix(COMMA);
+            }
+            comma = true;
+        } else if code == CLOSING {
+            comma = false;
+            mix(CLOSING);
         }
     }
     if comma {
-        hasher.write_u8(TokenKind::Comma as u8);
+        mix(COMMA);
     }
-    hasher.finish()
+    mix(0);
+    hash
 }
 
-/// The body hash of every function in a module, by the offset where the function starts, in
-/// source order: computed right after parsing, while the tokens are still there, so that they can be
-/// freed before the traversal. Functions are found by walking statements only (a `def` is always a
-/// statement), nested ones included.
-pub fn body_hashes(module: &ModModule, tokens: &[Token]) -> Vec<(TextSize, u64)> {
+/// [`CODES`] of the tokens that are left out.
+const SKIP: u8 = 0;
+/// [`CODES`] of a comma.
+const COMMA: u8 = 1;
+/// [`CODES`] of the three closing brackets, one kind for a body's shape: which bracket closes is
+/// fixed by the one that opened.
+const CLOSING: u8 = 2;
+
+/// What [`body_hash`] writes for each token kind (by `TokenKind as u8`): its kind plus 3, the same
+/// for `True` and `False` and for every kind of number, or one of the codes above.
+const CODES: [u8; 256] = {
+    let mut codes = [0u8; 256];
+    let mut kind = 0;
+    while kind < 253 {
+        codes[kind] = kind as u8 + 3;
+        kind += 1;
+    }
+    codes[TokenKind::Comment as usize] = SKIP;
+    codes[TokenKind::NonLogicalNewline as usize] = SKIP;
+    codes[TokenKind::Comma as usize] = COMMA;
+    codes[TokenKind::Rpar as usize] = CLOSING;
+    codes[TokenKind::Rsqb as usize] = CLOSING;
+    codes[TokenKind::Rbrace as usize] = CLOSING;
+    codes[TokenKind::False as usize] = TokenKind::True as u8 + 3;
+    codes[TokenKind::Float as usize] = TokenKind::Int as u8 + 3;
+    codes[TokenKind::Complex as usize] = TokenKind::Int as u8 + 3;
+    // `Unknown` is the last kind: every kind has its own code.
+    assert!((TokenKind::Unknown as usize) < 253);
+    codes
+};
+
+/// One function's body, as [`body_hashes`] gives it to the detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyHash {
+    /// Where the function's statement starts (its first decorator, or `def`).
+    pub start: TextSize,
+    /// Statements in the body at any depth, the leading docstring excluded.
+    pub statements: u32,
+    /// [`body_hash`] of the body.
+    pub hash: u64,
+}
+
+/// The body of every function with more than `min_statements` statements, by the offset where the
+/// function starts, in source order: computed right after parsing, while the tokens are still there,
+/// so that they can be freed before the traversal. Functions are found, and their statements counted
+/// at any depth, by walking statements only (a `def` is always a statement, and every statement that
+/// holds others is one of the compound statements below); only the bodies that can be reported are
+/// hashed.
+pub fn body_hashes(module: &ModModule, tokens: &[Token], min_statements: u32) -> Vec<BodyHash> {
     let mut hashes = Vec::new();
-    collect_body_hashes(&module.body, tokens, &mut hashes);
+    collect_body_hashes(&module.body, tokens, min_statements, &mut hashes);
+    // A nested function is found before the one around it is complete.
+    hashes.sort_unstable_by_key(|body: &BodyHash| body.start);
     hashes
 }
 
-fn collect_body_hashes(body: &[Stmt], tokens: &[Token], out: &mut Vec<(TextSize, u64)>) {
+/// Collects the functions in `body` (see [`body_hashes`]) and returns the number of statements in it
+/// at any depth.
+fn collect_body_hashes(body: &[Stmt], tokens: &[Token], min: u32, out: &mut Vec<BodyHash>) -> u32 {
+    let mut statements = body.len() as u32;
     for statement in body {
-        match statement {
+        statements += match statement {
             Stmt::FunctionDef(function) => {
+                let inner = collect_body_hashes(&function.body, tokens, min, out);
                 let skip = usize::from(docstring(&function.body).is_some());
-                if let Some(first) = function.body.get(skip) {
+                if let Some(first) = function.body.get(skip)
+                    && inner - skip as u32 > min
+                {
                     let range = TextRange::new(first.start(), function.end());
-                    out.push((function.start(), body_hash(tokens, range)));
+                    out.push(BodyHash {
+                        start: function.start(),
+                        statements: inner - skip as u32,
+                        hash: body_hash(tokens, range),
+                    });
                 }
-                collect_body_hashes(&function.body, tokens, out);
+                inner
             }
-            Stmt::ClassDef(class) => collect_body_hashes(&class.body, tokens, out),
+            Stmt::ClassDef(class) => collect_body_hashes(&class.body, tokens, min, out),
             Stmt::If(s) => {
-                collect_body_hashes(&s.body, tokens, out);
+                let mut inner = collect_body_hashes(&s.body, tokens, min, out);
                 for clause in &s.elif_else_clauses {
-                    collect_body_hashes(&clause.body, tokens, out);
+                    inner += collect_body_hashes(&clause.body, tokens, min, out);
                 }
+                inner
             }
             Stmt::For(s) => {
-                collect_body_hashes(&s.body, tokens, out);
-                collect_body_hashes(&s.orelse, tokens, out);
+                collect_body_hashes(&s.body, tokens, min, out)
+                    + collect_body_hashes(&s.orelse, tokens, min, out)
             }
             Stmt::While(s) => {
-                collect_body_hashes(&s.body, tokens, out);
-                collect_body_hashes(&s.orelse, tokens, out);
+                collect_body_hashes(&s.body, tokens, min, out)
+                    + collect_body_hashes(&s.orelse, tokens, min, out)
             }
-            Stmt::With(s) => collect_body_hashes(&s.body, tokens, out),
+            Stmt::With(s) => collect_body_hashes(&s.body, tokens, min, out),
             Stmt::Try(s) => {
-                collect_body_hashes(&s.body, tokens, out);
+                let mut inner = collect_body_hashes(&s.body, tokens, min, out);
                 for handler in &s.handlers {
                     let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    collect_body_hashes(&handler.body, tokens, out);
+                    inner += collect_body_hashes(&handler.body, tokens, min, out);
                 }
-                collect_body_hashes(&s.orelse, tokens, out);
-                collect_body_hashes(&s.finalbody, tokens, out);
+                inner
+                    + collect_body_hashes(&s.orelse, tokens, min, out)
+                    + collect_body_hashes(&s.finalbody, tokens, min, out)
             }
-            Stmt::Match(s) => {
-                for case in &s.cases {
-                    collect_body_hashes(&case.body, tokens, out);
-                }
-            }
-            _ => {}
-        }
+            Stmt::Match(s) => s
+                .cases
+                .iter()
+                .map(|case| collect_body_hashes(&case.body, tokens, min, out))
+                .sum(),
+            _ => 0,
+        };
     }
+    statements
 }
 
 impl Detector for DuplicateAlgorithm {
@@ -235,38 +252,29 @@ impl Detector for DuplicateAlgorithm {
     }
 
     fn interests(&self) -> KindSet {
-        STATEMENTS
+        KindSet::of(&[])
     }
 
     fn leave_interests(&self) -> KindSet {
         KindSet::of(&[NodeKind::StmtFunctionDef])
     }
 
-    fn enter(&mut self, node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {
-        self.statements += 1;
-        if matches!(node, AnyNodeRef::StmtFunctionDef(_)) {
-            self.open.push(self.statements);
-        }
-    }
+    fn enter(&mut self, _node: AnyNodeRef<'_>, _cx: &mut FileContext<'_>) {}
 
+    /// The body was counted and hashed after parsing (see [`body_hashes`]); a function without an
+    /// entry has too few statements, or only a docstring.
     fn leave(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
-        let (AnyNodeRef::StmtFunctionDef(function), Some(start)) = (node, self.open.pop()) else {
+        let AnyNodeRef::StmtFunctionDef(function) = node else {
             return;
         };
-        let skip = usize::from(docstring(&function.body).is_some());
-        let statements = self.statements - start - skip as u32;
-        if statements <= self.options.min_statements {
-            return;
-        }
-        // No hash: a body that is only a docstring.
-        let Some(hash) = cx.body_hash(function.start()) else {
+        let Some(body) = cx.body_hash(function.start()) else {
             return;
         };
         cx.add_function_fact(
             function.name.as_str(),
             function_header(cx, function),
-            hash,
-            statements,
+            body.hash,
+            body.statements,
         );
     }
 }
@@ -378,7 +386,7 @@ mod tests {
     /// The body hash of the first function in `source`, as the engine computes it.
     fn hash_of(source: &str) -> u64 {
         let parsed = ruff_python_parser::parse_module(source).unwrap();
-        body_hashes(parsed.syntax(), parsed.tokens())[0].1
+        body_hashes(parsed.syntax(), parsed.tokens(), 0)[0].hash
     }
 
     /// The body hash of a function that calls `g` with `args` first.
@@ -442,11 +450,11 @@ while z:\n    def j():\n        pass\n\
 with w:\n    def k():\n        pass\n\
 match m:\n    case 1:\n        def l():\n            pass\n";
         let parsed = ruff_python_parser::parse_module(source).unwrap();
-        let hashes = body_hashes(parsed.syntax(), parsed.tokens());
+        let hashes = body_hashes(parsed.syntax(), parsed.tokens(), 0);
         let names: Vec<&str> = hashes
             .iter()
-            .map(|(start, _)| {
-                let at = start.to_usize();
+            .map(|body| {
+                let at = body.start.to_usize();
                 let name = source[at..].trim_start_matches("def ");
                 &name[..1]
             })
@@ -455,6 +463,6 @@ match m:\n    case 1:\n        def l():\n            pass\n";
             names,
             ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
         );
-        assert!(hashes.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        assert!(hashes.windows(2).all(|pair| pair[0].start < pair[1].start));
     }
 }

@@ -73,7 +73,7 @@ impl Default for Options {
 
 /// A function being visited: its header and the names its own `global` statements declare.
 struct FunctionFrame {
-    name: String,
+    name: ruff_python_ast::name::Name,
     header: TextRange,
     globals: Vec<(String, u32)>,
 }
@@ -107,7 +107,7 @@ impl Detector for GlobalState {
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
         let entered = self.functions.enter(node, |function| FunctionFrame {
-            name: function.name.to_string(),
+            name: function.name.id.clone(),
             header: function_header(cx, function),
             globals: Vec::new(),
         });

@@ -185,11 +185,16 @@ impl MagicLiteral {
             (Severity::Medium, " in a comparison")
         } else if place == Place::CasePattern {
             (Severity::Medium, " in a case pattern")
-        } else if self.tests.iter().any(|test| test.contains(at)) {
+        } else if self.in_condition(at) {
             (Severity::Medium, " in a condition")
         } else {
             (Severity::Low, "")
         }
+    }
+
+    /// Whether `at` is inside the test of an `if`, `elif` or `while` being visited.
+    fn in_condition(&self, at: TextSize) -> bool {
+        self.tests.iter().any(|test| test.contains(at))
     }
 
     /// Judges a number (`literal` is the number literal node, inside `range` when negated).
@@ -256,8 +261,17 @@ impl MagicLiteral {
 impl Detector for MagicLiteral {
     with_options!(methods, interests [StmtFunctionDef, StmtAssign, StmtAnnAssign, ParameterWithDefault, StmtIf, ElifElseClause, StmtWhile, ExprCompare, PatternMatchValue, PatternMatchMapping, ExprUnaryOp, ExprNumberLiteral]);
 
+    /// Only the nodes that open an exempt subtree, a function or a condition.
     fn leave_interests(&self) -> KindSet {
-        self.interests()
+        KindSet::of(&[
+            NodeKind::StmtFunctionDef,
+            NodeKind::StmtAssign,
+            NodeKind::StmtAnnAssign,
+            NodeKind::ParameterWithDefault,
+            NodeKind::StmtIf,
+            NodeKind::ElifElseClause,
+            NodeKind::StmtWhile,
+        ])
     }
 
     fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {
@@ -313,6 +327,10 @@ impl Detector for MagicLiteral {
                     .position(|&start| start == literal.start())
                 {
                     self.handled.swap_remove(index);
+                } else if self.options.scope == Scope::Decisions
+                    && !self.in_condition(literal.start())
+                {
+                    // Low severity, which this scope does not report: the value is not needed.
                 } else {
                     self.number(literal.range(), &literal_value(literal), Place::Other, cx);
                 }

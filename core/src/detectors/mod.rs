@@ -266,7 +266,17 @@ impl Settings {
                 let options = self.rules.get(rule.id()).map(|s| &s.options);
                 (rule.info().make)(rule, options.unwrap_or(&serde_json::Value::Null))
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let duplicates = Rule::by_id(duplicate_algorithm::RULE.id).expect("a registered rule");
+        let body_hash_min = match self.enabled_rules().contains(&duplicates) {
+            true => {
+                let value = self.rules.get(duplicates.id()).map(|s| &s.options);
+                let options: duplicate_algorithm::Options =
+                    parse_options(duplicates, value.unwrap_or(&serde_json::Value::Null))?;
+                Some(options.min_statements)
+            }
+            false => None,
+        };
         let severities = Rule::all()
             .map(|rule| {
                 self.rules
@@ -277,6 +287,7 @@ impl Settings {
         Ok(RuleSet {
             prototypes,
             severities,
+            body_hash_min,
         })
     }
 }
@@ -286,6 +297,10 @@ pub struct RuleSet {
     prototypes: Vec<Box<dyn Detector + Send + Sync>>,
     /// Severity overrides by rule index.
     severities: Vec<Option<crate::finding::Severity>>,
+    /// `min_statements` of duplicate-algorithm when it runs: the engine hashes the bodies of
+    /// functions with more statements right after parsing (see
+    /// [`duplicate_algorithm::body_hashes`]).
+    body_hash_min: Option<u32>,
 }
 
 impl RuleSet {
@@ -307,6 +322,11 @@ impl RuleSet {
                 finding.severity = severity;
             }
         }
+    }
+
+    /// `Some(min_statements)` when duplicate-algorithm runs: the engine hashes the bodies it needs.
+    pub fn body_hash_min(&self) -> Option<u32> {
+        self.body_hash_min
     }
 
     /// Whether the rule with this id is one of this run's detectors.

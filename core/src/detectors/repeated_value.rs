@@ -70,12 +70,32 @@ impl Default for Options {
     }
 }
 
-/// A literal's value: strings by a 64-bit hash of their text (no copy of every string; a collision
-/// between two different strings of one file is astronomically unlikely), numbers by value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Value {
-    Text(u64),
-    Number(NumberValue),
+/// A literal's value as a 64-bit hash: a string by the xxh3 hash of its text, a number by the hash
+/// of its canonical bytes with a seed for its kind, so that `2` and `2.0` stay apart (no copy of
+/// every string; a collision between two different values of one file is astronomically unlikely).
+fn text_key(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
+
+fn number_key(value: &NumberValue) -> u64 {
+    use xxhash_rust::xxh3::xxh3_64_with_seed;
+    match value {
+        NumberValue::Int(int) => xxh3_64_with_seed(&int.to_le_bytes(), 1),
+        NumberValue::BigInt(text) => xxh3_64_with_seed(text.as_bytes(), 2),
+        NumberValue::Float(bits) => xxh3_64_with_seed(&bits.to_le_bytes(), 3),
+        NumberValue::Complex(real, imaginary) => {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&real.to_le_bytes());
+            bytes[8..].copy_from_slice(&imaginary.to_le_bytes());
+            xxh3_64_with_seed(&bytes, 4)
+        }
+    }
+}
+
+/// Where one value occurs: its first range and where the later occurrences start.
+struct Occurrences {
+    first: TextRange,
+    later: Vec<TextSize>,
 }
 
 pub struct RepeatedValue {
@@ -84,9 +104,12 @@ pub struct RepeatedValue {
     allowed: AllowedNumbers,
     /// Each value with its first occurrence and the later ones, in source order (a value seen once,
     /// the common case, allocates nothing).
-    seen: FxHashMap<Value, (TextRange, Vec<TextRange>)>,
-    /// Where docstrings start (a set: a file can hold thousands of them and of strings).
-    docstrings: rustc_hash::FxHashSet<TextSize>,
+    seen: FxHashMap<u64, Occurrences>,
+    /// Where the docstrings of the scopes entered but not yet read start, innermost last. A scope's
+    /// docstring is the first statement of its body: the traversal reaches it after the scope's
+    /// decorators, defaults and bases (none of which can hold a scope) and before any nested scope,
+    /// so only the last one can be the string being visited.
+    docstrings: Vec<TextSize>,
     /// Number literals already counted as part of `-<literal>`.
     negated: Vec<TextSize>,
 }
@@ -98,16 +121,19 @@ impl RepeatedValue {
             allowed: AllowedNumbers::new(&options.allowed_numbers),
             options,
             seen: FxHashMap::default(),
-            docstrings: rustc_hash::FxHashSet::default(),
+            docstrings: Vec::new(),
             negated: Vec::new(),
         }
     }
 
-    fn record(&mut self, value: Value, range: TextRange) {
+    fn record(&mut self, key: u64, range: TextRange) {
         self.seen
-            .entry(value)
-            .and_modify(|(_, later)| later.push(range))
-            .or_insert((range, Vec::new()));
+            .entry(key)
+            .and_modify(|seen| seen.later.push(range.start()))
+            .or_insert(Occurrences {
+                first: range,
+                later: Vec::new(),
+            });
     }
 }
 
@@ -129,7 +155,8 @@ impl Detector for RepeatedValue {
                 .docstrings
                 .extend(docstring(&class.body).map(Ranged::start)),
             AnyNodeRef::ExprStringLiteral(string) => {
-                if self.docstrings.contains(&string.start()) {
+                if self.docstrings.last() == Some(&string.start()) {
+                    self.docstrings.pop();
                     return;
                 }
                 let value = string.value.to_str();
@@ -138,17 +165,14 @@ impl Detector for RepeatedValue {
                 let long_enough =
                     value.len() > min && (value.len() > 4 * min || value.chars().count() > min);
                 if long_enough {
-                    self.record(
-                        Value::Text(xxhash_rust::xxh3::xxh3_64(value.as_bytes())),
-                        string.range(),
-                    );
+                    self.record(text_key(value), string.range());
                 }
             }
             AnyNodeRef::ExprUnaryOp(unary) => {
                 if let Some((value, literal)) = negated_literal(unary) {
                     self.negated.push(literal.start());
                     if !self.allowed.contains(&value) {
-                        self.record(Value::Number(value), unary.range());
+                        self.record(number_key(&value), unary.range());
                     }
                 }
             }
@@ -163,7 +187,7 @@ impl Detector for RepeatedValue {
                 }
                 let value = literal_value(literal);
                 if !self.allowed.contains(&value) {
-                    self.record(Value::Number(value), literal.range());
+                    self.record(number_key(&value), literal.range());
                 }
             }
             _ => {}
@@ -171,19 +195,15 @@ impl Detector for RepeatedValue {
     }
 
     fn finish(&mut self, cx: &mut FileContext<'_>) {
-        let mut repeated: Vec<Vec<TextRange>> = std::mem::take(&mut self.seen)
+        let mut repeated: Vec<Occurrences> = std::mem::take(&mut self.seen)
             .into_values()
-            .filter(|(_, later)| 1 + later.len() >= self.options.min_occurrences)
-            .map(|(first, later)| std::iter::once(first).chain(later).collect())
+            .filter(|seen| 1 + seen.later.len() >= self.options.min_occurrences)
             .collect();
-        repeated.sort_by_key(|ranges| ranges[0].start());
-        for ranges in repeated {
-            let first = ranges[0];
-            let count = ranges.len();
-            let mut others: Vec<u32> = ranges[1..]
-                .iter()
-                .map(|range| cx.line_of(range.start()))
-                .collect();
+        repeated.sort_by_key(|seen| seen.first.start());
+        for seen in repeated {
+            let first = seen.first;
+            let count = 1 + seen.later.len();
+            let mut others: Vec<u32> = seen.later.iter().map(|&start| cx.line_of(start)).collect();
             others.dedup();
             let severity = if count >= self.options.medium_at {
                 Severity::Medium
