@@ -286,11 +286,20 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
     // Grouped by sorting one flat list of (hash, file index, function index) rather than a map of
     // small vectors, one per function; the indexes make the order total, so an unstable sort
     // keeps a group in file and source order.
+    // Only hashes seen more than once are sorted: most bodies are unique.
     let total = files.iter().map(|(_, facts)| facts.functions.len()).sum();
-    let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
+    let mut seen: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(total, Default::default());
+    for (_, facts) in files {
+        for function in &facts.functions {
+            *seen.entry(function.body_hash).or_default() += 1;
+        }
+    }
+    let mut order: Vec<(u64, u32, u32)> = Vec::new();
     for (file_index, (_, facts)) in files.iter().enumerate() {
         for (index, function) in facts.functions.iter().enumerate() {
-            order.push((function.body_hash, file_index as u32, index as u32));
+            if seen[&function.body_hash] > 1 {
+                order.push((function.body_hash, file_index as u32, index as u32));
+            }
         }
     }
     order.sort_unstable();
