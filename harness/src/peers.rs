@@ -96,6 +96,11 @@ pub enum PeersError {
     /// Output cannot be discarded for free ([`discard_problem`]).
     #[error("{0}")]
     Discard(String),
+    /// The warm run printed other findings than the uncached one ([`warm_equals_cold`]).
+    #[error(
+        "{corpus}: the run from the disk cache printed other output than the uncached run: {detail}"
+    )]
+    CachedOutput { corpus: String, detail: String },
     #[error("{}:{}:{}: not a peers report: {source}", .path.display(), .source.line(), .source.column())]
     Report {
         path: PathBuf,
@@ -565,6 +570,9 @@ pub fn commands(
         ),
     ]
 }
+
+mod same;
+pub use same::{first_difference, warm_equals_cold};
 
 #[cfg(test)]
 mod tests;

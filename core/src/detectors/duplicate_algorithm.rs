@@ -288,7 +288,8 @@ pub fn cross_file(rule: Rule, files: &[(&str, &FileFacts)]) -> Vec<Finding> {
     // keeps a group in file and source order.
     // Only hashes seen more than once are sorted: most bodies are unique.
     let total = files.iter().map(|(_, facts)| facts.functions.len()).sum();
-    let mut seen: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(total, Default::default());
+    let mut seen: FxHashMap<u64, u32> =
+        FxHashMap::with_capacity_and_hasher(total, Default::default());
     for (_, facts) in files {
         for function in &facts.functions {
             *seen.entry(function.body_hash).or_default() += 1;

@@ -194,6 +194,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         let _ = std::fs::remove_dir_all(&cache);
         let commands = peers::commands(&connascence, &ruff, &config.ruff, dir, &cache);
         let samples = peers::measure(&commands, rounds, &say)?;
+        peers::warm_equals_cold(label, &commands)?;
         rows.push(PeerRow {
             corpus: label.clone(),
             files: size.files,

@@ -107,7 +107,8 @@ pub fn page(report: &PeersReport) -> String {
     format!(
         "# connascence beside ruff (measured)\n\nWritten by `perfgate peers --markdown`, not by hand: \
          the first command below measures it again. A reported comparison, not a gate: the rule sets \
-         differ.\n\n{}",
+         differ. On every corpus the warm run (disk cache) was checked to print exactly the findings \
+         of the uncached run.\n\n{}",
         markdown(report)
     )
 }

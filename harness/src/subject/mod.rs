@@ -18,6 +18,8 @@ use crate::results::CounterData;
 use crate::scenario::{CorpusSource, Scenario, Traversal, WorkloadKind};
 
 pub mod atomic;
+mod uncached;
+pub use uncached::same_as_uncached;
 
 /// The core's functions the instruction engine counts inside, by symbol (callgrind's toggles): the
 /// measured functions of the workload API (`#[inline(never)]`)…
@@ -67,6 +69,14 @@ pub enum SubjectError {
     /// The core's run failed.
     #[error("{0}")]
     Core(String),
+    /// A run from the cache did not give what an uncached run gives: a cache bug, never noise.
+    #[error(
+        "scenario `{scenario}`: the run from the cache gave other findings than an uncached run of the same files: {differences}"
+    )]
+    CachedOutputDiffers {
+        scenario: String,
+        differences: String,
+    },
 }
 
 fn core_failed(error: connascence::engine::RunError) -> SubjectError {
@@ -301,14 +311,20 @@ pub fn run_counters(
         WorkloadKind::CacheCold => {
             workload::run(&spec(scenario, input.files.clone(), Some(cache_dir))).map_err(fail)?
         }
+        // The cache scenarios also check that the run from the cache gives exactly the findings of
+        // an uncached run: the first (filling) run for cache-warm, a run without cache of the
+        // second version for cache-edit.
         WorkloadKind::CacheWarm => {
-            workload::run(&spec(
+            let uncached = workload::run(&spec(
                 scenario,
                 input.files.clone(),
                 Some(cache_dir.clone()),
             ))
             .map_err(fail)?;
-            workload::run(&spec(scenario, input.files.clone(), Some(cache_dir))).map_err(fail)?
+            let cached = workload::run(&spec(scenario, input.files.clone(), Some(cache_dir)))
+                .map_err(fail)?;
+            same_as_uncached(&scenario.name, &uncached, &cached)?;
+            cached
         }
         WorkloadKind::CacheEdit => {
             let second = input
@@ -321,7 +337,11 @@ pub fn run_counters(
                 Some(cache_dir.clone()),
             ))
             .map_err(fail)?;
-            workload::run(&spec(scenario, second, Some(cache_dir))).map_err(fail)?
+            let cached =
+                workload::run(&spec(scenario, second.clone(), Some(cache_dir))).map_err(fail)?;
+            let uncached = workload::run(&spec(scenario, second, None)).map_err(fail)?;
+            same_as_uncached(&scenario.name, &uncached, &cached)?;
+            cached
         }
     };
     Ok(counters(&outcome))
