@@ -13,6 +13,6 @@ cd "$(dirname "$0")/.."
 extra=()
 stdlib="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null || true)"
 if [[ -n "$stdlib" && -d "$stdlib" ]]; then
-  extra+=(--path "$stdlib")
+  extra+=(--path "$stdlib" --without test --without idlelib)
 fi
 exec cargo run --release -p perfgate -- peers "${extra[@]}" "$@"

@@ -484,6 +484,15 @@ impl PeersReport {
     }
 }
 
+/// `flag NAME` for each name left out of a corpus folder (`--exclude` for connascence,
+/// `--extend-exclude` for ruff: both match a folder's name anywhere below the corpus).
+pub fn excluding(flag: &str, without: &[String]) -> Vec<OsString> {
+    without
+        .iter()
+        .flat_map(|name| [OsString::from(flag), OsString::from(name)])
+        .collect()
+}
+
 /// The command keys, in the order the table shows them.
 pub const KEYS: [&str; 6] = [
     "connascence-1",
@@ -502,6 +511,7 @@ pub fn commands(
     ruff: &Path,
     pin: &RuffPin,
     corpus: &Path,
+    without: &[String],
     cache: &Path,
 ) -> Vec<PeerCommand> {
     let analysis = |threads: &str, extra: &[&str]| -> Vec<OsString> {
@@ -511,6 +521,7 @@ pub fn commands(
             .chain(&["--format", "json"])
             .map(OsString::from)
             .collect();
+        args.extend(excluding("--exclude", without));
         args.push(corpus.into());
         args
     };
@@ -528,6 +539,7 @@ pub fn commands(
         .iter()
         .map(OsString::from)
         .collect();
+        args.extend(excluding("--extend-exclude", without));
         args.push(corpus.into());
         args
     };
@@ -564,6 +576,7 @@ pub fn commands(
                         .iter()
                         .map(OsString::from),
                 )
+                .chain(excluding("--exclude", without))
                 .chain([corpus.into()])
                 .collect(),
             &[],

@@ -278,7 +278,7 @@ pub struct BranchArgs {
     pub output: OutputArgs,
 }
 
-/// `peers [--corpus NAME]... [--path DIR]... [--rounds N]`.
+/// `peers [--corpus NAME]... [--path DIR]... [--without NAME]... [--rounds N]`.
 #[derive(clap::Args)]
 pub struct PeersArgs {
     /// Pinned corpora to compare on (repeatable) [default: scenarios/peers.toml's].
@@ -288,6 +288,11 @@ pub struct PeersArgs {
     /// this machine's).
     #[arg(long = "path", value_name = "DIR")]
     pub paths: Vec<PathBuf>,
+    /// With --path: also compare on each folder without the folders of this name (repeatable), a
+    /// second row `DIR without NAME, …`; given as `--exclude` to connascence and `--extend-exclude`
+    /// to ruff (`ci/peers.sh` leaves out the standard library's `test` and `idlelib`).
+    #[arg(long = "without", value_name = "NAME", requires = "paths")]
+    pub without: Vec<String>,
     /// Rounds (at least 10) [default: scenarios/peers.toml's].
     #[arg(long)]
     pub rounds: Option<usize>,

@@ -53,7 +53,13 @@ struct Sizes {
     ruff_findings: u64,
 }
 
-fn sizes(connascence: &Path, ruff: &Path, pin: &peers::RuffPin, dir: &Path) -> Result<Sizes> {
+fn sizes(
+    connascence: &Path,
+    ruff: &Path,
+    pin: &peers::RuffPin,
+    dir: &Path,
+    without: &[String],
+) -> Result<Sizes> {
     let run = |command: &mut Command, what: &str| -> Result<Vec<u8>> {
         let output = command
             .output()
@@ -71,6 +77,7 @@ fn sizes(connascence: &Path, ruff: &Path, pin: &peers::RuffPin, dir: &Path) -> R
     let analysis = run(
         Command::new(connascence)
             .args(["check", "--no-cache", "--exit-zero", "--format", "json"])
+            .args(peers::excluding("--exclude", without))
             .arg(dir),
         "connascence",
     )?;
@@ -83,6 +90,7 @@ fn sizes(connascence: &Path, ruff: &Path, pin: &peers::RuffPin, dir: &Path) -> R
     let listed = run(
         Command::new(ruff)
             .args(["check", "--isolated", "--preview", "--show-files"])
+            .args(peers::excluding("--extend-exclude", without))
             .arg(dir),
         "ruff --show-files",
     )?;
@@ -100,6 +108,7 @@ fn sizes(connascence: &Path, ruff: &Path, pin: &peers::RuffPin, dir: &Path) -> R
                 "--preview",
             ])
             .args(["--output-format", "json", "--select", &pin.select.join(",")])
+            .args(peers::excluding("--extend-exclude", without))
             .arg(dir),
         "ruff",
     )?;
@@ -143,7 +152,8 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
     } else {
         args.corpora.clone()
     };
-    let mut targets: Vec<(String, PathBuf)> = Vec::new();
+    // Label, folder, and the folder names left out.
+    let mut targets: Vec<(String, PathBuf, Vec<String>)> = Vec::new();
     let fetcher = Fetcher::new(root);
     for name in &names {
         let corpus = lock.require(name)?;
@@ -153,7 +163,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
             ));
         }
         fetcher.fetch(corpus)?;
-        targets.push((name.clone(), fetcher.dir(corpus)));
+        targets.push((name.clone(), fetcher.dir(corpus), Vec::new()));
     }
     for path in &args.paths {
         if !path.is_dir() {
@@ -164,19 +174,25 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
             |n| n.to_string_lossy().into_owned(),
         );
         // Two folders of one name get their whole paths as labels.
-        let label = if targets.iter().any(|(other, _)| *other == name) {
+        let label = if targets.iter().any(|(other, _, _)| *other == name) {
             path.display().to_string()
         } else {
             name
         };
-        targets.push((label, path.clone()));
+        if !args.without.is_empty() {
+            let without = format!("{label} without {}", args.without.join(", "));
+            targets.push((label, path.clone(), Vec::new()));
+            targets.push((without, path.clone(), args.without.clone()));
+        } else {
+            targets.push((label, path.clone(), Vec::new()));
+        }
     }
     let ruff = peers::ensure_ruff(root, &config.ruff, &say)?;
     let connascence = build_connascence(root)?;
     let fingerprint = crate::fingerprint::collect(root);
     let mut rows = Vec::new();
-    for (label, dir) in &targets {
-        let size = sizes(&connascence, &ruff, &config.ruff, dir)?;
+    for (label, dir, without) in &targets {
+        let size = sizes(&connascence, &ruff, &config.ruff, dir, without)?;
         say(&format!(
             "{label}: {} files, {} lines, {} findings (ruff: {}); {rounds} rounds of {} commands",
             size.files,
@@ -192,7 +208,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
             .join(format!("cache-{}", rows.len()));
         // A folder left by an earlier measurement is removed; one that is not there is the usual case.
         let _ = std::fs::remove_dir_all(&cache);
-        let commands = peers::commands(&connascence, &ruff, &config.ruff, dir, &cache);
+        let commands = peers::commands(&connascence, &ruff, &config.ruff, dir, without, &cache);
         let samples = peers::measure(&commands, rounds, &say)?;
         peers::warm_equals_cold(label, &commands)?;
         rows.push(PeerRow {
@@ -214,6 +230,7 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         ruff.strip_prefix(root).unwrap_or(&ruff),
         &config.ruff,
         Path::new("CORPUS"),
+        &[],
         Path::new("CACHE"),
     );
     let report = PeersReport {
@@ -223,6 +240,9 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         rows,
         commands: std::iter::once(invocation(args, rounds))
             .chain(shown.iter().map(peers::PeerCommand::display))
+            .chain((!args.without.is_empty()).then(|| {
+                "# rows `CORPUS without NAME, …`: connascence with `--exclude NAME`, ruff with `--extend-exclude NAME`, for each NAME".to_owned()
+            }))
             .collect(),
     };
     report.save(&out)?;
@@ -251,6 +271,9 @@ fn invocation(args: &PeersArgs, rounds: usize) -> String {
     for path in &args.paths {
         let path = path.display().to_string();
         command.push_str(&format!(" --path {}", crate::shell_word(&path)));
+    }
+    for name in &args.without {
+        command.push_str(&format!(" --without {}", crate::shell_word(name)));
     }
     if let Some(page) = &args.markdown {
         let page = page.display().to_string();

@@ -100,6 +100,7 @@ fn the_commands_are_the_documented_ones() {
         Path::new("/r/ruff"),
         &pin(),
         Path::new("/corpus"),
+        &[],
         Path::new("/cache"),
     );
     let shown: Vec<String> = commands.iter().map(PeerCommand::display).collect();
@@ -116,6 +117,31 @@ fn the_commands_are_the_documented_ones() {
     );
     let keys: Vec<&str> = commands.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(keys, KEYS);
+    // A folder without some of its folders: every command leaves them out, each tool its way.
+    let leaving_out = super::commands(
+        Path::new("/c/connascence"),
+        Path::new("/r/ruff"),
+        &pin(),
+        Path::new("/corpus"),
+        &["test".to_owned(), "idlelib".to_owned()],
+        Path::new("/cache"),
+    );
+    let shown: Vec<String> = leaving_out.iter().map(PeerCommand::display).collect();
+    assert_eq!(
+        shown[0],
+        "/c/connascence check --threads 1 --no-cache --exit-zero --format json --exclude test --exclude idlelib /corpus"
+    );
+    assert_eq!(
+        shown[1],
+        "RAYON_NUM_THREADS=1 /r/ruff check --no-cache --isolated --exit-zero --preview --select PLR0913,PLR0917,PLR2004,PLR0912,PLR0915,C901,N801,N802,PLW0603,PLR1702 --extend-exclude test --extend-exclude idlelib /corpus"
+    );
+    assert_eq!(
+        shown[5],
+        "/c/connascence check --threads 1 --cache-dir /cache --exit-zero --format json --exclude test --exclude idlelib /corpus"
+    );
+    for line in &shown {
+        assert_eq!(line.matches("exclude test").count(), 1, "{line}");
+    }
 }
 
 fn row(connascence: &[f64], ruff: &[f64]) -> PeerRow {
