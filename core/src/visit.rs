@@ -17,7 +17,6 @@ use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
-use crate::detectors::duplicate_algorithm::BodyHash;
 use crate::finding::{self, Finding, Fingerprint, Severity};
 use crate::rule::Rule;
 use crate::source::LineIndex;
@@ -258,6 +257,18 @@ pub struct FunctionFact {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFacts {
     pub functions: Vec<FunctionFact>,
+}
+
+/// One function's body as duplicate-algorithm's `body_hashes` gives it to the detector: counted
+/// and hashed right after parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyHash {
+    /// Where the function's statement starts (its first decorator, or `def`).
+    pub start: TextSize,
+    /// Statements in the body at any depth, the leading docstring excluded.
+    pub statements: u32,
+    /// `duplicate_algorithm::body_hash` of the body.
+    pub hash: u64,
 }
 
 /// What detectors can read about the file being analyzed, and where they report.

@@ -36,7 +36,7 @@
 
 use ruff_python_ast::token::{Token, TokenKind};
 use ruff_python_ast::{AnyNodeRef, ModModule, NodeKind, Stmt};
-use ruff_text_size::{Ranged, TextRange, TextSize};
+use ruff_text_size::{Ranged, TextRange};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ use rustc_hash::FxHashMap;
 use super::common::{docstring, function_header};
 use super::{Rule, RuleInfo};
 use crate::finding::{self, ConnascenceType, Finding, Fingerprint, Severity};
-use crate::visit::{Detector, FileContext, FileFacts, FunctionFact, KindSet};
+use crate::visit::{BodyHash, Detector, FileContext, FileFacts, FunctionFact, KindSet};
 
 /// What to do about a finding of this rule.
 const RECOMMENDATION: &str = "keep one implementation and call it from every place (parameterize \
@@ -157,17 +157,6 @@ const CODES: [u8; 256] = {
     assert!((TokenKind::Unknown as usize) < 253);
     codes
 };
-
-/// One function's body, as [`body_hashes`] gives it to the detector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyHash {
-    /// Where the function's statement starts (its first decorator, or `def`).
-    pub start: TextSize,
-    /// Statements in the body at any depth, the leading docstring excluded.
-    pub statements: u32,
-    /// [`body_hash`] of the body.
-    pub hash: u64,
-}
 
 /// The body of every function with more than `min_statements` statements, by the offset where the
 /// function starts, in source order: computed right after parsing, while the tokens are still there,
