@@ -428,6 +428,15 @@ mod tests {
             assert_ne!(hash_of(BASE), hash_of(other), "{other}");
         }
         assert_ne!(call("a, b"), call("a.b"));
+        // A leading name counts (an earlier hash added 0 for the name kind, so `(a)` and `g(a)`
+        // as first statements were "the same algorithm").
+        let starting = |first: &str| {
+            hash_of(&format!(
+                "def f(a):\n    {first}\n    b = 1\n    c = 2\n    return b\n"
+            ))
+        };
+        assert_ne!(starting("(a)"), starting("g(a)"));
+        assert_ne!(starting("-x"), starting("y - x"));
         assert_ne!(call("1"), call("'1'"));
         assert_ne!(call("None"), call("True"));
     }

@@ -39,12 +39,20 @@ fn json_of(command: &PeerCommand) -> Result<serde_json::Value, PeersError> {
     })
 }
 
-/// The first difference between two outputs in the [`COMPARED`] parts, if any.
+/// The first difference between two outputs in the [`COMPARED`] parts, if any. `findings` and
+/// `diagnostics` must be lists in both (an output without them compares nothing and is refused);
+/// `unused_suppressions` is written only when there are some.
 pub fn first_difference(
     uncached: &serde_json::Value,
     cached: &serde_json::Value,
 ) -> Option<String> {
     for part in COMPARED {
+        let required = part != "unused_suppressions";
+        for (side, value) in [("uncached", uncached), ("cached", cached)] {
+            if required && !value.get(part).is_some_and(serde_json::Value::is_array) {
+                return Some(format!("the {side} output has no `{part}` list"));
+            }
+        }
         let empty = Vec::new();
         let list = |value: &serde_json::Value| -> Vec<serde_json::Value> {
             value
@@ -79,12 +87,14 @@ pub fn first_difference(
 }
 
 /// Runs `connascence-1` and `warm-1` of `commands` once more each, capturing their JSON, and fails
-/// when the warm run's differs (see the module comment). Without both commands there is nothing to
-/// compare.
+/// when the warm run's differs (see the module comment), or when either command is missing.
 pub fn warm_equals_cold(corpus: &str, commands: &[PeerCommand]) -> Result<(), PeersError> {
     let find = |key: &str| commands.iter().find(|command| command.key == key);
     let (Some(cold), Some(warm)) = (find("connascence-1"), find("warm-1")) else {
-        return Ok(());
+        return Err(PeersError::CachedOutput {
+            corpus: corpus.to_owned(),
+            detail: "no `connascence-1` and `warm-1` commands to compare".to_owned(),
+        });
     };
     let with_corpus = |error: PeersError| match error {
         PeersError::CachedOutput { detail, .. } => PeersError::CachedOutput {
@@ -134,6 +144,17 @@ mod tests {
             first_difference(&a, &d)
                 .unwrap()
                 .starts_with("diagnostics: 0 uncached, 1 cached; at #1")
+        );
+        // Nothing to compare is a failure, not a pass.
+        let mut e = a.clone();
+        e.as_object_mut().unwrap().remove("findings");
+        assert_eq!(
+            first_difference(&a, &e).unwrap(),
+            "the cached output has no `findings` list"
+        );
+        assert_eq!(
+            first_difference(&json!({}), &json!({})).unwrap(),
+            "the uncached output has no `findings` list"
         );
     }
 }
