@@ -12,7 +12,7 @@ fn the_committed_configuration_pins_ruff_0_16_4_by_hash() {
     let config = PeersConfig::load(&path).unwrap();
     assert_eq!(config.ruff.version, "0.16.4");
     assert_eq!(config.ruff.wheels.len(), 2);
-    assert_eq!(config.comparison.rounds, 10);
+    assert_eq!(config.comparison.rounds, 20);
     assert_eq!(
         config.comparison.corpora,
         ["requests", "rich", "django", "sympy"]
@@ -25,7 +25,7 @@ fn fewer_than_ten_rounds_are_refused() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/peers.toml"),
     )
     .unwrap()
-    .replace("rounds = 10", "rounds = 3");
+    .replace("rounds = 20", "rounds = 3");
     assert_eq!(
         PeersConfig::parse(&text, "peers.toml")
             .unwrap_err()
