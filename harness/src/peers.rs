@@ -300,13 +300,15 @@ impl PeerCommand {
         words.join(" ")
     }
 
-    fn run_once(&self) -> Result<f64, PeersError> {
+    /// Runs the command once with its output sent to `stdout`: the output and the seconds it took,
+    /// or the end of its stderr when it failed.
+    fn run(&self, stdout: Stdio) -> Result<(std::process::Output, f64), PeersError> {
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::piped());
         let start = Instant::now();
         let output = command.output().map_err(|source| PeersError::Start {
@@ -322,7 +324,11 @@ impl PeerCommand {
                 detail: stderr.lines().last().unwrap_or("").to_owned(),
             });
         }
-        Ok(seconds)
+        Ok((output, seconds))
+    }
+
+    fn run_once(&self) -> Result<f64, PeersError> {
+        self.run(Stdio::null()).map(|(_, seconds)| seconds)
     }
 }
 

@@ -179,12 +179,10 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
         } else {
             name
         };
+        let without = format!("{label} without {}", args.without.join(", "));
+        targets.push((label, path.clone(), Vec::new()));
         if !args.without.is_empty() {
-            let without = format!("{label} without {}", args.without.join(", "));
-            targets.push((label, path.clone(), Vec::new()));
             targets.push((without, path.clone(), args.without.clone()));
-        } else {
-            targets.push((label, path.clone(), Vec::new()));
         }
     }
     let ruff = peers::ensure_ruff(root, &config.ruff, &say)?;

@@ -4,7 +4,7 @@
 //! for `stats` (timings, cache counters), so a message, a severity or a position that the cache
 //! changed is a failed measurement, not a faster row.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use super::{PeerCommand, PeersError};
 
@@ -12,27 +12,7 @@ use super::{PeerCommand, PeersError};
 const COMPARED: [&str; 3] = ["findings", "diagnostics", "unused_suppressions"];
 
 fn json_of(command: &PeerCommand) -> Result<serde_json::Value, PeersError> {
-    let output = Command::new(&command.program)
-        .args(&command.args)
-        .envs(command.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|source| PeersError::Start {
-            what: format!("`{}`", command.display()),
-            source,
-        })?;
-    if !output.status.success() {
-        return Err(PeersError::Failed {
-            what: format!("`{}`", command.display()),
-            status: output.status,
-            detail: String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-                .to_owned(),
-        });
-    }
+    let (output, _) = command.run(Stdio::piped())?;
     serde_json::from_slice(&output.stdout).map_err(|error| PeersError::CachedOutput {
         corpus: String::new(),
         detail: format!("`{}` printed no JSON: {error}", command.display()),
