@@ -25,7 +25,7 @@ fn lines_per_second(row: &PeerRow) -> String {
         .map_or("–".into(), |rate| format!("{} M", sig3(rate / 1e6)))
 }
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 16] = [
     "corpus",
     "files (ruff)",
     "lines",
@@ -37,13 +37,14 @@ const HEADER: [&str; 15] = [
     "connascence s, all threads",
     "ruff s, all threads",
     "ratio, all threads",
+    "speed-up, all threads",
     "parse+walk s",
     "analysis / parse+walk",
     "warm s (disk cache)",
     "cold ÷ warm",
 ];
 
-fn cells(row: &PeerRow) -> [String; 15] {
+fn cells(row: &PeerRow) -> [String; 16] {
     [
         row.corpus.clone(),
         format!("{} ({})", row.files, row.ruff_files),
@@ -56,6 +57,7 @@ fn cells(row: &PeerRow) -> [String; 15] {
         seconds(row, "connascence-all"),
         seconds(row, "ruff-all"),
         ratio(row, "connascence-all", "ruff-all"),
+        ratio(row, "connascence-1", "connascence-all"),
         seconds(row, "parse-only-1"),
         ratio(row, "connascence-1", "parse-only-1"),
         seconds(row, "warm-1"),
@@ -67,7 +69,7 @@ fn caption(report: &PeersReport) -> String {
     format!(
         "ruff {}; {} alternating rounds, medians of whole-process wall time; ratios are Hodges–Lehmann \
          estimates on log times with Moses 95 % intervals; one thread unless said (ruff with \
-         RAYON_NUM_THREADS=1); {} cores, {}; measured {} at {}",
+         RAYON_NUM_THREADS=1); speed-up is connascence's one-thread time ÷ its all-threads time; {} cores, {}; measured {} at {}",
         report.ruff_version,
         report.rounds,
         report.fingerprint.cores,
@@ -196,7 +198,7 @@ mod tests {
         assert_eq!(rows[0], format!("| {} |", HEADER.join(" | ")));
         assert_eq!(
             rows[2],
-            "| &lt;b&gt;django&lt;/b&gt; | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | 0.500 | 1.20× [1.14, 1.26] | – | – |"
+            "| &lt;b&gt;django&lt;/b&gt; | 885 (886) | 159000 | 4561 (912) | 0.600 | 1.00 | 0.600× [0.571, 0.630] | 0.265 M | – | – | – | – | 0.500 | 1.20× [1.14, 1.26] | – | – |"
         );
         assert!(text.contains("ruff 0.16.4; 10 alternating rounds"));
         assert!(
