@@ -50,6 +50,7 @@ fn compare_and_export(c: &mut Criterion) {
                 comparison: &comparison,
                 candidate: &candidate,
                 baseline: "main",
+                report_link: None,
             };
             exporters
                 .iter()

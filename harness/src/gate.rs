@@ -531,11 +531,13 @@ pub fn emit(
     baseline_label: &str,
     formats: &[String],
     output: &Path,
+    report_link: Option<String>,
 ) -> Result<Vec<PathBuf>, EmitError> {
     let report = Report {
         comparison,
         candidate,
         baseline: baseline_label,
+        report_link,
     };
     use std::io::IsTerminal;
     crate::stdout::print(&export::terminal_table(

@@ -518,10 +518,26 @@ pub struct FunctionIr {
 }
 
 /// dhat's totals for one workload run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeapData {
     pub total_bytes: u64,
     pub total_blocks: u64,
     pub max_bytes: u64,
     pub max_blocks: u64,
+    /// The allocation sites above 0.1 % of the total bytes, the total blocks or the peak (see
+    /// [`crate::engine::heap_sites`]); empty in results from before they were recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<HeapSite>,
+}
+
+/// One allocation site of a heap run: its call stack and what it allocated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapSite {
+    /// Frames, innermost first, as `function (file)`: the allocator's own frames and line numbers
+    /// dropped, so a site keeps its name across unrelated edits.
+    pub frames: Vec<String>,
+    pub bytes: u64,
+    pub blocks: u64,
+    /// Bytes it held at the global peak.
+    pub peak_bytes: u64,
 }

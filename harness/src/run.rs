@@ -272,7 +272,7 @@ pub fn summary(results: &Results) -> String {
             Status::Ok => "ok".to_owned(),
             Status::Failed { reason } => format!("FAILED: {reason}"),
         };
-        let peak = scenario.heap.map_or_else(
+        let peak = scenario.heap.as_ref().map_or_else(
             || "-".to_owned(),
             |heap| format!("{:.1} MB", heap.max_bytes as f64 / 1e6),
         );

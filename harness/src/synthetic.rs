@@ -93,6 +93,7 @@ pub fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> Scena
             total_blocks: 1000,
             max_bytes: 50_000,
             max_blocks: 100,
+            sites: Vec::new(),
         }),
         heap_profile: None,
         fingerprint: None,

@@ -100,6 +100,7 @@ fn glibc_and_valgrind_are_part_of_the_toolchain() {
             comparison: &comparison,
             candidate: &cand,
             baseline: "main",
+            report_link: None,
         },
         false,
     );

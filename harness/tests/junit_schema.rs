@@ -26,6 +26,7 @@ fn metric(scenario: &str, metric: &str, verdict: Verdict, notes: &[&str]) -> Met
         rounds: None,
         notes: notes.iter().map(|n| (*n).to_owned()).collect(),
         cross_host: false,
+        cause: Vec::new(),
     }
 }
 
@@ -64,6 +65,7 @@ fn the_junit_export_is_valid_against_junit_10_xsd() {
         comparison: &comparison,
         candidate: &candidate,
         baseline: "main <&>",
+        report_link: None,
     });
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("perfgate.junit.xml");

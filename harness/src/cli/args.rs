@@ -372,6 +372,11 @@ pub struct OutputArgs {
     /// <from>-<to>/ below it for compare-branches and release-report].
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Where readers of the Markdown export find the HTML report (the link under the verdict)
+    /// [default: on GitHub Actions the run's page, which lists its artifacts
+    /// ($GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID); else the report's path].
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
 }
 
 /// What a comparison with a stored baseline may leave out (`compare`, `gate`; the two builds of

@@ -327,12 +327,22 @@ pub(crate) fn finish(
         .output
         .clone()
         .unwrap_or_else(|| measured.out_dir.clone());
+    let local_index = report_dir.join("index.html");
+    let report_link = crate::export::report_link(
+        args.output.report_url.as_deref(),
+        &local_index
+            .strip_prefix(root)
+            .unwrap_or(&local_index)
+            .display()
+            .to_string(),
+    );
     let written = crate::gate::emit(
         comparison,
         &measured.head_results,
         &args.base,
         &formats,
         &exports,
+        Some(report_link.clone()),
     )?;
     let calibration = crate::calibrate::Calibration::load(root, &args.output.profile).ok();
     let base_label = format!("{} ({})", args.base, measured.base.short());
@@ -364,6 +374,7 @@ pub(crate) fn finish(
             comparison,
             candidate: &measured.head_results,
             baseline: &args.base,
+            report_link: Some(report_link),
         }),
     )?;
     let relative = |path: &Path| {

@@ -25,7 +25,8 @@ pub fn compare(root: &Path, lock: &CorpusLock, args: CompareArgs) -> Result<u8> 
     let dir = output
         .output
         .unwrap_or_else(|| root.join("target/perfgate/compare"));
-    crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)?;
+    let link = output.report_url.clone();
+    crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir, link)?;
     Ok(comparison.exit_code())
 }
 

@@ -180,7 +180,8 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
     let dir = output
         .output
         .unwrap_or_else(|| root.join("target/perfgate/gate"));
-    let written = crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir)?;
+    let link = crate::export::report_link(output.report_url.as_deref(), "reports/gate/index.html");
+    let written = crate::gate::emit(&comparison, &cand, &baseline, &formats, &dir, Some(link))?;
     let history = match &history {
         Some(file) => Some(super::history::record(
             &cand,

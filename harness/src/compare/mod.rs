@@ -16,6 +16,7 @@
 //! regression, a scenario missing from the candidate or a selected scenario without a baseline,
 //! else 0.
 
+pub mod cause;
 pub mod checks;
 pub mod confirm;
 pub mod time;
@@ -97,6 +98,10 @@ pub struct MetricComparison {
     /// A deterministic count compared across hosts (another CPU model or CPU flags).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cross_host: bool,
+    /// Where a regressed or improved deterministic metric's change went (functions, allocation
+    /// sites), largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cause: Vec<cause::Cause>,
 }
 
 impl MetricComparison {
@@ -254,6 +259,7 @@ fn empty_metric(scenario: &str, metric: &str, threshold: f64) -> MetricCompariso
         rounds: None,
         notes: Vec::new(),
         cross_host: false,
+        cause: Vec::new(),
     }
 }
 
@@ -439,12 +445,8 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
                     if let Some(how) = &old.remeasured {
                         out.notes.push(how.clone());
                     }
-                    if name == "instructions"
-                        && matches!(out.verdict, Verdict::Regressed | Verdict::Improved)
-                        && let (Some(a), Some(b)) = (&old.instructions, &new.instructions)
-                        && let Some(note) = top_function(a, b)
-                    {
-                        out.notes.push(note);
+                    if matches!(out.verdict, Verdict::Regressed | Verdict::Improved) {
+                        explain(&mut out, old, new);
                     }
                     comparison.metrics.push(out);
                 }
@@ -465,27 +467,18 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
     comparison
 }
 
-/// Where most of an instruction change went: the function whose self Ir moved most in its
-/// direction, with its share of ΔIr (the report lists the rest).
-fn top_function(
-    before: &crate::engine::instructions::InstructionData,
-    after: &crate::engine::instructions::InstructionData,
-) -> Option<String> {
-    let attribution = crate::report::attribution::attribute(before, after);
-    let top = attribution.functions.first()?;
-    let share = top.self_delta() as f64 / attribution.total_delta as f64 * 100.0;
-    Some(format!(
-        "ΔIr {:+}: {:.1} % in {} ({:+} self Ir{})",
-        attribution.total_delta,
-        share,
-        top.name,
-        top.self_delta(),
-        if top.one_sided {
-            ", new in the profile"
-        } else {
-            ""
+/// Fills in where a deterministic metric's change went ([`cause`]), or a note saying why not.
+fn explain(out: &mut MetricComparison, old: &ScenarioResult, new: &ScenarioResult) {
+    if out.metric == "instructions"
+        && let (Some(a), Some(b)) = (&old.instructions, &new.instructions)
+    {
+        out.cause = cause::instructions(a, b);
+    } else if let (Some(a), Some(b)) = (&old.heap, &new.heap) {
+        match cause::heap(&out.metric, a, b) {
+            Ok(found) => out.cause = found,
+            Err(note) => out.notes.push(note),
         }
-    ))
+    }
 }
 
 /// Every metric the baseline has and this comparison did not compare is an error, unless its

@@ -5,8 +5,8 @@
 //! `perfgate-dhat`, see [`super::build`]), never the binaries that are timed. The engine builds it once (cargo does nothing when it is up to date)
 //! and runs `perfgate heap-run` of that build per scenario. The profiler starts after the input is
 //! loaded and the one-time setup is done, so only the workload's allocations count; the run writes
-//! `dhat-heap.json` (open it in valgrind's `dh_view.html`) and `heap.json` with the totals into
-//! `target/perfgate/heap/<id>/`.
+//! `dhat-heap.json` (open it in valgrind's `dh_view.html`) and `heap.json` with the totals and the
+//! allocation sites ([`super::heap_sites`]) into `target/perfgate/heap/<id>/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,11 +79,16 @@ pub fn profile(workload: &crate::subject::Workload, out: &Path) -> Result<(), En
     std::hint::black_box(workload.routine(iteration));
     let stats = dhat::HeapStats::get();
     drop(profiler);
+    let profile = out.join("dhat-heap.json");
+    let text = std::fs::read_to_string(&profile).map_err(FileError::of("read", &profile))?;
+    let sites =
+        super::heap_sites::sites(&text).map_err(|error| EngineError::Output(error.to_string()))?;
     let data = HeapData {
         total_bytes: stats.total_bytes,
         total_blocks: stats.total_blocks,
         max_bytes: stats.max_bytes as u64,
         max_blocks: stats.max_blocks as u64,
+        sites,
     };
     let file = out.join("heap.json");
     let text = serde_json::to_string_pretty(&data).expect("heap totals serialize");

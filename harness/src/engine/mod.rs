@@ -6,6 +6,7 @@
 pub mod build;
 pub mod counters;
 pub mod heap;
+pub mod heap_sites;
 pub mod instructions;
 pub mod kind;
 pub mod profile;

@@ -34,10 +34,34 @@ impl Exporter for Junit {
                 percent(m.ratio),
                 m.threshold * 100.0
             );
+            let causes: String = m
+                .cause
+                .iter()
+                .map(|cause| format!("\n  {}", crate::compare::cause::line(&m.metric, cause)))
+                .collect();
             let body = match m.verdict {
                 Verdict::Regressed => {
                     failures += 1;
-                    format!("<failure message=\"regressed\">{}</failure>", xml(&summary))
+                    let message = match m.cause.first() {
+                        Some(top) => format!(
+                            "regressed: {}; {:.1} % in {}",
+                            super::headline(m),
+                            top.share * 100.0,
+                            top.site
+                        ),
+                        None if m.metric != "time" => format!("regressed: {}", super::headline(m)),
+                        None => format!("regressed: {}{within}", percent(m.ratio)),
+                    };
+                    let by = if causes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\nby {}:{causes}", super::cause_kind(&m.metric))
+                    };
+                    format!(
+                        "<failure message=\"{}\">{}</failure>",
+                        xml(&message),
+                        xml(&format!("{summary}{by}"))
+                    )
                 }
                 Verdict::Inconclusive | Verdict::NotComparable | Verdict::NoBaseline => {
                     skipped += 1;

@@ -1,5 +1,6 @@
-//! Markdown for a pull-request comment or a GitHub job summary: the outcome, a table of the
-//! metrics that are not unchanged (all of them folded below), counter changes and notes.
+//! Markdown for a pull-request comment or a GitHub job summary: the outcome, the link to the HTML
+//! report, a table of the metrics that are not unchanged, where each changed deterministic metric's
+//! change went (all metrics folded below), counter changes and notes.
 
 use super::{Exporter, Report, interval, p_values, percent, value};
 use crate::compare::{MetricComparison, Verdict};
@@ -18,6 +19,16 @@ fn icon(verdict: Verdict) -> &'static str {
 }
 
 use super::markdown_text as escape;
+
+/// A link for the comment: a web address as a Markdown link, a local path as inert text.
+fn link_text(link: &str) -> String {
+    let web = link.starts_with("https://") || link.starts_with("http://");
+    if web && !link.contains(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>')) {
+        format!("[the HTML report]({link})")
+    } else {
+        escape(link)
+    }
+}
 
 fn rows(metrics: &[&MetricComparison]) -> String {
     let mut out = String::from(
@@ -54,6 +65,9 @@ impl Exporter for Markdown {
             "### perfgate\n\n**{}**\n\n",
             escape(&super::table::outcome(report))
         );
+        if let Some(link) = &report.report_link {
+            out.push_str(&format!("Report: {}\n\n", link_text(link)));
+        }
         let notable: Vec<&MetricComparison> = comparison
             .metrics
             .iter()
@@ -61,6 +75,36 @@ impl Exporter for Markdown {
             .collect();
         if !notable.is_empty() {
             out.push_str(&rows(&notable));
+            out.push('\n');
+        }
+        let explained = super::explained(comparison);
+        if !explained.is_empty() {
+            out.push_str("#### Where it changed\n\n");
+        }
+        for m in explained {
+            out.push_str(&format!(
+                "**{} · {}** {} {}: {}\n\n| change | share | {} |\n|---:|---:|---|\n",
+                escape(&m.scenario),
+                escape(&m.metric),
+                icon(m.verdict),
+                m.verdict.as_str(),
+                escape(&super::headline(m)),
+                super::cause_kind(&m.metric)
+            ));
+            for cause in &m.cause {
+                out.push_str(&format!(
+                    "| {} {} | {:.1} % | {}{} |\n",
+                    crate::report::format::signed_thousands(cause.delta),
+                    crate::compare::cause::unit(&m.metric),
+                    cause.share * 100.0,
+                    escape(&cause.site),
+                    if cause.one_sided {
+                        " (one side only)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
             out.push('\n');
         }
         let all: Vec<&MetricComparison> = comparison.metrics.iter().collect();

@@ -19,6 +19,55 @@ pub struct Report<'a> {
     pub candidate: &'a Results,
     /// The baseline's name or file, as given.
     pub baseline: &'a str,
+    /// Where the HTML report is (a URL or a path), for the Markdown's link.
+    pub report_link: Option<String>,
+}
+
+/// The report link of [`Report::report_link`]: `--report-url`, else the GitHub Actions run's page
+/// (where the report artifact is), else `local` (the report's path).
+pub fn report_link(given: Option<&str>, local: &str) -> String {
+    if let Some(url) = given {
+        return url.to_owned();
+    }
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    match (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_RUN_ID"),
+    ) {
+        (Some(server), Some(repository), Some(run)) => {
+            format!("{server}/{repository}/actions/runs/{run}")
+        }
+        _ => local.to_owned(),
+    }
+}
+
+/// The metrics whose change has a cause to show, regressions first.
+pub fn explained(comparison: &Comparison) -> Vec<&MetricComparison> {
+    let mut out: Vec<&MetricComparison> = comparison
+        .metrics
+        .iter()
+        .filter(|m| !m.cause.is_empty())
+        .collect();
+    out.sort_by_key(|m| m.verdict != crate::compare::Verdict::Regressed);
+    out
+}
+
+/// `ΔIr = +64,984,406 (+26.1 %)` for a deterministic metric with both values.
+pub fn headline(metric: &MetricComparison) -> String {
+    match (metric.baseline, metric.candidate) {
+        (Some(a), Some(b)) => crate::compare::cause::headline(&metric.metric, a as u64, b as u64),
+        _ => "-".into(),
+    }
+}
+
+/// What a metric's causes are called (`function`, `allocation site`).
+pub fn cause_kind(metric: &str) -> &'static str {
+    if metric == "instructions" {
+        "function (self Ir)"
+    } else {
+        "allocation site"
+    }
 }
 
 /// One output format.

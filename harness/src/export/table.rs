@@ -1,6 +1,7 @@
 //! The terminal table: one aligned row per scenario × metric, coloured on a terminal (red
-//! regressed, green improved, yellow inconclusive, dim not comparable), then counter changes,
-//! missing scenarios, errors, notes and the gate's outcome.
+//! regressed, green improved, yellow inconclusive, dim not comparable), then where each changed
+//! deterministic metric's change went (functions, allocation sites), counter changes, missing
+//! scenarios, errors, notes and the gate's outcome.
 
 use super::{Exporter, Report, interval, p_values, percent, value};
 use crate::compare::Verdict;
@@ -100,6 +101,22 @@ impl Exporter for Table {
                 m.rounds.map_or("-".into(), |(a, b)| format!("{a}/{b}")),
                 m.notes.join("; ")
             ));
+        }
+        for m in super::explained(comparison) {
+            out.push_str(&format!(
+                "\nwhere {} {} {}: {}, by {}\n",
+                m.scenario,
+                m.metric,
+                paint(m.verdict.as_str(), m.verdict, self.colour),
+                super::headline(m),
+                super::cause_kind(&m.metric)
+            ));
+            for cause in &m.cause {
+                out.push_str(&format!(
+                    "  {}\n",
+                    crate::compare::cause::line(&m.metric, cause)
+                ));
+            }
         }
         if !comparison.counter_changes.is_empty() {
             out.push_str("\ncounters that changed (exact):\n");

@@ -28,19 +28,58 @@ pub fn attribution_table(attribution: &Attribution, verdict: Verdict) -> String 
                         ""
                     }
                 ),
-                format!("#{:+}", f.self_delta()),
-                format!("#{:+}", f.inclusive_delta()),
+                format!("#{}", format::signed_thousands(f.self_delta())),
+                format!("#{}", format::signed_thousands(f.inclusive_delta())),
                 format!("#{}", format::count(f.self_after as f64, "Ir")),
             ]
         })
         .collect();
     format!(
-        "<p>Instructions {}: ΔIr = {:+}. The functions below explain {} % of it (self Ir adds up to the total; inclusive shown for context).</p>\n{}",
+        "<p>Instructions {}: ΔIr = {}. The functions below explain {} % of it (self Ir adds up to the total; inclusive shown for context).</p>\n{}",
         verdict.as_str(),
-        attribution.total_delta,
+        format::signed_thousands(attribution.total_delta),
         format::sig3(attribution.explained * 100.0),
         html::table(
             &["function", "Δ self Ir", "Δ inclusive Ir", "self Ir now"],
+            &rows
+        )
+    )
+}
+
+/// The allocation sites behind a heap metric's change (its [`crate::compare::cause::Cause`]s), each
+/// with its recorded stack (the allocating frame, then the analyzer's frames outward).
+pub fn heap_sites_table(metric: &crate::compare::MetricComparison) -> String {
+    let unit = crate::compare::cause::unit(&metric.metric);
+    let rows: Vec<Vec<String>> = metric
+        .cause
+        .iter()
+        .map(|cause| {
+            vec![
+                format!(
+                    "<code>{}</code>{}",
+                    escape(&cause.site),
+                    if cause.one_sided {
+                        " <span class=\"note\">(below 0.1 % on one side)</span>"
+                    } else {
+                        ""
+                    }
+                ),
+                format!("#{} {unit}", format::signed_thousands(cause.delta)),
+                format!("#{:.1} %", cause.share * 100.0),
+            ]
+        })
+        .collect();
+    let headline = match (metric.baseline, metric.candidate) {
+        (Some(a), Some(b)) => crate::compare::cause::headline(&metric.metric, a as u64, b as u64),
+        _ => String::new(),
+    };
+    format!(
+        "<p>{} {}: {}. The allocation sites below account for most of it (from both sides' dhat profiles).</p>\n{}",
+        escape(&metric.metric),
+        metric.verdict.as_str(),
+        escape(&headline),
+        html::table(
+            &["allocation site (innermost first)", "change", "share"],
             &rows
         )
     )
@@ -201,7 +240,7 @@ pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
         .filter_map(|r| {
             Some((
                 r.counters.as_ref()?.lines as f64,
-                r.heap?.max_bytes as f64 / 1e6,
+                r.heap.as_ref()?.max_bytes as f64 / 1e6,
             ))
         })
         .collect();

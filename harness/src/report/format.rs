@@ -77,9 +77,45 @@ pub fn change(ratio: f64) -> String {
     }
 }
 
+/// An integer with thousands separators: `64,984,406`.
+pub fn thousands(x: u64) -> String {
+    let digits = x.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A change with its sign and thousands separators: `+64,984,406`, `-1,024`, `0`.
+pub fn signed_thousands(x: i64) -> String {
+    let sign = match x.signum() {
+        1 => "+",
+        -1 => "-",
+        _ => "",
+    };
+    format!("{sign}{}", thousands(x.unsigned_abs()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(64_984_406), "64,984,406");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(signed_thousands(64_984_406), "+64,984,406");
+        assert_eq!(signed_thousands(-1024), "-1,024");
+        assert_eq!(signed_thousands(0), "0");
+        assert_eq!(signed_thousands(i64::MIN), "-9,223,372,036,854,775,808");
+    }
 
     #[test]
     fn three_significant_digits_with_units() {

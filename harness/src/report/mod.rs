@@ -473,6 +473,12 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
             metric.verdict,
         ));
     }
+    for metric in metrics
+        .iter()
+        .filter(|m| m.metric.starts_with("heap.") && !m.cause.is_empty())
+    {
+        out.push_str(&derived::heap_sites_table(metric));
+    }
     out
 }
 

@@ -41,7 +41,7 @@ pub fn headline(input: &ReportInput) -> String {
             .iter()
             .any(|s| s.name == new.name && s.kind == WorkloadKind::Aggregate);
         let ir = |r: &ScenarioResult| r.instructions.as_ref().map(|d| d.ir() as f64);
-        let peak = |r: &ScenarioResult| r.heap.map(|h| h.max_bytes as f64);
+        let peak = |r: &ScenarioResult| r.heap.as_ref().map(|h| h.max_bytes as f64);
         rows.push(vec![
             escape(&new.name),
             pair(old.and_then(median_ns), median_ns(new), format::duration),
@@ -198,7 +198,7 @@ pub fn claims(input: &ReportInput) -> String {
                 .scenarios
                 .iter()
                 .find(|s| s.name == new.name)?;
-            let (a, b) = (old.heap?.max_bytes, new.heap?.max_bytes);
+            let (a, b) = (old.heap.as_ref()?.max_bytes, new.heap.as_ref()?.max_bytes);
             (a > 0).then(|| {
                 format!(
                     "{} {}",

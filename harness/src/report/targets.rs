@@ -172,7 +172,7 @@ fn synthetic_heap(input: &ReportInput, kind: WorkloadKind) -> Vec<(String, u64, 
                 r.name.clone(),
                 counters.lines,
                 counters.findings,
-                r.heap?.max_bytes,
+                r.heap.as_ref()?.max_bytes,
             ))
         })
         .collect();
