@@ -21,5 +21,5 @@ merged="$dir/merged.json"
 "$perfgate" merge "${files[@]}" --out "$merged"
 status=0
 "$perfgate" compare --baseline "$baseline" --candidate "$merged" || status=$?
-"$perfgate" report --baseline "$baseline" --candidate "$merged" --out reports/sharded || true
+"$perfgate" report --baseline "$baseline" --candidate "$merged" --output reports/sharded || true
 exit "$status"

@@ -21,6 +21,7 @@ pub mod history;
 pub mod merge;
 pub mod metric;
 pub mod peers;
+pub mod progress;
 pub mod remeasure;
 pub mod report;
 pub mod results;

@@ -91,6 +91,9 @@ fn run_one(
     bar: &indicatif::ProgressBar,
 ) -> ScenarioResult {
     let mut result = unmeasured(scenario);
+    // In a log, a line at least every ten seconds of a long measurement; on a terminal the bar.
+    let step = crate::progress::Step::measure(format!("measuring {}", scenario.name));
+    crate::progress::injected_slow_setup();
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var(INJECT_PANIC).is_ok_and(|name| name == scenario.name) {
             panic!("injected panic ({INJECT_PANIC})");
@@ -102,7 +105,10 @@ fn run_one(
             input: &input,
             scratch,
             rounds: options.rounds,
-            status: &|message| bar.set_message(message.to_owned()),
+            status: &|message| {
+                bar.set_message(message.to_owned());
+                step.set(&format!("measuring {message}"));
+            },
             say: &|line| say(bar, line),
             provisioned,
         };
@@ -150,13 +156,28 @@ pub fn unmeasured(scenario: &Scenario) -> ScenarioResult {
     }
 }
 
-/// Prints a line above the progress bar, or to stderr when there is no terminal to draw it on (CI
-/// logs keep every line).
+/// Prints a line above the progress bars, or to stderr when there is no terminal to draw them on
+/// (CI logs keep every line).
 fn say(bar: &indicatif::ProgressBar, line: &str) {
     if bar.is_hidden() {
         eprintln!("{line}");
     } else {
-        bar.println(line);
+        crate::progress::MULTI.suspend(|| eprintln!("{line}"));
+    }
+}
+
+/// `ok in 0.52 s`, with the set-up it triggered told apart: `ok in 0.52 s (+ 3 min 05 s set-up:
+/// builds, installs, downloads)`.
+pub fn ok_line(name: &str, total: std::time::Duration, setup: std::time::Duration) -> String {
+    let own = total.saturating_sub(setup);
+    if setup < std::time::Duration::from_millis(500) {
+        format!("{name:<24} ok in {:.2} s", total.as_secs_f64())
+    } else {
+        format!(
+            "{name:<24} ok in {:.2} s (+ {} set-up: builds, installs, downloads)",
+            own.as_secs_f64(),
+            crate::progress::elapsed_text(setup)
+        )
     }
 }
 
@@ -171,7 +192,7 @@ pub fn run(
     let scratch_root = root.join("target/perfgate/scratch");
     let mut results = Vec::new();
     let provisioned = Provisioned::default();
-    let bar = indicatif::ProgressBar::new(scenarios.len() as u64);
+    let bar = crate::progress::MULTI.add(indicatif::ProgressBar::new(scenarios.len() as u64));
     bar.set_style(
         indicatif::ProgressStyle::with_template("{prefix:>3} [{bar:30}] {pos}/{len} {msg}")
             .expect("a valid template")
@@ -180,6 +201,7 @@ pub fn run(
     for scenario in scenarios {
         bar.set_message(format!("{} ({})", scenario.name, scenario.kind.as_str()));
         let started = Instant::now();
+        let setup_before = crate::progress::setup_time();
         let result = run_one(
             scenario,
             root,
@@ -190,10 +212,10 @@ pub fn run(
             &bar,
         );
         let line = match &result.status {
-            Status::Ok => format!(
-                "{:<24} ok in {:.2} s",
-                scenario.name,
-                started.elapsed().as_secs_f64()
+            Status::Ok => ok_line(
+                &scenario.name,
+                started.elapsed(),
+                crate::progress::setup_time().saturating_sub(setup_before),
             ),
             Status::Failed { reason } => format!("{:<24} FAILED: {reason}", scenario.name),
         };
@@ -202,6 +224,7 @@ pub fn run(
         results.push(result);
     }
     bar.finish_and_clear();
+    crate::progress::MULTI.remove(&bar);
     Results {
         schema_version: SCHEMA_VERSION,
         fingerprint,

@@ -36,8 +36,11 @@ pub enum ToolError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`cargo install gungraun-runner --version {RUNNER_VERSION}` failed ({0})")]
-    InstallFailed(std::process::ExitStatus),
+    #[error("`cargo install gungraun-runner --version {RUNNER_VERSION}` failed ({status}); its output: {}", .log.display())]
+    InstallFailed {
+        status: std::process::ExitStatus,
+        log: PathBuf,
+    },
     #[error(
         "the installed runner {} reports version {reported}; expected {RUNNER_VERSION}", .runner.display()
     )]
@@ -111,12 +114,15 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, To
     if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
         return Ok(local);
     }
+    let log = root.join("target/perfgate/logs/cargo-install-gungraun-runner.log");
     progress(&format!(
-        "installing gungraun-runner {RUNNER_VERSION} into {} (cargo install --locked; about 4 minutes, once)",
-        tools_root(root).display()
+        "installing gungraun-runner {RUNNER_VERSION} into {} (cargo install --locked, about 4 minutes; its output: {})",
+        tools_root(root).display(),
+        log.display()
     ));
+    let step = crate::progress::Step::setup(format!("installing gungraun-runner {RUNNER_VERSION}"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
+    let output = Command::new(&cargo)
         .args([
             "install",
             "gungraun-runner",
@@ -126,13 +132,18 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, To
             "--root",
         ])
         .arg(tools_root(root))
-        .status()
+        .output()
         .map_err(|source| ToolError::Cargo {
             cargo: cargo.clone(),
             source,
         })?;
-    if !status.success() {
-        return Err(ToolError::InstallFailed(status));
+    drop(step);
+    crate::engine::build::keep_log(&log, &output.stderr, "installing gungraun-runner");
+    if !output.status.success() {
+        return Err(ToolError::InstallFailed {
+            status: output.status,
+            log,
+        });
     }
     match runner_version(&local) {
         Some(version) if version == RUNNER_VERSION => Ok(local),

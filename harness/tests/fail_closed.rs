@@ -210,7 +210,7 @@ fn the_gate_refuses_a_filter_matching_nothing_and_a_baseline_without_the_selecte
     let output = perfgate(root, &["gate", "--filter", "nothing-*"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("error: no scenario matches the filter and tags"),
+        stderr(&output).contains("error: no scenario matches --filter nothing-*; scenarios: path, tiny; tags: extra, pr (`perfgate scenarios` lists them)"),
         "{}",
         stderr(&output)
     );

@@ -155,7 +155,7 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "| peak heap over the synthetic series | slope 1.00 against lines, 1.00 against findings | grows with findings kept, not with source | reported | syn-1x, syn-4x |",
         "| syn-4x | 4000 | 40 | 200 kB | 5000 B |",
         "cargo run --release -p perfgate -- run --engines time,instructions,allocations,counters --out cand.json",
-        "cargo run --release -p perfgate -- report --baseline base.json --candidate cand.json --out reports/test --targets-markdown docs/measured/targets.md",
+        "cargo run --release -p perfgate -- report --baseline base.json --candidate cand.json --output reports/test --targets-markdown docs/measured/targets.md",
     ] {
         assert!(
             targets.lines().any(|l| l == line),

@@ -1,5 +1,6 @@
 //! `perfgate run` end to end on a tiny repository: a results file with the fingerprint and exact
-//! counters, failed scenarios recorded (never dropped) with exit 2, and unknown engines refused.
+//! counters, failed scenarios recorded (never dropped) with exit 2, unknown engines refused, and a
+//! slow set-up that keeps speaking in a log and is timed apart from the scenario.
 
 use std::process::Command;
 
@@ -87,6 +88,56 @@ fn a_panicking_workload_is_a_failed_entry_and_exit_2() {
 }
 
 #[test]
+fn a_slow_set_up_step_speaks_at_every_interval_in_a_log_and_is_timed_apart() {
+    let repo = tiny_repo();
+    let out = repo.path().join("results.json");
+    // 2.5 s of fake set-up, a line at least every 250 ms (10 s in real use).
+    let output = common::perfgate_env(
+        repo.path(),
+        &[
+            "run",
+            "--engines",
+            "counters",
+            "--filter",
+            "tiny",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[
+            (perfgate::progress::INJECT_SLOW_SETUP, "2500"),
+            (perfgate::progress::EVERY_ENV, "250"),
+        ],
+    );
+    let stderr = common::stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let step = "an injected slow set-up step (PERFGATE_INJECT_SLOW_SETUP_MS)";
+    assert!(
+        stderr.contains(&format!("perfgate: {step} …\n")),
+        "{stderr}"
+    );
+    let still = stderr
+        .lines()
+        .filter(|line| line.starts_with(&format!("perfgate: … still {step} (")))
+        .count();
+    // One line per 250 ms over about 2.25 s; a loaded machine may lose a few.
+    assert!((4..=10).contains(&still), "{still} lines:\n{stderr}");
+    assert!(
+        stderr.contains(&format!("perfgate: {step}: done in ")),
+        "{stderr}"
+    );
+    // The measuring step stays quiet while set-up speaks.
+    assert!(!stderr.contains("still measuring"), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("tiny "))
+        .unwrap_or_else(|| panic!("no scenario line in:\n{stderr}"));
+    assert!(
+        line.ends_with(" s set-up: builds, installs, downloads)"),
+        "{line}"
+    );
+}
+
+#[test]
 fn unknown_engines_are_usage_errors() {
     let repo = tiny_repo();
     let unknown = perfgate(repo.path(), &["run", "--engines", "counters,speed"]);
@@ -122,7 +173,7 @@ fn filters_and_tags_select_scenarios() {
     assert_eq!(none.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&none.stderr),
-        "error: no scenario matches the filter and tags\n"
+        "error: no scenario matches --filter nothing*; scenarios: path, tiny; tags: extra, pr (`perfgate scenarios` lists them)\n"
     );
 }
 

@@ -4,6 +4,26 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// The end of `gate --help`: exit codes and where things go.
+const GATE_AFTER_HELP: &str = "\
+Exit codes:
+  0  pass: nothing regressed (improved, unchanged and inconclusive metrics pass)
+  1  fail: a regression, a scenario missing from the candidate, or a selected scenario the baseline lacks (see --allow-new)
+  2  error: bad usage or configuration, a failed scenario, or a gated metric that could not be compared (see --allow-uncompared)
+
+Where things go:
+  the verdict table            standard output
+  progress and notes           standard error (a line at least every 10 s in a log)
+  the results of this run      target/perfgate/results/<time>-<commit>.json
+  the exports (--format)       target/perfgate/gate/perfgate.{txt,md,junit.xml,json,bmf.json} (--output DIR)
+  the HTML report              reports/gate/index.html (the Markdown links it; --report-url)
+  cargo's output of builds     target/perfgate/logs/";
+
+/// The end of `compare --help`.
+const COMPARE_AFTER_HELP: &str = "\
+Exit codes: 0 pass, 1 a regression or a missing scenario, 2 errors (as for `gate`).
+The exports go to target/perfgate/compare/ (--output DIR); `perfgate report` makes the HTML report.";
+
 #[derive(Parser)]
 #[command(
     name = "perfgate",
@@ -68,8 +88,10 @@ pub enum Command {
         action: BaselineAction,
     },
     /// Compare a candidate results file with a baseline; exit 1 on a regression, 2 on errors.
+    #[command(after_help = COMPARE_AFTER_HELP)]
     Compare(CompareArgs),
     /// Run the scenarios, compare with the baseline, print the verdicts and write the exports.
+    #[command(after_help = GATE_AFTER_HELP)]
     Gate(GateArgs),
     /// Compare two commits on this machine: each one's core built into this harness, the same
     /// scenarios and corpora, wall time in interleaved rounds; exit 1 on a regression, 2 on errors.
@@ -177,9 +199,11 @@ pub struct ReportArgs {
     /// The candidate results file.
     #[arg(long, value_name = "FILE")]
     pub candidate: PathBuf,
-    /// The report folder [default: reports/<candidate file stem>/].
-    #[arg(long, value_name = "DIR")]
+    /// The report folder [default: reports/<candidate file stem>/] (`--out` is an older name).
+    #[arg(long = "output", alias = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Baseline profile (a folder of baselines/) that the baseline name and the calibration come
+    /// from.
     #[arg(long, default_value = crate::baseline::DEFAULT_PROFILE)]
     pub profile: String,
     /// Compare wall time across different hosts anyway.

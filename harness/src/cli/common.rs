@@ -39,9 +39,45 @@ pub fn select_in(
     let tags = tags_or_default(filter, tags, &settings);
     let selected = crate::run::select(all.clone(), filter, &tags)?;
     if selected.is_empty() {
-        fail!("no scenario matches the filter and tags");
+        fail!("{}", nothing_selected(filter, &tags, &all));
     }
     Ok((selected, all, settings))
+}
+
+/// Why a selection is empty: the filter and tags it used, and the names there are.
+pub fn nothing_selected(filter: Option<&str>, tags: &[String], all: &[Scenario]) -> String {
+    let mut asked = Vec::new();
+    if let Some(filter) = filter {
+        asked.push(format!("--filter {filter}"));
+    }
+    if !tags.is_empty() {
+        asked.push(format!("--tags {}", tags.join(",")));
+    }
+    let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+    let mut known: Vec<&str> = all
+        .iter()
+        .flat_map(|s| s.tags.iter().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    format!(
+        "no scenario matches {}; scenarios: {}; tags: {} (`perfgate scenarios` lists them)",
+        if asked.is_empty() {
+            "the selection".to_owned()
+        } else {
+            asked.join(" ")
+        },
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        },
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    )
 }
 
 /// The `--engines` of a run, parsed.

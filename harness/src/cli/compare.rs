@@ -50,7 +50,7 @@ pub fn report(root: &Path, lock: &CorpusLock, args: ReportArgs) -> Result<u8> {
         .map_or("report".into(), |s| s.to_string_lossy().into_owned());
     let out = out.unwrap_or_else(|| root.join("reports").join(stem));
     let mut command = format!(
-        "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --out {}",
+        "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --output {}",
         candidate.display(),
         out.strip_prefix(root).unwrap_or(&out).display()
     );

@@ -204,7 +204,7 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
         gate_command.push_str(&format!(" --tags {}", args.which.tags.join(",")));
     }
     let report_command = format!(
-        "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --out reports/gate",
+        "cargo run --release -p perfgate -- report --baseline {baseline} --candidate {} --output reports/gate",
         path.strip_prefix(root).unwrap_or(&path).display()
     );
     let index = crate::gate::write_report(

@@ -157,12 +157,13 @@ pub fn peers(root: &Path, args: &PeersArgs) -> Result<u8> {
     let fetcher = Fetcher::new(root);
     for name in &names {
         let corpus = lock.require(name)?;
-        if fetcher.cached(corpus).is_none() {
-            say(&format!(
+        let step = fetcher.cached(corpus).is_none().then(|| {
+            crate::progress::Step::setup(format!(
                 "fetching corpus {name} (pip download --require-hashes)"
-            ));
-        }
+            ))
+        });
         fetcher.fetch(corpus)?;
+        drop(step);
         targets.push((name.clone(), fetcher.dir(corpus), Vec::new()));
     }
     for path in &args.paths {

@@ -10,6 +10,62 @@ use crate::corpus::CorpusLock;
 use crate::scenario::{self, Context};
 
 /// `perfgate scenarios`: one line per scenario.
+/// `perfgate scenarios`: a header, aligned columns, `*` marking the default set (what `run` and
+/// `gate` measure without --tags or --filter), then what the mark means.
+pub fn scenario_table(scenarios: &[crate::scenario::Scenario], default_tags: &[String]) -> String {
+    let rows: Vec<[String; 5]> = scenarios
+        .iter()
+        .map(|s| {
+            let default = s.tags.iter().any(|tag| default_tags.contains(tag));
+            [
+                format!("{}{}", if default { "* " } else { "  " }, s.name),
+                s.kind.as_str().to_owned(),
+                s.tags.join(","),
+                s.file
+                    .file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+                s.description.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "  scenario",
+        "kind",
+        "tags",
+        "file (scenarios/)",
+        "description",
+    ];
+    let mut widths: [usize; 4] = [0; 4];
+    for row in rows
+        .iter()
+        .map(|r| &r[..4])
+        .chain(std::iter::once(&header.map(str::to_owned)[..4]))
+    {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (cell, width) in cells.iter().zip(widths) {
+            out.push_str(cell);
+            out.push_str(&" ".repeat(width - cell.chars().count() + 2));
+        }
+        out.push_str(&cells[4]);
+        out.push('\n');
+        out
+    };
+    let mut out = line(&header.map(str::to_owned));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out.push_str(&format!(
+        "\n* the default set (perfgate.toml [run] default_tags = {}): what `run` and `gate` measure without --tags or --filter\n",
+        default_tags.join(",")
+    ));
+    out
+}
+
 pub fn scenarios(root: &Path, lock: &CorpusLock) -> Result<u8> {
     let rules = crate::subject::rule_ids();
     let context = Context {
@@ -17,16 +73,9 @@ pub fn scenarios(root: &Path, lock: &CorpusLock) -> Result<u8> {
         lock,
         rules: &rules,
     };
-    for scenario in scenario::load_dir(&root.join("scenarios"), &context)? {
-        crate::outln!(
-            "{:<28} {:<11} {:<14} [{}]  {}",
-            scenario.name,
-            scenario.kind.as_str(),
-            scenario.file.display(),
-            scenario.tags.join(","),
-            scenario.description
-        );
-    }
+    let scenarios = scenario::load_dir(&root.join("scenarios"), &context)?;
+    let settings = crate::settings::load(&root.join("perfgate.toml"))?;
+    crate::stdout::print(&scenario_table(&scenarios, &settings.run.default_tags))?;
     Ok(0)
 }
 

@@ -18,13 +18,10 @@ pub use crate::results::HeapData;
 use crate::results::ScenarioResult;
 use crate::scenario::Scenario;
 
-/// Builds (or finds up to date) the dhat perfgate and returns its path.
-pub fn ensure_binary(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, EngineError> {
+/// Builds (or finds up to date) the dhat perfgate and returns its path; a build that takes long
+/// shows its progress ([`crate::progress`]).
+pub fn ensure_binary(root: &Path) -> Result<PathBuf, EngineError> {
     let source = super::build::Source::current(root);
-    progress(&format!(
-        "building the dhat-instrumented perfgate (once; {})",
-        source.target_dir.display()
-    ));
     Ok(super::build::build(&source, super::build::Kind::Dhat)?.binary)
 }
 
@@ -118,11 +115,9 @@ impl Kind for Heap {
     fn measure(&self, context: &Context, result: &mut ScenarioResult) -> Result<(), EngineError> {
         let scenario = context.scenario;
         (context.status)(&format!("{} (heap, dhat)", scenario.name));
-        let binary = context.provisioned.get(self.name(), || {
-            ensure_binary(context.root, &|message| {
-                (context.say)(&format!("perfgate: {message}"))
-            })
-        })?;
+        let binary = context
+            .provisioned
+            .get(self.name(), || ensure_binary(context.root))?;
         let (data, profile) = run(&binary, context.root, &scenario.name, &scenario.id)?;
         result.heap = Some(data);
         result.heap_profile = Some(

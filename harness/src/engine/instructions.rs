@@ -71,10 +71,6 @@ pub fn ensure_tools(root: &Path, progress: &dyn Fn(&str)) -> Result<Tools, Engin
     let valgrind = tools::valgrind_version("valgrind")?;
     let runner = runner(&super::build_workspace(root), progress)?;
     let source = build::Source::current(root);
-    progress(&format!(
-        "building the callgrind bench (once; {})",
-        source.target_dir.display()
-    ));
     let built = build::build(&source, build::Kind::Callgrind)?;
     Ok(Tools {
         bench: built.bench.ok_or_else(build::no_bench)?,

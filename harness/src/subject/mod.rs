@@ -112,13 +112,14 @@ fn pinned_files(
     include: &[String],
 ) -> Result<(Vec<WorkloadFile>, String), SubjectError> {
     let corpus = lock.require(name)?;
-    if fetcher.cached(corpus).is_none() {
-        eprintln!(
-            "perfgate: fetching corpus {} {} (pip download, verified by sha256)",
+    let step = fetcher.cached(corpus).is_none().then(|| {
+        crate::progress::Step::setup(format!(
+            "fetching corpus {} {} (pip download, verified by sha256)",
             corpus.package, corpus.version
-        );
-    }
+        ))
+    });
     fetcher.fetch(corpus)?;
+    drop(step);
     // Labels are relative to the unpacked wheel (`django/db/models/base.py`), so they do not depend on
     // where the repository is (instruction counts repeat) nor on the version (cache-edit reuses entries).
     let dir = fetcher.dir(corpus);
