@@ -222,8 +222,8 @@ pub fn table(entries: &BTreeMap<String, Entry>, rounds: u32) -> String {
             ),
             if e.mde > e.threshold {
                 format!(
-                    "  cannot detect changes below {:.1} % with {rounds} rounds",
-                    e.mde * 100.0
+                    "  cannot detect changes below {} with {rounds} rounds",
+                    crate::report::format::percent(e.mde)
                 )
             } else {
                 String::new()

@@ -135,7 +135,7 @@ fn the_terminal_names_the_functions_and_sites() {
     );
     assert!(
         text.contains(
-            "\nwhere beta heap.total_bytes regressed: Δtotal_bytes = +4,140 (+4.14 %), by allocation site\n  +4,140 B (100.0 %) with_capacity<u8> in analyze_file (core/src/engine.rs)\n"
+            "\nwhere beta heap.total_bytes regressed: Δtotal_bytes = +4,140 (+4.14 %), by allocation site\n  +4,140 B (100 %) with_capacity<u8> in analyze_file (core/src/engine.rs)\n"
         ),
         "{text}"
     );
@@ -158,7 +158,7 @@ fn the_markdown_links_the_report_and_tables_the_cause() {
         "{text}"
     );
     assert!(
-        text.contains("| +4,140 B | 100.0 % | with\\_capacity&lt;u8&gt; in analyze\\_file (core/src/engine.rs) |\n"),
+        text.contains("| +4,140 B | 100 % | with\\_capacity&lt;u8&gt; in analyze\\_file (core/src/engine.rs) |\n"),
         "{text}"
     );
     // A path (no web address) is shown as text, not as a link.
@@ -188,7 +188,7 @@ fn the_junit_failure_says_where_the_change_went() {
     );
     assert!(
         xml.contains(
-            "<failure message=\"regressed: Δtotal_bytes = +4,140 (+4.14 %); 100.0 % in with_capacity&lt;u8&gt; in analyze_file (core/src/engine.rs)\">"
+            "<failure message=\"regressed: Δtotal_bytes = +4,140 (+4.14 %); 100 % in with_capacity&lt;u8&gt; in analyze_file (core/src/engine.rs)\">"
         ),
         "{xml}"
     );

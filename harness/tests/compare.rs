@@ -88,7 +88,7 @@ fn two_percent_at_a_three_percent_threshold_with_three_rounds_is_not_a_regressio
         metric.notes,
         [
             "low power: 3 rounds per side (a gate verdict wants 5)",
-            "the interval [+0.2, +3.8] % reaches past ±3.0 %: neither a regression shown nor a change within the threshold"
+            "the interval [+0.240 %, +3.79 %] reaches past ±3.00 %: neither a regression shown nor a change within the threshold"
         ]
     );
     assert!(metric.interval.unwrap().1 > 1.03, "{:?}", metric.interval);
@@ -384,7 +384,7 @@ fn confirm_decides_on_fresh_rounds_of_both_sides_alone_and_keeps_the_first_verdi
     assert_eq!(noisy.verdict, Verdict::Unchanged);
     assert_eq!(
         noisy.notes[0],
-        "stage 1: regressed (+10.00 %, Holm p 2.9e-10); stage 2 decided on 7 + 7 fresh rounds of both builds (Holm over 1 suspect(s))"
+        "stage 1: regressed (+10.0 %, Holm p 2.9e-10); stage 2 decided on 7 + 7 fresh rounds of both builds (Holm over 1 suspect(s))"
     );
     assert_eq!(verdict(&comparison, "steady", "time"), Verdict::Unchanged);
     assert_eq!(comparison.exit_code(), 0);
@@ -410,7 +410,7 @@ fn confirm_without_a_baseline_build_reports_new_rounds_and_keeps_the_verdict() {
     assert_eq!(noisy.verdict, Verdict::Regressed);
     assert_eq!(
         noisy.notes.last().unwrap(),
-        "not confirmed: 7 new rounds of this build against the stored baseline rounds show unchanged (+0.00 %); \
+        "not confirmed: 7 new rounds of this build against the stored baseline rounds show unchanged (0 %); \
          they cannot decide (those baseline rounds chose the suspect), so the verdict stays; \
          a confirmed verdict needs the baseline built (the baseline has no commit)"
     );

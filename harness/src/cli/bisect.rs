@@ -175,10 +175,10 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
     if !step(&bad, last) {
         print_steps(&steps, &args.metric)?;
         fail!(
-            "{} {} changed by {:+.3} % from {} to {}: not beyond {threshold} %, nothing to bisect",
+            "{} {} changed by {} from {} to {}: not beyond {threshold} %, nothing to bisect",
             args.scenario,
             args.metric,
-            (last / reference - 1.0) * 100.0,
+            crate::report::format::change(last / reference),
             args.good,
             args.bad
         );
@@ -199,10 +199,10 @@ pub fn bisect(root: &Path, args: BisectArgs) -> Result<u8> {
     print_steps(&steps, &args.metric)?;
     let found = steps.iter().find(|s| &s.commit == first).expect("measured");
     crate::outln!(
-        "first commit beyond {threshold} %: {} {} ({:+.3} % {} against {})",
+        "first commit beyond {threshold} %: {} {} ({} {} against {})",
         first,
         found.subject,
-        found.change * 100.0,
+        crate::report::format::change(1.0 + found.change),
         args.metric,
         args.good
     );

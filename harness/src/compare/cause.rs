@@ -145,10 +145,10 @@ pub fn headline(metric: &str, baseline: u64, candidate: u64) -> String {
 /// One contribution as a line: `+63,950,000 Ir (98.4 %) connascence::visit::walk`.
 pub fn line(metric: &str, cause: &Cause) -> String {
     format!(
-        "{} {} ({:.1} %) {}{}",
+        "{} {} ({}) {}{}",
         signed_thousands(cause.delta),
         unit(metric),
-        cause.share * 100.0,
+        crate::report::format::percent(cause.share),
         cause.site,
         if cause.one_sided {
             " [one side only]"
@@ -220,7 +220,7 @@ mod tests {
         assert!(causes[0].one_sided);
         assert_eq!(
             line("heap.total_bytes", &causes[0]),
-            "+500 B (100.0 %) new (core/src/x.rs) [one side only]"
+            "+500 B (100 %) new (core/src/x.rs) [one side only]"
         );
     }
 

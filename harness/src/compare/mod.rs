@@ -586,10 +586,9 @@ fn decide_time(
             let (low, high) = test.interval;
             if low <= 1.0 - threshold || high >= 1.0 + threshold {
                 metric.notes.push(format!(
-                    "the interval [{:+.1}, {:+.1}] % reaches past ±{:.1} %: neither a regression shown nor a change within the threshold",
-                    (low - 1.0) * 100.0,
-                    (high - 1.0) * 100.0,
-                    threshold * 100.0
+                    "the interval {} reaches past ±{}: neither a regression shown nor a change within the threshold",
+                    crate::report::format::interval(Some((low, high))),
+                    crate::report::format::percent(threshold)
                 ));
             }
             if test.mde > promise {

@@ -187,11 +187,11 @@ pub fn cannot_see(
     let (n, m) = test.rounds;
     let needed = stats::rounds_needed(test.s, threshold, alpha, family, promise, ROUNDS_LIMIT);
     format!(
-        "cannot see a {:.1} % slowdown with {} rounds a side (s = {:.2} %, MDE {:.1} %): {}",
-        promise * 100.0,
+        "cannot see a {} slowdown with {} rounds a side (s = {}, MDE {}): {}",
+        crate::report::format::percent(promise),
         n.min(m),
-        test.s * 100.0,
-        test.mde * 100.0,
+        crate::report::format::percent(test.s),
+        crate::report::format::percent(test.mde),
         match needed {
             Some(rounds) => format!("needs {rounds} rounds a side"),
             None =>

@@ -26,13 +26,13 @@ impl Exporter for Junit {
                 String::new()
             };
             let summary = format!(
-                "{} {}: {} → {} ({}{within}, threshold {:.1} %)",
+                "{} {}: {} → {} ({}{within}, threshold {})",
                 m.scenario,
                 m.metric,
                 super::value(&m.metric, m.baseline),
                 super::value(&m.metric, m.candidate),
                 percent(m.ratio),
-                m.threshold * 100.0
+                crate::report::format::percent(m.threshold)
             );
             let causes: String = m
                 .cause
@@ -44,9 +44,9 @@ impl Exporter for Junit {
                     failures += 1;
                     let message = match m.cause.first() {
                         Some(top) => format!(
-                            "regressed: {}; {:.1} % in {}",
+                            "regressed: {}; {} in {}",
                             super::headline(m),
-                            top.share * 100.0,
+                            crate::report::format::percent(top.share),
                             top.site
                         ),
                         None if m.metric != "time" => format!("regressed: {}", super::headline(m)),

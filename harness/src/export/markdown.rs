@@ -93,10 +93,10 @@ impl Exporter for Markdown {
             ));
             for cause in &m.cause {
                 out.push_str(&format!(
-                    "| {} {} | {:.1} % | {}{} |\n",
+                    "| {} {} | {} | {}{} |\n",
                     crate::report::format::signed_thousands(cause.delta),
                     crate::compare::cause::unit(&m.metric),
-                    cause.share * 100.0,
+                    crate::report::format::percent(cause.share),
                     escape(&cause.site),
                     if cause.one_sided {
                         " (one side only)"

@@ -57,7 +57,7 @@ pub fn explained(comparison: &Comparison) -> Vec<&MetricComparison> {
 pub fn headline(metric: &MetricComparison) -> String {
     match (metric.baseline, metric.candidate) {
         (Some(a), Some(b)) => crate::compare::cause::headline(&metric.metric, a as u64, b as u64),
-        _ => "-".into(),
+        _ => "–".into(),
     }
 }
 
@@ -194,50 +194,19 @@ pub fn github_step_summary(report: &Report) -> Result<(), ExportError> {
         })
 }
 
-/// A metric's value for people: time in ms, counts with k/M/G, bytes in kB/MB/GB.
+/// A metric's value ([`crate::report::format::value`]: the one number format).
 pub fn value(metric: &str, value: Option<f64>) -> String {
-    let Some(v) = value else {
-        return "-".into();
-    };
-    if metric == "time" {
-        return format!("{:.3} ms", v / 1e6);
-    }
-    let unit = if metric.ends_with("bytes") { "B" } else { "" };
-    let (scaled, prefix) = if v >= 1e9 {
-        (v / 1e9, "G")
-    } else if v >= 1e6 {
-        (v / 1e6, "M")
-    } else if v >= 1e3 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    let digits = if prefix.is_empty() { 0 } else { 3 };
-    format!("{scaled:.digits$} {prefix}{unit}")
-        .trim_end()
-        .to_owned()
+    crate::report::format::value(metric, value)
 }
 
 /// `+4.10 %` for a ratio of 1.041.
 pub fn percent(ratio: Option<f64>) -> String {
-    ratio.map_or("-".into(), |r| format!("{:+.2} %", (r - 1.0) * 100.0))
+    crate::report::format::change_of(ratio)
 }
 
-/// `[+1.0, +7.2] %` for a ratio interval.
+/// `[+1.00 %, +7.20 %]` for a ratio interval.
 pub fn interval(metric: &MetricComparison) -> String {
-    metric.interval.map_or("-".into(), |(low, high)| {
-        // An unbounded interval is (0, ∞) as a ratio.
-        let side = |r: f64| {
-            if r == 0.0 {
-                "−∞".into()
-            } else if r.is_infinite() {
-                "+∞".into()
-            } else {
-                format!("{:+.1}", (r - 1.0) * 100.0)
-            }
-        };
-        format!("[{}, {}] %", side(low), side(high))
-    })
+    crate::report::format::interval(metric.interval)
 }
 
 /// A p- or q-value for people: `0.0123` (four decimals) from 0.001 up, `3.1e-7` (two significant
@@ -245,7 +214,7 @@ pub fn interval(metric: &MetricComparison) -> String {
 /// never 0 except by underflow) and `-` for NaN (or any non-finite value).
 pub fn format_p(p: f64) -> String {
     if !p.is_finite() {
-        "-".into()
+        "–".into()
     } else if p == 0.0 {
         "< 1e-300".into()
     } else if p.abs() >= 0.001 {
@@ -259,7 +228,7 @@ pub fn format_p(p: f64) -> String {
 pub fn p_values(metric: &MetricComparison) -> String {
     match (metric.p, metric.p_adjusted) {
         (Some(p), Some(adjusted)) => format!("{} (adj {})", format_p(p), format_p(adjusted)),
-        _ => "-".into(),
+        _ => "–".into(),
     }
 }
 
@@ -324,8 +293,8 @@ mod tests {
         assert_eq!(format_p(1e-300), "1.0e-300");
         assert_eq!(format_p(5e-324), "4.9e-324");
         assert_eq!(format_p(0.0), "< 1e-300");
-        assert_eq!(format_p(f64::NAN), "-");
-        assert_eq!(format_p(f64::INFINITY), "-");
+        assert_eq!(format_p(f64::NAN), "–");
+        assert_eq!(format_p(f64::INFINITY), "–");
     }
 
     #[test]

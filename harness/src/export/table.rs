@@ -75,7 +75,7 @@ impl Exporter for Table {
     fn render(&self, report: &Report) -> String {
         let comparison = report.comparison;
         // The widths of the columns before `notes`; the first three are left-aligned.
-        const WIDTHS: [usize; 10] = [24, 18, 15, 14, 14, 9, 18, 22, 7, 7];
+        const WIDTHS: [usize; 10] = [24, 18, 15, 17, 17, 9, 22, 22, 7, 7];
         let mut out = String::new();
         let shown = super::COLUMNS.iter().filter(|c| **c != "threshold");
         for (i, (name, width)) in shown.zip(WIDTHS).enumerate() {
@@ -88,7 +88,7 @@ impl Exporter for Table {
         for m in &comparison.metrics {
             let verdict = format!("{:<15}", m.verdict.as_str());
             out.push_str(&format!(
-                "{:<24} {:<18} {} {:>14} {:>14} {:>9} {:>18} {:>22} {:>7} {:>7}  {}\n",
+                "{:<24} {:<18} {} {:>17} {:>17} {:>9} {:>22} {:>22} {:>7} {:>7}  {}\n",
                 m.scenario,
                 m.metric,
                 paint(&verdict, m.verdict, self.colour),
@@ -97,8 +97,8 @@ impl Exporter for Table {
                 percent(m.ratio),
                 interval(m),
                 p_values(m),
-                m.mde.map_or("-".into(), |v| format!("{:.1} %", v * 100.0)),
-                m.rounds.map_or("-".into(), |(a, b)| format!("{a}/{b}")),
+                m.mde.map_or("–".into(), crate::report::format::percent),
+                m.rounds.map_or("–".into(), |(a, b)| format!("{a}/{b}")),
                 m.notes.join("; ")
             ));
         }

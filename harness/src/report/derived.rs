@@ -65,7 +65,7 @@ pub fn heap_sites_table(metric: &crate::compare::MetricComparison) -> String {
                     }
                 ),
                 format!("#{} {unit}", format::signed_thousands(cause.delta)),
-                format!("#{:.1} %", cause.share * 100.0),
+                format!("#{}", format::percent(cause.share)),
             ]
         })
         .collect();

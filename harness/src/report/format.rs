@@ -1,4 +1,8 @@
-//! Numbers for people: three significant digits and a unit.
+//! Numbers for people, one rule for every export, report and note: measured values with three
+//! significant digits and a unit (`12.3 ms`), exact counts with thousands separators and a unit
+//! (`64,984,406 Ir`, `100,000 B`), changes signed with three significant digits (`+26.1 %`,
+//! `-0.500 %`), shares, thresholds and spreads unsigned the same way (`90.0 %`, `3.00 %`), and `–`
+//! for a value that does not exist.
 
 /// `x` with three significant digits (no exponent for the magnitudes a report shows).
 pub fn sig3(x: f64) -> String {
@@ -77,6 +81,60 @@ pub fn change(ratio: f64) -> String {
     }
 }
 
+/// A fraction as an unsigned percentage with three significant digits: `90.0 %` for 0.9.
+pub fn percent(fraction: f64) -> String {
+    if !fraction.is_finite() {
+        return "–".into();
+    }
+    format!("{} %", sig3(fraction * 100.0))
+}
+
+/// [`change`] of a ratio that may be missing.
+pub fn change_of(ratio: Option<f64>) -> String {
+    ratio.map_or("–".into(), change)
+}
+
+/// The interval of a ratio as changes: `[+9.20 %, +10.8 %]`; an unbounded side is `−∞`/`+∞`.
+pub fn interval(interval: Option<(f64, f64)>) -> String {
+    interval.map_or("–".into(), |(low, high)| {
+        let side = |r: f64| {
+            if r == 0.0 {
+                "−∞".to_owned()
+            } else if r.is_infinite() {
+                "+∞".to_owned()
+            } else {
+                change(r)
+            }
+        };
+        format!("[{}, {}]", side(low), side(high))
+    })
+}
+
+/// The unit of a metric's values: `Ir`, `B`, `blocks` (time has its own, see [`value`]).
+pub fn unit(metric: &str) -> &'static str {
+    match metric {
+        "instructions" => "Ir",
+        m if m.ends_with("bytes") => "B",
+        m if m.ends_with("blocks") => "blocks",
+        _ => "",
+    }
+}
+
+/// A metric's value: wall time as a [`duration`], a deterministic count exact with separators and
+/// its [`unit`].
+pub fn value(metric: &str, value: Option<f64>) -> String {
+    match value {
+        None => "–".into(),
+        Some(v) if metric == "time" => duration(v),
+        Some(v) if v.is_finite() && v >= 0.0 => {
+            format!("{} {}", thousands(v.round() as u64), unit(metric))
+                .trim_end()
+                .to_owned()
+        }
+        Some(v) => sig3(v),
+    }
+}
+
 /// An integer with thousands separators: `64,984,406`.
 pub fn thousands(x: u64) -> String {
     let digits = x.to_string();
@@ -103,6 +161,23 @@ pub fn signed_thousands(x: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rule_for_values_changes_shares_and_intervals() {
+        assert_eq!(value("time", Some(100_000_000.0)), "100 ms");
+        assert_eq!(value("instructions", Some(313_984_406.0)), "313,984,406 Ir");
+        assert_eq!(value("heap.total_bytes", Some(100_000.0)), "100,000 B");
+        assert_eq!(value("heap.total_blocks", Some(1_000.0)), "1,000 blocks");
+        assert_eq!(value("instructions", None), "–");
+        assert_eq!(change_of(Some(1.261)), "+26.1 %");
+        assert_eq!(change_of(Some(0.995)), "-0.500 %");
+        assert_eq!(change_of(None), "–");
+        assert_eq!(percent(0.9), "90.0 %");
+        assert_eq!(percent(0.03), "3.00 %");
+        assert_eq!(interval(Some((1.092, 1.108))), "[+9.20 %, +10.8 %]");
+        assert_eq!(interval(Some((0.0, f64::INFINITY))), "[−∞, +∞]");
+        assert_eq!(interval(None), "–");
+    }
 
     #[test]
     fn integers_with_thousands_separators() {

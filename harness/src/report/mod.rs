@@ -88,28 +88,11 @@ fn verdict_cell(verdict: Verdict) -> String {
 }
 
 fn metric_value(metric: &str, value: Option<f64>) -> String {
-    match value {
-        None => "–".into(),
-        Some(v) if metric == "time" => format::duration(v),
-        Some(v) if metric == "instructions" => format::count(v, "Ir"),
-        Some(v) if metric.ends_with("bytes") => format::bytes(v),
-        Some(v) => format::count(v, ""),
-    }
+    format::value(metric, value)
 }
 
 fn interval_text(m: &MetricComparison) -> String {
-    m.interval.map_or("–".into(), |(low, high)| {
-        let side = |r: f64| {
-            if r == 0.0 {
-                "−∞".to_owned()
-            } else if r.is_infinite() {
-                "+∞".to_owned()
-            } else {
-                format::change(r)
-            }
-        };
-        format!("[{}, {}]", side(low), side(high))
-    })
+    format::interval(m.interval)
 }
 
 fn fingerprint_rows(base: &Fingerprint, cand: &Fingerprint) -> Vec<Vec<String>> {

@@ -96,14 +96,14 @@ fn render(
         let indices: Vec<usize> = points.iter().map(|p| p.index).collect();
         let (noise, step, needs) = history::sensitivity(series, trends.len(), gate);
         let caption = format!(
-            "{} · {} · {}: {} runs on this host, {} change point(s); noise {}, a {:.1} % change needs {} runs after it",
+            "{} · {} · {}: {} runs on this host, {} change point(s); noise {}, a {} change needs {} runs after it",
             series.scenario,
             series.metric,
             series.host_label,
             series.points.len(),
             indices.len(),
-            noise.map_or("unknown".into(), |n| format!("{:.2} %", n * 100.0)),
-            step * 100.0,
+            noise.map_or("unknown".into(), format::percent),
+            format::percent(step),
             needs
         );
         out.push_str(&charts.add(
