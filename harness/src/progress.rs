@@ -4,7 +4,8 @@
 //! nothing). On a terminal it is a spinner with the step and its elapsed time, drawn in the one
 //! [`MULTI`] that the run's progress bar also lives in; in a log (standard error not a terminal, as
 //! in CI) it is a plain line when it starts, one at least every [`EVERY`] while it runs (`… still
-//! building the callgrind bench (40 s so far)`), and one when it ends. The time of set-up steps
+//! building the callgrind bench (40 s so far)`), and one when it ends. A measuring step speaks
+//! only in a log, first after [`EVERY`], and not at its end (the scenario's line says it). The time of set-up steps
 //! is added up ([`setup_time`]) so that a scenario's time can be told apart from the set-up it
 //! happened to trigger.
 
@@ -119,14 +120,20 @@ impl Step {
         Step::with(what.into(), true, sink, Timing::standard())
     }
 
-    /// A measuring step: lines in a log only (on a terminal the run's bar shows it).
+    /// A measuring step: lines in a log only (on a terminal the run's bar shows it), the first
+    /// after [`EVERY`] and none at the end (the scenario's own line follows).
     pub fn measure(what: impl Into<String>) -> Step {
         let sink = if std::io::stderr().is_terminal() {
             Sink::Silent
         } else {
             Sink::Lines(Box::new(|line| eprintln!("{line}")))
         };
-        Step::with(what.into(), false, sink, Timing::standard())
+        let timing = Timing::standard();
+        let timing = Timing {
+            after: timing.every,
+            ..timing
+        };
+        Step::with(what.into(), false, sink, timing)
     }
 
     /// A step with its sink and timing given (tests).
@@ -203,7 +210,7 @@ fn tick(shared: &Shared, sink: &Sink, timing: Timing, started: Instant, setup: b
         }
         let elapsed = started.elapsed();
         if *done {
-            if shown {
+            if shown && setup {
                 let line = format!("perfgate: {}: done in {}", message(), elapsed_text(elapsed));
                 match (sink, &spinner) {
                     (Sink::Lines(out), _) => out(&line),
@@ -282,7 +289,7 @@ mod tests {
                 lines.lock().unwrap().push(line.to_owned())
             }))
         };
-        let step = Step::with("building the fake bench".into(), false, sink, timing);
+        let step = Step::with("building the fake bench".into(), true, sink, timing);
         std::thread::sleep(Duration::from_millis(step_ms / 2));
         step.set("linking the fake bench");
         std::thread::sleep(Duration::from_millis(step_ms / 2));
