@@ -8,7 +8,6 @@ use perfgate::compare::{CompareOptions, compare};
 use perfgate::export::{FORMATS, Report, by_name};
 use perfgate::report::ReportInput;
 use perfgate::results::Results;
-use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
 /// 100 scenarios with every engine; in the candidate a tenth are 10 % slower and Ir is `ir`.
@@ -31,12 +30,7 @@ fn pair(ir: u64) -> (Results, Results) {
 }
 
 fn options() -> CompareOptions {
-    CompareOptions::new(GateDefaults {
-        time: 3.0,
-        instructions: 1.0,
-        heap: 2.0,
-        time_detect: 10.0,
-    })
+    perfgate::synthetic::options()
 }
 
 fn compare_and_export(c: &mut Criterion) {

@@ -101,6 +101,17 @@ pub fn scenario(name: &str, time_factor: f64, ir: u64, heap_bytes: u64) -> Scena
     }
 }
 
+/// Comparison options with the shipped thresholds (time 3 %, instructions 1 %, heap 2 %, wall-time
+/// detection promise 10 %), as the comparison tests and the benchmark use them.
+pub fn options() -> crate::compare::CompareOptions {
+    crate::compare::CompareOptions::new(crate::settings::GateDefaults {
+        time: 3.0,
+        instructions: 1.0,
+        heap: 2.0,
+        time_detect: 10.0,
+    })
+}
+
 /// A results file of these scenarios.
 pub fn results(scenarios: Vec<ScenarioResult>) -> Results {
     Results {

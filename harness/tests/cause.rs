@@ -6,16 +6,10 @@ use perfgate::compare::{CompareOptions, Comparison, Verdict, compare};
 use perfgate::engine::instructions::FunctionIr;
 use perfgate::export::{Report, by_name, terminal_table};
 use perfgate::results::{HeapSite, Results};
-use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
 fn options() -> CompareOptions {
-    CompareOptions::new(GateDefaults {
-        time: 3.0,
-        instructions: 1.0,
-        heap: 2.0,
-        time_detect: 10.0,
-    })
+    perfgate::synthetic::options()
 }
 
 fn functions(list: &[(&str, u64, u64)]) -> Vec<FunctionIr> {

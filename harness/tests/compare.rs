@@ -4,16 +4,10 @@
 
 use perfgate::compare::{CompareOptions, Comparison, Verdict, compare, confirm};
 use perfgate::results::{Results, Status};
-use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{BASE_MS, counters, results, scenario, time};
 
 fn options() -> CompareOptions {
-    CompareOptions::new(GateDefaults {
-        time: 3.0,
-        instructions: 1.0,
-        heap: 2.0,
-        time_detect: 10.0,
-    })
+    perfgate::synthetic::options()
 }
 
 fn verdict(comparison: &Comparison, scenario: &str, metric: &str) -> Verdict {

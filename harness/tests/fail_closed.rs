@@ -9,16 +9,10 @@ use std::path::Path;
 use common::{perfgate, stderr, tiny_repo};
 use perfgate::compare::{CompareOptions, Comparison, compare};
 use perfgate::results::Results;
-use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
 fn options() -> CompareOptions {
-    CompareOptions::new(GateDefaults {
-        time: 3.0,
-        instructions: 1.0,
-        heap: 2.0,
-        time_detect: 10.0,
-    })
+    perfgate::synthetic::options()
 }
 
 fn ok() -> perfgate::results::ScenarioResult {

@@ -6,16 +6,10 @@
 use perfgate::compare::{CompareOptions, Comparison, Verdict, compare};
 use perfgate::gate::{coverage, to_remeasure};
 use perfgate::results::Results;
-use perfgate::settings::GateDefaults;
 use perfgate::synthetic::{results, scenario};
 
 fn options() -> CompareOptions {
-    CompareOptions::new(GateDefaults {
-        time: 3.0,
-        instructions: 1.0,
-        heap: 2.0,
-        time_detect: 10.0,
-    })
+    perfgate::synthetic::options()
 }
 
 /// A baseline and candidate of one scenario without wall time (as the committed baseline is).
