@@ -83,7 +83,7 @@ fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it
         "{output}"
     );
     assert!(output.contains("compared across hosts (CPU model and CPU flags differ)"));
-    assert!(output.contains("note: CPU flags differs (0000000000000000 vs"));
+    assert!(output.contains("note: CPU flags differ (0000000000000000 vs"));
     assert!(!output.contains("re-measuring the baseline"), "{output}");
 
     // The canary core: about 3 % more instructions in one function; the gate must fail and name it.

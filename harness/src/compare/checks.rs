@@ -27,7 +27,13 @@ fn differs<T: PartialEq + std::fmt::Debug>(
     b: &T,
     show: impl Fn(&T) -> String,
 ) -> Option<String> {
-    (a != b).then(|| format!("{what} differs ({} vs {})", show(a), show(b)))
+    // "CPU flags differ", "CPU model differs".
+    let verb = if what.ends_with('s') {
+        "differ"
+    } else {
+        "differs"
+    };
+    (a != b).then(|| format!("{what} {verb} ({} vs {})", show(a), show(b)))
 }
 
 fn text(value: &Option<String>) -> String {
