@@ -67,6 +67,20 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
     // Per-function data on both sides, so the Ir change (+30,000) is attributed.
     base.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(500_000)];
     cand.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(530_000)];
+    // A heap regression of `path` (+10 %) with allocation sites on both sides: explained by site.
+    let site = |bytes: u64| perfgate::results::HeapSite {
+        frames: vec![
+            "with_capacity<u8> (src/vec/mod.rs)".into(),
+            "analyze_file (core/src/engine.rs)".into(),
+        ],
+        bytes,
+        blocks: 10,
+        peak_bytes: 0,
+    };
+    base.scenarios[1].heap.as_mut().unwrap().sites = vec![site(100_000)];
+    let heap = cand.scenarios[1].heap.as_mut().unwrap();
+    heap.total_bytes = 110_000;
+    heap.sites = vec![site(110_000)];
     // A peer comparison left by `perfgate peers`: the report shows it.
     let peers = perfgate::peers::PeersReport {
         fingerprint: perfgate::synthetic::fingerprint(),
@@ -130,6 +144,8 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "Not calibrated",
         "FAIL (regression)",
         "explain 100 % of it",
+        "<p>heap.total_bytes regressed: Δtotal_bytes = +10,000 (+10.0 %). The allocation sites below account for most of it",
+        "<td><code>with_capacity&lt;u8&gt; in analyze_file (core/src/engine.rs)</code></td><td class=\"num\">+10,000 B</td><td class=\"num\">100 %</td>",
     ] {
         assert!(
             index.contains(section),
