@@ -10,6 +10,7 @@
 //! happened to trigger.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex};
 use std::thread::JoinHandle;
@@ -258,6 +259,31 @@ fn tick(shared: &Shared, sink: &Sink, timing: Timing, started: Instant, setup: b
     }
 }
 
+/// Keeps cargo's standard error in `log` (replacing the last build's) and, when it holds warnings,
+/// says so in one line that names the file, instead of printing them.
+pub fn cargo_log(log: &Path, stderr: &[u8], doing: &str) {
+    if let Some(dir) = log.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::write_atomic(log, &String::from_utf8_lossy(stderr));
+    let warnings = warning_count(stderr);
+    if warnings > 0 {
+        say(&format!(
+            "perfgate: cargo printed {warnings} warning{} while {doing}: see {}",
+            if warnings == 1 { "" } else { "s" },
+            log.display()
+        ));
+    }
+}
+
+/// The lines of cargo's output that start a warning.
+fn warning_count(stderr: &[u8]) -> usize {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|line| line.trim_start().starts_with("warning"))
+        .count()
+}
+
 /// The slow set-up step [`INJECT_SLOW_SETUP`] asks for, if it does (once per process).
 pub fn injected_slow_setup() {
     static ONCE: std::sync::Once = std::sync::Once::new();
@@ -355,6 +381,20 @@ mod tests {
         std::thread::sleep(Duration::from_millis(30));
         drop(step);
         assert!(setup_time() - before >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn cargo_warnings_go_to_the_log_and_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("logs/cargo-build-bench.log");
+        let stderr = b"warning: be sure to add `/x/bin` to your PATH\n   Compiling a v1\nwarning: package `b v1` is yanked\n";
+        assert_eq!(warning_count(stderr), 2);
+        cargo_log(&log, stderr, "building the callgrind bench");
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            String::from_utf8_lossy(stderr)
+        );
+        assert_eq!(warning_count(b"   Compiling a v1\n"), 0);
     }
 
     #[test]

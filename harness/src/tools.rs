@@ -138,7 +138,7 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, To
             source,
         })?;
     drop(step);
-    crate::engine::build::keep_log(&log, &output.stderr, "installing gungraun-runner");
+    crate::progress::cargo_log(&log, &output.stderr, "installing gungraun-runner");
     if !output.status.success() {
         return Err(ToolError::InstallFailed {
             status: output.status,

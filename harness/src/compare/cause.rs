@@ -1,21 +1,17 @@
 //! Where a deterministic change went, carried by the comparison itself so that every export — the
 //! terminal, the Markdown comment, JUnit, JSON and the HTML report — can name it.
 //!
-//! Instructions: the functions whose self Ir moved most in the direction of the change
-//! ([`crate::report::attribution`]). Heap: the allocation sites ([`crate::engine::heap_sites`])
-//! whose bytes, blocks or bytes at the peak moved most. Both list the largest contributions first,
+//! Each engine says it through [`crate::engine::kind::Kind::cause`]. Instructions: the functions
+//! whose self Ir moved most in the direction of the change ([`crate::report::attribution`]). Heap:
+//! the allocation sites whose bytes, blocks or bytes at the peak moved most. Both list the largest contributions first,
 //! until they explain at least 80 % of the change or [`SHOWN`] are listed. Each side records only
 //! what is above 0.1 % of its total, so a function or site recorded on one side only counts as 0 on
 //! the other and is marked.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::engine::heap_sites;
-use crate::engine::instructions::InstructionData;
 use crate::report::format::signed_thousands;
-use crate::results::HeapData;
+use crate::results::InstructionData;
 
 /// How many contributions a comparison keeps.
 pub const SHOWN: usize = 5;
@@ -37,8 +33,20 @@ pub struct Cause {
     pub one_sided: bool,
 }
 
-/// The largest contributions in the direction of `total`, until [`EXPLAINED`] or [`SHOWN`].
-fn explain(total: i64, mut parts: Vec<(String, i64, bool)>) -> Vec<Cause> {
+/// Why a change has no causes to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoCause {
+    #[error(
+        "the baseline has no allocation sites (it was measured before perfgate recorded them): accept a new baseline to see where heap changes go"
+    )]
+    BaselineWithoutSites,
+    #[error("the candidate recorded no allocation sites")]
+    CandidateWithoutSites,
+}
+
+/// The largest contributions in the direction of `total` (name, delta, recorded on one side only),
+/// until [`EXPLAINED`] or [`SHOWN`].
+pub fn explain(total: i64, mut parts: Vec<(String, i64, bool)>) -> Vec<Cause> {
     if total == 0 {
         return Vec::new();
     }
@@ -71,50 +79,6 @@ pub fn instructions(before: &InstructionData, after: &InstructionData) -> Vec<Ca
         .map(|f| (f.name.clone(), f.self_delta(), f.one_sided))
         .collect();
     explain(attribution.total_delta, parts)
-}
-
-/// A heap metric's whole value, and its part at one site.
-type Measure = (fn(&HeapData) -> u64, fn(&crate::results::HeapSite) -> u64);
-
-/// What a heap metric counts per site.
-fn measure(metric: &str) -> Option<Measure> {
-    match metric {
-        "heap.total_bytes" => Some((|h| h.total_bytes, |s| s.bytes)),
-        "heap.total_blocks" => Some((|h| h.total_blocks, |s| s.blocks)),
-        "heap.max_bytes" => Some((|h| h.max_bytes, |s| s.peak_bytes)),
-        _ => None,
-    }
-}
-
-/// The allocation sites behind a heap change; `Err` with a note when a side recorded no sites.
-pub fn heap(metric: &str, before: &HeapData, after: &HeapData) -> Result<Vec<Cause>, String> {
-    let Some((total, part)) = measure(metric) else {
-        return Ok(Vec::new());
-    };
-    if before.sites.is_empty() {
-        return Err(
-            "the baseline has no allocation sites (it was measured before perfgate recorded them): accept a new baseline to see where heap changes go".into(),
-        );
-    }
-    if after.sites.is_empty() {
-        return Err("the candidate recorded no allocation sites".into());
-    }
-    let mut by_site: BTreeMap<String, (u64, u64, bool, bool)> = BTreeMap::new();
-    for site in &before.sites {
-        let entry = by_site.entry(heap_sites::describe(site)).or_default();
-        entry.0 += part(site);
-        entry.2 = true;
-    }
-    for site in &after.sites {
-        let entry = by_site.entry(heap_sites::describe(site)).or_default();
-        entry.1 += part(site);
-        entry.3 = true;
-    }
-    let parts = by_site
-        .into_iter()
-        .map(|(site, (old, new, in_old, in_new))| (site, new as i64 - old as i64, in_old != in_new))
-        .collect();
-    Ok(explain(total(after) as i64 - total(before) as i64, parts))
 }
 
 /// The unit of a metric's deltas.
@@ -161,79 +125,6 @@ pub fn line(metric: &str, cause: &Cause) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::HeapSite;
-
-    fn heap_data(bytes: u64, sites: &[(&str, u64)]) -> HeapData {
-        HeapData {
-            total_bytes: bytes,
-            total_blocks: 10,
-            max_bytes: 10,
-            max_blocks: 1,
-            sites: sites
-                .iter()
-                .map(|(name, bytes)| HeapSite {
-                    frames: vec![format!("{name} (core/src/x.rs)")],
-                    bytes: *bytes,
-                    blocks: 1,
-                    peak_bytes: 0,
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn heap_changes_are_explained_by_site_largest_first_until_eighty_percent() {
-        let before = heap_data(10_000, &[("a", 6_000), ("b", 3_000), ("c", 1_000)]);
-        let after = heap_data(
-            14_000,
-            &[("a", 6_000), ("b", 6_000), ("c", 1_500), ("new", 500)],
-        );
-        let causes = heap("heap.total_bytes", &before, &after).unwrap();
-        assert_eq!(
-            causes,
-            vec![
-                Cause {
-                    site: "b (core/src/x.rs)".into(),
-                    delta: 3_000,
-                    share: 0.75,
-                    one_sided: false,
-                },
-                Cause {
-                    site: "c (core/src/x.rs)".into(),
-                    delta: 500,
-                    share: 0.125,
-                    one_sided: false,
-                }
-            ]
-        );
-        assert_eq!(
-            line("heap.total_bytes", &causes[0]),
-            "+3,000 B (75.0 %) b (core/src/x.rs)"
-        );
-        // Ties in size are listed by name; the one-sided site is marked.
-        let after = heap_data(
-            10_500,
-            &[("a", 6_000), ("b", 3_000), ("c", 1_000), ("new", 500)],
-        );
-        let causes = heap("heap.total_bytes", &before, &after).unwrap();
-        assert_eq!(causes.len(), 1);
-        assert!(causes[0].one_sided);
-        assert_eq!(
-            line("heap.total_bytes", &causes[0]),
-            "+500 B (100 %) new (core/src/x.rs) [one side only]"
-        );
-    }
-
-    #[test]
-    fn a_baseline_without_sites_says_how_to_get_them() {
-        let before = heap_data(10_000, &[]);
-        let after = heap_data(11_000, &[("a", 1_000)]);
-        let note = heap("heap.total_bytes", &before, &after).unwrap_err();
-        assert!(
-            note.starts_with("the baseline has no allocation sites"),
-            "{note}"
-        );
-    }
 
     #[test]
     fn the_headline_gives_the_whole_change_with_separators() {
@@ -248,11 +139,20 @@ mod tests {
     }
 
     #[test]
-    fn at_most_five_are_listed() {
-        let parts = (0..10).map(|i| (format!("f{i}"), 10, false)).collect();
-        let causes = explain(100, parts);
+    fn at_most_five_are_listed_largest_first() {
+        let parts = (0..10).map(|i| (format!("f{i}"), 10 + i, false)).collect();
+        let causes = explain(145, parts);
         assert_eq!(causes.len(), SHOWN);
-        assert_eq!(causes[0].site, "f0");
+        assert_eq!(causes[0].site, "f9");
         assert!(explain(0, vec![("f".into(), 1, false)]).is_empty());
+        // Contributions against the direction of the change are not causes.
+        assert!(explain(10, vec![("g".into(), -5, false)]).is_empty());
+        assert_eq!(
+            line(
+                "instructions",
+                &explain(100, vec![("h".into(), 100, true)])[0]
+            ),
+            "+100 Ir (100 %) h [one side only]"
+        );
     }
 }

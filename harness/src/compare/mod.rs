@@ -467,17 +467,16 @@ pub fn compare(baseline: &Results, candidate: &Results, options: &CompareOptions
     comparison
 }
 
-/// Fills in where a deterministic metric's change went ([`cause`]), or a note saying why not.
+/// Fills in where a deterministic metric's change went ([`cause`], from the engine whose metric
+/// it is), or a note saying why not.
 fn explain(out: &mut MetricComparison, old: &ScenarioResult, new: &ScenarioResult) {
-    if out.metric == "instructions"
-        && let (Some(a), Some(b)) = (&old.instructions, &new.instructions)
-    {
-        out.cause = cause::instructions(a, b);
-    } else if let (Some(a), Some(b)) = (&old.heap, &new.heap) {
-        match cause::heap(&out.metric, a, b) {
-            Ok(found) => out.cause = found,
-            Err(note) => out.notes.push(note),
-        }
+    let engine = crate::engine::ENGINES
+        .iter()
+        .find(|engine| engine.metrics().contains(&out.metric.as_str()));
+    match engine.and_then(|engine| engine.cause(&out.metric, old, new)) {
+        Some(Ok(found)) => out.cause = found,
+        Some(Err(why)) => out.notes.push(why.to_string()),
+        None => {}
     }
 }
 

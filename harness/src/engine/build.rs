@@ -159,31 +159,6 @@ fn log_file(source: &Source, kind: Kind) -> PathBuf {
     logs.join(name)
 }
 
-/// Keeps cargo's standard error in `log` (replacing the last build's) and, when it holds warnings,
-/// says so in one line that names the file, instead of printing them.
-pub(crate) fn keep_log(log: &Path, stderr: &[u8], doing: &str) {
-    if let Some(dir) = log.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let _ = crate::write_atomic(log, &String::from_utf8_lossy(stderr));
-    let warnings = warning_count(stderr);
-    if warnings > 0 {
-        crate::progress::say(&format!(
-            "perfgate: cargo printed {warnings} warning{} while {doing}: see {}",
-            if warnings == 1 { "" } else { "s" },
-            log.display()
-        ));
-    }
-}
-
-/// The lines of cargo's output that start a warning.
-fn warning_count(stderr: &[u8]) -> usize {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .filter(|line| line.trim_start().starts_with("warning"))
-        .count()
-}
-
 /// Builds `kind` from `source` (cargo does nothing when it is up to date) and copies the result
 /// into the source's folder of binaries, holding the target folder's lock meanwhile.
 pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
@@ -244,7 +219,7 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
             source,
         })?;
     drop(step);
-    keep_log(&log, &output.stderr, &format!("building {what}"));
+    crate::progress::cargo_log(&log, &output.stderr, &format!("building {what}"));
     if !output.status.success() {
         return Err(EngineError::Build {
             what,
@@ -282,20 +257,6 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cargo_warnings_go_to_the_log_and_are_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("logs/cargo-build-bench.log");
-        let stderr = b"warning: be sure to add `/x/bin` to your PATH\n   Compiling a v1\nwarning: package `b v1` is yanked\n";
-        assert_eq!(warning_count(stderr), 2);
-        keep_log(&log, stderr, "building the callgrind bench");
-        assert_eq!(
-            std::fs::read_to_string(&log).unwrap(),
-            String::from_utf8_lossy(stderr)
-        );
-        assert_eq!(warning_count(b"   Compiling a v1\n"), 0);
-    }
 
     #[test]
     fn a_side_builds_into_the_target_folder_of_the_workspace_it_lives_in() {

@@ -13,6 +13,7 @@ use std::process::Command;
 
 use super::EngineError;
 use super::kind::{Context, Engine, Kind, Values};
+use crate::compare::cause::{Cause, NoCause};
 use crate::files::FileError;
 pub use crate::results::HeapData;
 use crate::results::ScenarioResult;
@@ -93,6 +94,61 @@ pub fn profile(workload: &crate::subject::Workload, out: &Path) -> Result<(), En
     Ok(())
 }
 
+/// A heap metric's whole value, and its part at one site.
+type Measure = (fn(&HeapData) -> u64, fn(&crate::results::HeapSite) -> u64);
+
+/// What a heap metric counts per site.
+fn measure_of(metric: &str) -> Option<Measure> {
+    match metric {
+        "heap.total_bytes" => Some((|h| h.total_bytes, |s| s.bytes)),
+        "heap.total_blocks" => Some((|h| h.total_blocks, |s| s.blocks)),
+        "heap.max_bytes" => Some((|h| h.max_bytes, |s| s.peak_bytes)),
+        _ => None,
+    }
+}
+
+/// The allocation sites behind a heap metric's change, largest first.
+pub fn sites_cause(
+    metric: &str,
+    before: &HeapData,
+    after: &HeapData,
+) -> Result<Vec<Cause>, NoCause> {
+    let Some((total, part)) = measure_of(metric) else {
+        return Ok(Vec::new());
+    };
+    if before.sites.is_empty() {
+        return Err(NoCause::BaselineWithoutSites);
+    }
+    if after.sites.is_empty() {
+        return Err(NoCause::CandidateWithoutSites);
+    }
+    // By description: (bytes before, after, recorded before, recorded after).
+    let mut by_site: std::collections::BTreeMap<String, (u64, u64, bool, bool)> =
+        std::collections::BTreeMap::new();
+    for site in &before.sites {
+        let entry = by_site
+            .entry(super::heap_sites::describe(site))
+            .or_default();
+        entry.0 += part(site);
+        entry.2 = true;
+    }
+    for site in &after.sites {
+        let entry = by_site
+            .entry(super::heap_sites::describe(site))
+            .or_default();
+        entry.1 += part(site);
+        entry.3 = true;
+    }
+    let parts = by_site
+        .into_iter()
+        .map(|(site, (old, new, in_old, in_new))| (site, new as i64 - old as i64, in_old != in_new))
+        .collect();
+    Ok(crate::compare::cause::explain(
+        total(after) as i64 - total(before) as i64,
+        parts,
+    ))
+}
+
 /// The heap engine in the registry (`allocations` on the command line, the `heap` family).
 pub const ENGINE: Engine = Engine(&Heap);
 
@@ -152,6 +208,15 @@ impl Kind for Heap {
     fn metrics(&self) -> &'static [&'static str] {
         &["heap.total_bytes", "heap.total_blocks", "heap.max_bytes"]
     }
+    fn cause(
+        &self,
+        metric: &str,
+        baseline: &ScenarioResult,
+        candidate: &ScenarioResult,
+    ) -> Option<Result<Vec<Cause>, NoCause>> {
+        let (a, b) = (baseline.heap.as_ref()?, candidate.heap.as_ref()?);
+        Some(sites_cause(metric, a, b))
+    }
     fn values(&self, result: &ScenarioResult) -> Option<Values> {
         let heap = result.heap.as_ref()?;
         Some(Values::Counts(vec![
@@ -159,5 +224,78 @@ impl Kind for Heap {
             ("heap.total_blocks", heap.total_blocks),
             ("heap.max_bytes", heap.max_bytes),
         ]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::cause::line;
+    use crate::results::HeapSite;
+
+    fn heap_data(bytes: u64, sites: &[(&str, u64)]) -> HeapData {
+        HeapData {
+            total_bytes: bytes,
+            total_blocks: 10,
+            max_bytes: 10,
+            max_blocks: 1,
+            sites: sites
+                .iter()
+                .map(|(name, bytes)| HeapSite {
+                    frames: vec![format!("{name} (core/src/x.rs)")],
+                    bytes: *bytes,
+                    blocks: 1,
+                    peak_bytes: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn heap_changes_are_explained_by_site_largest_first_until_eighty_percent() {
+        let before = heap_data(10_000, &[("a", 6_000), ("b", 3_000), ("c", 1_000)]);
+        let after = heap_data(
+            14_000,
+            &[("a", 6_000), ("b", 6_000), ("c", 1_500), ("new", 500)],
+        );
+        let causes = sites_cause("heap.total_bytes", &before, &after).unwrap();
+        let named: Vec<(&str, i64)> = causes.iter().map(|c| (c.site.as_str(), c.delta)).collect();
+        // b explains 75 %, with c 87.5 %; c and new tie in size and c comes first by name.
+        assert_eq!(
+            named,
+            [("b (core/src/x.rs)", 3_000), ("c (core/src/x.rs)", 500)]
+        );
+        assert_eq!(
+            line("heap.total_bytes", &causes[0]),
+            "+3,000 B (75.0 %) b (core/src/x.rs)"
+        );
+        let after = heap_data(
+            10_500,
+            &[("a", 6_000), ("b", 3_000), ("c", 1_000), ("new", 500)],
+        );
+        let causes = sites_cause("heap.total_bytes", &before, &after).unwrap();
+        assert_eq!(
+            line("heap.total_bytes", &causes[0]),
+            "+500 B (100 %) new (core/src/x.rs) [one side only]"
+        );
+    }
+
+    #[test]
+    fn a_side_without_sites_says_so() {
+        let with = heap_data(11_000, &[("a", 1_000)]);
+        let without = heap_data(10_000, &[]);
+        assert_eq!(
+            sites_cause("heap.total_bytes", &without, &with),
+            Err(NoCause::BaselineWithoutSites)
+        );
+        assert_eq!(
+            sites_cause("heap.total_bytes", &with, &without),
+            Err(NoCause::CandidateWithoutSites)
+        );
+        assert!(
+            NoCause::BaselineWithoutSites
+                .to_string()
+                .starts_with("the baseline has no allocation sites")
+        );
     }
 }

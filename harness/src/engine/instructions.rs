@@ -369,6 +369,18 @@ impl Kind for Instructions {
     fn metrics(&self) -> &'static [&'static str] {
         &["instructions"]
     }
+    fn cause(
+        &self,
+        _metric: &str,
+        baseline: &ScenarioResult,
+        candidate: &ScenarioResult,
+    ) -> Option<Result<Vec<crate::compare::cause::Cause>, crate::compare::cause::NoCause>> {
+        let (a, b) = (
+            baseline.instructions.as_ref()?,
+            candidate.instructions.as_ref()?,
+        );
+        Some(Ok(crate::compare::cause::instructions(a, b)))
+    }
     fn more_measures(&self, result: &ScenarioResult) -> Vec<(&'static str, f64)> {
         result
             .instructions

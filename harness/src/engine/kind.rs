@@ -61,6 +61,16 @@ pub trait Kind: Sync {
     }
     /// The names of the metrics its [`Kind::values`] hold (`heap.total_bytes`, …).
     fn metrics(&self) -> &'static [&'static str];
+    /// Where a change of `metric` (one of its [`Kind::metrics`]) between `baseline` and
+    /// `candidate` went, largest first ([`crate::compare::cause`]); `None` when it cannot say.
+    fn cause(
+        &self,
+        _metric: &str,
+        _baseline: &ScenarioResult,
+        _candidate: &ScenarioResult,
+    ) -> Option<Result<Vec<crate::compare::cause::Cause>, crate::compare::cause::NoCause>> {
+        None
+    }
     /// Extra Bencher measures beyond its values (`estimated-cycles` of the instruction engine).
     fn more_measures(&self, _result: &ScenarioResult) -> Vec<(&'static str, f64)> {
         Vec::new()

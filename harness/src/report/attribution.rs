@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::instructions::InstructionData;
+use crate::results::InstructionData;
 
 /// How much of ΔIr the list must explain.
 pub const EXPLAINED: f64 = 0.8;
@@ -110,7 +110,7 @@ pub fn attribute(before: &InstructionData, after: &InstructionData) -> Attributi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::instructions::FunctionIr;
+    use crate::results::FunctionIr;
 
     fn data(ir: u64, functions: &[(&str, u64, u64)]) -> InstructionData {
         InstructionData {
