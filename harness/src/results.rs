@@ -515,6 +515,11 @@ pub struct FunctionIr {
     pub inclusive: u64,
     #[serde(rename = "self")]
     pub self_ir: u64,
+    /// The Ir of its calls into each other function above 0.1 % of the total, from every
+    /// recursion level (calls into itself are inside its own Ir); the differential flamegraph is
+    /// drawn from these. Empty in results written before perfgate recorded them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calls: BTreeMap<String, u64>,
 }
 
 /// dhat's totals for one workload run.

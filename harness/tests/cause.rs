@@ -18,6 +18,7 @@ fn functions(list: &[(&str, u64, u64)]) -> Vec<FunctionIr> {
             name: (*name).into(),
             inclusive: *inclusive,
             self_ir: *self_ir,
+            calls: Default::default(),
         })
         .collect()
 }

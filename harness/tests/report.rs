@@ -47,10 +47,25 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         s.heap.as_mut().unwrap().max_bytes = (50_000.0 * factor) as u64;
         s
     };
-    let function = |ir: u64| perfgate::engine::instructions::FunctionIr {
-        name: "connascence::parse::parse_module".into(),
-        inclusive: ir,
-        self_ir: ir,
+    // `analyze` (its own Ir grows) calls `parse_module`: with calls on both sides the report
+    // draws the differential flamegraph.
+    let functions = |own: u64| {
+        let function = |name: &str, self_ir: u64, calls: &[(&str, u64)]| {
+            perfgate::engine::instructions::FunctionIr {
+                name: name.into(),
+                inclusive: self_ir + calls.iter().map(|(_, ir)| ir).sum::<u64>(),
+                self_ir,
+                calls: calls.iter().map(|(n, ir)| ((*n).to_owned(), *ir)).collect(),
+            }
+        };
+        vec![
+            function(
+                "connascence::engine::analyze",
+                own,
+                &[("connascence::parse::parse_module", 400_000)],
+            ),
+            function("connascence::parse::parse_module", 400_000, &[]),
+        ]
     };
     let mut base = results(vec![
         scenario("tiny", 1.0, 1_000_000, 100_000),
@@ -65,8 +80,8 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         scenario("tiny-parse-only", 1.0, 800_000, 100_000),
     ]);
     // Per-function data on both sides, so the Ir change (+30,000) is attributed.
-    base.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(500_000)];
-    cand.scenarios[0].instructions.as_mut().unwrap().functions = vec![function(530_000)];
+    base.scenarios[0].instructions.as_mut().unwrap().functions = functions(100_000);
+    cand.scenarios[0].instructions.as_mut().unwrap().functions = functions(130_000);
     // A heap regression of `path` (+10 %) with allocation sites on both sides: explained by site.
     let site = |bytes: u64| perfgate::results::HeapSite {
         frames: vec![
@@ -144,6 +159,7 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "Not calibrated",
         "FAIL (regression)",
         "explain 100 % of it",
+        "<figure class=\"flame\">\n<a href=\"charts/flame-tiny.svg\"><img src=\"charts/flame-tiny.svg\" alt=\"differential flamegraph of tiny\"></a>",
         "<p>heap.total_bytes regressed: Δtotal_bytes = +10,000 (+10.0 %). The allocation sites below account for most of it",
         "<td><code>with_capacity&lt;u8&gt; in analyze_file (core/src/engine.rs)</code></td><td class=\"num\">+10,000 B</td><td class=\"num\">100 %</td>",
     ] {
@@ -193,7 +209,12 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
     for entry in std::fs::read_dir(dir.join("charts")).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let document = roxmltree::Document::parse(&text)
+        // inferno's flamegraphs declare the SVG 1.1 DTD.
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let document = roxmltree::Document::parse_with_options(&text, options)
             .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
         assert_eq!(document.root_element().tag_name().name(), "svg");
         charts += 1;
@@ -203,8 +224,14 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
             "{name} not shown"
         );
     }
-    // The change chart, one rounds chart per scenario with time (six), two growth charts.
-    assert_eq!(charts, 9);
+    // The change chart, one rounds chart per scenario with time (six), two growth charts and the
+    // differential flamegraph of tiny, whose own Ir grew (red) under an unchanged callee.
+    assert_eq!(charts, 10);
+    let flame = std::fs::read_to_string(dir.join("charts/flame-tiny.svg")).unwrap();
+    assert!(
+        flame.contains("<title>connascence::engine::analyze (530,000 Ir, 100.00%; +5.66%)</title>"),
+        "{flame}"
+    );
     let growth = std::fs::read_to_string(dir.join("charts/growth-time.svg")).unwrap();
     assert!(growth.contains("fitted slope 1.00"), "time ∝ lines");
     // Per-detector ÷ unified instructions: 1,545,000 / 1,030,000.

@@ -283,6 +283,9 @@ fn costs(outputs: &[PathBuf]) -> Result<BTreeMap<String, profile::Cost>, EngineE
             let entry = merged.entry(name).or_default();
             entry.self_ir += cost.self_ir;
             entry.inclusive += cost.inclusive;
+            for (callee, ir) in cost.calls {
+                *entry.calls.entry(callee).or_default() += ir;
+            }
         }
     }
     Ok(merged)
@@ -291,13 +294,22 @@ fn costs(outputs: &[PathBuf]) -> Result<BTreeMap<String, profile::Cost>, EngineE
 /// The functions above [`FUNCTION_SHARE`] of `total`, by inclusive Ir (descending).
 fn above_share(merged: BTreeMap<String, profile::Cost>, total: u64) -> Vec<FunctionIr> {
     let floor = (total as f64 * FUNCTION_SHARE) as u64;
-    let mut functions: Vec<FunctionIr> = merged
+    let kept: BTreeMap<String, profile::Cost> = merged
         .into_iter()
         .filter(|(_, cost)| cost.inclusive > floor)
+        .collect();
+    let mut functions: Vec<FunctionIr> = kept
+        .iter()
         .map(|(name, cost)| FunctionIr {
-            name,
+            name: name.clone(),
             inclusive: cost.inclusive,
             self_ir: cost.self_ir,
+            calls: cost
+                .calls
+                .iter()
+                .filter(|(callee, ir)| **ir > floor && kept.contains_key(*callee))
+                .map(|(callee, ir)| (callee.clone(), *ir))
+                .collect(),
         })
         .collect();
     functions.sort_by(|a, b| b.inclusive.cmp(&a.inclusive).then(a.name.cmp(&b.name)));

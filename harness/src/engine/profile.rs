@@ -15,11 +15,14 @@
 
 use std::collections::BTreeMap;
 
-/// Self and inclusive Ir of one function.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Self and inclusive Ir of one function, and the Ir of its calls into each other function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cost {
     pub self_ir: u64,
     pub inclusive: u64,
+    /// Callee → Ir of the calls into it, from every recursion level of this function (calls into
+    /// the function itself are inside its own costs and not listed).
+    pub calls: BTreeMap<String, u64>,
 }
 
 /// A callgrind file that cannot be read, with the line it stopped at (1-based).
@@ -97,6 +100,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
     let mut self_ir: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls_out: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls_in: BTreeMap<String, u64> = BTreeMap::new();
+    let mut edges: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut totals: Option<u64> = None;
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
@@ -153,6 +157,11 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
                     message: "a call cost without a `cfn=`".into(),
                 })?;
                 if target != function {
+                    *edges
+                        .entry(function.clone())
+                        .or_default()
+                        .entry(target.clone())
+                        .or_default() += ir;
                     if outermost {
                         *calls_in.entry(target).or_default() += ir;
                     }
@@ -173,11 +182,12 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
     }
     let total = totals.unwrap_or_else(|| self_ir.values().sum());
     let mut costs: BTreeMap<String, Cost> = BTreeMap::new();
-    for name in self_ir
+    let names: std::collections::BTreeSet<&String> = self_ir
         .keys()
         .chain(calls_out.keys())
         .chain(calls_in.keys())
-    {
+        .collect();
+    for name in names {
         let self_cost = self_ir.get(name).copied().unwrap_or(0);
         let inclusive = match calls_in.get(name) {
             Some(ir) => *ir,
@@ -188,6 +198,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
             Cost {
                 self_ir: self_cost,
                 inclusive: inclusive.min(total),
+                calls: edges.remove(name).unwrap_or_default(),
             },
         );
     }
@@ -243,14 +254,16 @@ fn=(4)
             costs["main"],
             Cost {
                 self_ir: 20,
-                inclusive: 820
+                inclusive: 820,
+                calls: [("func1".to_owned(), 400), ("func2".to_owned(), 400)].into(),
             }
         );
         assert_eq!(
             costs["func1"],
             Cost {
                 self_ir: 100,
-                inclusive: 400
+                inclusive: 400,
+                calls: [("func2".to_owned(), 300)].into(),
             }
         );
         // func2 and its recursion level func2'2 are one function; the recursive call is inside.
@@ -258,7 +271,8 @@ fn=(4)
             costs["func2"],
             Cost {
                 self_ir: 700,
-                inclusive: 700
+                inclusive: 700,
+                calls: BTreeMap::new(),
             }
         );
         assert_eq!(costs["(below main)"].self_ir, 3);
@@ -292,10 +306,17 @@ fn=b'2
 1 60
 ";
         let costs = parse(text).unwrap();
-        let cost = |self_ir, inclusive| Cost { self_ir, inclusive };
-        assert_eq!(costs["root"], cost(1, 101));
-        assert_eq!(costs["a"], cost(20, 100));
-        assert_eq!(costs["b"], cost(80, 90));
+        let cost = |self_ir, inclusive, calls: &[(&str, u64)]| Cost {
+            self_ir,
+            inclusive,
+            calls: calls.iter().map(|(n, ir)| ((*n).to_owned(), *ir)).collect(),
+        };
+        assert_eq!(costs["root"], cost(1, 101, &[("a", 100)]));
+        // Every level's calls are summed: a → b (90) and a'2 → b'2 (60, inside the 90), so a call
+        // graph of mutual recursion over-counts its calls; the flamegraph scales them back to a's
+        // inclusive Ir, which is exact.
+        assert_eq!(costs["a"], cost(20, 100, &[("b", 150)]));
+        assert_eq!(costs["b"], cost(80, 90, &[("a", 70)]));
         assert_eq!(costs.len(), 3);
     }
 
@@ -325,14 +346,16 @@ fn=(below main)
             costs["(below main)"],
             Cost {
                 self_ir: 10,
-                inclusive: 10
+                inclusive: 10,
+                calls: [("libc_start".to_owned(), 9)].into(),
             }
         );
         assert_eq!(
             costs["libc_start"],
             Cost {
                 self_ir: 0,
-                inclusive: 9
+                inclusive: 9,
+                calls: [("(below main)".to_owned(), 9)].into(),
             }
         );
     }

@@ -121,6 +121,7 @@ mod tests {
                     name: (*name).into(),
                     inclusive: *inclusive,
                     self_ir: *self_ir,
+                    calls: Default::default(),
                 })
                 .collect(),
             artifacts: String::new(),

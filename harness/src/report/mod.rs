@@ -14,6 +14,7 @@
 pub mod attribution;
 pub mod charts;
 mod derived;
+mod flame;
 pub mod format;
 pub mod html;
 pub mod peers;
@@ -54,6 +55,11 @@ pub struct ReportInput<'a> {
     pub peers: Option<&'a crate::peers::PeersReport>,
 }
 
+/// An error shown in the page where its figure would be.
+fn note(error: &dyn std::fmt::Display) -> String {
+    format!("<p class=\"note\">{}</p>\n", escape(&error.to_string()))
+}
+
 /// A chart written beside the page.
 struct Charts<'a> {
     dir: &'a Path,
@@ -64,17 +70,46 @@ impl Charts<'_> {
     /// Writes `svg` as `charts/<name>.svg` and returns the figure, or the error as a note.
     fn add(&mut self, name: &str, svg: charts::ChartResult, caption: &str) -> String {
         match svg {
-            Ok(svg) => {
-                let file = format!("{name}.svg");
-                match crate::export::write_atomic(&self.dir.join(&file), &svg) {
-                    Ok(()) => {
-                        self.written += 1;
-                        html::figure(&format!("charts/{file}"), caption)
-                    }
-                    Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error.to_string())),
-                }
+            Ok(svg) => match self.write(name, &svg) {
+                Ok(file) => html::figure(&file, caption),
+                Err(error) => note(&error),
+            },
+            Err(error) => note(&error),
+        }
+    }
+
+    /// Writes `svg` as `charts/<name>.svg` and returns its path relative to the page.
+    fn write(&mut self, name: &str, svg: &str) -> Result<String, FileError> {
+        let file = format!("{name}.svg");
+        crate::export::write_atomic(&self.dir.join(&file), svg)?;
+        self.written += 1;
+        Ok(format!("charts/{file}"))
+    }
+
+    /// The differential flamegraph of a scenario whose Ir changed, or why there is none.
+    fn flamegraph(
+        &mut self,
+        id: &str,
+        name: &str,
+        before: &crate::results::InstructionData,
+        after: &crate::results::InstructionData,
+    ) -> String {
+        let svg = match flame::draw(name, before, after) {
+            Ok(svg) => svg,
+            Err(why) => {
+                return format!(
+                    "<p class=\"note\">No differential flamegraph: {}.</p>\n",
+                    escape(&why.to_string())
+                );
             }
-            Err(error) => format!("<p class=\"note\">{}</p>\n", escape(&error.to_string())),
+        };
+        match self.write(&format!("flame-{id}"), &svg) {
+            Ok(file) => format!(
+                "<figure class=\"flame\">\n<a href=\"{file}\"><img src=\"{file}\" alt=\"differential flamegraph of {name}\"></a>\n<figcaption>Differential flamegraph against the baseline: widths are the candidate's Ir, red frames spend more than the baseline and blue ones less (a function that disappeared has no frame; see the table above). The stacks are rebuilt from callgrind's caller → callee totals on both sides alike. Open it to zoom and search.</figcaption>\n</figure>\n",
+                file = escape(&file),
+                name = escape(name)
+            ),
+            Err(error) => note(&error),
         }
     }
 }
@@ -455,6 +490,8 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
             &attribution::attribute(before, after),
             metric.verdict,
         ));
+        let id = cand.or(base).map_or(name.to_owned(), |s| s.id.clone());
+        out.push_str(&charts.flamegraph(&id, name, before, after));
     }
     for metric in metrics
         .iter()
