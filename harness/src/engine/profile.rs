@@ -98,7 +98,6 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
     let mut callee: Option<(String, bool)> = None;
     let mut in_call = false;
     let mut self_ir: BTreeMap<String, u64> = BTreeMap::new();
-    let mut calls_out: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls_in: BTreeMap<String, u64> = BTreeMap::new();
     let mut edges: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut totals: Option<u64> = None;
@@ -158,14 +157,13 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
                 })?;
                 if target != function {
                     *edges
-                        .entry(function.clone())
+                        .entry(function)
                         .or_default()
                         .entry(target.clone())
                         .or_default() += ir;
                     if outermost {
                         *calls_in.entry(target).or_default() += ir;
                     }
-                    *calls_out.entry(function).or_default() += ir;
                 }
             } else {
                 *self_ir.entry(function).or_default() += ir;
@@ -182,23 +180,25 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Cost>, FormatError> {
     }
     let total = totals.unwrap_or_else(|| self_ir.values().sum());
     let mut costs: BTreeMap<String, Cost> = BTreeMap::new();
-    let names: std::collections::BTreeSet<&String> = self_ir
+    let names: std::collections::BTreeSet<String> = self_ir
         .keys()
-        .chain(calls_out.keys())
+        .chain(edges.keys())
         .chain(calls_in.keys())
+        .cloned()
         .collect();
     for name in names {
-        let self_cost = self_ir.get(name).copied().unwrap_or(0);
-        let inclusive = match calls_in.get(name) {
+        let self_cost = self_ir.get(&name).copied().unwrap_or(0);
+        let calls = edges.remove(&name).unwrap_or_default();
+        let inclusive = match calls_in.get(&name) {
             Some(ir) => *ir,
-            None => self_cost + calls_out.get(name).copied().unwrap_or(0),
+            None => self_cost + calls.values().sum::<u64>(),
         };
         costs.insert(
-            name.clone(),
+            name,
             Cost {
                 self_ir: self_cost,
                 inclusive: inclusive.min(total),
-                calls: edges.remove(name).unwrap_or_default(),
+                calls,
             },
         );
     }
