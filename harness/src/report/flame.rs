@@ -8,9 +8,14 @@
 //! to what it spends in each. A function reached from two callers is therefore divided by its call
 //! totals, and in mutual recursion the split is approximate; a call into a function already on the
 //! path ends the path there (recursion is folded into one frame). Whatever falls below 0.1 % of the
-//! total on a path stays in its parent's frame. Both sides go through the same unfolding, so a frame
-//! that changed colour changed in the measurements too; the exact per-function ΔIr is the
-//! attribution table's.
+//! total on a path stays in its parent's frame. Both sides go through the same unfolding with the
+//! same floor, so a frame that changed colour changed in the measurements too; the exact
+//! per-function ΔIr is the attribution table's.
+//!
+//! Two builds inline differently: a function can be a frame on one side and inlined into its caller
+//! on the other (seen: `connascence::visit::run` appeared when `traverse` grew). Its whole subtree
+//! would then sit on another path and be drawn as new. So a function recorded on one side only
+//! stays a frame where its own Ir is (the end of a stack) and is left out of the middle of stacks.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,8 +37,14 @@ pub enum NoFlamegraph {
     Draw(String),
 }
 
-/// Folded stacks (`root;child;leaf` → Ir) of one side.
-pub fn stacks(data: &InstructionData) -> BTreeMap<String, u64> {
+/// The floor of both sides' unfolding: 0.1 % of the smaller total, so that a call of equal Ir is
+/// unfolded on both sides or on neither.
+fn floor(before: &InstructionData, after: &InstructionData) -> f64 {
+    (before.ir().min(after.ir()) as f64 * SHARE).max(1.0)
+}
+
+/// Folded stacks (`root;child;leaf` → Ir) of one side; paths below `floor` Ir stay in their parent.
+pub fn stacks(data: &InstructionData, floor: f64) -> BTreeMap<String, u64> {
     let by_name: BTreeMap<&str, &FunctionIr> = data
         .functions
         .iter()
@@ -46,8 +57,6 @@ pub fn stacks(data: &InstructionData) -> BTreeMap<String, u64> {
         .map(String::as_str)
         .filter(|callee| by_name.contains_key(callee))
         .collect();
-    let total: u64 = data.ir();
-    let floor = (total as f64 * SHARE).max(1.0);
     let mut out = BTreeMap::new();
     let mut path = Vec::new();
     for root in data
@@ -114,9 +123,40 @@ fn unfold(
     path.pop();
 }
 
+/// `stacks` with the frames of `one_sided` functions left out of the middle of each stack (kept at
+/// its end, where their own Ir is), summing the stacks that become equal.
+fn without_one_sided(
+    stacks: BTreeMap<String, u64>,
+    one_sided: &BTreeSet<String>,
+) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (stack, ir) in stacks {
+        let frames: Vec<&str> = stack.split(';').collect();
+        let (last, middle) = frames.split_last().expect("a stack has a frame");
+        let mut kept: Vec<&str> = middle
+            .iter()
+            .copied()
+            .filter(|f| !one_sided.contains(*f))
+            .collect();
+        kept.push(last);
+        *out.entry(kept.join(";")).or_default() += ir;
+    }
+    out
+}
+
 /// The folded lines of a differential flamegraph: `stack before after`, every stack of either side.
 pub fn differential(before: &InstructionData, after: &InstructionData) -> Vec<String> {
-    let (before, after) = (stacks(before), stacks(after));
+    let floor = floor(before, after);
+    let names = |data: &InstructionData| -> BTreeSet<String> {
+        data.functions.iter().map(|f| frame(&f.name)).collect()
+    };
+    let (names_before, names_after) = (names(before), names(after));
+    let one_sided: BTreeSet<String> = names_before
+        .symmetric_difference(&names_after)
+        .cloned()
+        .collect();
+    let before = without_one_sided(stacks(before, floor), &one_sided);
+    let after = without_one_sided(stacks(after, floor), &one_sided);
     let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     keys.into_iter()
         .map(|stack| {
@@ -195,7 +235,7 @@ mod tests {
 
     #[test]
     fn a_call_graph_unfolds_into_stacks_that_add_up_to_the_total() {
-        let stacks = stacks(&graph());
+        let stacks = stacks(&graph(), 1.0);
         let expected: BTreeMap<String, u64> = [
             ("run;parse", 300),
             ("run;parse;hash", 100),
@@ -220,7 +260,7 @@ mod tests {
             ],
             100,
         );
-        let stacks = stacks(&graph);
+        let stacks = stacks(&graph, 1.0);
         assert_eq!(stacks.values().sum::<u64>(), 100);
         assert!(stacks.contains_key("run;stmt;expr;stmt"), "{stacks:?}");
         assert_eq!(stacks.keys().map(|s| s.matches(';').count()).max(), Some(3));
@@ -247,6 +287,47 @@ mod tests {
         assert!(svg.starts_with("<?xml"), "{}", &svg[..80]);
         assert!(svg.contains("demo: Ir against the baseline"));
         assert!(svg.contains("spin"));
+    }
+
+    #[test]
+    fn a_function_inlined_on_one_side_does_not_move_its_callees() {
+        // The candidate has `step` between run and visit (not inlined there), and visit's own Ir
+        // grew by 10: only that is a change; visit and hash stay on the baseline's path.
+        let before = graph();
+        let mut after = graph();
+        after.functions[0] = function("run", 1010, 0, &[("parse", 400), ("step", 610)]);
+        after
+            .functions
+            .push(function("step", 610, 0, &[("visit", 610)]));
+        after.functions[1] = function("visit", 610, 310, &[("hash", 300)]);
+        after.events.insert("Ir".into(), 1010);
+        let lines = differential(&before, &after);
+        assert_eq!(
+            lines,
+            [
+                "run;parse 300 300",
+                "run;parse;hash 100 100",
+                "run;visit 300 310",
+                "run;visit;hash 300 300"
+            ]
+        );
+    }
+
+    #[test]
+    fn both_sides_unfold_above_one_floor() {
+        // A call of 2 Ir is above 0.1 % of the baseline's 1,000 Ir but not of the candidate's
+        // 3,000: with one floor (the smaller total's) it is unfolded on both sides alike.
+        let small = |total: u64| {
+            data(
+                vec![
+                    function("run", total, total - 2, &[("tiny", 2)]),
+                    function("tiny", 2, 2, &[]),
+                ],
+                total,
+            )
+        };
+        let lines = differential(&small(1000), &small(3000));
+        assert!(lines.contains(&"run;tiny 2 2".to_owned()), "{lines:?}");
     }
 
     #[test]
