@@ -216,6 +216,23 @@ pub fn apply_time_remeasure(
     replace_rows(comparison, second, &|family| family == "time", false);
 }
 
+/// `results` with the wall time of the scenarios `timed` measured (interleaved rounds of
+/// `--remeasure-time`) in place of its own, for the report's rounds charts.
+pub fn with_time_of(results: &Results, timed: &Results) -> Results {
+    let mut shown = results.clone();
+    for scenario in &mut shown.scenarios {
+        if let Some(time) = timed
+            .scenarios
+            .iter()
+            .find(|t| t.name == scenario.name)
+            .and_then(|t| t.time.clone())
+        {
+            scenario.time = Some(time);
+        }
+    }
+    shown
+}
+
 /// Puts the rows of `second` (of the families `which` takes) in place of the first comparison's
 /// rows of the same scenario and metric, drops the first's "not compared" errors about them, and
 /// keeps the rest; with `counters`, the counter changes of those scenarios are replaced too.

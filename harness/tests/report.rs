@@ -138,6 +138,7 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         String::from_utf8_lossy(&output.stderr)
     );
     let dir = root.join("reports/test");
+    keep_example(&dir, "regression");
     let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
     for section in [
         "<h2>Summary</h2>",
@@ -146,18 +147,21 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         "<h3 id=\"scenario-tiny\">tiny</h3>",
         "<h2>What one pass buys, and other figures of this run</h2>",
         "<h2>Cost growth (synthetic series)</h2>",
-        "<h2>Targets of the core</h2>",
+        "<h2>Targets of the core (informational)</h2>",
         "<h2>connascence and ruff, side by side</h2>",
         "<td>django</td><td class=\"num\">885 (885)</td><td class=\"num\">158984</td><td class=\"num\">4561 (1142)</td><td class=\"num\">0.116</td><td class=\"num\">0.141</td>",
         // tiny ÷ tiny-parse-only in instructions (the target's measure, although both have wall
         // times, which give 1.10): 1,030,000 ÷ 800,000 = 1.29 (> 1.2: not met).
-        "<td>1.29× (instructions)</td><td>≤ 1.2×</td><td><span class=\"verdict-regressed\">not met</span></td><td>tiny / tiny-parse-only</td>",
+        // Informational in a gate's report: not red beside the gate's own verdict.
+        "<td>1.29× (instructions)</td><td>≤ 1.2×</td><td><span class=\"informational\">not met</span></td><td>tiny / tiny-parse-only</td>",
         "<td>slope 1.00 against lines, 1.00 against findings</td>",
         "<td>–</td><td>≥ 20×</td><td>reported</td>",
-        "<h2>Artifacts</h2>",
         "<h2>Reproduce</h2>",
         "Not calibrated",
-        "FAIL (regression)",
+        // The banner: the result with a mark and its exit code, then what regressed, worst first.
+        "<div class=\"banner fail\" role=\"status\"><p><strong>✗ FAIL (regression)</strong> · exit code 1 · ",
+        "<li>▲ <a href=\"#scenario-tiny\">tiny</a> time +10.0 % [+9.16 %, +10.8 %]</li>\n<li>▲ <a href=\"#scenario-path\">path</a> heap.total_bytes +10.0 %</li>\n<li>▲ <a href=\"#scenario-tiny\">tiny</a> instructions +3.00 %</li>\n</ul>",
+        "<pre class=\"commands\">",
         "explain 100 % of it",
         "<figure class=\"flame\">\n<a href=\"charts/flame-tiny.svg\"><img src=\"charts/flame-tiny.svg\" alt=\"differential flamegraph of tiny\"></a>",
         "<p>heap.total_bytes regressed: Δtotal_bytes = +10,000 (+10.0 %). The allocation sites below account for most of it",
@@ -167,7 +171,7 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
             index.contains(section),
             "missing {section} in {}",
             index
-                .split("<h2>Targets of the core</h2>")
+                .split("<h2>Targets of the core (informational)</h2>")
                 .nth(1)
                 .unwrap_or("")
                 .split("<h2>")
@@ -232,6 +236,67 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         flame.contains("<title>connascence::engine::analyze (530,000 Ir, 100.00%; +5.66%)</title>"),
         "{flame}"
     );
+    // The change chart: every compared scenario and metric, each over its own threshold band.
+    let changes = std::fs::read_to_string(dir.join("charts/changes.svg")).unwrap();
+    for label in [
+        "tiny · instructions",
+        "path · heap.total_bytes",
+        "tiny · time",
+    ] {
+        assert!(changes.contains(label), "{label} not in the change chart");
+    }
+    assert_eq!(
+        changes.matches("fill=\"#DEECDE\"").count(),
+        changes.matches(" · ").count(),
+        "one threshold band per row"
+    );
+    // Rounds charts put the baseline beside the candidate.
+    let rounds = std::fs::read_to_string(dir.join("charts/rounds-tiny.svg")).unwrap();
+    assert!(
+        rounds.contains("\nbaseline\n</text>") && rounds.contains("\ncandidate\n</text>"),
+        "{rounds}"
+    );
+    assert!(index.contains("Wall time per iteration: every sample (box) and each round&#39;s median (points), baseline beside candidate. Change +10.0 %"));
+    // Tables rank by severity: in the changes table the regressions come first, with their mark.
+    let notable = index
+        .split("Metrics that are not unchanged")
+        .nth(1)
+        .unwrap();
+    let notable = notable.split("</table>").next().unwrap();
+    let rows: Vec<&str> = notable.split("<tr").skip(2).collect();
+    assert_eq!(rows.len(), 3, "{notable}");
+    for row in &rows {
+        assert!(row.starts_with(" class=\"regressed\"><td>"), "{row}");
+        assert!(
+            row.contains("<span class=\"verdict-regressed\">▲ regressed</span>"),
+            "{row}"
+        );
+    }
+    assert!(
+        rows[2].starts_with(" class=\"regressed\"><td>tiny</td><td>instructions</td>"),
+        "the smallest change last: {}",
+        rows[2]
+    );
+    // The scenario table of `tiny` ranks its regressions above the unchanged rows.
+    let tiny = index.split("<h3 id=\"scenario-tiny\">").nth(1).unwrap();
+    let tiny = tiny.split("</table>").next().unwrap();
+    let verdicts: Vec<&str> = tiny
+        .split("<span class=\"verdict-")
+        .skip(1)
+        .map(|v| v.split('"').next().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            "regressed",
+            "regressed",
+            "unchanged",
+            "unchanged",
+            "unchanged"
+        ]
+    );
+    assert!(!index.contains("<h2>Artifacts"), "no artifacts: no section");
+    assert_no_empty_section(&index);
     let growth = std::fs::read_to_string(dir.join("charts/growth-time.svg")).unwrap();
     assert!(growth.contains("fitted slope 1.00"), "time ∝ lines");
     // Per-detector ÷ unified instructions: 1,545,000 / 1,030,000.
@@ -239,4 +304,114 @@ fn a_report_from_fixture_results_has_every_section_valid_svg_and_escaped_strings
         index.contains("<td class=\"num\">1.50×</td>"),
         "the per-detector ratio"
     );
+}
+
+/// With `PERFGATE_REPORT_EXAMPLES` set (by `ci/screenshot-report.sh --examples`), copies a report
+/// there to be looked at.
+fn keep_example(report: &std::path::Path, name: &str) {
+    let Some(into) = std::env::var_os("PERFGATE_REPORT_EXAMPLES") else {
+        return;
+    };
+    let into = std::path::Path::new(&into).join(name);
+    for sub in ["", "charts"] {
+        std::fs::create_dir_all(into.join(sub)).unwrap();
+        for entry in std::fs::read_dir(report.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, into.join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+}
+
+/// Every `<h2>` section holds more than a note: a table, a figure, a list or a paragraph of text.
+fn assert_no_empty_section(index: &str) {
+    let body = index.split("</h1>").nth(1).unwrap();
+    for section in body.split("<h2>").skip(1) {
+        let title = section.split("</h2>").next().unwrap();
+        let content = section.split("</h2>").nth(1).unwrap_or("");
+        let content = content.split("</body>").next().unwrap();
+        let substantive = ["<table", "<figure", "<ul", "<pre", "<p>"]
+            .iter()
+            .any(|tag| content.contains(tag));
+        assert!(substantive, "the section {title:?} is empty: {content:?}");
+    }
+}
+
+#[test]
+fn a_pass_report_has_a_pass_banner_no_empty_section_and_warns_of_a_foreign_calibration() {
+    let repo = tiny_repo();
+    let root = repo.path();
+    std::fs::write(
+        root.join("scenarios/tiny.toml"),
+        "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("scenarios/syn-1x.toml"),
+        "name = \"syn-1x\"\ntags = [\"nightly\"]\n[corpus]\nsynthetic = { files = 6, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
+    )
+    .unwrap();
+    let same = results(vec![scenario("tiny", 1.0, 1_000_000, 100_000)]);
+    same.save(&root.join("base.json")).unwrap();
+    same.save(&root.join("cand.json")).unwrap();
+    // A calibration measured on another machine.
+    let mut fingerprint = perfgate::synthetic::fingerprint();
+    fingerprint.cpu_model = Some("Other CPU".into());
+    fingerprint.cores = 64;
+    perfgate::calibrate::Calibration {
+        fingerprint,
+        rounds: 10,
+        pairs: 20,
+        scenarios: [(
+            "tiny".to_owned(),
+            perfgate::calibrate::Entry {
+                s: 0.01,
+                s_all: 0.012,
+                mde: 0.02,
+                threshold: 0.03,
+                false_alarms: 1,
+                pairs: 20,
+                rate_interval: (0.001, 0.25),
+            },
+        )]
+        .into(),
+    }
+    .save(root, "ci")
+    .unwrap();
+    let output = perfgate(
+        root,
+        &[
+            "report",
+            "--baseline",
+            "base.json",
+            "--candidate",
+            "cand.json",
+            "--out",
+            "reports/pass",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    keep_example(&root.join("reports/pass"), "pass");
+    let index = std::fs::read_to_string(root.join("reports/pass/index.html")).unwrap();
+    assert!(
+        index.contains("<div class=\"banner pass\" role=\"status\"><p><strong>✓ PASS</strong> · exit code 0 · 5 unchanged</p>\n</div>"),
+        "{index}"
+    );
+    assert!(index.contains("<p class=\"warning\">⚠ Measured on another host (Other CPU on 64 cores; this run: Test CPU on 2 cores)"));
+    assert!(
+        !index.contains("class=\"flame\""),
+        "a flamegraph without a change"
+    );
+    // Sections with nothing to show are left out, and one line says what would fill them.
+    for absent in ["<h2>What one pass buys", "<h2>Cost growth", "<h2>Artifacts"] {
+        assert!(!index.contains(absent), "{absent} shown empty");
+    }
+    assert!(index.contains("Not in this run — <strong>what one pass buys</strong> needs a per-detector scenario with its unified twin, or a cache-edit or aggregate scenario: none is defined in <code>scenarios/</code>; <strong>cost growth</strong> needs two synthetic analysis scenarios: <code>syn-1x</code> (nightly), <code>tiny</code> (pr).</p>"), "{index}");
+    assert_no_empty_section(&index);
 }

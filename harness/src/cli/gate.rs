@@ -140,6 +140,7 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
             }
         }
     }
+    let mut shown: Option<(crate::results::Results, crate::results::Results)> = None;
     if remeasure_time && engine_list.contains(&crate::engine::time::ENGINE) {
         let timed: Vec<Scenario> = selected
             .iter()
@@ -157,7 +158,17 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
         let progress = |line: &str| eprintln!("perfgate: {line}");
         match crate::remeasure::remeasure_time(root, &base, &timed, rounds, &progress) {
             Ok((base_time, head_time)) => {
-                crate::gate::apply_time_remeasure(&mut comparison, &base_time, &head_time, &options)
+                crate::gate::apply_time_remeasure(
+                    &mut comparison,
+                    &base_time,
+                    &head_time,
+                    &options,
+                );
+                // The report's rounds charts show the rounds the verdict was taken on.
+                shown = Some((
+                    crate::gate::with_time_of(&base, &base_time),
+                    crate::gate::with_time_of(&cand, &head_time),
+                ));
             }
             Err(error) => {
                 eprintln!("perfgate: {error}");
@@ -211,8 +222,15 @@ pub fn gate(root: &Path, lock: &CorpusLock, gate: GateArgs) -> Result<u8> {
         root,
         &output.profile,
         &comparison,
-        (&base, &baseline),
-        (&cand, &path.display().to_string()),
+        (shown.as_ref().map_or(&base, |s| &s.0), &baseline),
+        (
+            shown.as_ref().map_or(&cand, |s| &s.1),
+            &path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+        ),
         &all,
         &report_dir,
         vec![gate_command, report_command],

@@ -75,7 +75,11 @@ pub fn rounds(caption: &str, sides: &[Side]) -> ChartResult {
             .draw()
             .map_err(fail)?;
         for (index, side) in sides.iter().enumerate() {
-            let colour = if index == 0 { BASE_COLOUR } else { CAND_COLOUR };
+            let colour = if side.label == "baseline" {
+                BASE_COLOUR
+            } else {
+                CAND_COLOUR
+            };
             if !side.samples_ms.is_empty() {
                 let quartiles = Quartiles::new(&side.samples_ms);
                 chart
@@ -101,26 +105,56 @@ pub fn rounds(caption: &str, sides: &[Side]) -> ChartResult {
     Ok(svg)
 }
 
+/// How a row of the change chart is drawn: by its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Regressed,
+    Improved,
+    Inconclusive,
+    Other,
+}
+
 /// One row of the change chart.
 pub struct Change<'a> {
     pub label: &'a str,
-    /// Percent change and its interval (percent).
+    /// Percent change and its interval (percent); an exact metric has none.
     pub change: f64,
-    pub interval: (f64, f64),
+    pub interval: Option<(f64, f64)>,
+    /// The metric's threshold (percent): the shaded band of its row.
+    pub threshold: f64,
+    pub mark: Mark,
 }
 
-/// Every scenario's change with its interval, sorted by change, and the ±threshold band shaded.
-pub fn changes(rows: &[Change], threshold_percent: f64) -> ChartResult {
+/// The height of one row of the change chart, in pixels.
+const ROW: u32 = 24;
+
+/// Every row's change with its interval, sorted by change (the largest at the top), each over its
+/// own shaded ±threshold band, with the zero line.
+pub fn changes(rows: &[Change]) -> ChartResult {
     let mut rows: Vec<&Change> = rows.iter().collect();
-    rows.sort_by(|a, b| a.change.total_cmp(&b.change));
+    rows.sort_by(|a, b| a.change.total_cmp(&b.change).then(b.label.cmp(a.label)));
     let finite = |v: f64| v.is_finite().then_some(v);
     let extent = rows
         .iter()
-        .flat_map(|r| [finite(r.change), finite(r.interval.0), finite(r.interval.1)])
+        .flat_map(|r| {
+            let (low, high) = r.interval.unwrap_or((r.change, r.change));
+            [
+                finite(r.change),
+                finite(low),
+                finite(high),
+                Some(r.threshold * 1.5),
+            ]
+        })
         .flatten()
-        .fold(threshold_percent * 1.5, |m, v| m.max(v.abs()));
-    let extent = extent * 1.1;
-    let height = 80 + 24 * rows.len().max(1) as u32;
+        .fold(0.1, |m: f64, v| m.max(v.abs()))
+        * 1.1;
+    let height = 90 + ROW * rows.len().max(1) as u32;
+    let longest = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(8);
+    let label_area = (longest as u32 * 7 + 16).clamp(120, 380);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -128,15 +162,25 @@ pub fn changes(rows: &[Change], threshold_percent: f64) -> ChartResult {
         let n = rows.len().max(1) as f64;
         let names: Vec<String> = rows.iter().map(|r| r.label.to_owned()).collect();
         let mut chart = ChartBuilder::on(&root)
-            .caption("Wall-time change with its interval", ("sans-serif", 16))
+            .caption(
+                "Change against the baseline, with its interval (shaded: the threshold)",
+                ("sans-serif", 16),
+            )
             .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(170)
+            .x_label_area_size(40)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(-extent..extent, -0.5..n - 0.5)
             .map_err(fail)?;
         chart
             .configure_mesh()
             .x_desc("change, %")
+            .x_labels(9)
+            .x_label_formatter(&|x| {
+                format!("{x:+.3}")
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_owned()
+            })
             .y_labels(rows.len().max(1))
             .y_label_formatter(&|y| {
                 let index = y.round();
@@ -146,31 +190,44 @@ pub fn changes(rows: &[Change], threshold_percent: f64) -> ChartResult {
                     String::new()
                 }
             })
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
             .light_line_style(WHITE)
             .draw()
             .map_err(fail)?;
+        let clamp = |v: f64| v.clamp(-extent, extent);
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(-threshold_percent, -0.5), (threshold_percent, n - 0.5)],
-                RGBColor(225, 235, 225).filled(),
+            .draw_series(rows.iter().enumerate().map(|(index, row)| {
+                let y = index as f64;
+                let t = clamp(row.threshold);
+                Rectangle::new(
+                    [(-t, y - 0.42), (t, y + 0.42)],
+                    RGBColor(222, 236, 222).filled(),
+                )
+            }))
+            .map_err(fail)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -0.5), (0.0, n - 0.5)],
+                RGBColor(150, 150, 150).stroke_width(1),
             )))
             .map_err(fail)?;
         for (index, row) in rows.iter().enumerate() {
             let y = index as f64;
-            let clamp = |v: f64| v.clamp(-extent, extent);
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(clamp(row.interval.0), y), (clamp(row.interval.1), y)],
-                    BLACK.stroke_width(2),
-                )))
-                .map_err(fail)?;
-            let colour = if row.interval.0 > threshold_percent {
-                RED
-            } else if row.interval.1 < -threshold_percent {
-                GREEN
-            } else {
-                BLACK
+            let colour = match row.mark {
+                Mark::Regressed => RGBColor(179, 38, 30),
+                Mark::Improved => RGBColor(30, 123, 52),
+                Mark::Inconclusive => RGBColor(160, 120, 0),
+                Mark::Other => RGBColor(40, 40, 40),
             };
+            if let Some((low, high)) = row.interval {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(clamp(low), y), (clamp(high), y)],
+                        colour.stroke_width(2),
+                    )))
+                    .map_err(fail)?;
+            }
             chart
                 .draw_series(std::iter::once(Circle::new(
                     (clamp(row.change), y),

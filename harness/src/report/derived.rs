@@ -12,6 +12,13 @@ use crate::results::ScenarioResult;
 use crate::scenario::{Traversal, WorkloadKind};
 use html::escape;
 
+/// What "(below 0.1 % on one side)" means, under a table that has such a row.
+fn one_sided_note(unit: &str) -> String {
+    format!(
+        "<p class=\"note\">(below 0.1 % on one side): both sides keep only what is above 0.1 % of their total {unit}; this row was below that on the other side (or absent), where it counts as 0, so its change may be overstated by up to 0.1 % of that side's total.</p>\n"
+    )
+}
+
 /// The attribution of one instruction change.
 pub fn attribution_table(attribution: &Attribution, verdict: Verdict) -> String {
     let rows: Vec<Vec<String>> = attribution
@@ -35,14 +42,19 @@ pub fn attribution_table(attribution: &Attribution, verdict: Verdict) -> String 
         })
         .collect();
     format!(
-        "<p>Instructions {}: ΔIr = {}. The functions below explain {} % of it (self Ir adds up to the total; inclusive shown for context).</p>\n{}",
+        "<p>Instructions {}: ΔIr = {}. The functions below explain {} % of it (self Ir adds up to the total; inclusive shown for context).</p>\n{}{}",
         verdict.as_str(),
         format::signed_thousands(attribution.total_delta),
         format::sig3(attribution.explained * 100.0),
         html::table(
             &["function", "Δ self Ir", "Δ inclusive Ir", "self Ir now"],
             &rows
-        )
+        ),
+        if attribution.functions.iter().any(|f| f.one_sided) {
+            one_sided_note("Ir")
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -74,14 +86,19 @@ pub fn heap_sites_table(metric: &crate::compare::MetricComparison) -> String {
         _ => String::new(),
     };
     format!(
-        "<p>{} {}: {}. The allocation sites below account for most of it (from both sides' dhat profiles).</p>\n{}",
+        "<p>{} {}: {}. The allocation sites below account for most of it (from both sides' dhat profiles).</p>\n{}{}",
         escape(&metric.metric),
         metric.verdict.as_str(),
         escape(&headline),
         html::table(
             &["allocation site (innermost first)", "change", "share"],
             &rows
-        )
+        ),
+        if metric.cause.iter().any(|c| c.one_sided) {
+            one_sided_note(unit)
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -103,8 +120,8 @@ fn log_medians(result: &ScenarioResult) -> Option<Vec<f64>> {
 }
 
 /// Unified against per-detector, the cache-edit hit rate and aggregation throughput, from the
-/// candidate run.
-pub fn one_pass(input: &ReportInput) -> String {
+/// candidate run; `None` when the run has none of them.
+pub fn one_pass(input: &ReportInput) -> Option<String> {
     let find = |name: &str| input.candidate.scenarios.iter().find(|s| s.name == name);
     let mut out = String::from("<h2>What one pass buys, and other figures of this run</h2>\n");
     let mut rows = Vec::new();
@@ -153,11 +170,7 @@ pub fn one_pass(input: &ReportInput) -> String {
         };
         rows.push(vec![escape(&unified.name), escape(&per.name), ir, time]);
     }
-    if rows.is_empty() {
-        out.push_str(
-            "<p class=\"note\">No unified / per-detector pair on one corpus in this run.</p>\n",
-        );
-    } else {
+    if !rows.is_empty() {
         out.push_str("<p>Cost of one traversal per detector relative to one traversal for all (per-detector ÷ unified; the visit ratio would be 1/N by construction, so it is not shown). Time: Hodges–Lehmann ratio of the round medians with its 95 % Moses interval.</p>\n");
         out.push_str(&html::table(
             &["unified", "per-detector", "instructions", "wall time"],
@@ -199,6 +212,9 @@ pub fn one_pass(input: &ReportInput) -> String {
             _ => {}
         }
     }
+    if rows.is_empty() && facts.is_empty() {
+        return None;
+    }
     if !facts.is_empty() {
         out.push_str("<ul>\n");
         for fact in facts {
@@ -206,8 +222,7 @@ pub fn one_pass(input: &ReportInput) -> String {
         }
         out.push_str("</ul>\n");
     }
-    out.push_str("<p class=\"note\">Heap changes are in each scenario's table (heap.total_bytes, heap.total_blocks, heap.max_bytes).</p>\n");
-    out
+    Some(out)
 }
 
 /// The candidate's results of synthetic-corpus scenarios of one kind.
@@ -228,8 +243,9 @@ pub(super) fn synthetic_results<'a>(
         })
 }
 
-/// Time and peak heap of the synthetic analysis series against corpus size, log-log.
-pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
+/// Time and peak heap of the synthetic analysis series against corpus size, log-log; `None` with
+/// fewer than two points of either.
+pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> Option<String> {
     let series: Vec<&ScenarioResult> = synthetic_results(input, WorkloadKind::Analyze).collect();
     let time: Vec<(f64, f64)> = series
         .iter()
@@ -246,8 +262,7 @@ pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
         .collect();
     let mut out = String::from("<h2>Cost growth (synthetic series)</h2>\n");
     if time.len() < 2 && heap.len() < 2 {
-        out.push_str("<p class=\"note\">Fewer than two synthetic analysis scenarios with time or heap in this run (the series is tagged <code>nightly</code>).</p>\n");
-        return out;
+        return None;
     }
     if time.len() >= 2 {
         out.push_str(&charts_out.add(
@@ -263,7 +278,7 @@ pub fn growth(input: &ReportInput, charts_out: &mut super::Charts) -> String {
             "Peak heap (dhat max_bytes) against lines analyzed, log-log.",
         ));
     }
-    out
+    Some(out)
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), FileError> {
@@ -321,11 +336,10 @@ pub fn artifacts(input: &ReportInput, dir: &Path) -> Result<String, FileError> {
             ));
         }
     }
-    let mut out = String::from("<h2>Artifacts</h2>\n");
     if items.is_empty() {
-        out.push_str("<p class=\"note\">No artifacts in this run.</p>\n");
-        return Ok(out);
+        return Ok(String::new());
     }
+    let mut out = String::from("<h2>Artifacts</h2>\n");
     out.push_str("<p>dhat profiles open in valgrind's <code>dh_view.html</code> (shipped with valgrind; on Debian <code>/usr/libexec/valgrind/dh_view.html</code>: open it in a browser, then load the file). Callgrind files (<code>*.out</code>, one per thread) open in KCachegrind or <code>callgrind_annotate --inclusive=yes FILE</code>; flamegraphs are gungraun's, of this run.</p>\n<ul>\n");
     for item in items {
         out.push_str(&item);

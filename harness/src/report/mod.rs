@@ -19,6 +19,7 @@ pub mod format;
 pub mod html;
 pub mod peers;
 mod release;
+mod summary;
 mod targets;
 mod trends;
 
@@ -29,7 +30,7 @@ use std::path::{Path, PathBuf};
 use crate::calibrate::Calibration;
 use crate::compare::{Comparison, MetricComparison, Verdict};
 use crate::files::FileError;
-use crate::results::{Fingerprint, Results, ScenarioResult};
+use crate::results::{Results, ScenarioResult};
 use crate::scenario::Scenario;
 use html::escape;
 
@@ -114,12 +115,47 @@ impl Charts<'_> {
     }
 }
 
+/// A verdict as a mark and a word (the mark survives a page printed or read without colour).
 fn verdict_cell(verdict: Verdict) -> String {
+    let mark = match verdict {
+        Verdict::Regressed => "▲ ",
+        Verdict::Improved => "▼ ",
+        Verdict::Inconclusive => "? ",
+        Verdict::NotComparable => "✕ ",
+        Verdict::NoBaseline | Verdict::Unchanged => "",
+    };
     format!(
-        "<span class=\"verdict-{}\">{}</span>",
+        "<span class=\"verdict-{}\">{mark}{}</span>",
         verdict.as_str().replace(' ', "-"),
         verdict.as_str()
     )
+}
+
+/// The order of rows in a table: regressions first, then what could not be judged, then
+/// improvements, what has no baseline and the unchanged.
+fn severity(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Regressed => 0,
+        Verdict::NotComparable => 1,
+        Verdict::Inconclusive => 2,
+        Verdict::Improved => 3,
+        Verdict::NoBaseline => 4,
+        Verdict::Unchanged => 5,
+    }
+}
+
+/// Metrics ranked by [`severity`], then by the size of the change (largest first), then by name.
+fn ranked<'a>(metrics: &[&'a MetricComparison]) -> Vec<&'a MetricComparison> {
+    let mut metrics = metrics.to_vec();
+    let size = |m: &MetricComparison| m.ratio.map_or(0.0, |r| r.ln().abs());
+    metrics.sort_by(|a, b| {
+        severity(a.verdict)
+            .cmp(&severity(b.verdict))
+            .then(size(b).total_cmp(&size(a)))
+            .then(a.scenario.cmp(&b.scenario))
+            .then(a.metric.cmp(&b.metric))
+    });
+    metrics
 }
 
 fn metric_value(metric: &str, value: Option<f64>) -> String {
@@ -130,172 +166,25 @@ fn interval_text(m: &MetricComparison) -> String {
     format::interval(m.interval)
 }
 
-fn fingerprint_rows(base: &Fingerprint, cand: &Fingerprint) -> Vec<Vec<String>> {
-    let text = |v: &Option<String>| escape(v.as_deref().unwrap_or("–"));
-    vec![
-        vec![
-            "commit".into(),
-            format!(
-                "{}{}",
-                text(&base.git_commit),
-                if base.git_dirty == Some(true) {
-                    " (dirty)"
-                } else {
-                    ""
-                }
-            ),
-            format!(
-                "{}{}",
-                text(&cand.git_commit),
-                if cand.git_dirty == Some(true) {
-                    " (dirty)"
-                } else {
-                    ""
-                }
-            ),
-        ],
-        vec![
-            "measured".into(),
-            crate::baseline::date(base.timestamp),
-            crate::baseline::date(cand.timestamp),
-        ],
-        vec!["rustc".into(), text(&base.rustc), text(&cand.rustc)],
-        vec![
-            "build".into(),
-            escape(&format!("{} {}", base.build_profile, base.rustflags)),
-            escape(&format!("{} {}", cand.build_profile, cand.rustflags)),
-        ],
-        vec!["CPU".into(), text(&base.cpu_model), text(&cand.cpu_model)],
-        vec![
-            "cores".into(),
-            format!("#{}", base.cores),
-            format!("#{}", cand.cores),
-        ],
-        vec!["kernel".into(), text(&base.kernel), text(&cand.kernel)],
-        vec![
-            "load average at start".into(),
-            base.load_average.map_or("–".into(), |l| format!("#{l:.2}")),
-            cand.load_average.map_or("–".into(), |l| format!("#{l:.2}")),
-        ],
-        vec![
-            "valgrind".into(),
-            text(&base.valgrind),
-            text(&cand.valgrind),
-        ],
-    ]
-}
-
-fn summary(input: &ReportInput) -> String {
-    let comparison = input.comparison;
-    let code = comparison.exit_code();
-    let class = match code {
-        0 => "pass",
-        1 => "fail",
-        _ => "error",
+/// The notes every one of `metrics` carries (said once under the table instead of on each row).
+fn common_notes(metrics: &[&MetricComparison]) -> Vec<String> {
+    let Some((first, rest)) = metrics.split_first() else {
+        return Vec::new();
     };
-    let result = comparison.verdict();
-    let tally = comparison.tally();
-    let counts = tally
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    first
+        .notes
         .iter()
-        .map(|(verdict, n)| format!("{n} {verdict}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut out = format!(
-        "<h2>Summary</h2>\n<p>Gate: <strong class=\"{class}\">{result}</strong> (exit code {code}) — {}. Baseline <code>{}</code>, candidate <code>{}</code>.</p>\n",
-        if counts.is_empty() {
-            "nothing compared".into()
-        } else {
-            escape(&counts)
-        },
-        escape(input.baseline_label),
-        escape(input.candidate_label)
-    );
-    out.push_str(&html::table(
-        &["", "baseline", "candidate"],
-        &fingerprint_rows(&input.baseline.fingerprint, &input.candidate.fingerprint),
-    ));
-    let mut notes: Vec<String> = comparison.notes.clone();
-    if !comparison.uncompared.is_empty() {
-        notes.push(format!(
-            "not compared (--allow-uncompared): {}",
-            comparison.uncompared.join(", ")
-        ));
-    }
-    if !comparison.not_run.is_empty() {
-        notes.push(format!(
-            "not run (outside this run's selection): {}",
-            comparison.not_run.join(", ")
-        ));
-    }
-    notes.extend(comparison.errors.iter().map(|e| format!("error: {e}")));
-    notes.extend(
-        comparison
-            .missing
-            .iter()
-            .map(|m| format!("missing from the candidate: {m}")),
-    );
-    notes.extend(
-        comparison
-            .added
-            .iter()
-            .map(|m| format!("new, without baseline: {m}")),
-    );
-    if !notes.is_empty() {
-        out.push_str("<ul>\n");
-        for note in notes {
-            out.push_str(&format!("<li>{}</li>\n", escape(&note)));
-        }
-        out.push_str("</ul>\n");
-    }
-    match input.calibration {
-        None => out.push_str(
-            "<p class=\"note\">Not calibrated: run <code>perfgate calibrate --write</code> to learn this machine's spread, MDE and false-alarm rate.</p>\n",
-        ),
-        Some(calibration) => {
-            out.push_str(&format!(
-                "<h3>Calibration</h3>\n<p class=\"note\">{} A/A pairs of {} rounds, measured {} on {}.</p>\n",
-                calibration.pairs,
-                calibration.rounds,
-                crate::baseline::date(calibration.fingerprint.timestamp),
-                escape(calibration.fingerprint.cpu_model.as_deref().unwrap_or("–"))
-            ));
-            let rows = calibration
-                .scenarios
-                .iter()
-                .map(|(name, e)| {
-                    vec![
-                        escape(name),
-                        format!("#{}", format::sig3(e.s)),
-                        format!("#{}", format::sig3(e.s_all)),
-                        format!("#{} %", format::sig3(e.mde * 100.0)),
-                        format!("#{} %", format::sig3(e.threshold * 100.0)),
-                        format!("#{}/{}", e.false_alarms, e.pairs),
-                        format!(
-                            "#[{}, {}] %",
-                            format::sig3(e.rate_interval.0 * 100.0),
-                            format::sig3(e.rate_interval.1 * 100.0)
-                        ),
-                    ]
-                })
-                .collect::<Vec<_>>();
-            out.push_str(&html::table(
-                &[
-                    "scenario",
-                    "s (log, within a set)",
-                    "s (all rounds)",
-                    "MDE",
-                    "threshold",
-                    "false alarms",
-                    "rate, 95 % CI",
-                ],
-                &rows,
-            ));
-        }
-    }
-    out
+        .filter(|note| rest.iter().all(|m| m.notes.contains(note)))
+        .cloned()
+        .collect()
 }
 
 fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
+    let metrics = ranked(metrics);
+    let common = common_notes(&metrics);
     let rows: Vec<Vec<String>> = metrics
         .iter()
         .map(|m| {
@@ -321,7 +210,14 @@ fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
                 m.rounds.map_or("–".into(), |(a, b)| format!("#{a}/{b}")),
                 format!(
                     "<span class=\"note\">{}</span>",
-                    escape(&m.notes.join("; "))
+                    escape(
+                        &m.notes
+                            .iter()
+                            .filter(|note| !common.contains(note))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
                 ),
             ];
             if !with_scenario {
@@ -330,45 +226,74 @@ fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
             row
         })
         .collect();
-    let header = crate::export::COLUMNS;
-    html::table(&header[usize::from(!with_scenario)..], &rows)
+    let header = &crate::export::COLUMNS[usize::from(!with_scenario)..];
+    let (header, rows) = html::without_empty_columns(header, rows);
+    let marked: Vec<(Option<&str>, Vec<String>)> = metrics
+        .iter()
+        .zip(rows)
+        .map(|(m, row)| {
+            let class = match m.verdict {
+                Verdict::Regressed => Some("regressed"),
+                Verdict::Improved => Some("improved"),
+                _ => None,
+            };
+            (class, row)
+        })
+        .collect();
+    let mut out = html::marked_table(&header, &marked);
+    if !common.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"note\">Every row: {}.</p>\n",
+            escape(&common.join("; "))
+        ));
+    }
+    out
+}
+
+/// A ratio as a percent change (0 is a fall to nothing: −∞).
+fn percent_change(ratio: f64) -> f64 {
+    if ratio == 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        (ratio - 1.0) * 100.0
+    }
 }
 
 fn changes(input: &ReportInput, charts: &mut Charts) -> String {
-    let time: Vec<&MetricComparison> = input
+    let compared: Vec<&MetricComparison> = input
         .comparison
         .metrics
         .iter()
-        .filter(|m| m.metric == "time" && m.ratio.is_some())
+        .filter(|m| m.ratio.is_some_and(f64::is_finite))
+        .collect();
+    let labels: Vec<String> = compared
+        .iter()
+        .map(|m| format!("{} · {}", m.scenario, m.metric))
         .collect();
     let mut out = String::from("<h2>Changes</h2>\n");
-    if !time.is_empty() {
-        let rows: Vec<charts::Change> = time
+    if !compared.is_empty() {
+        let rows: Vec<charts::Change> = compared
             .iter()
-            .map(|m| {
-                let (low, high) = m.interval.unwrap_or((f64::NAN, f64::NAN));
-                let percent = |r: f64| {
-                    if r == 0.0 {
-                        f64::NEG_INFINITY
-                    } else {
-                        (r - 1.0) * 100.0
-                    }
-                };
-                charts::Change {
-                    label: &m.scenario,
-                    change: percent(m.ratio.unwrap_or(1.0)),
-                    interval: (percent(low), percent(high)),
-                }
+            .zip(&labels)
+            .map(|(m, label)| charts::Change {
+                label,
+                change: percent_change(m.ratio.unwrap_or(1.0)),
+                interval: m
+                    .interval
+                    .map(|(low, high)| (percent_change(low), percent_change(high))),
+                threshold: m.threshold * 100.0,
+                mark: match m.verdict {
+                    Verdict::Regressed => charts::Mark::Regressed,
+                    Verdict::Improved => charts::Mark::Improved,
+                    Verdict::Inconclusive => charts::Mark::Inconclusive,
+                    _ => charts::Mark::Other,
+                },
             })
             .collect();
-        let threshold = time[0].threshold * 100.0;
         out.push_str(&charts.add(
             "changes",
-            charts::changes(&rows, threshold),
-            &format!(
-                "Wall-time change of every scenario (ratio of the geometric means of the round medians, with its t interval at the gate's level), sorted; the band is ±{} %.",
-                format::sig3(threshold)
-            ),
+            charts::changes(&rows),
+            "Change of every compared scenario and metric against the baseline, largest at the top. Points are the change (wall time: ratio of the geometric means of the round medians; counts: exact), lines its interval at the gate's level (exact counts have none), the shaded band each metric's threshold. Red: regressed; green: improved; amber: inconclusive.",
         ));
     }
     let notable: Vec<&MetricComparison> = input
@@ -460,15 +385,28 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
         })
         .collect();
     if !sides.is_empty() {
-        let caption = match metrics.iter().find(|m| m.metric == "time") {
-            Some(m) => format!(
-                "Round medians (points) over every sample (box). Change {} {}, {}.",
-                m.ratio.map_or("–".into(), format::change),
+        let time = metrics.iter().find(|m| m.metric == "time");
+        let mut caption = String::from(
+            "Wall time per iteration: every sample (box) and each round's median (points)",
+        );
+        match sides.iter().map(|s| s.label).collect::<Vec<_>>()[..] {
+            ["baseline", "candidate"] => caption.push_str(", baseline beside candidate. "),
+            [only] => caption.push_str(&format!(" (the {only} only). ")),
+            _ => caption.push_str(". "),
+        }
+        caption.push_str(&match time {
+            Some(m) if m.ratio.is_some() => format!(
+                "Change {} {}: {}.",
+                format::change_of(m.ratio),
                 interval_text(m),
                 m.verdict.as_str()
             ),
-            None => "Round medians (points) over every sample (box).".into(),
-        };
+            Some(m) if !m.notes.is_empty() => {
+                format!("{}: {}.", m.verdict.as_str(), m.notes.join("; "))
+            }
+            Some(m) => format!("{}.", m.verdict.as_str()),
+            None => "Wall time is not compared for this scenario.".into(),
+        });
         let id = cand.or(base).map_or(name.to_owned(), |s| s.id.clone());
         out.push_str(&charts.add(
             &format!("rounds-{id}"),
@@ -476,7 +414,18 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
             &escape(&caption),
         ));
     }
-    out.push_str(&metrics_table(&metrics, false));
+    if metrics.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"note\">Nothing compared: the baseline has no {}.</p>\n",
+            if base.is_some() {
+                "metric this run measured for this scenario"
+            } else {
+                "such scenario (see the summary's notes)"
+            }
+        ));
+    } else {
+        out.push_str(&metrics_table(&metrics, false));
+    }
     for metric in metrics.iter().filter(|m| {
         m.metric == "instructions" && matches!(m.verdict, Verdict::Regressed | Verdict::Improved)
     }) {
@@ -502,6 +451,75 @@ fn scenario_section(input: &ReportInput, name: &str, charts: &mut Charts) -> Str
     out
 }
 
+/// Scenario names as a list of code spans, with their tags (`–` for none).
+fn named(scenarios: Vec<&Scenario>) -> String {
+    if scenarios.is_empty() {
+        return "none is defined in <code>scenarios/</code>".into();
+    }
+    scenarios
+        .iter()
+        .map(|s| {
+            format!(
+                "<code>{}</code> ({})",
+                escape(&s.name),
+                escape(&s.tags.join(", "))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What fills "What one pass buys" when it is absent: the repository's per-detector, cache-edit
+/// and aggregate scenarios.
+fn absent_one_pass(input: &ReportInput) -> String {
+    format!(
+        "<strong>what one pass buys</strong> needs a per-detector scenario with its unified twin, or a cache-edit or aggregate scenario: {}",
+        named(
+            input
+                .scenarios
+                .iter()
+                .filter(|s| {
+                    s.traversal == crate::scenario::Traversal::PerDetector
+                        || matches!(
+                            s.kind,
+                            crate::scenario::WorkloadKind::CacheEdit
+                                | crate::scenario::WorkloadKind::Aggregate
+                        )
+                })
+                .collect()
+        )
+    )
+}
+
+/// What fills "Cost growth" when it is absent: the repository's synthetic analysis scenarios.
+fn absent_growth(input: &ReportInput) -> String {
+    format!(
+        "<strong>cost growth</strong> needs two synthetic analysis scenarios: {}",
+        named(
+            input
+                .scenarios
+                .iter()
+                .filter(|s| {
+                    matches!(s.corpus, crate::scenario::CorpusSource::Synthetic { .. })
+                        && s.kind == crate::scenario::WorkloadKind::Analyze
+                })
+                .collect()
+        )
+    )
+}
+
+/// One line for the sections this run could not fill, with the scenarios that would fill them (an
+/// empty section would look like a measurement of nothing).
+fn not_in_this_run(absent: &[String]) -> String {
+    if absent.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p class=\"note\">Not in this run — {}.</p>\n",
+        absent.join("; ")
+    )
+}
+
 /// Writes the report into `out` and returns the path of its `index.html`.
 pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, FileError> {
     let charts_dir = out.join("charts");
@@ -519,11 +537,12 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, FileError> {
         escape(input.candidate_label),
         escape(input.baseline_label)
     );
+    body.push_str(&summary::banner(input));
     if input.release {
         body.push_str(&release::headline(input));
         body.push_str(&release::claims(input));
     }
-    body.push_str(&summary(input));
+    body.push_str(&summary::section(input));
     body.push_str(&changes(input, &mut charts));
     body.push_str(&derived::order_effect(input));
     body.push_str("<h2>Scenarios</h2>\n");
@@ -541,15 +560,23 @@ pub fn write(input: &ReportInput, out: &Path) -> Result<PathBuf, FileError> {
     for name in names {
         body.push_str(&scenario_section(input, name, &mut charts));
     }
-    body.push_str(&derived::one_pass(input));
+    let mut absent = Vec::new();
+    match derived::one_pass(input) {
+        Some(section) => body.push_str(&section),
+        None => absent.push(absent_one_pass(input)),
+    }
     body.push_str(&targets::section(input));
-    body.push_str(&derived::growth(input, &mut charts));
+    match derived::growth(input, &mut charts) {
+        Some(section) => body.push_str(&section),
+        None => absent.push(absent_growth(input)),
+    }
     body.push_str(&trends::section(input, &mut charts));
     if let Some(report) = input.peers {
         body.push_str(&peers::section(report));
     }
     body.push_str(&derived::artifacts(input, &artifacts_dir)?);
-    body.push_str("<h2>Reproduce</h2>\n<pre>");
+    body.push_str(&not_in_this_run(&absent));
+    body.push_str("<h2>Reproduce</h2>\n<pre class=\"commands\">");
     for command in &input.commands {
         body.push_str(&escape(command));
         body.push('\n');

@@ -344,18 +344,28 @@ pub fn section(input: &ReportInput) -> String {
                 escape(row.target),
                 escape(&row.measured),
                 escape(row.goal),
-                match row.met {
-                    Some(true) => "<span class=\"verdict-improved\">met</span>".into(),
-                    Some(false) => "<span class=\"verdict-regressed\">not met</span>".into(),
-                    None => "reported".into(),
+                match (row.met, input.release) {
+                    (Some(true), true) => "<span class=\"verdict-improved\">met</span>".into(),
+                    (Some(false), true) => {
+                        "<span class=\"verdict-regressed\">not met</span>".into()
+                    }
+                    (Some(true), false) => "<span class=\"informational\">met</span>".into(),
+                    (Some(false), false) => "<span class=\"informational\">not met</span>".into(),
+                    (None, _) => "reported".into(),
                 },
                 escape(&row.from),
             ]
         })
         .collect();
-    let mut out = String::from(
-        "<h2>Targets of the core</h2>\n<p class=\"note\">Computed from this run's scenarios (the gate protects each scenario against regressions; these rows say where the core stands).</p>\n",
-    );
+    let mut out = if input.release {
+        String::from(
+            "<h2>Targets of the core</h2>\n<p class=\"note\">Computed from this run's scenarios (the gate protects each scenario against regressions; these rows say where the core stands).</p>\n",
+        )
+    } else {
+        String::from(
+            "<h2>Targets of the core (informational)</h2>\n<p class=\"note\">Not part of the gate's result: computed from this run's scenarios to say where the core stands against its goals; the release report judges them. The gate protects each scenario against regressions.</p>\n",
+        )
+    };
     out.push_str(&html::table(
         &["target", "measured", "goal", "", "from"],
         &rows,
