@@ -1,11 +1,14 @@
 //! The external tools of the instruction engine: valgrind (installed by the system's package manager)
 //! and gungraun-runner (installed by perfgate itself, at exactly the version of the gungraun library).
 //!
-//! The runner is looked for in `target/perfgate/tools/bin`, then on `PATH`; a missing one or one of
-//! another version is installed with `cargo install gungraun-runner --version 0.20.0 --locked --root
-//! target/perfgate/tools` (about four minutes, once), with a visible message; a lock file makes
-//! concurrent perfgate processes wait for one install. The instruction engine puts the runner's
-//! folder first on the bench's `PATH`.
+//! The runner is kept per user and version, in `<tools>/gungraun-runner-0.20.0/` (the tools folder
+//! is `$PERFGATE_TOOLS_DIR`, else `$XDG_CACHE_HOME/perfgate/tools`, else `~/.cache/perfgate/tools`),
+//! so a second clone on the machine does not build it again; it is looked for there, then in the
+//! clone's `target/perfgate/tools/bin` (where earlier versions of perfgate put it), then on `PATH`,
+//! and used only if its `--version` is exactly the library's. A missing one is installed with
+//! `cargo install gungraun-runner --version 0.20.0 --locked --root <that folder>` (minutes, once),
+//! with a visible message; a lock file makes concurrent perfgate processes wait for one install. The
+//! instruction engine puts the runner's folder first on the bench's `PATH`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,27 +91,62 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// Where perfgate installs its own runner.
+/// The clone's own tools folder (ruff's venvs for `perfgate peers`; the runner of earlier versions).
 pub fn tools_root(root: &Path) -> PathBuf {
     root.join("target/perfgate/tools")
 }
 
-/// A gungraun-runner of exactly [`RUNNER_VERSION`]: found, or installed now.
+/// Overrides where perfgate keeps its tools per user.
+pub const TOOLS_VARIABLE: &str = "PERFGATE_TOOLS_DIR";
+
+/// The per-user tools folder of perfgate: `$PERFGATE_TOOLS_DIR`, else
+/// `$XDG_CACHE_HOME/perfgate/tools`, else `$HOME/.cache/perfgate/tools`; `None` when none is set.
+pub fn user_tools() -> Option<PathBuf> {
+    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    set(TOOLS_VARIABLE)
+        .map(PathBuf::from)
+        .or_else(|| set("XDG_CACHE_HOME").map(|dir| Path::new(&dir).join("perfgate/tools")))
+        .or_else(|| set("HOME").map(|home| Path::new(&home).join(".cache/perfgate/tools")))
+}
+
+/// Where perfgate installs the pinned runner: `<user tools>/gungraun-runner-<version>`, shared by
+/// every clone of this user; the clone's tools folder when there is no home.
+pub fn runner_root(root: &Path) -> PathBuf {
+    user_tools().map_or_else(
+        || tools_root(root),
+        |tools| tools.join(format!("gungraun-runner-{RUNNER_VERSION}")),
+    )
+}
+
+/// A gungraun-runner of exactly [`RUNNER_VERSION`]: found, or installed now into [`runner_root`].
 pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, ToolError> {
+    ensure_runner_in(&runner_root(root), root, progress)
+}
+
+/// [`ensure_runner`] with the install folder given.
+fn ensure_runner_in(
+    install: &Path,
+    root: &Path,
+    progress: &dyn Fn(&str),
+) -> Result<PathBuf, ToolError> {
     use crate::files::FileError;
-    let local = tools_root(root).join("bin/gungraun-runner");
-    if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
-        return Ok(local);
-    }
-    if let Some(found) = on_path("gungraun-runner")
-        && runner_version(&found).as_deref() == Some(RUNNER_VERSION)
+    let local = install.join("bin/gungraun-runner");
+    let earlier = tools_root(root).join("bin/gungraun-runner");
+    for candidate in [
+        Some(local.clone()),
+        Some(earlier),
+        on_path("gungraun-runner"),
+    ]
+    .into_iter()
+    .flatten()
     {
-        return Ok(found);
+        if runner_version(&candidate).as_deref() == Some(RUNNER_VERSION) {
+            return Ok(candidate);
+        }
     }
     // One install at a time (parallel tests, two perfgate runs): wait for the other, then look again.
-    std::fs::create_dir_all(tools_root(root))
-        .map_err(FileError::of("create", &tools_root(root)))?;
-    let lock_path = tools_root(root).join(".install.lock");
+    std::fs::create_dir_all(install).map_err(FileError::of("create", install))?;
+    let lock_path = install.join(".install.lock");
     let lock = std::fs::File::create(&lock_path).map_err(FileError::of("create", &lock_path))?;
     lock.lock().map_err(FileError::of("lock", &lock_path))?;
     if runner_version(&local).as_deref() == Some(RUNNER_VERSION) {
@@ -116,8 +154,8 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, To
     }
     let log = root.join("target/perfgate/logs/cargo-install-gungraun-runner.log");
     progress(&format!(
-        "installing gungraun-runner {RUNNER_VERSION} into {} (cargo install --locked, about 4 minutes; its output: {})",
-        tools_root(root).display(),
+        "installing gungraun-runner {RUNNER_VERSION} into {} (cargo install --locked, about 4 minutes, once per user; its output: {})",
+        install.display(),
         log.display()
     ));
     let step = crate::progress::Step::setup(format!("installing gungraun-runner {RUNNER_VERSION}"));
@@ -131,7 +169,7 @@ pub fn ensure_runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, To
             "--locked",
             "--root",
         ])
-        .arg(tools_root(root))
+        .arg(install)
         .output()
         .map_err(|source| ToolError::Cargo {
             cargo: cargo.clone(),
@@ -195,8 +233,26 @@ mod tests {
     }
 
     #[test]
-    fn a_runner_of_the_pinned_version_in_the_tools_folder_is_used_without_installing() {
-        let root = tempfile::tempdir().unwrap();
+    fn a_runner_of_the_pinned_version_in_the_user_tools_folder_is_used_without_installing() {
+        let (cache, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let install = cache
+            .path()
+            .join(format!("gungraun-runner-{RUNNER_VERSION}"));
+        std::fs::create_dir_all(install.join("bin")).unwrap();
+        script(
+            &install.join("bin"),
+            "gungraun-runner",
+            &format!("gungraun-runner {RUNNER_VERSION}"),
+        );
+        let installed = std::cell::Cell::new(false);
+        let found = ensure_runner_in(&install, root.path(), &|_| installed.set(true)).unwrap();
+        assert_eq!(found, install.join("bin/gungraun-runner"));
+        assert!(!installed.get());
+    }
+
+    #[test]
+    fn a_runner_an_earlier_perfgate_put_in_the_clone_is_used_too() {
+        let (cache, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let bin = tools_root(root.path()).join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         script(
@@ -205,7 +261,8 @@ mod tests {
             &format!("gungraun-runner {RUNNER_VERSION}"),
         );
         let installed = std::cell::Cell::new(false);
-        let found = ensure_runner(root.path(), &|_| installed.set(true)).unwrap();
+        let install = cache.path().join("runner");
+        let found = ensure_runner_in(&install, root.path(), &|_| installed.set(true)).unwrap();
         assert_eq!(found, bin.join("gungraun-runner"));
         assert!(!installed.get());
     }

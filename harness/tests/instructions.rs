@@ -148,7 +148,7 @@ fn a_runner_of_another_version_is_refused_with_what_to_do() {
         results.scenarios[0].status,
         Status::Failed {
             reason: format!(
-                "GUNGRAUN_RUNNER={} is gungraun-runner 0.19.0, but the gungraun library is 0.20.0 and both must be the same version; unset GUNGRAUN_RUNNER to let perfgate install gungraun-runner 0.20.0 into target/perfgate/tools",
+                "GUNGRAUN_RUNNER={} is gungraun-runner 0.19.0, but the gungraun library is 0.20.0 and both must be the same version; unset GUNGRAUN_RUNNER to let perfgate install gungraun-runner 0.20.0 into its per-user cache",
                 fake.display()
             )
         }

@@ -23,10 +23,17 @@ fn gate(root: &Path, cache: &Path, env: &[(&str, &str)]) -> Output {
         .arg(root)
         .args(["gate", "--engines", ENGINES, "--format", "table"])
         .env("XDG_CACHE_HOME", cache)
+        // The runner stays where it is for every perfgate run of this user.
+        .env(perfgate::tools::TOOLS_VARIABLE, tools())
         .env_remove("PERFGATE_CORE_FEATURES")
         .envs(env.iter().copied())
         .output()
         .unwrap()
+}
+
+/// The user's tools folder as this test process sees it (before a test isolates XDG_CACHE_HOME).
+fn tools() -> std::path::PathBuf {
+    perfgate::tools::user_tools().expect("HOME is set")
 }
 
 fn verdict_line(output: &Output) -> String {
@@ -168,6 +175,7 @@ fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it
             "table",
         ])
         .env("XDG_CACHE_HOME", &cache)
+        .env(perfgate::tools::TOOLS_VARIABLE, tools())
         .env_remove("PERFGATE_CORE_FEATURES")
         .output()
         .unwrap();

@@ -52,7 +52,7 @@ fn runner(root: &Path, progress: &dyn Fn(&str)) -> Result<PathBuf, EngineError> 
             match tools::runner_version(&path) {
                 Some(version) if version == tools::RUNNER_VERSION => Ok(path),
                 found => Err(EngineError::Setting(format!(
-                    "{RUNNER_VARIABLE}={} is {}, but the gungraun library is {} and both must be the same version; unset {RUNNER_VARIABLE} to let perfgate install gungraun-runner {} into target/perfgate/tools",
+                    "{RUNNER_VARIABLE}={} is {}, but the gungraun library is {} and both must be the same version; unset {RUNNER_VARIABLE} to let perfgate install gungraun-runner {} into its per-user cache",
                     path.display(),
                     found.map_or("not a runnable gungraun-runner".to_owned(), |v| format!(
                         "gungraun-runner {v}"
