@@ -188,6 +188,12 @@ fn a_baseline_from_another_host_or_toolchain_still_gates_and_the_canary_fails_it
         .unwrap_or_else(|| panic!("no time row: {output}"));
     assert!(!row.contains("no baseline"), "{row}");
     assert!(row.contains(" 3/3 "), "{row}");
+    // The report's rounds chart shows the interleaved rounds of both sides the verdict used.
+    let chart = std::fs::read_to_string(root.join("reports/gate/charts/rounds-tiny.svg")).unwrap();
+    assert!(
+        chart.contains("\nbaseline\n</text>") && chart.contains("\ncandidate\n</text>"),
+        "{chart}"
+    );
 
     // A damaged cache entry is said and measured again.
     std::fs::write(&entries[0], "{ not json").unwrap();
