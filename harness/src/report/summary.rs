@@ -124,29 +124,12 @@ fn fingerprint_rows(base: &Fingerprint, cand: &Fingerprint) -> Vec<Vec<String>> 
     ]
 }
 
-/// The summary: the gate's result, both fingerprints, the comparison's notes and the calibration.
+/// The summary (the result itself is the [`banner`]'s): what was compared with what, both
+/// fingerprints, the comparison's notes and the calibration.
 pub(super) fn section(input: &ReportInput) -> String {
     let comparison = input.comparison;
-    let code = comparison.exit_code();
-    let class = match code {
-        0 => "pass",
-        1 => "fail",
-        _ => "error",
-    };
-    let result = comparison.verdict();
-    let tally = comparison.tally();
-    let counts = tally
-        .iter()
-        .map(|(verdict, n)| format!("{n} {verdict}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut out = format!(
-        "<h2>Summary</h2>\n<p>Gate: <strong class=\"{class}\">{result}</strong> (exit code {code}) — {}. Baseline <code>{}</code>, candidate <code>{}</code>.</p>\n",
-        if counts.is_empty() {
-            "nothing compared".into()
-        } else {
-            escape(&counts)
-        },
+        "<h2>Summary</h2>\n<p>Baseline <code>{}</code>, candidate <code>{}</code>.</p>\n",
         escape(input.baseline_label),
         escape(input.candidate_label)
     );
