@@ -1,13 +1,10 @@
 //! The release builds the engines run: the callgrind bench, the dhat-instrumented perfgate and (for
 //! `compare-branches`) the plain perfgate of a side.
 //!
-//! Every build goes into the target folder of the harness's workspace, `target/` itself — the one
-//! `cargo run --release -p perfgate` builds into — so third-party crates compile once for the
-//! release binary and all of these (cargo's bench profile inherits the release settings, and their
-//! units are shared), and so do this workspace's core and any other commit's core (a *side*,
-//! [`crate::sides`]): the two cores are different packages (different paths), so their artifacts
-//! live side by side and a rebuild of either is incremental. (Until 2026-12 these builds had their
-//! own `target/perfgate/build`, which compiled every crate a second time on a fresh clone.) cargo puts a package's
+//! Every build goes into one target folder, `target/perfgate/build` of the harness's workspace, so
+//! third-party crates compile once for all of them — this workspace's core and any other commit's
+//! core (a *side*, [`crate::sides`]): the two cores are different packages (different paths), so
+//! their artifacts live side by side and a rebuild of either is incremental. cargo puts a package's
 //! binary at the same place (`release/perfgate`) whichever build made it, so each build copies the
 //! binary it made into its own folder of binaries while it holds a lock on the target folder; the
 //! engines run those copies, never `release/perfgate` itself.
@@ -68,9 +65,9 @@ pub struct Source {
     pub core_features: Vec<String>,
 }
 
-/// The shared target folder of a workspace's perfgate builds: its own `target/`.
+/// The shared target folder of a workspace's perfgate builds.
 pub fn target_dir(workspace: &Path) -> PathBuf {
-    workspace.join("target")
+    workspace.join("target/perfgate/build")
 }
 
 impl Source {
@@ -148,9 +145,13 @@ pub(crate) fn no_bench() -> EngineError {
     EngineError::Output("cargo built no callgrind bench executable".into())
 }
 
-/// Where cargo's output of building `kind` goes: `target/perfgate/logs/` of the target folder.
+/// Where cargo's output of building `kind` goes: `target/perfgate/logs/` beside the build folder.
 fn log_file(source: &Source, kind: Kind) -> PathBuf {
-    let logs = source.target_dir.join("perfgate/logs");
+    let logs = source
+        .target_dir
+        .parent()
+        .unwrap_or(&source.target_dir)
+        .join("logs");
     let name = match kind {
         Kind::Plain | Kind::Callgrind => "cargo-build-bench.log",
         Kind::Dhat => "cargo-build-dhat.log",
@@ -264,7 +265,7 @@ mod tests {
             Source::side(side),
             Source {
                 manifest: side.join("Cargo.toml"),
-                target_dir: PathBuf::from("/w/target"),
+                target_dir: PathBuf::from("/w/target/perfgate/build"),
                 bin_dir: side.join("bin"),
                 core_features: Vec::new(),
             }

@@ -1,7 +1,7 @@
 //! The heap engine: each scenario's workload run once, on one thread, under dhat.
 //!
 //! dhat replaces the global allocator, which costs 15–30× in time, so it lives in a separate build
-//! of perfgate with the `dhat-heap` feature (built into the workspace's `target/` and copied out as
+//! of perfgate with the `dhat-heap` feature (built into `target/perfgate/build` and copied out as
 //! `perfgate-dhat`, see [`super::build`]), never the binaries that are timed. The engine builds it once (cargo does nothing when it is up to date)
 //! and runs `perfgate heap-run` of that build per scenario. The profiler starts after the input is
 //! loaded and the one-time setup is done, so only the workload's allocations count; the run writes

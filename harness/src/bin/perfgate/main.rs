@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-/// In the dhat build (feature `dhat-heap`, built by the heap engine into the workspace's target/, run from target/perfgate/bin/perfgate-dhat) every
+/// In the dhat build (feature `dhat-heap`, built by the heap engine into target/perfgate/build, run from target/perfgate/bin/perfgate-dhat) every
 /// allocation goes through dhat; the timing binaries never carry it.
 #[cfg(feature = "dhat-heap")]
 #[global_allocator]
