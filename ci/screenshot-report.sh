@@ -31,12 +31,16 @@ shot() {
         exit 2
     fi
     mkdir -p "$(dirname "$3")"
+    rm -f "$3"
+    local status=0
     timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --hide-scrollbars --user-data-dir="$profile" --window-size="$2,$height" \
-        --screenshot="$(realpath -m "$3")" "file://$(realpath "$1")/index.html" 2>/dev/null
+        --screenshot="$(realpath -m "$3")" "file://$(realpath "$1")/index.html" 2>"$profile/chromium.log" \
+        || status=$?
     if [ ! -s "$3" ]; then
-        echo "chromium wrote no screenshot of $1" >&2
+        echo "chromium wrote no screenshot of $1 (exit ${status:-0}; its output:)" >&2
+        cat "$profile/chromium.log" >&2
         exit 1
     fi
     echo "screenshot: $3 ($1 at $2 px)"

@@ -100,11 +100,17 @@ pub fn tools_root(root: &Path) -> PathBuf {
 pub const TOOLS_VARIABLE: &str = "PERFGATE_TOOLS_DIR";
 
 /// The per-user tools folder of perfgate: `$PERFGATE_TOOLS_DIR`, else
-/// `$XDG_CACHE_HOME/perfgate/tools`, else `$HOME/.cache/perfgate/tools`; `None` when none is set.
+/// `$XDG_CACHE_HOME/perfgate/tools`, else `$HOME/.cache/perfgate/tools` (each only when set to an
+/// absolute path); `None` when none is.
 pub fn user_tools() -> Option<PathBuf> {
-    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    // A relative folder would mean another place for every working directory (and the XDG spec
+    // says to ignore one).
+    let set = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|value| value.is_absolute())
+    };
     set(TOOLS_VARIABLE)
-        .map(PathBuf::from)
         .or_else(|| set("XDG_CACHE_HOME").map(|dir| Path::new(&dir).join("perfgate/tools")))
         .or_else(|| set("HOME").map(|home| Path::new(&home).join(".cache/perfgate/tools")))
 }

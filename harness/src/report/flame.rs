@@ -9,8 +9,8 @@
 //! totals, and in mutual recursion the split is approximate; a call into a function already on the
 //! path ends the path there (recursion is folded into one frame). Whatever falls below 0.1 % of the
 //! total on a path stays in its parent's frame. Both sides go through the same unfolding with the
-//! same floor, so a frame that changed colour changed in the measurements too; the exact
-//! per-function ΔIr is the attribution table's.
+//! same floor, so a frame that changed colour changed in the measurements (a function near the 0.1 %
+//! cut-off may be recorded on one side only); the exact per-function ΔIr is the attribution table's.
 //!
 //! Two builds inline differently: a function can be a frame on one side and inlined into its caller
 //! on the other (seen: `connascence::visit::run` appeared when `traverse` grew). Its whole subtree
@@ -37,10 +37,17 @@ pub enum NoFlamegraph {
     Draw(String),
 }
 
-/// The floor of both sides' unfolding: 0.1 % of the smaller total, so that a call of equal Ir is
-/// unfolded on both sides or on neither.
+/// The floor of both sides' unfolding: 0.1 % of the smaller total (of the larger when one side has
+/// no Ir count), so that a call recorded on both sides with equal Ir is unfolded on both or on
+/// neither. (Each side records only the functions above 0.1 % of its own total, so a function
+/// between the two sides' cut-offs can still be on one side only.)
 fn floor(before: &InstructionData, after: &InstructionData) -> f64 {
-    (before.ir().min(after.ir()) as f64 * SHARE).max(1.0)
+    let (a, b) = (before.ir(), after.ir());
+    let total = match (a, b) {
+        (0, other) | (other, 0) => other,
+        _ => a.min(b),
+    };
+    (total as f64 * SHARE).max(1.0)
 }
 
 /// Folded stacks (`root;child;leaf` → Ir) of one side; paths below `floor` Ir stay in their parent.

@@ -250,13 +250,10 @@ fn metrics_table(metrics: &[&MetricComparison], with_scenario: bool) -> String {
     out
 }
 
-/// A ratio as a percent change (0 is a fall to nothing: −∞).
+/// A ratio as a percent change: a fall to nothing is −100 %, a rise from nothing +∞ (the chart
+/// draws it at its edge).
 fn percent_change(ratio: f64) -> f64 {
-    if ratio == 0.0 {
-        f64::NEG_INFINITY
-    } else {
-        (ratio - 1.0) * 100.0
-    }
+    (ratio - 1.0) * 100.0
 }
 
 fn changes(input: &ReportInput, charts: &mut Charts) -> String {
@@ -264,7 +261,7 @@ fn changes(input: &ReportInput, charts: &mut Charts) -> String {
         .comparison
         .metrics
         .iter()
-        .filter(|m| m.ratio.is_some_and(f64::is_finite))
+        .filter(|m| m.ratio.is_some_and(|r| !r.is_nan()))
         .collect();
     let labels: Vec<String> = compared
         .iter()
@@ -293,7 +290,7 @@ fn changes(input: &ReportInput, charts: &mut Charts) -> String {
         out.push_str(&charts.add(
             "changes",
             charts::changes(&rows),
-            "Change of every compared scenario and metric against the baseline, largest at the top. Points are the change (wall time: ratio of the geometric means of the round medians; counts: exact), lines its interval at the gate's level (exact counts have none), the shaded band each metric's threshold. Red: regressed; green: improved; amber: inconclusive.",
+            "Change of every compared scenario and metric against the baseline, largest at the top. Points are the change (wall time: ratio of the geometric means of the round medians; counts: exact), lines its interval at the gate's level (exact counts have none), the shaded band each metric's threshold. Red: regressed; green: improved; amber: inconclusive; dark: unchanged or not judged. A rise from nothing is drawn at the right edge.",
         ));
     }
     let notable: Vec<&MetricComparison> = input

@@ -57,6 +57,12 @@ pub(super) fn banner(input: &ReportInput) -> String {
         .iter()
         .map(|m| format!("missing from the candidate: {m}"))
         .collect();
+    problems.extend(
+        comparison
+            .unbaselined
+            .iter()
+            .map(|m| format!("no baseline for the selected scenario {m}")),
+    );
     problems.extend(comparison.errors.iter().map(|e| format!("error: {e}")));
     if !problems.is_empty() {
         out.push_str("<ul>\n");
