@@ -340,13 +340,9 @@ fn assert_no_empty_section(index: &str) {
 
 #[test]
 fn a_pass_report_has_a_pass_banner_no_empty_section_and_warns_of_a_foreign_calibration() {
+    // tiny_repo() defines `tiny` (pr) and `path`; a nightly synthetic scenario joins them.
     let repo = tiny_repo();
     let root = repo.path();
-    std::fs::write(
-        root.join("scenarios/tiny.toml"),
-        "name = \"tiny\"\ntags = [\"pr\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",
-    )
-    .unwrap();
     std::fs::write(
         root.join("scenarios/syn-1x.toml"),
         "name = \"syn-1x\"\ntags = [\"nightly\"]\n[corpus]\nsynthetic = { files = 6, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\n",

@@ -77,28 +77,16 @@ pub(super) fn banner(input: &ReportInput) -> String {
 
 fn fingerprint_rows(base: &Fingerprint, cand: &Fingerprint) -> Vec<Vec<String>> {
     let text = |v: &Option<String>| escape(v.as_deref().unwrap_or("–"));
+    let commit = |fp: &Fingerprint| {
+        let dirty = if fp.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        };
+        format!("{}{dirty}", text(&fp.git_commit))
+    };
     vec![
-        vec![
-            "commit".into(),
-            format!(
-                "{}{}",
-                text(&base.git_commit),
-                if base.git_dirty == Some(true) {
-                    " (dirty)"
-                } else {
-                    ""
-                }
-            ),
-            format!(
-                "{}{}",
-                text(&cand.git_commit),
-                if cand.git_dirty == Some(true) {
-                    " (dirty)"
-                } else {
-                    ""
-                }
-            ),
-        ],
+        vec!["commit".into(), commit(base), commit(cand)],
         vec![
             "measured".into(),
             crate::baseline::date(base.timestamp),
