@@ -1,6 +1,6 @@
 //! The gungraun entry point of the instruction engine: binary benchmarks created at run time.
 //!
-//! `perfgate run --engines instructions` builds this bench (in `target/perfgate/build`) and runs
+//! `perfgate run --engines instructions` builds this bench (in the workspace's `target/`, see `engine/build.rs`) and runs
 //! it once per scenario with the scenario in environment variables; it is not meant to be run by
 //! hand, though `PERFGATE_SCENARIO=synthetic-1x PERFGATE_SCENARIO_ID=synthetic_1x ... --bench` works.
 //! Each benchmark runs `perfgate workload` (`PERFGATE_BINARY`, this package's binary built with the

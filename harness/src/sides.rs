@@ -154,6 +154,8 @@ pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<Stri
     pkg.insert("version".into(), inherited("version")?);
     pkg.insert("edition".into(), inherited("edition")?);
     pkg.insert("publish".into(), Value::Boolean(false));
+    // Two binaries: perfgate and the heap engine's perfgate-dhat.
+    pkg.insert("default-run".into(), Value::String("perfgate".into()));
     for auto in ["autobins", "autoexamples", "autotests", "autobenches"] {
         pkg.insert(auto.into(), Value::Boolean(false));
     }
@@ -164,14 +166,18 @@ pub fn manifest(workspace: &Path, side_root: &Path, commit: &str) -> Result<Stri
     lib.insert("bench".into(), Value::Boolean(false));
     lib.insert("doctest".into(), Value::Boolean(false));
     out.insert("lib".into(), Value::Table(lib));
-    let mut bin = Table::new();
-    bin.insert("name".into(), Value::String("perfgate".into()));
-    bin.insert(
-        "path".into(),
-        absolute(&harness.join("src/bin/perfgate/main.rs")),
-    );
-    bin.insert("bench".into(), Value::Boolean(false));
-    out.insert("bin".into(), Value::Array(vec![Value::Table(bin)]));
+    let bins = [
+        ("perfgate", "src/bin/perfgate/main.rs"),
+        ("perfgate-dhat", "src/bin/perfgate-dhat.rs"),
+    ]
+    .map(|(name, path)| {
+        let mut bin = Table::new();
+        bin.insert("name".into(), Value::String(name.into()));
+        bin.insert("path".into(), absolute(&harness.join(path)));
+        bin.insert("bench".into(), Value::Boolean(false));
+        Value::Table(bin)
+    });
+    out.insert("bin".into(), Value::Array(bins.to_vec()));
     let mut bench = Table::new();
     bench.insert("name".into(), Value::String("callgrind".into()));
     bench.insert(
@@ -403,7 +409,14 @@ mod tests {
             table["dev-dependencies"]["gungraun"].as_str(),
             Some("=0.20.0")
         );
-        assert!(table["features"].get("dhat-heap").is_some());
+        let bins: Vec<&str> = table["bin"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|bin| bin["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(bins, ["perfgate", "perfgate-dhat"]);
+        assert_eq!(table["package"]["default-run"].as_str(), Some("perfgate"));
         assert_eq!(table["profile"]["release"]["lto"].as_bool(), Some(true));
         assert!(table["workspace"].as_table().unwrap().is_empty());
     }

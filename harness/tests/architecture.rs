@@ -484,6 +484,10 @@ fn adding_an_engine_is_one_module_and_one_registry_line() {
             "the hidden child command the engine starts (`heap-run`)",
         ),
         (
+            "harness/src/bin/perfgate-dhat.rs",
+            "the binary the engine runs, which tells the library it allocates through dhat",
+        ),
+        (
             "harness/src/synthetic.rs",
             "synthetic results for tests and examples",
         ),

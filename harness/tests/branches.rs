@@ -1,9 +1,10 @@
 //! `perfgate compare-branches` end to end on a temporary git repository that holds a copy of this
-//! workspace's layout (root manifest, lock, the core's sources, one tiny scenario): a commit that
+//! workspace's layout (root manifest, lock, the core's sources, one tiny scenario; its release
+//! profile unoptimised, so that each side builds in seconds): a commit that
 //! predates the workload API is refused, a dirty work tree is refused, a commit that adds work to a
 //! detector is reported as an instruction regression (exit 1, attributed to that detector), and a
 //! commit compared with itself (an A/A comparison of one build) passes (exit 0); the release report
-//! of the two commits has its headline, claims and trend sections; `bisect` over eight commits names
+//! of the two commits has its headline, claims and trend sections; `bisect` over four commits names
 //! the one that added the work. The current harness
 //! is built against each commit's core in the shared build folder, so after the first run only the
 //! cores and the harness recompile.
@@ -13,21 +14,21 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{core_repo, git, text};
+use common::{git, quick_core_repo, text};
 
 /// The anchor in the magic-literal detector the second commit adds work after.
 const ANCHOR: &str = "    fn enter(&mut self, node: AnyNodeRef<'_>, cx: &mut FileContext<'_>) {\n";
 
-/// Ten commits: `c0` without a core, `c1` this workspace's core and a tiny scenario, `c2`–`c5` and
-/// `c7`–`c9` only edit a note, `c6` adds a loop to every node the magic-literal detector visits.
+/// Six commits: `c0` without a core, `c1` this workspace's core and a tiny scenario, `c2`, `c4` and
+/// `c5` only edit a note, `c3` adds a loop to every node the magic-literal detector visits.
 fn fixture() -> (tempfile::TempDir, Vec<String>) {
-    let (dir, c0, c1) = core_repo(
+    let (dir, c0, c1) = quick_core_repo(
         "name = \"tiny\"\ntags = [\"pr\", \"release\"]\n[corpus]\nsynthetic = { files = 3, lines_per_file = 60, seed = 4, profile = \"dense\" }\n[workload]\nkind = \"analyze\"\nthreads = 1\n[engines]\ntime = { rounds = 3, samples = 10, warm_up_ms = 10, measurement_ms = 50 }\n",
     );
     let root = dir.path();
     let mut commits = vec![c0, c1];
-    for n in 2..=9 {
-        if n == 6 {
+    for n in 2..=5 {
+        if n == 3 {
             let detector = root.join("core/src/detectors/magic_literal.rs");
             let source = std::fs::read_to_string(&detector).unwrap();
             assert!(source.contains(ANCHOR), "the anchor moved: update ANCHOR");
@@ -69,11 +70,11 @@ fn no_worktrees_left(root: &Path) {
 #[test]
 fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too() {
     let (dir, commits) = fixture();
-    let (c0, c1, c6) = (&commits[0], &commits[1], &commits[6]);
+    let (c0, c1, c3) = (&commits[0], &commits[1], &commits[3]);
     let root = dir.path();
     let engines = ["--engines", "instructions,counters"];
 
-    let old = compare(root, c0, c6, &engines);
+    let old = compare(root, c0, c3, &engines);
     assert_eq!(old.status.code(), Some(2), "{}", text(&old));
     assert_eq!(
         String::from_utf8_lossy(&old.stderr),
@@ -85,7 +86,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     no_worktrees_left(root);
 
     std::fs::write(root.join("notes.txt"), "draft").unwrap();
-    let dirty = compare(root, c1, c6, &engines);
+    let dirty = compare(root, c1, c3, &engines);
     assert_eq!(dirty.status.code(), Some(2), "{}", text(&dirty));
     assert_eq!(
         String::from_utf8_lossy(&dirty.stderr),
@@ -96,7 +97,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     );
     std::fs::remove_file(root.join("notes.txt")).unwrap();
 
-    let regressed = compare(root, c1, c6, &engines);
+    let regressed = compare(root, c1, c3, &engines);
     let output = text(&regressed);
     assert_eq!(regressed.status.code(), Some(1), "{output}");
     let row = |output: &str, metric: &str| {
@@ -110,7 +111,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
         row(&output, "instructions").contains("regressed"),
         "{output}"
     );
-    let label = format!("compare-{c1}-{c6}");
+    let label = format!("compare-{c1}-{c3}");
     let report =
         std::fs::read_to_string(root.join("reports").join(&label).join("index.html")).unwrap();
     // The attribution names the detector the loop was added to.
@@ -123,13 +124,13 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     assert!(summary.contains("regressed"), "{summary}");
     no_worktrees_left(root);
 
-    // The release report of c1 → c6 (both builds up to date), with a history of three runs in
+    // The release report of c1 → c3 (both builds up to date), with a history of three runs in
     // that range and one after it.
     let fingerprint = perfgate::fingerprint::collect(root);
     let host = perfgate::history::host_id(&fingerprint);
     let history = root.join("target/history.jsonl");
     let mut lines = String::new();
-    for (n, ir) in [(1, 1.0e6), (3, 1.0e6), (6, 1.2e6), (9, 1.2e6)] {
+    for (n, ir) in [(1, 1.0e6), (2, 1.0e6), (3, 1.2e6), (5, 1.2e6)] {
         lines.push_str(&format!(
             "{{\"schema_version\":1,\"timestamp\":{n},\"commit\":\"{}\",\"dirty\":false,\"host\":\"{host}\",\"host_label\":\"here\",\"profile\":\"ci\",\"baseline\":\"main\",\"exit_code\":0,\"verdicts\":{{}},\"scenarios\":{{\"tiny\":{{\"instructions\":{ir}}}}}}}\n",
             commits[n]
@@ -139,7 +140,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     let release = Command::new(env!("CARGO_BIN_EXE_perfgate"))
         .arg("--repo")
         .arg(root)
-        .args(["release-report", "--from", c1, "--to", c6])
+        .args(["release-report", "--from", c1, "--to", c3])
         .args(["--engines", "instructions,counters", "--history"])
         .arg(&history)
         .output()
@@ -149,7 +150,7 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     assert!(output.contains("history: 3 run(s) of"), "{output}");
     let report = std::fs::read_to_string(
         root.join("reports")
-            .join(format!("release-{c1}-{c6}"))
+            .join(format!("release-{c1}-{c3}"))
             .join("index.html"),
     )
     .unwrap();
@@ -167,8 +168,8 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     // below α = 0.05 — so two builds' layout differences cannot make this flaky.)
     let same = compare(
         root,
-        c6,
-        c6,
+        c3,
+        c3,
         &["--engines", "instructions,counters,time", "--rounds", "3"],
     );
     let output = text(&same);
@@ -182,19 +183,19 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     }
     let report = std::fs::read_to_string(
         root.join("reports")
-            .join(format!("compare-{c6}-{c6}"))
+            .join(format!("compare-{c3}-{c3}"))
             .join("index.html"),
     )
     .unwrap();
     assert!(report.contains("Order effect of the interleaved rounds"));
     no_worktrees_left(root);
 
-    // Bisect over the eight commits after c1: GOOD and BAD, then three steps (c5, c7, c6); c1 and c6
-    // are up to date from the comparisons above (same worktree path, files dated by the commit).
+    // Bisect over the four commits after c1: GOOD and BAD, then two steps (c3, c2); c1 and c3 are
+    // up to date from the comparisons above (same worktree path, files dated by the commit).
     let bisect = Command::new(env!("CARGO_BIN_EXE_perfgate"))
         .arg("--repo")
         .arg(root)
-        .args(["bisect", c1, &commits[9], "--scenario", "tiny"])
+        .args(["bisect", c1, &commits[5], "--scenario", "tiny"])
         .output()
         .unwrap();
     let output = text(&bisect);
@@ -203,17 +204,17 @@ fn an_added_loop_in_a_detector_is_an_instruction_regression_found_by_bisect_too(
     let measured: Vec<&str> = stdout
         .lines()
         .skip(1)
-        .take(5)
+        .take(4)
         .map(|line| line.split_whitespace().next().unwrap())
         .collect();
     let short = |n: usize| &commits[n][..12];
     assert_eq!(
         measured,
-        [short(1), short(9), short(5), short(7), short(6)],
+        [short(1), short(5), short(3), short(2)],
         "{output}"
     );
     assert!(
-        output.contains(&format!("first commit beyond 1 %: {} c6 (+", commits[6])),
+        output.contains(&format!("first commit beyond 1 %: {} c3 (+", commits[3])),
         "{output}"
     );
     no_worktrees_left(root);

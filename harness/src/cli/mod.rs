@@ -1,6 +1,7 @@
-//! The perfgate commands, as a library: the binary parses the arguments ([`args::Cli`]), calls
-//! [`run`] and maps its result to the exit code (0 success, 1 a regression of gate, compare,
-//! compare-branches or release-report, 2 usage, configuration or input errors).
+//! The perfgate commands, as a library: [`main`] parses the arguments ([`args::Cli`]), calls [`run`]
+//! and maps its result to the exit code (0 success, 1 a regression of gate, compare,
+//! compare-branches or release-report, 2 usage, configuration or input errors). Both binaries,
+//! `perfgate` and the heap engine's `perfgate-dhat`, are that call under their own allocator.
 //!
 //! Each command is one module taking its argument struct; [`common`] holds what they share.
 
@@ -25,6 +26,19 @@ pub use error::{CliError, Result, describe};
 use args::{Cli, Command};
 
 use crate::corpus::{CorpusLock, LOCK_FILE};
+
+/// The whole command: the process's arguments parsed (clap exits 2 on bad usage), run, and the
+/// result mapped to the exit code, an error printed as `error: …` with exit code 2.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    match run(Cli::parse()) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {}", describe(&error));
+            std::process::ExitCode::from(2)
+        }
+    }
+}
 
 /// Runs one command line; returns its exit code (0 or 1), or the error that makes it 2.
 pub fn run(cli: Cli) -> Result<u8> {

@@ -164,10 +164,14 @@ pub fn workload(root: &Path, lock: &CorpusLock, name: &str, scratch: &Path) -> R
     Ok(0)
 }
 
-/// `perfgate heap-run`: one workload run under dhat (the dhat build only); writes
-/// `dhat-heap.json` and `heap.json` into `out`.
-#[cfg(feature = "dhat-heap")]
+/// `perfgate heap-run`: one workload run under dhat (`perfgate-dhat` only; elsewhere an error
+/// naming the binary that has it); writes `dhat-heap.json` and `heap.json` into `out`.
 pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Result<u8> {
+    if !crate::engine::heap::dhat_allocator() {
+        fail!(
+            "this perfgate does not allocate through dhat; `perfgate run --engines allocations` builds perfgate-dhat, which does, and runs it"
+        );
+    }
     let mut scenario = find_scenario(root, lock, name)?;
     // One thread: rayon's work stealing would make the allocation profile vary.
     scenario.threads = 1;
@@ -178,12 +182,4 @@ pub fn heap_run(root: &Path, lock: &CorpusLock, name: &str, out: &Path) -> Resul
     let workload = crate::subject::Workload::new(&scenario, &input, &scratch)?;
     crate::engine::heap::profile(&workload, out)?;
     Ok(0)
-}
-
-/// `perfgate heap-run` outside the dhat build: an error naming the build that has it.
-#[cfg(not(feature = "dhat-heap"))]
-pub fn heap_run(_: &Path, _: &CorpusLock, _: &str, _: &Path) -> Result<u8> {
-    fail!(
-        "this perfgate was built without the `dhat-heap` feature; `perfgate run --engines allocations` builds the one that has it"
-    )
 }

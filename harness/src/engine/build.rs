@@ -1,13 +1,23 @@
 //! The release builds the engines run: the callgrind bench, the dhat-instrumented perfgate and (for
 //! `compare-branches`) the plain perfgate of a side.
 //!
-//! Every build goes into one target folder, `target/perfgate/build` of the harness's workspace, so
-//! third-party crates compile once for all of them — this workspace's core and any other commit's
-//! core (a *side*, [`crate::sides`]): the two cores are different packages (different paths), so
-//! their artifacts live side by side and a rebuild of either is incremental. cargo puts a package's
-//! binary at the same place (`release/perfgate`) whichever build made it, so each build copies the
-//! binary it made into its own folder of binaries while it holds a lock on the target folder; the
-//! engines run those copies, never `release/perfgate` itself.
+//! Every build goes into the target folder of the harness's workspace, `target/` itself — the one
+//! `cargo run --release -p perfgate` builds into — so nothing is compiled twice:
+//!
+//! - the callgrind bench (`cargo bench`: the bench profile inherits the release settings) resolves
+//!   every crate with the features `cargo build --release` gives it (the harness's manifest turns on
+//!   what its dev-dependencies would add; `tests/build_units.rs` checks it), so it reuses every
+//!   unit of the release build, the `perfgate` binary included, and compiles the bench alone;
+//! - the heap engine's `perfgate-dhat` is a second binary of the package, not a feature, so its
+//!   build links one small `main` against the same units;
+//! - any other commit's core (a *side*, [`crate::sides`]) is another package (another path), so its
+//!   artifacts live beside this one's and share the third-party crates.
+//!
+//! cargo puts a package's binaries at the same place (`release/perfgate`) whichever package made
+//! them, so each build copies the binaries it made into its own folder of binaries while it holds a
+//! lock on the target folder; the engines run those copies, never `release/perfgate` itself (the
+//! time engine runs its own process image, [`super::time`]). Until 2026-12 these builds had their
+//! own `target/perfgate/build`, which compiled every crate a second time on a fresh clone.
 //!
 //! Which sources: the workspace of the harness ([`super::build_workspace`]), or — when
 //! [`SIDE_VARIABLE`] names a side folder — that side's generated manifest, which builds the current
@@ -65,9 +75,9 @@ pub struct Source {
     pub core_features: Vec<String>,
 }
 
-/// The shared target folder of a workspace's perfgate builds.
+/// The shared target folder of a workspace's perfgate builds: its own `target/`.
 pub fn target_dir(workspace: &Path) -> PathBuf {
-    workspace.join("target/perfgate/build")
+    workspace.join("target")
 }
 
 impl Source {
@@ -113,7 +123,7 @@ pub enum Kind {
     /// `perfgate` in the bench profile (release settings; the binary timed rounds run), built
     /// with the callgrind bench so that a side compiles its harness once.
     Plain,
-    /// `perfgate` with the `dhat-heap` feature (the heap engine's binary).
+    /// `perfgate-dhat`, perfgate with dhat's allocator (the heap engine's binary).
     Dhat,
     /// The `callgrind` bench, and the plain `perfgate` it runs under callgrind.
     Callgrind,
@@ -145,13 +155,9 @@ pub(crate) fn no_bench() -> EngineError {
     EngineError::Output("cargo built no callgrind bench executable".into())
 }
 
-/// Where cargo's output of building `kind` goes: `target/perfgate/logs/` beside the build folder.
+/// Where cargo's output of building `kind` goes: `perfgate/logs/` of the target folder.
 fn log_file(source: &Source, kind: Kind) -> PathBuf {
-    let logs = source
-        .target_dir
-        .parent()
-        .unwrap_or(&source.target_dir)
-        .join("logs");
+    let logs = source.target_dir.join("perfgate/logs");
     let name = match kind {
         Kind::Plain | Kind::Callgrind => "cargo-build-bench.log",
         Kind::Dhat => "cargo-build-dhat.log",
@@ -172,17 +178,14 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
         // Checked again here: the variable may name something that is not a feature.
         core_features()?;
     }
-    let mut features: Vec<String> = source
+    let features: Vec<String> = source
         .core_features
         .iter()
         .map(|feature| format!("connascence/{feature}"))
         .collect();
     let mut command = Command::new(&cargo);
     match kind {
-        Kind::Dhat => {
-            features.push("dhat-heap".into());
-            command.args(["build", "--release", "--bin", "perfgate"])
-        }
+        Kind::Dhat => command.args(["build", "--release", "--bin", "perfgate-dhat"]),
         // The plain binary is the one built with the bench: the bench profile has the release
         // settings, and one build compiles the harness once instead of twice (a unit per profile).
         Kind::Plain | Kind::Callgrind => command.args([
@@ -236,7 +239,7 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
         _ => "perfgate",
     };
     let binary = source.bin_dir.join(name);
-    copy_out(&source.target_dir.join("release/perfgate"), &binary)?;
+    copy_out(&source.target_dir.join("release").join(name), &binary)?;
     let bench = match kind {
         Kind::Plain | Kind::Callgrind => {
             let built = String::from_utf8_lossy(&output.stdout)
@@ -265,7 +268,7 @@ mod tests {
             Source::side(side),
             Source {
                 manifest: side.join("Cargo.toml"),
-                target_dir: PathBuf::from("/w/target/perfgate/build"),
+                target_dir: PathBuf::from("/w/target"),
                 bin_dir: side.join("bin"),
                 core_features: Vec::new(),
             }

@@ -1,15 +1,18 @@
 //! The heap engine: each scenario's workload run once, on one thread, under dhat.
 //!
-//! dhat replaces the global allocator, which costs 15–30× in time, so it lives in a separate build
-//! of perfgate with the `dhat-heap` feature (built into `target/perfgate/build` and copied out as
-//! `perfgate-dhat`, see [`super::build`]), never the binaries that are timed. The engine builds it once (cargo does nothing when it is up to date)
-//! and runs `perfgate heap-run` of that build per scenario. The profiler starts after the input is
+//! dhat replaces the global allocator, which costs 15–30× in time, so it lives in a second binary
+//! of the package, `perfgate-dhat` (dhat's allocator, otherwise this library; built into the
+//! workspace's `target/` and copied out to `target/perfgate/bin/`, see [`super::build`]), never the
+//! binaries that are timed. The engine builds it once (cargo does nothing when it is up to date; it
+//! links one small binary against the release build's units) and runs its `perfgate heap-run`
+//! per scenario. The profiler starts after the input is
 //! loaded and the one-time setup is done, so only the workload's allocations count; the run writes
 //! `dhat-heap.json` (open it in valgrind's `dh_view.html`) and `heap.json` with the totals and the
 //! allocation sites ([`super::heap_sites`]) into `target/perfgate/heap/<id>/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::EngineError;
 use super::kind::{Context, Engine, Kind, Values};
@@ -18,6 +21,20 @@ use crate::files::FileError;
 pub use crate::results::HeapData;
 use crate::results::ScenarioResult;
 use crate::scenario::Scenario;
+
+/// Whether this process allocates through dhat ([`declare_dhat_allocator`]).
+static DHAT_ALLOCATOR: AtomicBool = AtomicBool::new(false);
+
+/// Called first by the `perfgate-dhat` binary, whose global allocator is dhat's: only then can
+/// [`profile`] (`perfgate heap-run`) count allocations.
+pub fn declare_dhat_allocator() {
+    DHAT_ALLOCATOR.store(true, Ordering::SeqCst);
+}
+
+/// Whether this process is `perfgate-dhat` ([`declare_dhat_allocator`]).
+pub fn dhat_allocator() -> bool {
+    DHAT_ALLOCATOR.load(Ordering::SeqCst)
+}
 
 /// Builds (or finds up to date) the dhat perfgate and returns its path; a build that takes long
 /// shows its progress ([`crate::progress`]).
@@ -65,10 +82,9 @@ pub fn run(
     Ok((data, out.join("dhat-heap.json")))
 }
 
-/// The child side of [`run`] (`perfgate heap-run`, in the dhat build only): one iteration of the
-/// workload under dhat's profiler, which writes `dhat-heap.json` into `out`; the totals go to
-/// `heap.json` beside it.
-#[cfg(feature = "dhat-heap")]
+/// The child side of [`run`] (`perfgate heap-run`, in `perfgate-dhat` only: the caller checks
+/// [`dhat_allocator`]): one iteration of the workload under dhat's profiler, which writes
+/// `dhat-heap.json` into `out`; the totals go to `heap.json` beside it.
 pub fn profile(workload: &crate::subject::Workload, out: &Path) -> Result<(), EngineError> {
     let iteration = workload.setup();
     let profiler = dhat::Profiler::builder()

@@ -2,7 +2,7 @@
 //! gungraun 0.20.0 (the `callgrind` bench of this package, a binary benchmark created at run time).
 //!
 //! [`ensure_tools`] checks valgrind, finds or installs `gungraun-runner` 0.20.0 and builds the bench
-//! (once, into `target/perfgate/build`, see [`build`]; never the timed binaries). [`run`] does a
+//! (once, into the workspace's `target/`, reusing the release build's units, see [`build`]). [`run`] does a
 //! scenario's one-time setup here (filling the cache of cache-warm, the first version of cache-edit),
 //! then runs the bench, which runs `perfgate workload` under callgrind in the repository root.
 //! Collection is on only inside the workload function (`connascence::workload::run`, or `::aggregate`

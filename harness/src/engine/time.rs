@@ -132,7 +132,24 @@ pub fn run_round(
     read_round(home, &scenario.id)
 }
 
-/// Runs `rounds` round processes of this binary for a scenario and collects their samples.
+/// This process's own binary, to run rounds of: `/proc/self/exe` where there is one (Linux), which
+/// is the image this process runs even after cargo replaced the file at the path it was started
+/// from (a side's build, or one with other core features, re-links `target/release/perfgate`, the
+/// binary `cargo run --release` started; that path then names another build, or nothing); else
+/// that path.
+pub fn own_image() -> Result<PathBuf, EngineError> {
+    let image = Path::new("/proc/self/exe");
+    if image.exists() {
+        return Ok(image.to_path_buf());
+    }
+    std::env::current_exe().map_err(|source| EngineError::Start {
+        what: "find the perfgate binary".into(),
+        source,
+    })
+}
+
+/// Runs `rounds` round processes of this binary ([`own_image`]) for a scenario and collects their
+/// samples.
 pub fn run_rounds(
     scenario: &Scenario,
     root: &Path,
@@ -140,10 +157,7 @@ pub fn run_rounds(
     settings: &TimeEngine,
     progress: &dyn Fn(u32),
 ) -> Result<TimeData, EngineError> {
-    let exe = std::env::current_exe().map_err(|source| EngineError::Start {
-        what: "find the perfgate binary".into(),
-        source,
-    })?;
+    let exe = own_image()?;
     let mut collected = Vec::new();
     for round in 1..=rounds {
         progress(round);
@@ -228,5 +242,43 @@ impl Kind for Time {
         Some(Values::Rounds(
             time.rounds.iter().map(|round| round.median_ns).collect(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHILD: &str = "PERFGATE_TEST_REMOVED_IMAGE";
+
+    #[test]
+    fn own_image_still_runs_after_its_file_is_gone() {
+        if let Some(path) = std::env::var_os(CHILD) {
+            // The child: a copy of this test binary that removes its own file, as cargo does when
+            // it re-links the binary a gate was started from, then starts its own image.
+            std::fs::remove_file(&path).unwrap();
+            let status = Command::new(own_image().unwrap())
+                .arg("--list")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy");
+        std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
+        let output = Command::new(&copy)
+            .args([
+                "--exact",
+                "engine::time::tests::own_image_still_runs_after_its_file_is_gone",
+            ])
+            .env(CHILD, &copy)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
+        assert!(!copy.exists());
     }
 }

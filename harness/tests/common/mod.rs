@@ -185,6 +185,31 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// manifest with the core as its only member, the lock, the core's sources, the corpora lock) and
 /// one scenario `scenarios/tiny.toml` with the text `tiny`. Returns it with both commits.
 pub fn core_repo(tiny: &str) -> (tempfile::TempDir, String, String) {
+    core_repo_with(tiny, |manifest| manifest)
+}
+
+/// [`core_repo`] whose release profile compiles without optimisation: each side
+/// build of the current harness against one of its commits then takes seconds instead of minutes.
+/// For the tests of the machinery (sides, worktrees, bisect), whose verdicts rest on a change of
+/// thousands of instructions per node, not on what the optimiser does.
+pub fn quick_core_repo(tiny: &str) -> (tempfile::TempDir, String, String) {
+    core_repo_with(tiny, |manifest| {
+        let quick = manifest.replace(
+            "[profile.release]\n",
+            "[profile.release]\nopt-level = 0\ncodegen-units = 256\n",
+        );
+        assert_ne!(
+            quick, manifest,
+            "the workspace manifest has no [profile.release]"
+        );
+        quick
+    })
+}
+
+fn core_repo_with(
+    tiny: &str,
+    edit: impl Fn(String) -> String,
+) -> (tempfile::TempDir, String, String) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -201,7 +226,7 @@ pub fn core_repo(tiny: &str) -> (tempfile::TempDir, String, String) {
     let manifest = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
     let manifest = manifest.replace("members = [\"core\", \"harness\"]", "members = [\"core\"]");
     assert!(manifest.contains("members = [\"core\"]"));
-    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(root.join("Cargo.toml"), edit(manifest)).unwrap();
     std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
     for part in ["src", "benches"] {
         copy_dir(
