@@ -92,6 +92,8 @@ fn the_scripts_refuse_bad_usage_with_exit_2() {
         ("ci/pr-comment.sh", vec!["not-a-number"]),
         ("ci/rule-counts.sh", vec![]),
         ("ci/rule-counts.sh", vec!["--frobnicate"]),
+        ("ci/timings.sh", vec!["--frobnicate"]),
+        ("ci/timings.sh", vec!["--steps", "ci,lunch"]),
     ] {
         let output = std::process::Command::new("bash")
             .arg(root().join(script))
