@@ -304,3 +304,38 @@ fn the_heap_engine_runs_the_workload_under_dhat_in_its_own_build_and_repeats_exa
     // One thread, fixed hashers: the same binary and input allocate exactly the same.
     assert_eq!(run("heap2.json").heap, Some(heap));
 }
+
+#[test]
+fn heap_run_counts_allocations_in_perfgate_dhat_only() {
+    let dir = common::tiny_repo();
+    let out = dir.path().join("target/heap-run");
+    std::fs::create_dir_all(&out).unwrap();
+    let args = [
+        "--repo",
+        dir.path().to_str().unwrap(),
+        "heap-run",
+        "--scenario",
+        "tiny",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let plain = Command::new(env!("CARGO_BIN_EXE_perfgate"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(plain.status.code(), Some(2), "{}", common::text(&plain));
+    assert_eq!(
+        common::stderr(&plain),
+        "error: this perfgate does not allocate through dhat; `perfgate run --engines allocations` builds perfgate-dhat, which does, and runs it\n"
+    );
+    assert!(!out.join("heap.json").exists());
+    let dhat = Command::new(env!("CARGO_BIN_EXE_perfgate-dhat"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(dhat.status.code(), Some(0), "{}", common::text(&dhat));
+    let data: perfgate::results::HeapData =
+        serde_json::from_str(&std::fs::read_to_string(out.join("heap.json")).unwrap()).unwrap();
+    assert!(data.total_blocks > 0 && data.max_bytes > 0, "{data:?}");
+    assert!(out.join("dhat-heap.json").is_file());
+}
