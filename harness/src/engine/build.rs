@@ -16,7 +16,8 @@
 //! cargo puts a package's binaries at the same place (`release/perfgate`) whichever package made
 //! them, so each build copies the binaries it made into its own folder of binaries while it holds a
 //! lock on the target folder; the engines run those copies, never `release/perfgate` itself (the
-//! time engine runs its own process image, [`super::time`]). Until 2026-12 these builds had their
+//! time engine runs its own process image, [`super::time`]), and the binaries that were at
+//! `release/` before a build are put back after it ([`Kept`]). Until 2026-12 these builds had their
 //! own `target/perfgate/build`, which compiled every crate a second time on a fresh clone.
 //!
 //! Which sources: the workspace of the harness ([`super::build_workspace`]), or — when
@@ -151,6 +152,49 @@ fn copy_out(from: &Path, to: &Path) -> Result<(), EngineError> {
         })
 }
 
+/// The binaries cargo uplifts to `release/` (the harness's two), hard-linked aside before a build
+/// and put back after it. A side's build, or one with other core features, is another unit, whose
+/// binaries cargo links over `target/release/perfgate`: the path `cargo run --release` started and
+/// a user may run. Put back, that path keeps naming the build it named (best effort: this is the
+/// user's convenience, never what an engine runs).
+struct Kept(Vec<(PathBuf, PathBuf)>);
+
+impl Kept {
+    fn aside(target_dir: &Path) -> Kept {
+        let folder = target_dir.join("perfgate/kept");
+        let mut pairs = Vec::new();
+        for name in ["perfgate", "perfgate-dhat"] {
+            let path = target_dir.join("release").join(name);
+            let kept = folder.join(name);
+            let _ = std::fs::remove_file(&kept);
+            if path.is_file()
+                && std::fs::create_dir_all(&folder).is_ok()
+                && std::fs::hard_link(&path, &kept).is_ok()
+            {
+                pairs.push((path, kept));
+            }
+        }
+        Kept(pairs)
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        use std::os::unix::fs::MetadataExt;
+        for (path, kept) in &self.0 {
+            let unchanged = match (std::fs::metadata(path), std::fs::metadata(kept)) {
+                (Ok(now), Ok(before)) => now.ino() == before.ino() && now.dev() == before.dev(),
+                _ => false,
+            };
+            if unchanged {
+                let _ = std::fs::remove_file(kept);
+            } else {
+                let _ = std::fs::rename(kept, path);
+            }
+        }
+    }
+}
+
 pub(crate) fn no_bench() -> EngineError {
     EngineError::Output("cargo built no callgrind bench executable".into())
 }
@@ -209,6 +253,8 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
         "building {what} with cargo (its output: {})",
         log.display()
     ));
+    // Until this function returns, after the binaries were copied out.
+    let _kept = Kept::aside(&source.target_dir);
     let output = command
         .args(["--quiet", "-p", "perfgate", "--manifest-path"])
         .arg(&source.manifest)
@@ -260,6 +306,37 @@ pub fn build(source: &Source, kind: Kind) -> Result<Built, EngineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_that_relinks_release_perfgate_leaves_it_naming_the_build_it_named() {
+        let target = tempfile::tempdir().unwrap();
+        let release = target.path().join("release");
+        std::fs::create_dir_all(&release).unwrap();
+        std::fs::write(release.join("perfgate"), "this checkout's build").unwrap();
+        // Another unit's binary linked over it, as cargo does for a side.
+        let kept = Kept::aside(target.path());
+        std::fs::remove_file(release.join("perfgate")).unwrap();
+        std::fs::write(release.join("perfgate"), "a side's build").unwrap();
+        std::fs::write(release.join("perfgate-dhat"), "a side's dhat build").unwrap();
+        drop(kept);
+        assert_eq!(
+            std::fs::read_to_string(release.join("perfgate")).unwrap(),
+            "this checkout's build"
+        );
+        // A binary that was not there before is left as the build made it.
+        assert_eq!(
+            std::fs::read_to_string(release.join("perfgate-dhat")).unwrap(),
+            "a side's dhat build"
+        );
+        // A build that left it alone: nothing moves, nothing is left aside.
+        let kept = Kept::aside(target.path());
+        drop(kept);
+        assert_eq!(
+            std::fs::read_to_string(release.join("perfgate")).unwrap(),
+            "this checkout's build"
+        );
+        assert!(!target.path().join("perfgate/kept/perfgate").exists());
+    }
 
     #[test]
     fn a_side_builds_into_the_target_folder_of_the_workspace_it_lives_in() {
