@@ -17,7 +17,7 @@
 //! them, so each build copies the binaries it made into its own folder of binaries while it holds a
 //! lock on the target folder; the engines run those copies, never `release/perfgate` itself (the
 //! time engine runs its own process image, [`super::time`]), and the binaries that were at
-//! `release/` before a build are put back after it ([`Kept`]). Until 2026-12 these builds had their
+//! `release/` before a build are put back after it (`Kept`). Until 2026-12 these builds had their
 //! own `target/perfgate/build`, which compiled every crate a second time on a fresh clone.
 //!
 //! Which sources: the workspace of the harness ([`super::build_workspace`]), or — when
