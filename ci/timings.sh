@@ -104,8 +104,7 @@ if wants gate || wants repeat || wants compare; then
     size="$(du -sb "$work/gate/target" | cut -f1)"
     size_verdict="within"
     [ "$size" -le 1610612736 ] || size_verdict="over"
-    size_row="| \`target/\` after it | \`du -sb target\` | $(awk -v b="$size" 'BEGIN {printf "%.2f GB", b / 1073741824}') | ≤ 1.50 GB | $size_verdict |"$'\n'
-    rows+="$size_row"
+    rows+="| \`target/\` after it | \`du -sb target\` | $(awk -v b="$size" 'BEGIN {printf "%.2f GB", b / 1073741824}') | ≤ 1.50 GB | $size_verdict |"$'\n'
     if wants repeat && [ "$gate_status" = 0 ]; then
         timed repeat "$work/gate" cargo run --release -p perfgate -- gate --tags pr
         row "the same again, nothing changed" "cargo run --release -p perfgate -- gate --tags pr" "$took" 60 "$status"

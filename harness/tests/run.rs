@@ -307,22 +307,17 @@ fn the_heap_engine_runs_the_workload_under_dhat_in_its_own_build_and_repeats_exa
 
 #[test]
 fn heap_run_counts_allocations_in_perfgate_dhat_only() {
-    let dir = common::tiny_repo();
+    let dir = tiny_repo();
     let out = dir.path().join("target/heap-run");
     std::fs::create_dir_all(&out).unwrap();
-    let args = [
-        "--repo",
-        dir.path().to_str().unwrap(),
+    let heap_run = [
         "heap-run",
         "--scenario",
         "tiny",
         "--out",
         out.to_str().unwrap(),
     ];
-    let plain = Command::new(env!("CARGO_BIN_EXE_perfgate"))
-        .args(args)
-        .output()
-        .unwrap();
+    let plain = perfgate(dir.path(), &heap_run);
     assert_eq!(plain.status.code(), Some(2), "{}", common::text(&plain));
     assert_eq!(
         common::stderr(&plain),
@@ -330,7 +325,9 @@ fn heap_run_counts_allocations_in_perfgate_dhat_only() {
     );
     assert!(!out.join("heap.json").exists());
     let dhat = Command::new(env!("CARGO_BIN_EXE_perfgate-dhat"))
-        .args(args)
+        .arg("--repo")
+        .arg(dir.path())
+        .args(heap_run)
         .output()
         .unwrap();
     assert_eq!(dhat.status.code(), Some(0), "{}", common::text(&dhat));
